@@ -1,0 +1,128 @@
+/**
+ * Topic routing and event patterns. The ingestion stack turns each route into an EventBridge
+ * rule (-> SQS queue with DLQ -> processor), and `sdp local` routes with the same patterns through
+ * `matchesPattern` in local/, so the two cannot drift.
+ */
+
+/** Detail-type of Shopify's partner bus envelope. */
+export const SHOPIFY_DETAIL_TYPE = "shopifyWebhook";
+export const SHOPIFY_PARTNER_SOURCE_PREFIX = "aws.partner/shopify.com";
+
+/** `source` of the events our own doors publish to the platform bus. */
+export const platformSources = {
+  shopify: "sdp.shopify",
+  recharge: "sdp.recharge",
+  stripe: "sdp.stripe",
+} as const;
+
+/** Detail-type of platform bus events: one verified webhook, already stored raw. */
+export const PLATFORM_DETAIL_TYPE = "webhookReceived";
+
+/**
+ * Detail of an event on the platform bus. `payload` is inline when it fits EventBridge's
+ * 256 KiB limit; otherwise processors read it from `rawKey`.
+ */
+export interface PlatformEventDetail {
+  readonly source: "shopify" | "recharge" | "stripe";
+  readonly topic: string;
+  readonly eventId: string;
+  readonly receivedAt: string;
+  readonly rawKey: string;
+  readonly payload?: unknown;
+  readonly shopDomain?: string;
+}
+
+export const shopifyTopicFamilies = {
+  orders: [
+    "orders/create",
+    "orders/updated",
+    "orders/paid",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "orders/partially_fulfilled",
+    "orders/delete",
+    "refunds/create",
+    "fulfillments/create",
+    "fulfillments/update",
+  ],
+  customers: ["customers/create", "customers/update", "customers/delete"],
+  products: ["products/create", "products/update", "products/delete"],
+  checkouts: ["checkouts/create", "checkouts/update", "carts/create", "carts/update"],
+  app: ["app/uninstalled"],
+  bulkOperations: ["bulk_operations/finish"],
+} as const;
+
+export type ShopifyTopicFamily = keyof typeof shopifyTopicFamilies;
+export const shopifyTopics: ReadonlyArray<string> = Object.values(shopifyTopicFamilies).flat();
+
+/** The lake entity (raw/shopify/<entity>/...) of a Shopify topic: the part before the slash. */
+export const shopifyEntityOfTopic = (topic: string) => topic.split("/")[0]!.toLowerCase();
+
+export const rechargeTopicFamilies = {
+  subscriptions: ["subscription/created", "subscription/updated", "subscription/activated", "subscription/cancelled", "subscription/deleted", "subscription/skipped", "subscription/unskipped", "subscription/paused"],
+  charges: ["charge/created", "charge/updated", "charge/paid", "charge/failed", "charge/max_retries_reached", "charge/refunded", "charge/uncaptured", "charge/upcoming", "charge/deleted"],
+} as const;
+
+export const stripeTypePrefixes = ["charge.", "payment_intent.", "invoice.", "charge.dispute."] as const;
+
+/** An EventBridge event pattern (the subset we use: exact values, prefix, equals-ignore-case, $or). */
+export type EventPattern = { readonly [key: string]: unknown };
+
+/** Shopify's header names arrive in any letter case; the patterns accept the two we have seen. */
+const shopifyTopicHeaderKeys = ["X-Shopify-Topic", "x-shopify-topic"] as const;
+
+export const shopifyPartnerPattern = (family: ShopifyTopicFamily): EventPattern => ({
+  source: [{ prefix: SHOPIFY_PARTNER_SOURCE_PREFIX }],
+  "detail-type": [SHOPIFY_DETAIL_TYPE],
+  detail: {
+    metadata: {
+      $or: shopifyTopicHeaderKeys.map((key) => ({ [key]: shopifyTopicFamilies[family].map((topic) => ({ "equals-ignore-case": topic })) })),
+    },
+  },
+});
+
+/** Platform bus pattern for the HTTPS Shopify door (topics already normalised to lower case). */
+export const shopifyPlatformPattern = (family: ShopifyTopicFamily): EventPattern => ({
+  source: [platformSources.shopify],
+  "detail-type": [PLATFORM_DETAIL_TYPE],
+  detail: { topic: [...shopifyTopicFamilies[family]] },
+});
+
+export const rechargePattern = (): EventPattern => ({
+  source: [platformSources.recharge],
+  "detail-type": [PLATFORM_DETAIL_TYPE],
+});
+
+export const stripePattern = (): EventPattern => ({
+  source: [platformSources.stripe],
+  "detail-type": [PLATFORM_DETAIL_TYPE],
+});
+
+export interface Route {
+  /** Unique id: rule and queue names derive from it. */
+  readonly id: string;
+  readonly bus: "partner" | "platform";
+  readonly pattern: EventPattern;
+  /** Name of the processor function in `contracts/functions.ts`. */
+  readonly processor: string;
+}
+
+const shopifyProcessorOf: Record<ShopifyTopicFamily, string> = {
+  orders: "shopify-orders",
+  customers: "shopify-customers",
+  products: "shopify-products",
+  checkouts: "shopify-checkouts",
+  app: "shopify-app",
+  bulkOperations: "backfill-bulk-finish",
+};
+
+export const routes: ReadonlyArray<Route> = [
+  ...(Object.keys(shopifyTopicFamilies) as ShopifyTopicFamily[]).flatMap((family): Route[] => [
+    { id: `shopify-partner-${family}`, bus: "partner", pattern: shopifyPartnerPattern(family), processor: shopifyProcessorOf[family] },
+    { id: `shopify-https-${family}`, bus: "platform", pattern: shopifyPlatformPattern(family), processor: shopifyProcessorOf[family] },
+  ]),
+  { id: "recharge", bus: "platform", pattern: rechargePattern(), processor: "recharge-processor" },
+  { id: "stripe", bus: "platform", pattern: stripePattern(), processor: "stripe-processor" },
+];
+
+export const platformBusName = (brand: string, env: string) => `${brand}-${env}-platform`;

@@ -1,0 +1,159 @@
+/**
+ * Every Lambda function of the platform, described once. The stacks build each with the
+ * `EffectFunction` module and grant exactly what is listed here; `sdp local` runs the same
+ * handler exports in-process with the same environment variables.
+ */
+import type { TableKey } from "./tables";
+
+export type SecretKey = "shopifyAdmin" | "shopifyWebhook" | "rechargeApi" | "rechargeWebhook" | "stripeApi" | "stripeWebhook";
+
+export interface FunctionSpec {
+  readonly name: string;
+  readonly layer: "ingestion" | "backfill" | "analytics";
+  /** Path of the TypeScript entry file from the repository root. */
+  readonly entry: string;
+  /** Exported handler name in the entry file. */
+  readonly handler: string;
+  readonly trigger: "http" | "sqs" | "state-machine" | "schedule";
+  readonly description: string;
+  readonly tables: { readonly read: ReadonlyArray<TableKey>; readonly write: ReadonlyArray<TableKey> };
+  /** Lake prefixes the function reads and writes. */
+  readonly lake: { readonly read: ReadonlyArray<string>; readonly write: ReadonlyArray<string> };
+  readonly secrets: ReadonlyArray<SecretKey>;
+  readonly publishesToPlatformBus?: boolean;
+  readonly publishesAlerts?: boolean;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly reservedConcurrency?: number;
+  /** For HTTP functions: the route key, e.g. "POST /webhooks/shopify". */
+  readonly route?: string;
+}
+
+const processor = (name: string, entry: string, write: ReadonlyArray<TableKey>, description: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
+  name,
+  layer: "ingestion",
+  entry,
+  handler: "handler",
+  trigger: "sqs",
+  description,
+  tables: { read: [], write: [...write, "idempotency"] },
+  lake: { read: ["raw/"], write: ["raw/"] },
+  secrets: [],
+  ...extra,
+});
+
+export const functionSpecs: ReadonlyArray<FunctionSpec> = [
+  {
+    name: "shopify-ingress",
+    layer: "ingestion",
+    entry: "functions/shopify/ingress.ts",
+    handler: "handler",
+    trigger: "http",
+    route: "POST /webhooks/shopify",
+    description: "Verifies Shopify webhook HMACs, stores the raw event and publishes it to the platform bus.",
+    tables: { read: [], write: ["idempotency"] },
+    lake: { read: [], write: ["raw/shopify/"] },
+    secrets: ["shopifyWebhook"],
+    publishesToPlatformBus: true,
+  },
+  processor("shopify-orders", "functions/shopify/orders-processor.ts", ["orders", "abandonedCarts"], "Orders, refunds and fulfillments into the orders hot store."),
+  processor("shopify-customers", "functions/shopify/customers-processor.ts", ["customers"], "Customers into the customers hot store."),
+  processor("shopify-products", "functions/shopify/products-processor.ts", ["products"], "Products into the products hot store."),
+  processor("shopify-checkouts", "functions/shopify/checkouts-processor.ts", ["abandonedCarts"], "Checkouts and carts into the abandoned-carts store."),
+  processor("shopify-app", "functions/shopify/app-processor.ts", [], "app/uninstalled: stores the event and alerts.", { publishesAlerts: true }),
+  {
+    name: "recharge-ingress",
+    layer: "ingestion",
+    entry: "functions/recharge/ingress.ts",
+    handler: "handler",
+    trigger: "http",
+    route: "POST /webhooks/recharge",
+    description: "Verifies Recharge webhooks, stores the raw event and publishes it to the platform bus.",
+    tables: { read: [], write: ["idempotency"] },
+    lake: { read: [], write: ["raw/recharge/"] },
+    secrets: ["rechargeWebhook"],
+    publishesToPlatformBus: true,
+  },
+  processor("recharge-processor", "functions/recharge/processor.ts", ["subscriptions", "charges"], "Recharge subscriptions and charges.", { publishesAlerts: true }),
+  {
+    name: "stripe-ingress",
+    layer: "ingestion",
+    entry: "functions/stripe/ingress.ts",
+    handler: "handler",
+    trigger: "http",
+    route: "POST /webhooks/stripe",
+    description: "Verifies Stripe signatures, stores the raw event and publishes it to the platform bus.",
+    tables: { read: [], write: ["idempotency"] },
+    lake: { read: [], write: ["raw/stripe/"] },
+    secrets: ["stripeWebhook"],
+    publishesToPlatformBus: true,
+  },
+  processor("stripe-processor", "functions/stripe/processor.ts", ["payments", "invoices", "disputes"], "Stripe charges, payment intents, invoices and disputes.", { publishesAlerts: true }),
+  {
+    name: "backfill-submit",
+    layer: "backfill",
+    entry: "functions/backfill/submit.ts",
+    handler: "handler",
+    trigger: "state-machine",
+    description: "Takes a per-shop lease and starts a Shopify bulk operation.",
+    tables: { read: [], write: ["leases"] },
+    lake: { read: [], write: [] },
+    secrets: ["shopifyAdmin"],
+  },
+  {
+    name: "backfill-poll",
+    layer: "backfill",
+    entry: "functions/backfill/poll.ts",
+    handler: "handler",
+    trigger: "state-machine",
+    description: "Reads a bulk operation's status.",
+    tables: { read: [], write: [] },
+    lake: { read: [], write: [] },
+    secrets: ["shopifyAdmin"],
+  },
+  {
+    name: "backfill-download",
+    layer: "backfill",
+    entry: "functions/backfill/download.ts",
+    handler: "handler",
+    trigger: "state-machine",
+    description: "Downloads the JSONL, converts it to Parquet with DuckDB, uploads it and checks the count.",
+    tables: { read: [], write: [] },
+    lake: { read: [], write: ["snapshots/shopify/", "metadata/reconciliation/"] },
+    secrets: [],
+    memoryMb: 3008,
+    timeoutSeconds: 900,
+  },
+  {
+    name: "backfill-record",
+    layer: "backfill",
+    entry: "functions/backfill/record.ts",
+    handler: "handler",
+    trigger: "state-machine",
+    description: "Releases the lease and records the run's outcome (or its failure, with an alert).",
+    tables: { read: [], write: ["leases"] },
+    lake: { read: ["metadata/reconciliation/"], write: ["metadata/reconciliation/"] },
+    secrets: [],
+    publishesAlerts: true,
+  },
+  processor("backfill-bulk-finish", "functions/backfill/bulk-finish.ts", [], "bulk_operations/finish webhook: lets a waiting run continue without polling.", { layer: "backfill" }),
+  {
+    name: "data-quality",
+    layer: "analytics",
+    entry: "functions/data-quality/handler.ts",
+    handler: "handler",
+    trigger: "schedule",
+    description: "Runs the data-quality checks and writes their results.",
+    tables: { read: ["orders", "customers", "products", "subscriptions", "payments"], write: [] },
+    lake: { read: ["raw/", "snapshots/", "processed/", "metadata/"], write: ["metadata/data-quality/"] },
+    secrets: [],
+    publishesAlerts: true,
+    timeoutSeconds: 300,
+  },
+];
+
+export const functionSpec = (name: string): FunctionSpec => {
+  const spec = functionSpecs.find((candidate) => candidate.name === name);
+  if (!spec) throw new Error(`no function named "${name}" in contracts/functions.ts`);
+  return spec;
+};

@@ -1,0 +1,64 @@
+/**
+ * The S3 key layout of the data lake (one bucket per brand and environment):
+ *
+ *   raw/<source>/<entity>/dt=YYYY-MM-DD/<event-id>.json      verified events, as received
+ *   snapshots/shopify/<entity>/run=<bulk-run-id>/*.parquet    bulk exports
+ *   processed/shopify/orders_enriched/dt=YYYY-MM-DD/*.parquet
+ *   curated/<view>/...
+ *   metadata/{data-quality,reconciliation,gdpr-audit}/...
+ *
+ * Event ids and run ids become key segments, so they are sanitised, never parsed as numbers.
+ */
+
+export type Source = "shopify" | "recharge" | "stripe";
+export const sources: ReadonlyArray<Source> = ["shopify", "recharge", "stripe"];
+
+const SAFE_SEGMENT = /^[A-Za-z0-9._=-]+$/;
+
+/** Makes an id safe for one S3 key segment without losing distinctness (percent-encodes the rest). */
+export const keySegment = (id: string): string => {
+  if (id.length === 0) throw new Error("an S3 key segment cannot be empty");
+  if (SAFE_SEGMENT.test(id) && id !== "." && id !== "..") return id;
+  return Array.from(Buffer.from(id, "utf8"))
+    .map((byte) => {
+      const ch = String.fromCharCode(byte);
+      return /[A-Za-z0-9._=-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    })
+    .join("");
+};
+
+/** YYYY-MM-DD (UTC) of an ISO-8601 timestamp or Date. */
+export const partitionDate = (at: string | Date): string => {
+  const date = typeof at === "string" ? new Date(at) : at;
+  if (Number.isNaN(date.getTime())) throw new Error(`not a timestamp: ${String(at)}`);
+  return date.toISOString().slice(0, 10);
+};
+
+export const lakePrefixes = {
+  raw: "raw/",
+  snapshots: "snapshots/",
+  processed: "processed/",
+  curated: "curated/",
+  dataQuality: "metadata/data-quality/",
+  reconciliation: "metadata/reconciliation/",
+  gdprAudit: "metadata/gdpr-audit/",
+  athenaResults: "athena-results/",
+} as const;
+
+export const rawPrefix = (source: Source, entity?: string) => (entity ? `raw/${source}/${keySegment(entity)}/` : `raw/${source}/`);
+
+export const rawEventKey = (source: Source, entity: string, receivedAt: string | Date, eventId: string) =>
+  `raw/${source}/${keySegment(entity)}/dt=${partitionDate(receivedAt)}/${keySegment(eventId)}.json`;
+
+export const snapshotPrefix = (entity: string, runId: string) => `snapshots/shopify/${keySegment(entity)}/run=${keySegment(runId)}/`;
+
+export const processedOrdersPrefix = (date?: string) =>
+  date ? `processed/shopify/orders_enriched/dt=${date}/` : "processed/shopify/orders_enriched/";
+
+export const curatedPrefix = (view: string) => `curated/${keySegment(view)}/`;
+
+export const reconciliationManifestKey = (runId: string) => `metadata/reconciliation/run=${keySegment(runId)}/manifest.json`;
+
+export const dataQualityResultKey = (date: string, runId: string) => `metadata/data-quality/dt=${date}/${keySegment(runId)}.json`;
+
+export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-audit/dt=${date}/${keySegment(requestId)}.json`;

@@ -1,0 +1,127 @@
+/**
+ * The kernel's services. Programs depend on these tags; `live.ts` provides them with the AWS SDK
+ * v3 (the same code serves AWS and the local emulators, only the endpoints differ) and
+ * `memory.ts` provides in-memory versions for unit tests.
+ */
+import { Context, type Effect, type Option, type Redacted } from "effect";
+import type { SecretKey } from "../../contracts/functions";
+import type { TableKey } from "../../contracts/tables";
+import type { InvalidPayload, NotFound, SecretUnavailable, Throttled, Transient } from "./errors";
+
+export type StoreError = Throttled | Transient;
+
+export interface PutObjectOptions {
+  readonly contentType?: string;
+  readonly metadata?: Record<string, string>;
+}
+
+export class ObjectStore extends Context.Tag("sdp/ObjectStore")<
+  ObjectStore,
+  {
+    /** Writes unless the key exists: `created` is false for a duplicate (idempotent raw writes). */
+    readonly putIfAbsent: (key: string, body: string | Uint8Array, options?: PutObjectOptions) => Effect.Effect<{ readonly created: boolean }, StoreError>;
+    readonly put: (key: string, body: string | Uint8Array, options?: PutObjectOptions) => Effect.Effect<void, StoreError>;
+    /** Uploads a local file (large Parquet outputs) without reading it all into memory. */
+    readonly putFile: (key: string, filePath: string, options?: PutObjectOptions) => Effect.Effect<void, StoreError>;
+    readonly get: (key: string) => Effect.Effect<Option.Option<Uint8Array>, StoreError>;
+    readonly getText: (key: string) => Effect.Effect<Option.Option<string>, StoreError>;
+    readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<{ readonly key: string; readonly size: number }>, StoreError>;
+    readonly delete: (key: string) => Effect.Effect<void, StoreError>;
+  }
+>() {}
+
+export type Item = Record<string, unknown>;
+
+/** Result of a guarded upsert: `stale` when the stored item is newer (counted, not an error). */
+export type UpsertOutcome = "written" | "stale";
+
+export class HotStore extends Context.Tag("sdp/HotStore")<
+  HotStore,
+  {
+    /**
+     * Puts `item` unless the stored item's `versionAttribute` is greater than or equal to the new
+     * one (ISO-8601 strings or numbers compare in order). Equal versions are treated as stale so
+     * a redelivery never rewrites.
+     */
+    readonly putIfNewer: (table: TableKey, item: Item, versionAttribute: string) => Effect.Effect<UpsertOutcome, StoreError>;
+    readonly put: (table: TableKey, item: Item) => Effect.Effect<void, StoreError>;
+    /** Sets attributes on an existing item only (no-op result `false` when it does not exist). */
+    readonly updateIfExists: (table: TableKey, key: Item, attributes: Item) => Effect.Effect<boolean, StoreError>;
+    readonly get: (table: TableKey, key: Item) => Effect.Effect<Option.Option<Item>, StoreError>;
+    readonly delete: (table: TableKey, key: Item) => Effect.Effect<void, StoreError>;
+    readonly query: (table: TableKey, index: string | undefined, keyName: string, keyValue: string) => Effect.Effect<ReadonlyArray<Item>, StoreError>;
+    readonly scan: (table: TableKey) => Effect.Effect<ReadonlyArray<Item>, StoreError>;
+    /** Conditional create: false when an item with the key already exists (leases, claims). */
+    readonly putIfNotExists: (table: TableKey, item: Item) => Effect.Effect<boolean, StoreError>;
+  }
+>() {}
+
+export class Secrets extends Context.Tag("sdp/Secrets")<
+  Secrets,
+  {
+    /** The secret's current value(s); webhook secrets may hold several, comma-separated, during rotation. */
+    readonly get: (key: SecretKey) => Effect.Effect<Redacted.Redacted<string>, SecretUnavailable>;
+  }
+>() {}
+
+export type IdempotencyOutcome<A> = { readonly status: "processed"; readonly value: A } | { readonly status: "duplicate" };
+
+export class Idempotency extends Context.Tag("sdp/Idempotency")<
+  Idempotency,
+  {
+    /**
+     * Runs `effect` once per key: a key already completed (or in progress and not expired)
+     * answers `duplicate`; a failed run releases the key so a retry runs again.
+     */
+    readonly once: <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<IdempotencyOutcome<A>, E | StoreError, R>;
+  }
+>() {}
+
+export interface BusEvent {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: unknown;
+}
+
+export class EventBus extends Context.Tag("sdp/EventBus")<
+  EventBus,
+  { readonly publish: (events: ReadonlyArray<BusEvent>) => Effect.Effect<void, StoreError | InvalidPayload> }
+>() {}
+
+export type AlertKind =
+  | "subscription-cancelled"
+  | "charge-failed"
+  | "dispute-opened"
+  | "payment-failed"
+  | "app-uninstalled"
+  | "backfill-failed"
+  | "data-quality"
+  | "etl-failed";
+
+export interface Alert {
+  readonly kind: AlertKind;
+  readonly severity: "info" | "warning" | "critical";
+  readonly subject: string;
+  readonly message: string;
+  /** One alert per business event: the same dedupKey is published once. */
+  readonly dedupKey: string;
+}
+
+export class Alerts extends Context.Tag("sdp/Alerts")<
+  Alerts,
+  { readonly publish: (alert: Alert) => Effect.Effect<{ readonly published: boolean }, StoreError> }
+>() {}
+
+export type MetricUnit = "Count" | "Milliseconds" | "Bytes" | "None";
+
+export class Metrics extends Context.Tag("sdp/Metrics")<
+  Metrics,
+  {
+    readonly count: (name: string, value?: number, dimensions?: Record<string, string>) => Effect.Effect<void>;
+    readonly record: (name: string, value: number, unit: MetricUnit, dimensions?: Record<string, string>) => Effect.Effect<void>;
+    /** Writes buffered metrics as one CloudWatch Embedded Metric Format line. */
+    readonly flush: Effect.Effect<void>;
+  }
+>() {}
+
+export type { NotFound };

@@ -1,0 +1,13 @@
+/** Tests are TypeScript compiled by swc (types are checked by `npm run typecheck`). */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
+  },
+  // aws-local-stepfunctions and a few others ship ESM builds; let swc turn them into CommonJS.
+  transformIgnorePatterns: ["/node_modules/(?!(aws-local-stepfunctions)/)"],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
