@@ -9,7 +9,8 @@ export const layerDependencies: Record<Layer, ReadonlyArray<Layer>> = {
   lake: ["foundation"],
   "hot-stores": ["foundation"],
   ingestion: ["foundation", "lake", "hot-stores"],
-  backfill: ["foundation", "lake", "hot-stores"],
+  // ingestion routes bulk_operations/finish to the backfill layer's queue consumer.
+  backfill: ["foundation", "lake", "hot-stores", "ingestion"],
   analytics: ["foundation", "lake"],
   monitoring: ["foundation", "lake", "hot-stores", "ingestion", "backfill", "analytics"],
 };
@@ -21,3 +22,33 @@ export const lakeBucketName = (brand: string, accountId: string, env: string) =>
 export const accessLogBucketName = (brand: string, accountId: string, env: string) => `${brand}-access-logs-${accountId}-${env}`;
 export const tableName = (brand: string, env: string, logicalName: string) => `${brand}-${env}-${logicalName}`;
 export const resourcePrefix = (brand: string, env: string) => `${brand}-${env}`;
+
+/**
+ * GitHub Actions reaches AWS only through OIDC (no stored keys). The foundation stack creates, per
+ * environment, the deploy role with this name; its trust allows the audience `sts.amazonaws.com`
+ * and only the `deploy` subject of `githubOidcSubjects`. `.github/workflows/*` and `sdp deploy` derive the ARN
+ * from here, so the name lives in one place.
+ */
+export const githubDeployRoleName = (brand: string, env: string) => `${brand}-${env}-github-deploy`;
+export const githubDeployRoleArn = (accountId: string, brand: string, env: string) =>
+  `arn:aws:iam::${accountId}:role/${githubDeployRoleName(brand, env)}`;
+export const githubOidcProviderUrl = "https://token.actions.githubusercontent.com";
+export const githubOidcAudience = "sts.amazonaws.com";
+/**
+ * Pull-request plans use a second, read-only role: a pull request runs code nobody has reviewed
+ * yet, so it must not get the deploy role. It needs read access to what the stacks manage
+ * (Describe/List/Get, no data-plane reads of the lake or secret values) and s3:GetObject +
+ * s3:ListBucket on the state bucket; plans run with `-lock=false`, so no lock-table writes.
+ */
+export const githubPlanRoleName = (brand: string, env: string) => `${brand}-${env}-github-plan`;
+export const githubPlanRoleArn = (accountId: string, brand: string, env: string) =>
+  `arn:aws:iam::${accountId}:role/${githubPlanRoleName(brand, env)}`;
+/**
+ * `sub` claims each role trusts: deploy jobs run in the GitHub environment named like the
+ * platform environment (it carries the required reviewers and the main-only branch rule);
+ * plan jobs run for pull requests (GitHub gives pull requests from forks no OIDC token).
+ */
+export const githubOidcSubjects = (repository: string, env: string) => ({
+  deploy: `repo:${repository}:environment:${env}`,
+  plan: `repo:${repository}:pull_request`,
+});
