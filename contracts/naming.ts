@@ -11,7 +11,10 @@ export const layerDependencies: Record<Layer, ReadonlyArray<Layer>> = {
   ingestion: ["foundation", "lake", "hot-stores"],
   // ingestion routes bulk_operations/finish to the backfill layer's queue consumer.
   backfill: ["foundation", "lake", "hot-stores", "ingestion"],
-  analytics: ["foundation", "lake"],
+  // the data-quality function reads the hot stores (contracts/functions.ts).
+  // The analytics rule that turns data-quality gaps into backfills sits on the ingestion layer's
+  // platform bus and targets the backfill layer's state machine.
+  analytics: ["foundation", "lake", "hot-stores", "ingestion", "backfill"],
   monitoring: ["foundation", "lake", "hot-stores", "ingestion", "backfill", "analytics"],
 };
 

@@ -1,0 +1,260 @@
+/**
+ * A Lambda function built from an Effect program's TypeScript entry file.
+ *
+ * What every function gets, so no stack can forget it: an esbuild bundle in a zip asset
+ * (modules/bundle.ts), nodejs22.x on arm64 (x86_64 when it ships native modules), its own role
+ * with only what its `grant...` calls add, a log group with retention and the logs CMK, JSON
+ * logs, X-Ray tracing, reserved concurrency, a dead-letter queue for failed async invocations,
+ * and alarms on errors and throttles.
+ *
+ * Each `grant...` adds the IAM statement and the environment variable the function reads
+ * (names from contracts/env-vars.ts and contracts/tables.ts) in one call, so the two cannot
+ * drift apart.
+ */
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import * as path from "node:path";
+import { AssetType, Lazy, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import { envVars } from "../contracts/env-vars";
+import type { SecretKey } from "../contracts/functions";
+import { tableSpecs, type TableKey } from "../contracts/tables";
+import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
+import type { AlarmFactory } from "./alarms";
+import { bundleFunction, type Bundle } from "./bundle";
+import { encryptedLogGroup } from "./log-group";
+import type { QueueWithDlq } from "./queue-with-dlq";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+
+/** The secret each SecretKey's ARN is passed in. */
+export const secretArnEnvVar: Record<SecretKey, string> = {
+  shopifyAdmin: envVars.shopifyAdminSecretArn,
+  shopifyWebhook: envVars.shopifyWebhookSecretArn,
+  rechargeApi: envVars.rechargeApiSecretArn,
+  rechargeWebhook: envVars.rechargeWebhookSecretArn,
+  stripeApi: envVars.stripeApiSecretArn,
+  stripeWebhook: envVars.stripeWebhookSecretArn,
+};
+
+export interface FunctionKeys {
+  readonly logs: string;
+  readonly messaging: string;
+  readonly tables: string;
+  readonly lake: string;
+  readonly secrets: string;
+}
+
+export interface EffectFunctionProps {
+  /** Full function name, e.g. acme-dev-shopify-ingress. */
+  readonly functionName: string;
+  readonly description: string;
+  /** Entry file relative to the repository root (or absolute). */
+  readonly entry: string;
+  /** Exported handler name in the entry file. */
+  readonly handler?: string;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly reservedConcurrency?: number;
+  readonly logRetentionDays: number;
+  /** Region of the function (scopes the secrets key to use through Secrets Manager only). */
+  readonly region: string;
+  /** KMS key ARNs the grants and the log group/DLQ use. */
+  readonly keys: FunctionKeys;
+  readonly alarms: AlarmFactory;
+  /**
+   * Packages that cannot be bundled (native addons such as @duckdb/node-api): copied into the
+   * zip's node_modules. Such a function runs on x86_64, the architecture of the installed binary.
+   */
+  readonly nativeModules?: ReadonlyArray<string>;
+  /** Variables every function of the environment reads (SDP_ENV, SDP_BRAND, ...). */
+  readonly environment?: Record<string, string>;
+  readonly bundleCacheDir?: string;
+}
+
+export interface TableRef {
+  readonly arn: string;
+  readonly name: string;
+}
+export interface BucketRef {
+  readonly arn: string;
+  readonly bucket: string;
+}
+export interface ArnRef {
+  readonly arn: string;
+}
+export interface BusRef {
+  readonly arn: string;
+  readonly name: string;
+}
+
+const sidOf = (...parts: string[]) => parts.join("-").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : "")).replace(/^./, (c) => c.toUpperCase());
+
+export class EffectFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly deadLetterQueue: SqsQueue;
+  readonly bundle: Bundle;
+  readonly architecture: "arm64" | "x86_64";
+  private readonly statementsBySid = new Map<string, PolicyStatement>();
+  private readonly variables = new Map<string, string>();
+  private readonly keys: FunctionKeys;
+
+  constructor(scope: Construct, id: string, readonly props: EffectFunctionProps) {
+    super(scope, id);
+    this.keys = props.keys;
+    this.architecture = props.nativeModules && props.nativeModules.length > 0 ? "x86_64" : "arm64";
+    this.bundle = bundleFunction({ name: id, entry: props.entry, nativeModules: props.nativeModules, cacheDir: props.bundleCacheDir });
+    // The zip is named by its content hash already; passing it saves cdktf re-hashing the file
+    // (24 MB for the DuckDB function) in every stack of every environment.
+    const asset = new TerraformAsset(this, "code", { path: this.bundle.zipPath, type: AssetType.FILE, assetHash: path.basename(this.bundle.zipPath, ".zip") });
+
+    this.logGroup = encryptedLogGroup(this, "logs", { name: `/aws/lambda/${props.functionName}`, retentionDays: props.logRetentionDays, kmsKeyArn: props.keys.logs });
+    this.role = new IamRole(this, "role", {
+      name: props.functionName,
+      description: `Execution role of ${props.functionName}: only what its grants add.`,
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
+    });
+    this.deadLetterQueue = new SqsQueue(this, "dlq", {
+      name: `${props.functionName}-dlq`,
+      kmsMasterKeyId: props.keys.messaging,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 14 * 24 * 3600,
+    });
+
+    this.addStatement(statements.logsWrite("Logs", this.logGroup.arn));
+    this.addStatement(statements.xrayWrite());
+    this.addStatement(statements.sqsSend("DeadLetterQueue", this.deadLetterQueue.arn));
+    this.addStatement(statements.kmsEncryptDecrypt("MessagingKey", props.keys.messaging));
+    const policy = new IamRolePolicy(this, "policy", {
+      name: "least-privilege",
+      role: this.role.id,
+      policy: Lazy.stringValue({ produce: () => policyDocument([...this.statementsBySid.values()]) }),
+    });
+
+    for (const [name, value] of Object.entries(props.environment ?? {})) this.addEnvironment(name, value);
+    this.function = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: props.description,
+      filename: asset.path,
+      sourceCodeHash: this.bundle.sourceCodeHash,
+      handler: `index.${props.handler ?? "handler"}`,
+      runtime: "nodejs22.x",
+      architectures: [this.architecture],
+      memorySize: props.memoryMb ?? 512,
+      timeout: props.timeoutSeconds ?? 30,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
+      role: this.role.arn,
+      tracingConfig: { mode: "Active" },
+      deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      environment: { variables: Lazy.anyValue({ produce: () => Object.fromEntries([...this.variables].sort(([a], [b]) => a.localeCompare(b))) }) as unknown as Record<string, string> },
+      dependsOn: [policy, this.logGroup],
+    });
+
+    const dimensions = { FunctionName: props.functionName };
+    props.alarms.metric(this, "errors", {
+      name: `${id}-errors`,
+      description: `${props.functionName} failed invocations (errors or timeouts).`,
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions,
+      threshold: 1,
+    });
+    props.alarms.metric(this, "throttles", {
+      name: `${id}-throttles`,
+      description: `${props.functionName} invocations throttled: its reserved concurrency is exhausted.`,
+      namespace: "AWS/Lambda",
+      metricName: "Throttles",
+      dimensions,
+      threshold: 1,
+    });
+  }
+
+  get arn(): string {
+    return this.function.arn;
+  }
+
+  get functionName(): string {
+    return this.function.functionName;
+  }
+
+  /** The policy statements granted so far (for tests and reviews). */
+  get grantedStatements(): ReadonlyArray<PolicyStatement> {
+    return [...this.statementsBySid.values()];
+  }
+
+  get environmentVariables(): Readonly<Record<string, string>> {
+    return Object.fromEntries(this.variables);
+  }
+
+  addStatement(statement: PolicyStatement): this {
+    const sid = statement.Sid ?? `S${this.statementsBySid.size}`;
+    this.statementsBySid.set(sid, { ...statement, Sid: sid });
+    return this;
+  }
+
+  addEnvironment(name: string, value: string): this {
+    this.variables.set(name, value);
+    return this;
+  }
+
+  grantTableRead(key: TableKey, table: TableRef): this {
+    this.addStatement(statements.tableRead(sidOf("Read", key, "table"), table.arn));
+    this.addStatement(statements.kmsDecrypt("TablesKeyDecrypt", this.keys.tables));
+    return this.addEnvironment(tableSpecs[key].envVar, table.name);
+  }
+
+  grantTableReadWrite(key: TableKey, table: TableRef): this {
+    this.statementsBySid.delete(sidOf("Read", key, "table"));
+    this.addStatement(statements.tableReadWrite(sidOf("ReadWrite", key, "table"), table.arn));
+    this.addStatement(statements.kmsEncryptDecrypt("TablesKey", this.keys.tables));
+    return this.addEnvironment(tableSpecs[key].envVar, table.name);
+  }
+
+  grantLakeRead(prefix: string, bucket: BucketRef): this {
+    for (const statement of statements.objectsRead(sidOf("LakeRead", prefix), bucket.arn, prefix)) this.addStatement(statement);
+    this.addStatement(statements.kmsDecrypt("LakeKeyDecrypt", this.keys.lake));
+    return this.addEnvironment(envVars.lakeBucket, bucket.bucket);
+  }
+
+  grantLakeWrite(prefix: string, bucket: BucketRef): this {
+    for (const statement of statements.objectsWrite(sidOf("LakeWrite", prefix), bucket.arn, prefix)) this.addStatement(statement);
+    this.addStatement(statements.kmsEncryptDecrypt("LakeKey", this.keys.lake));
+    return this.addEnvironment(envVars.lakeBucket, bucket.bucket);
+  }
+
+  grantSecretRead(key: SecretKey, secret: ArnRef): this {
+    this.addStatement(statements.secretRead(sidOf("Secret", key), secret.arn));
+    this.addStatement({
+      ...statements.kmsDecrypt("SecretsKeyDecrypt", this.keys.secrets),
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.props.region}.amazonaws.com` } },
+    });
+    return this.addEnvironment(secretArnEnvVar[key], secret.arn);
+  }
+
+  grantPutEvents(bus: BusRef): this {
+    this.addStatement(statements.putEvents("PlatformBus", bus.arn));
+    return this.addEnvironment(envVars.eventBusName, bus.name);
+  }
+
+  grantPublishAlerts(topic: ArnRef): this {
+    this.addStatement(statements.snsPublish("AlertsTopic", topic.arn));
+    return this.addEnvironment(envVars.alertsTopicArn, topic.arn);
+  }
+
+  /** Consumes a queue in batches, reporting per-message failures so one bad event does not retry the batch. */
+  addQueueSource(queue: QueueWithDlq, options: { batchSize?: number; maxBatchingWindowSeconds?: number } = {}): LambdaEventSourceMapping {
+    this.addStatement(statements.sqsConsume(sidOf("Consume", queue.node.id), queue.queue.arn));
+    return new LambdaEventSourceMapping(this, `source-${queue.node.id}`, {
+      eventSourceArn: queue.queue.arn,
+      functionName: this.function.arn,
+      batchSize: options.batchSize ?? 10,
+      maximumBatchingWindowInSeconds: options.maxBatchingWindowSeconds ?? 1,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+    });
+  }
+}

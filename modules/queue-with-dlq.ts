@@ -1,0 +1,73 @@
+/**
+ * An SQS queue with its dead-letter queue, both encrypted with the messaging CMK, and an alarm
+ * when anything lands in the DLQ. EventBridge rules that target it are allowed by ARN.
+ */
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { Lazy } from "cdktf";
+import { Construct } from "constructs";
+import { policyDocument } from "../policies/iam";
+import type { AlarmFactory } from "./alarms";
+
+export interface QueueWithDlqProps {
+  readonly queueName: string;
+  readonly kmsKeyArn: string;
+  /** At least six times the consumer's timeout (AWS guidance for Lambda event sources). */
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount?: number;
+  readonly alarms: AlarmFactory;
+}
+
+export class QueueWithDlq extends Construct {
+  readonly queue: SqsQueue;
+  readonly dlq: SqsQueue;
+  private readonly senderRuleArns: string[] = [];
+
+  constructor(scope: Construct, id: string, readonly props: QueueWithDlqProps) {
+    super(scope, id);
+    this.dlq = new SqsQueue(this, "dlq", {
+      name: `${props.queueName}-dlq`,
+      kmsMasterKeyId: props.kmsKeyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 14 * 24 * 3600,
+    });
+    this.queue = new SqsQueue(this, "queue", {
+      name: props.queueName,
+      kmsMasterKeyId: props.kmsKeyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
+      messageRetentionSeconds: 4 * 24 * 3600,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.dlq.arn, maxReceiveCount: props.maxReceiveCount ?? 5 }),
+    });
+    props.alarms.metric(this, "dlq-depth", {
+      name: `${props.queueName}-dlq-depth`,
+      description: `Messages in ${props.queueName}-dlq: events that failed processing ${props.maxReceiveCount ?? 5} times. Inspect and redrive.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: `${props.queueName}-dlq` },
+      statistic: "Maximum",
+      threshold: 1,
+    });
+    new SqsQueuePolicy(this, "policy", {
+      queueUrl: this.queue.url,
+      policy: Lazy.stringValue({
+        produce: () =>
+          policyDocument([
+            {
+              Sid: "AllowEventBridgeRules",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: this.queue.arn,
+              Condition: { ArnEquals: { "aws:SourceArn": this.senderRuleArns.length > 0 ? this.senderRuleArns : ["arn:aws:events:::rule/none"] } },
+            },
+          ]),
+      }),
+    });
+  }
+
+  /** Lets an EventBridge rule send to this queue. */
+  allowRule(ruleArn: string): void {
+    this.senderRuleArns.push(ruleArn);
+  }
+}

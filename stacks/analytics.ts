@@ -1,0 +1,194 @@
+/**
+ * Analytics: orders_enriched and the curated views on Athena, and the data-quality checks.
+ *
+ * WHAT THE ANALYTICS ISSUE ADDS HERE: the daily ETL workflow (Step Functions with the Athena
+ * `.sync` integration running etl/sql in the lake stack's workgroup `props.lake.workgroup`) via
+ * the `StateMachine` module (modules/state-machine.ts), with `stateMachine.addStatement(...)` and
+ * the policies/iam.ts builders: `statements.athenaQuery(sid, props.lake.workgroup.arn)`,
+ * `statements.glueCatalog(sid, region, account, props.lake.glueDatabase.name, true)`,
+ * `statements.objectsRead/objectsWrite(sid, bucketArn, prefix)` for raw/, snapshots/, processed/,
+ * curated/ and athena-results/, plus the lake key; the data-quality function's CloudWatch reads
+ * with `fn.addStatement(statements.metricsRead())`. Its schedule through `this.scheduler.grantStartExecution(...)` +
+ * `this.scheduler.schedule(...)`; a failure alert with `this.alarms`. Dashboard widgets go in
+ * stacks/monitoring.ts (`dashboard.addSection`).
+ *
+ * Already here: the data-quality function (when functions/data-quality/handler.ts exists) with
+ * the grants of its spec, run daily by EventBridge Scheduler, and the scheduler role.
+ */
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { Construct } from "constructs";
+import { ANALYTICS_SCHEDULE, analyticsWorkflowDefinition, backfillRequestPattern, backfillStateMachineName } from "../contracts/analytics-workflow";
+import { platformBusName } from "../contracts/events";
+import { lakePrefixes } from "../contracts/lake-layout";
+import { athenaWorkflowSql } from "../etl/athena";
+import { StateMachine } from "../modules/state-machine";
+import { policyDocument, serviceTrustPolicy, statements } from "../policies/iam";
+import type { EnvironmentConfig } from "../config/schema";
+import { AlarmFactory } from "../modules/alarms";
+import type { EffectFunction } from "../modules/effect-function";
+import { SchedulerRole } from "../modules/scheduler-role";
+import type { FoundationStack } from "./foundation";
+import type { HotStoresStack } from "./hot-stores";
+import type { LakeStack } from "./lake";
+import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
+import { buildSpecFunction, existingEntry, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+
+export interface AnalyticsStackProps {
+  readonly foundation: FoundationStack;
+  readonly lake: LakeStack;
+  readonly hotStores: HotStoresStack;
+  readonly functionEntry?: FunctionEntryResolver;
+  readonly bundleCacheDir?: string;
+}
+
+/** When the daily data-quality run starts (UTC): after the nightly reconciliation. */
+export const DATA_QUALITY_SCHEDULE = "cron(30 5 * * ? *)";
+
+export class AnalyticsStack extends PlatformStack {
+  readonly alarms: AlarmFactory;
+  readonly functions: Record<string, EffectFunction> = {};
+  readonly scheduler: SchedulerRole;
+  /** The daily Athena workflow (present when the data-quality function is built). */
+  readonly workflow?: StateMachine;
+
+  constructor(scope: Construct, env: EnvironmentConfig, readonly props: AnalyticsStackProps, options: PlatformStackOptions = {}) {
+    super(scope, env, "analytics", options);
+    const { foundation, lake, hotStores } = props;
+    this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
+    this.scheduler = new SchedulerRole(this, "scheduler", { roleName: `${this.prefix}-analytics-scheduler`, accountId: env.accountId });
+
+    // The platform bus lives in the ingestion layer; its name and ARN follow from the environment.
+    const platformBus = {
+      name: platformBusName(env.brand, env.name),
+      arn: `arn:aws:events:${env.region}:${env.accountId}:event-bus/${platformBusName(env.brand, env.name)}`,
+    };
+    for (const { spec, entry } of specsOfLayer("analytics", props.functionEntry ?? existingEntry)) {
+      const fn = buildSpecFunction(this, spec, entry, {
+        env,
+        prefix: this.prefix,
+        keys: {
+          logs: foundation.keys.logs.arn,
+          messaging: foundation.keys.messaging.arn,
+          tables: foundation.keys.tables.arn,
+          lake: foundation.keys.lake.arn,
+          secrets: foundation.keys.secrets.arn,
+        },
+        alarms: this.alarms,
+        tables: hotStores.tables,
+        lakeBucket: lake.lake.bucket,
+        secrets: foundation.secrets,
+        alertsTopic: foundation.alertsTopic,
+        platformBus,
+        bundleCacheDir: props.bundleCacheDir,
+      });
+      this.functions[spec.name] = fn;
+      if (spec.trigger === "schedule") {
+        this.scheduler.grantInvoke(`Invoke${spec.name.replace(/[^A-Za-z0-9]/g, "")}`, fn.arn);
+        this.scheduler.schedule(this, `${spec.name}-schedule`, {
+          scheduleName: `${this.prefix}-${spec.name}`,
+          description: `Runs ${spec.name} daily.`,
+          expression: DATA_QUALITY_SCHEDULE,
+          targetArn: fn.arn,
+          input: { source: "schedule" },
+        });
+      }
+    }
+
+    const dataQuality = this.functions["data-quality"];
+    if (dataQuality) this.workflow = this.analyticsWorkflow(env, dataQuality.arn);
+  }
+
+  /**
+   * The daily Athena workflow (contracts/analytics-workflow.ts over the etl/sql files), its
+   * schedule, and the rule that turns the data-quality function's backfill requests into backfill
+   * executions (reconciliation closes the loop). Failures alert through the workflow's own
+   * NotifyFailure state and the StateMachine module's ExecutionsFailed alarm.
+   */
+  private analyticsWorkflow(env: EnvironmentConfig, dataQualityArn: string): StateMachine {
+    const { foundation, lake } = this.props;
+    const bucket = lake.lake.bucket;
+    const workgroupArn = `arn:aws:athena:${env.region}:${env.accountId}:workgroup/${lake.workgroup.name}`;
+    const glue = `arn:aws:glue:${env.region}:${env.accountId}`;
+    const workflow = new StateMachine(this, "analytics-workflow", {
+      stateMachineName: `${this.prefix}-analytics`,
+      definition: analyticsWorkflowDefinition(
+        { bucket: bucket.bucket, workgroup: lake.workgroup.name, database: lake.glueDatabase.name, dataQualityFunctionArn: dataQualityArn, alertsTopicArn: foundation.alertsTopic.arn },
+        athenaWorkflowSql(),
+      ),
+      type: "STANDARD",
+      accountId: env.accountId,
+      logRetentionDays: env.logRetentionDays,
+      logsKeyArn: foundation.keys.logs.arn,
+      alarms: this.alarms,
+    });
+    workflow
+      .addStatement({
+        Sid: "AthenaQueries",
+        Effect: "Allow",
+        Action: ["athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup"],
+        Resource: [workgroupArn],
+      })
+      .addStatement({
+        Sid: "GlueCatalog",
+        Effect: "Allow",
+        // CREATE OR REPLACE VIEW writes the view's table in the catalogue.
+        Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:CreateTable", "glue:UpdateTable"],
+        Resource: [`${glue}:catalog`, `${glue}:database/${lake.glueDatabase.name}`, `${glue}:table/${lake.glueDatabase.name}/*`],
+      })
+      .addStatement({ Sid: "LakeList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucket.arn] })
+      .addStatement({
+        Sid: "LakeRead",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [lakePrefixes.raw, lakePrefixes.snapshots, lakePrefixes.processed, lakePrefixes.athenaResults].map((prefix) => `${bucket.arn}/${prefix}*`),
+      })
+      .addStatement({
+        Sid: "LakeWrite",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: [`${bucket.arn}/${lakePrefixes.processed}shopify/orders_enriched/*`, `${bucket.arn}/${lakePrefixes.athenaResults}*`],
+      })
+      .addStatement(statements.kmsEncryptDecrypt("LakeKey", foundation.keys.lake.arn))
+      .addStatement(statements.snsPublish("Alerts", foundation.alertsTopic.arn))
+      .addStatement(statements.kmsEncryptDecrypt("MessagingKey", foundation.keys.messaging.arn))
+      .grantInvoke("InvokeDataQuality", dataQualityArn);
+
+    this.scheduler.grantStartExecution("StartAnalytics", workflow.arn);
+    this.scheduler.schedule(this, "analytics-schedule", {
+      scheduleName: `${this.prefix}-analytics`,
+      description: "Runs the analytics workflow daily: orders_enriched partitions, views, data-quality checks.",
+      expression: ANALYTICS_SCHEDULE,
+      targetArn: workflow.arn,
+      input: { source: "schedule" },
+    });
+
+    // Backfill requests from the data-quality function start the backfill workflow with $.detail.
+    const backfillArn = `arn:aws:states:${env.region}:${env.accountId}:stateMachine:${backfillStateMachineName(this.prefix)}`;
+    const targetRole = new IamRole(this, "backfill-request-role", {
+      name: `${this.prefix}-backfill-request`,
+      assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", env.accountId),
+    });
+    new IamRolePolicy(this, "backfill-request-policy", {
+      name: "start-backfill",
+      role: targetRole.id,
+      policy: policyDocument([statements.startExecution("StartBackfill", backfillArn)]),
+    });
+    const rule = new CloudwatchEventRule(this, "backfill-request-rule", {
+      name: `${this.prefix}-backfill-requests`,
+      description: "Data-quality gaps -> a backfill of those days.",
+      eventBusName: platformBusName(env.brand, env.name),
+      eventPattern: JSON.stringify(backfillRequestPattern()),
+    });
+    new CloudwatchEventTarget(this, "backfill-request-target", {
+      rule: rule.name,
+      eventBusName: platformBusName(env.brand, env.name),
+      arn: backfillArn,
+      roleArn: targetRole.arn,
+      inputPath: "$.detail",
+    });
+    return workflow;
+  }
+}

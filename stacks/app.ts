@@ -1,0 +1,73 @@
+/**
+ * Builds the cdktf app: for each deployed environment, the seven layer stacks, wired by passing
+ * one stack's constructs into the next (cdktf turns each use into a cross-stack reference through
+ * the producer's remote state). main.ts calls this; tests call it with their own app/outdir.
+ */
+import { App } from "cdktf";
+import { deployedEnvironments, environmentCatalogue, loadEnvironment } from "../config/environments";
+import type { EnvironmentConfig, EnvironmentName } from "../config/schema";
+import type { GuardrailRule } from "../policies/guardrails";
+import { AnalyticsStack } from "./analytics";
+import { BackfillStack } from "./backfill";
+import { FoundationStack } from "./foundation";
+import { HotStoresStack } from "./hot-stores";
+import { IngestionStack } from "./ingestion";
+import { LakeStack } from "./lake";
+import { MonitoringStack } from "./monitoring";
+import type { PlatformStack } from "./platform-stack";
+import { existingEntry, prebundleSpecs, type FunctionEntryResolver } from "./spec-functions";
+
+export interface BuildAppOptions {
+  /** An existing app (e.g. `Testing.app()`); otherwise a new App with `outdir`. */
+  readonly app?: App;
+  readonly outdir?: string;
+  /** Which environments to build (default: every deployed environment). */
+  readonly environments?: ReadonlyArray<EnvironmentName>;
+  /** The environment catalogue to decode (default: config/environments.ts). */
+  readonly catalogue?: Record<string, unknown>;
+  readonly rules?: ReadonlyArray<GuardrailRule>;
+  /** Which entry each contract function is built from (default: its own, once the file exists). */
+  readonly functionEntry?: FunctionEntryResolver;
+  readonly bundleCacheDir?: string;
+}
+
+export interface EnvironmentStacks {
+  readonly env: EnvironmentConfig;
+  readonly foundation: FoundationStack;
+  readonly lake: LakeStack;
+  readonly hotStores: HotStoresStack;
+  readonly ingestion: IngestionStack;
+  readonly backfill: BackfillStack;
+  readonly analytics: AnalyticsStack;
+  readonly monitoring: MonitoringStack;
+}
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly environments: ReadonlyArray<EnvironmentStacks>;
+  readonly stacks: ReadonlyArray<PlatformStack>;
+}
+
+export const buildApp = (options: BuildAppOptions = {}): BuiltApp => {
+  // Decode every environment first: a bad catalogue fails before any construct exists.
+  const catalogue = options.catalogue ?? environmentCatalogue;
+  const envs = (options.environments ?? deployedEnvironments).map((name) => loadEnvironment(name, catalogue));
+  const app = options.app ?? new App(options.outdir ? { outdir: options.outdir, skipValidation: false } : {});
+  const stackOptions = { rules: options.rules };
+  const shared = { functionEntry: options.functionEntry, bundleCacheDir: options.bundleCacheDir };
+  prebundleSpecs(options.functionEntry ?? existingEntry, options.bundleCacheDir);
+
+  const environments = envs.map((env): EnvironmentStacks => {
+    if (env.name === "local") throw new Error('"local" runs on the embedded platform (sdp local), not in AWS: it has no stacks');
+    const foundation = new FoundationStack(app, env, stackOptions);
+    const lake = new LakeStack(app, env, { foundation }, stackOptions);
+    const hotStores = new HotStoresStack(app, env, { foundation }, stackOptions);
+    const ingestion = new IngestionStack(app, env, { foundation, lake, hotStores, ...shared }, stackOptions);
+    const backfill = new BackfillStack(app, env, { foundation, lake, hotStores, ingestion, ...shared }, stackOptions);
+    const analytics = new AnalyticsStack(app, env, { foundation, lake, hotStores, ...shared }, stackOptions);
+    const monitoring = new MonitoringStack(app, env, { foundation, lake, hotStores, ingestion, backfill, analytics }, stackOptions);
+    return { env, foundation, lake, hotStores, ingestion, backfill, analytics, monitoring };
+  });
+  const stacks = environments.flatMap((e) => [e.foundation, e.lake, e.hotStores, e.ingestion, e.backfill, e.analytics, e.monitoring]);
+  return { app, environments, stacks };
+};

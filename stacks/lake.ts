@@ -1,0 +1,142 @@
+/**
+ * Lake: the data-lake bucket and its access-log bucket, lifecycle per prefix, request metrics,
+ * the Glue database and tables (partition projection) and the Athena workgroup.
+ */
+import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
+import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
+import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
+import { S3BucketMetric } from "@cdktf/provider-aws/lib/s3-bucket-metric";
+import { TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../config/schema";
+import { lakePrefixes } from "../contracts/lake-layout";
+import { accessLogBucketName, lakeBucketName } from "../contracts/naming";
+import { LakeBucket, type LifecycleRuleSpec } from "../modules/lake-bucket";
+import type { FoundationStack } from "./foundation";
+import { glueDatabaseName, lakeTables, type LakeTableSpec } from "./lake-catalog";
+import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
+
+export interface LakeStackProps {
+  readonly foundation: FoundationStack;
+}
+
+/** Days after which noncurrent object versions (overwrites, deletes) are removed. */
+export const NONCURRENT_VERSION_DAYS = 30;
+export const ATHENA_RESULTS_DAYS = 30;
+/** Athena bytes-scanned cutoff per query: a runaway query costs at most a few dollars outside prod. */
+export const bytesScannedCutoff = (env: EnvironmentConfig) => (env.name === "prod" ? 200 : 20) * 1024 ** 3;
+
+/** Raw and snapshot data: Infrequent Access at 30 days, Glacier Instant Retrieval at 90, expiry at the retention. */
+export const lakeLifecycleRules = (env: EnvironmentConfig): LifecycleRuleSpec[] => {
+  const tiered = (id: string, prefix: string): LifecycleRuleSpec => ({
+    id,
+    prefix,
+    transitions: [
+      { days: 30, storageClass: "STANDARD_IA" as const },
+      { days: 90, storageClass: "GLACIER_IR" as const },
+    ].filter((transition) => transition.days < env.dataRetentionDays),
+    expirationDays: env.dataRetentionDays,
+  });
+  return [
+    tiered("raw-tiering-and-retention", lakePrefixes.raw),
+    tiered("snapshots-tiering-and-retention", lakePrefixes.snapshots),
+    { id: "athena-results-expiry", prefix: lakePrefixes.athenaResults, expirationDays: ATHENA_RESULTS_DAYS },
+  ];
+};
+
+export class LakeStack extends PlatformStack {
+  readonly lake: LakeBucket;
+  readonly accessLogs: LakeBucket;
+  readonly glueDatabase: GlueCatalogDatabase;
+  readonly glueTables: Record<string, GlueCatalogTable>;
+  readonly workgroup: AthenaWorkgroup;
+
+  constructor(scope: Construct, env: EnvironmentConfig, props: LakeStackProps, options: PlatformStackOptions = {}) {
+    super(scope, env, "lake", options);
+    const lakeName = lakeBucketName(env.brand, env.accountId, env.name);
+    const logsName = accessLogBucketName(env.brand, env.accountId, env.name);
+
+    this.accessLogs = new LakeBucket(this, "access-logs", {
+      bucketName: logsName,
+      lifecycleRules: [{ id: "access-log-retention", prefix: "", expirationDays: Math.max(365, env.logRetentionDays) }],
+      noncurrentVersionExpirationDays: NONCURRENT_VERSION_DAYS,
+      extraPolicyStatements: (arn) => [
+        {
+          Sid: "S3ServerAccessLogDelivery",
+          Effect: "Allow",
+          Principal: { Service: "logging.s3.amazonaws.com" },
+          Action: "s3:PutObject",
+          Resource: `${arn}/lake/*`,
+          Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${lakeName}` }, StringEquals: { "aws:SourceAccount": env.accountId } },
+        },
+      ],
+    });
+    this.lake = new LakeBucket(this, "lake", {
+      bucketName: lakeName,
+      kmsKeyArn: props.foundation.keys.lake.arn,
+      accessLogs: { bucket: this.accessLogs.bucket.id, prefix: "lake/" },
+      lifecycleRules: lakeLifecycleRules(env),
+      noncurrentVersionExpirationDays: NONCURRENT_VERSION_DAYS,
+    });
+    // Request metrics (4xx/5xx, latency) for the monitoring dashboard.
+    new S3BucketMetric(this, "lake-request-metrics", { bucket: this.lake.bucket.id, name: "EntireBucket" });
+
+    this.glueDatabase = new GlueCatalogDatabase(this, "glue-database", {
+      name: glueDatabaseName(env.brand, env.name),
+      description: `Data lake of ${env.brand} (${env.name}); tables use partition projection over s3://${lakeName}/.`,
+    });
+    this.glueTables = Object.fromEntries(lakeTables.map((spec) => [spec.name, this.glueTable(spec, lakeName)]));
+
+    this.workgroup = new AthenaWorkgroup(this, "athena-workgroup", {
+      name: `${this.prefix}-analytics`,
+      description: "Queries over the lake: enforced settings, KMS-encrypted results, bytes-scanned cutoff.",
+      state: "ENABLED",
+      forceDestroy: env.name === "dev",
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: bytesScannedCutoff(env),
+        engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+        resultConfiguration: {
+          outputLocation: `s3://${lakeName}/${lakePrefixes.athenaResults}`,
+          encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: props.foundation.keys.lake.arn },
+        },
+      },
+    });
+
+    new TerraformOutput(this, "lake-bucket-name", { value: this.lake.bucket.bucket });
+    new TerraformOutput(this, "athena-workgroup-name", { value: this.workgroup.name });
+  }
+
+  private glueTable(spec: LakeTableSpec, bucket: string): GlueCatalogTable {
+    const json = spec.format === "json";
+    const text = spec.format === "text";
+    return new GlueCatalogTable(this, `glue-table-${spec.name}`, {
+      databaseName: this.glueDatabase.name,
+      name: spec.name,
+      description: spec.description,
+      tableType: "EXTERNAL_TABLE",
+      parameters: {
+        classification: spec.format,
+        EXTERNAL: "TRUE",
+        "projection.enabled": "true",
+        ...spec.projection,
+        "storage.location.template": `s3://${bucket}/${spec.locationTemplate}`,
+        ...(json || text ? {} : { "parquet.compression": "ZSTD" }),
+      },
+      partitionKeys: spec.partitionKeys.map((column) => ({ name: column.name, type: column.type, comment: column.comment })),
+      storageDescriptor: {
+        location: `s3://${bucket}/${spec.prefix}`,
+        inputFormat: json || text ? "org.apache.hadoop.mapred.TextInputFormat" : "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        outputFormat: json || text ? "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat" : "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+        serDeInfo: json
+          ? { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters: { "ignore.malformed.json": "true", "case.insensitive": "true" } }
+          : text
+            ? // \u0001 never appears unescaped in JSON, so each line is one column.
+              { serializationLibrary: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", parameters: { "field.delim": "\u0001", "serialization.format": "\u0001" } }
+            : { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
+        columns: spec.columns.map((column) => ({ name: column.name, type: column.type, comment: column.comment })),
+      },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The base of every stack: one per (environment x layer), named `<brand>-<env>-<layer>`, with its
+ * own S3 backend key `<env>/<layer>.tfstate`, the aws provider pinned to the environment's
+ * account and region with the required default tags, and the guardrail rule pack evaluated on
+ * the synthesized JSON (a violation fails `cdktf synth`).
+ */
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../config/schema";
+import { resourcePrefix, stackName, stateKey, type Layer } from "../contracts/naming";
+import { evaluateGuardrails, formatViolations, type GuardrailReport, type GuardrailRule, type TfJson } from "../policies/guardrails";
+import { rulePack } from "../policies/rules";
+
+/** What the data in a layer is, for the data-classification tag. */
+export const dataClassification: Record<Layer, string> = {
+  foundation: "confidential",
+  lake: "confidential-pii",
+  "hot-stores": "confidential-pii",
+  ingestion: "confidential-pii",
+  backfill: "confidential-pii",
+  analytics: "confidential-pii",
+  monitoring: "internal",
+};
+
+export interface PlatformStackOptions {
+  /** The rule pack to enforce (default: policies/rules.ts). */
+  readonly rules?: ReadonlyArray<GuardrailRule>;
+}
+
+export class PlatformStack extends TerraformStack {
+  readonly prefix: string;
+  /** The last guardrail report, filled when the stack is synthesized. */
+  guardrailReport: GuardrailReport | undefined;
+
+  constructor(
+    scope: Construct,
+    readonly env: EnvironmentConfig,
+    readonly layer: Layer,
+    options: PlatformStackOptions = {},
+  ) {
+    super(scope, stackName(env.brand, env.name, layer));
+    this.prefix = resourcePrefix(env.brand, env.name);
+    new S3Backend(this, {
+      bucket: env.stateBucket,
+      key: stateKey(env.name, layer),
+      region: env.region,
+      encrypt: true,
+      dynamodbTable: env.stateLockTable,
+    });
+    new AwsProvider(this, "aws", {
+      region: env.region,
+      allowedAccountIds: [env.accountId],
+      defaultTags: [
+        {
+          tags: {
+            brand: env.brand,
+            environment: env.name,
+            owner: env.owner,
+            "cost-center": env.costCenter,
+            "data-classification": dataClassification[layer],
+            layer,
+            "managed-by": "cdktf",
+          },
+        },
+      ],
+    });
+    const rules = options.rules ?? rulePack;
+    this.node.addValidation({
+      validate: () => {
+        const report = evaluateGuardrails(this.node.id, this.toTerraform() as TfJson, rules);
+        this.guardrailReport = report;
+        return report.violations.length > 0 ? [`guardrail violations:\n${formatViolations(report.violations)}`] : [];
+      },
+    });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Builds the Lambda functions described in contracts/functions.ts with EffectFunction and exactly
+ * the grants each spec lists. A function is built only when its entry file exists: the entry
+ * files are written by the issues that own them, and a stack must synthesize before they land.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../config/schema";
+import { envVars } from "../contracts/env-vars";
+import { functionSpecs, type FunctionSpec } from "../contracts/functions";
+import type { TableKey } from "../contracts/tables";
+import type { AlarmFactory } from "../modules/alarms";
+import { prebundleFunctions, repoRoot } from "../modules/bundle";
+import { EffectFunction, type ArnRef, type BucketRef, type BusRef, type FunctionKeys, type TableRef } from "../modules/effect-function";
+import type { SecretKey } from "../contracts/functions";
+
+/** Packages a function loads at run time from its zip instead of the bundle (native addons). */
+export const nativeModulesOf: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "backfill-download": ["@duckdb/node-api"],
+};
+
+/**
+ * Decides which entry file a spec is built from, or `undefined` to leave it out. The default
+ * builds a spec from its own entry once that file exists; tests point every spec at a fixture.
+ */
+export type FunctionEntryResolver = (spec: FunctionSpec) => string | undefined;
+export const existingEntry: FunctionEntryResolver = (spec) => (fs.existsSync(path.resolve(repoRoot, spec.entry)) ? spec.entry : undefined);
+
+export interface SpecFunctionDeps {
+  readonly env: EnvironmentConfig;
+  readonly prefix: string;
+  readonly keys: FunctionKeys;
+  readonly alarms: AlarmFactory;
+  readonly tables: Record<TableKey, TableRef>;
+  readonly lakeBucket: BucketRef;
+  readonly secrets: Record<SecretKey, ArnRef>;
+  readonly alertsTopic: ArnRef;
+  readonly platformBus?: BusRef;
+  readonly bundleCacheDir?: string;
+}
+
+/** The variables every function of an environment reads. */
+export const commonEnvironment = (env: EnvironmentConfig): Record<string, string> => ({
+  [envVars.environment]: env.name,
+  [envVars.brand]: env.brand,
+  [envVars.logLevel]: env.name === "prod" ? "info" : "debug",
+  [envVars.shopifyShopDomain]: env.shopDomain,
+  [envVars.shopifyApiVersion]: env.shopifyApiVersion,
+});
+
+export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: string, deps: SpecFunctionDeps): EffectFunction => {
+  const fn = new EffectFunction(scope, spec.name, {
+    functionName: `${deps.prefix}-${spec.name}`,
+    description: spec.description,
+    entry,
+    handler: spec.handler,
+    memoryMb: spec.memoryMb,
+    timeoutSeconds: spec.timeoutSeconds,
+    reservedConcurrency: spec.reservedConcurrency,
+    logRetentionDays: deps.env.logRetentionDays,
+    region: deps.env.region,
+    keys: deps.keys,
+    alarms: deps.alarms,
+    nativeModules: nativeModulesOf[spec.name],
+    environment: commonEnvironment(deps.env),
+    bundleCacheDir: deps.bundleCacheDir,
+  });
+  const written = new Set(spec.tables.write);
+  for (const key of spec.tables.write) fn.grantTableReadWrite(key, deps.tables[key]);
+  for (const key of spec.tables.read) if (!written.has(key)) fn.grantTableRead(key, deps.tables[key]);
+  for (const prefix of spec.lake.read) fn.grantLakeRead(prefix, deps.lakeBucket);
+  for (const prefix of spec.lake.write) fn.grantLakeWrite(prefix, deps.lakeBucket);
+  for (const key of spec.secrets) fn.grantSecretRead(key, deps.secrets[key]);
+  if (spec.publishesToPlatformBus) {
+    if (!deps.platformBus) throw new Error(`${spec.name} publishes to the platform bus, but its stack has none`);
+    fn.grantPutEvents(deps.platformBus);
+  }
+  if (spec.publishesAlerts) fn.grantPublishAlerts(deps.alertsTopic);
+  return fn;
+};
+
+/** The specs of a layer that get built, with the entry each is built from. */
+export const specsOfLayer = (layer: FunctionSpec["layer"], resolve: FunctionEntryResolver): Array<{ spec: FunctionSpec; entry: string }> =>
+  functionSpecs.flatMap((spec) => {
+    if (spec.layer !== layer) return [];
+    const entry = resolve(spec);
+    return entry === undefined ? [] : [{ spec, entry }];
+  });
+
+/** Bundles every function the app will build in one esbuild run (see prebundleFunctions). */
+export const prebundleSpecs = (resolve: FunctionEntryResolver, cacheDir?: string): void =>
+  prebundleFunctions(
+    functionSpecs.flatMap((spec) => {
+      const entry = resolve(spec);
+      return entry === undefined ? [] : [{ name: spec.name, entry, nativeModules: nativeModulesOf[spec.name], cacheDir }];
+    }),
+  );
