@@ -40,9 +40,14 @@ export class AlarmFactory {
     readonly topicArn: string,
   ) {}
 
+  /** Resource names such as queue names already carry the prefix; an alarm name carries it once. */
+  alarmName(name: string): string {
+    return name.startsWith(`${this.prefix}-`) ? name : `${this.prefix}-${name}`;
+  }
+
   metric(scope: Construct, id: string, spec: MetricAlarmSpec): CloudwatchMetricAlarm {
     const alarm = new CloudwatchMetricAlarm(scope, id, {
-      alarmName: `${this.prefix}-${spec.name}`,
+      alarmName: this.alarmName(spec.name),
       alarmDescription: spec.description,
       namespace: spec.namespace,
       metricName: spec.metricName,
@@ -63,7 +68,7 @@ export class AlarmFactory {
   math(scope: Construct, id: string, spec: MathAlarmSpec): CloudwatchMetricAlarm {
     const period = spec.periodSeconds ?? 300;
     const alarm = new CloudwatchMetricAlarm(scope, id, {
-      alarmName: `${this.prefix}-${spec.name}`,
+      alarmName: this.alarmName(spec.name),
       alarmDescription: spec.description,
       threshold: spec.threshold,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
