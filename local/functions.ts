@@ -1,0 +1,60 @@
+/**
+ * Finds and runs the platform's functions in-process. Every entry file named in
+ * contracts/functions.ts exports `program` (functions/kernel/function-shape.ts); the embedded
+ * platform calls it directly with its own runtime instead of going through the Lambda adapter.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Cause, Exit, Option, type Effect } from "effect";
+import { functionSpecs, type FunctionSpec } from "../contracts/functions";
+import { outcomeOf } from "../functions/kernel/adapters";
+import type { BusEnvelope, HttpRequest, HttpResponse } from "../functions/kernel/function-shape";
+import type { ConsumerResult } from "./queues";
+
+export const repositoryRoot = path.resolve(__dirname, "..");
+
+// Programs need kernel services; the runtime that runs them provides every one of them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyHttpProgram = (request: HttpRequest) => Effect.Effect<HttpResponse, never, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyEventProgram = (event: BusEnvelope) => Effect.Effect<void, unknown, any>;
+
+export type Loaded<P> = { readonly ok: true; readonly spec: FunctionSpec; readonly program: P } | { readonly ok: false; readonly spec: FunctionSpec; readonly reason: string };
+
+const load = <P>(spec: FunctionSpec, root: string): Loaded<P> => {
+  const file = path.join(root, spec.entry);
+  if (!fs.existsSync(file)) return { ok: false, spec, reason: `${spec.entry} does not exist yet` };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(file) as { program?: unknown };
+    if (typeof module.program !== "function") return { ok: false, spec, reason: `${spec.entry} does not export a \`program\` function` };
+    return { ok: true, spec, program: module.program as P };
+  } catch (error) {
+    return { ok: false, spec, reason: `${spec.entry} failed to load: ${(error as Error)?.message ?? String(error)}` };
+  }
+};
+
+/** The HTTP function serving a route key such as "POST /webhooks/shopify". */
+export const loadHttpFunction = (routeKey: string, root = repositoryRoot): Loaded<AnyHttpProgram> | undefined => {
+  const spec = functionSpecs.find((candidate) => candidate.trigger === "http" && candidate.route === routeKey);
+  return spec ? load<AnyHttpProgram>(spec, root) : undefined;
+};
+
+export const loadEventFunction = (name: string, root = repositoryRoot): Loaded<AnyEventProgram> | undefined => {
+  const spec = functionSpecs.find((candidate) => candidate.name === name);
+  return spec ? load<AnyEventProgram>(spec, root) : undefined;
+};
+
+/**
+ * How a queue settles a processor's exit: the SQS adapter's rule (functions/kernel/adapters.ts
+ * `outcomeOf`: success and StaleUpdate delete, InvalidPayload dead-letters, the rest retry), plus
+ * Throttled's `retryAfterMs` as the least delay before the next receive.
+ */
+export const consumerResultOf = (exit: Exit.Exit<unknown, unknown>): ConsumerResult => {
+  const outcome = outcomeOf(exit);
+  if (outcome.kind === "ok") return { kind: "ok" };
+  if (outcome.kind === "dead-letter") return { kind: "invalid", reason: outcome.reason };
+  const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none();
+  const retryAfterMs = Option.isSome(failure) ? (failure.value as { _tag?: string; retryAfterMs?: unknown }).retryAfterMs : undefined;
+  return typeof retryAfterMs === "number" ? { kind: "retry", reason: outcome.reason, retryAfterMs } : { kind: "retry", reason: outcome.reason };
+};

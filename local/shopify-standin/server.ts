@@ -1,0 +1,295 @@
+/**
+ * A stand-in for Shopify's Admin GraphQL API, just big enough for bulk exports: the
+ * bulkOperationRunQuery mutation, bulkOperation(id:) and currentBulkOperation, with cost
+ * extensions on every answer, result files generated from the seeded dataset, and switchable
+ * failure modes (throttling, 429, 5xx, FAILED with partial data, expired URLs, short counts).
+ * Used by tests, `sdp backfill --env local` and the demo. Binds 127.0.0.1 on port 0 by default.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as zlib from "node:zlib";
+import { bulkLines, countLines, type DatasetOptions } from "./dataset";
+import { parseBulkQuery } from "../../functions/backfill/queries";
+import type { BulkObject } from "../../etl/convert/entities";
+
+export type StandinOutcome = "completed" | "failed-partial" | "timeout-partial" | "failed" | "canceled" | "expired";
+
+export interface StandinMode {
+  /** The next N GraphQL requests answer THROTTLED (HTTP 200, Shopify's shape). */
+  readonly throttleRequests?: number;
+  /** The next N GraphQL requests answer HTTP 429. */
+  readonly http429Requests?: number;
+  /** The next N GraphQL requests answer HTTP 503. */
+  readonly serverErrors?: number;
+  /** How new operations end. */
+  readonly outcome?: StandinOutcome;
+  /** Result URLs answer 403 (as an expired signed URL does). */
+  readonly expireUrls?: boolean;
+  /** Reported objectCount exceeds the lines served by this much (a silent short export). */
+  readonly extraObjectCount?: number;
+  readonly gzip?: boolean;
+  /** bulkOperationRunQuery answers with this user error. */
+  readonly userError?: { readonly field: ReadonlyArray<string> | null; readonly message: string; readonly code: string } | null;
+  /** Polls an operation answers RUNNING before it finishes. */
+  readonly pollsToFinish?: number;
+}
+
+export interface StandinOperation {
+  readonly id: string;
+  readonly object: BulkObject;
+  readonly since: string;
+  readonly until: string;
+  readonly outcome: StandinOutcome;
+  readonly createdAt: string;
+  status: string;
+  polls: number;
+  readonly extraObjectCount: number;
+  readonly gzip: boolean;
+}
+
+export interface StandinOptions {
+  readonly token?: string;
+  readonly shop?: string;
+  readonly apiVersion?: string;
+  readonly seed?: number;
+  readonly perDay?: number;
+  readonly port?: number;
+}
+
+export interface ShopifyStandin {
+  /** The GraphQL endpoint (SHOPIFY_GRAPHQL_ENDPOINT). */
+  readonly url: string;
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly shop: string;
+  readonly apiVersion: string;
+  readonly setMode: (mode: StandinMode) => void;
+  readonly operations: ReadonlyMap<string, StandinOperation>;
+  /** Most operations ever CREATED/RUNNING at the same time (the lease limit shows here). */
+  readonly maxRunning: () => number;
+  /** Operation names seen, in order ("RunBulkQuery", "BulkOperation", "THROTTLED", ...). */
+  readonly requests: ReadonlyArray<string>;
+  readonly datasetOptions: (operation: StandinOperation) => DatasetOptions;
+  readonly stop: () => Promise<void>;
+}
+
+export const STANDIN_TOKEN = "shpat_local_standin_token";
+
+const BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
+const QUERY_COST = 10;
+
+export const startShopifyStandin = async (options: StandinOptions = {}): Promise<ShopifyStandin> => {
+  const token = options.token ?? STANDIN_TOKEN;
+  const shop = options.shop ?? "acme-store.myshopify.com";
+  const apiVersion = options.apiVersion ?? "2026-01";
+  const limit = apiVersion >= "2026-01" ? 5 : 1;
+  type ModeState = { -readonly [K in Exclude<keyof StandinMode, "userError">]-?: NonNullable<StandinMode[K]> } & { userError: StandinMode["userError"] };
+  let mode: ModeState = {
+    throttleRequests: 0,
+    http429Requests: 0,
+    serverErrors: 0,
+    outcome: "completed",
+    expireUrls: false,
+    extraObjectCount: 0,
+    gzip: false,
+    userError: null,
+    pollsToFinish: 1,
+  };
+  const operations = new Map<string, StandinOperation>();
+  const requests: string[] = [];
+  let nextId = 1;
+  let maxRunning = 0;
+  const runningCount = () => [...operations.values()].filter((operation) => ["CREATED", "RUNNING"].includes(operation.status)).length;
+  let available = BUCKET.maximumAvailable;
+  let lastRefill = Date.now();
+  let baseUrl = "";
+
+  const datasetOptions = (operation: StandinOperation): DatasetOptions => ({
+    since: operation.since,
+    until: operation.until,
+    seed: options.seed ?? 42,
+    perDay: options.perDay ?? 20,
+  });
+
+  const cost = (requested = QUERY_COST) => {
+    const now = Date.now();
+    available = Math.min(BUCKET.maximumAvailable, available + ((now - lastRefill) / 1000) * BUCKET.restoreRate);
+    lastRefill = now;
+    available = Math.max(0, available - requested);
+    return { requestedQueryCost: requested, actualQueryCost: requested, throttleStatus: { ...BUCKET, currentlyAvailable: Math.floor(available) } };
+  };
+
+  const generated = new Map<string, ReadonlyArray<string>>();
+  const linesOf = (operation: StandinOperation): ReadonlyArray<string> => {
+    let lines = generated.get(operation.id);
+    if (!lines) {
+      lines = [...bulkLines(operation.object, datasetOptions(operation))];
+      generated.set(operation.id, lines);
+    }
+    return lines;
+  };
+
+  const operationJson = (operation: StandinOperation) => {
+    const lines = linesOf(operation);
+    const counts = countLines(lines);
+    const finished = !["CREATED", "RUNNING"].includes(operation.status);
+    const partial = operation.status === "FAILED" && (operation.outcome === "failed-partial" || operation.outcome === "timeout-partial");
+    const reported = partial ? countLines(lines.slice(0, Math.floor(lines.length / 2))) : counts;
+    return {
+      id: operation.id,
+      status: operation.status,
+      errorCode:
+        operation.status !== "FAILED" ? null : operation.outcome === "failed-partial" ? "INTERNAL_SERVER_ERROR" : operation.outcome === "timeout-partial" ? "TIMEOUT" : "ACCESS_DENIED",
+      createdAt: operation.createdAt,
+      completedAt: finished ? new Date().toISOString() : null,
+      objectCount: String(finished ? reported.objectCount + operation.extraObjectCount : Math.floor(counts.objectCount / 2)),
+      rootObjectCount: String(finished ? reported.rootObjectCount : Math.floor(counts.rootObjectCount / 2)),
+      fileSize: operation.status === "COMPLETED" && lines.length > 0 ? String(lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0)) : null,
+      url: operation.status === "COMPLETED" && lines.length > 0 ? `${baseUrl}/bulk/${encodeURIComponent(operation.id)}.jsonl` : null,
+      partialDataUrl: partial ? `${baseUrl}/bulk/${encodeURIComponent(operation.id)}-partial.jsonl` : null,
+      query: "",
+    };
+  };
+
+  const advance = (operation: StandinOperation) => {
+    if (operation.status === "CREATED") operation.status = "RUNNING";
+    else if (operation.status === "RUNNING") {
+      operation.polls += 1;
+      if (operation.polls >= mode.pollsToFinish) {
+        operation.status = { completed: "COMPLETED", "failed-partial": "FAILED", "timeout-partial": "FAILED", failed: "FAILED", canceled: "CANCELED", expired: "EXPIRED" }[operation.outcome];
+      }
+    }
+  };
+
+  const send = (response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    response.writeHead(status, { "content-type": "application/json", ...headers });
+    response.end(JSON.stringify(body));
+  };
+
+  const graphql = (body: { query?: string; variables?: Record<string, unknown> }, response: http.ServerResponse) => {
+    const query = body.query ?? "";
+    if (mode.http429Requests > 0) {
+      mode.http429Requests -= 1;
+      requests.push("HTTP429");
+      return send(response, 429, { errors: "Too many requests" }, { "retry-after": "0.05" });
+    }
+    if (mode.serverErrors > 0) {
+      mode.serverErrors -= 1;
+      requests.push("HTTP503");
+      return send(response, 503, { errors: "Service unavailable" });
+    }
+    if (mode.throttleRequests > 0) {
+      mode.throttleRequests -= 1;
+      requests.push("THROTTLED");
+      return send(response, 200, {
+        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+        extensions: { cost: { requestedQueryCost: QUERY_COST, actualQueryCost: null, throttleStatus: { ...BUCKET, currentlyAvailable: 5 } } },
+      });
+    }
+    if (/bulkOperationRunQuery/.test(query)) {
+      requests.push("RunBulkQuery");
+      const inner = String(body.variables?.query ?? "");
+      const parsed = parseBulkQuery(inner);
+      const userErrors = [];
+      if (mode.userError) userErrors.push(mode.userError);
+      else if (!parsed) userErrors.push({ field: ["query"], message: "Invalid bulk query: expected orders, customers or products with an updated_at range", code: "INVALID" });
+      else if (runningCount() >= limit) {
+        userErrors.push({ field: null, message: "A bulk query operation for this app and shop is already in progress.", code: "OPERATION_IN_PROGRESS" });
+      }
+      if (userErrors.length > 0 || !parsed) {
+        return send(response, 200, { data: { bulkOperationRunQuery: { bulkOperation: null, userErrors } }, extensions: { cost: cost() } });
+      }
+      const operation: StandinOperation = {
+        id: `gid://shopify/BulkOperation/${nextId++}`,
+        ...parsed,
+        outcome: mode.outcome,
+        createdAt: new Date().toISOString(),
+        status: "CREATED",
+        polls: 0,
+        extraObjectCount: mode.extraObjectCount,
+        gzip: mode.gzip,
+      };
+      operations.set(operation.id, operation);
+      maxRunning = Math.max(maxRunning, runningCount());
+      return send(response, 200, { data: { bulkOperationRunQuery: { bulkOperation: operationJson(operation), userErrors: [] } }, extensions: { cost: cost() } });
+    }
+    if (/currentBulkOperation/.test(query)) {
+      requests.push("CurrentBulkOperation");
+      const latest = [...operations.values()].at(-1);
+      return send(response, 200, { data: { currentBulkOperation: latest ? operationJson(latest) : null }, extensions: { cost: cost(1) } });
+    }
+    if (/bulkOperation\s*\(/.test(query)) {
+      requests.push("BulkOperation");
+      const operation = operations.get(String(body.variables?.id ?? ""));
+      if (!operation) return send(response, 200, { data: { bulkOperation: null }, extensions: { cost: cost(1) } });
+      advance(operation);
+      return send(response, 200, { data: { bulkOperation: operationJson(operation) }, extensions: { cost: cost(1) } });
+    }
+    requests.push("Unknown");
+    return send(response, 200, { errors: [{ message: "Field is not supported by the stand-in", extensions: { code: "undefinedField" } }] });
+  };
+
+  const serveFile = (url: string, response: http.ServerResponse) => {
+    const match = /^\/bulk\/([^/]+?)(-partial)?\.jsonl$/.exec(url);
+    const operation = match ? operations.get(decodeURIComponent(match[1]!)) : undefined;
+    if (!match || !operation) return send(response, 404, { error: "not found" });
+    if (mode.expireUrls) {
+      response.writeHead(403, { "content-type": "application/xml" });
+      return response.end("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
+    }
+    let lines = linesOf(operation);
+    if (match[2]) lines = lines.slice(0, Math.floor(lines.length / 2));
+    const text = lines.map((line) => `${line}\n`).join("");
+    response.writeHead(200, { "content-type": "application/jsonl" });
+    response.end(operation.gzip ? zlib.gzipSync(text) : text);
+  };
+
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      try {
+        const url = request.url ?? "/";
+        if (request.method === "GET" && url.startsWith("/bulk/")) return serveFile(url, response);
+        if (request.method !== "POST" || !/^\/admin\/api\/[^/]+\/graphql\.json$/.test(url)) return send(response, 404, { errors: "Not Found" });
+        if (request.headers["x-shopify-access-token"] !== token) {
+          return send(response, 401, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
+        }
+        let body: { query?: string; variables?: Record<string, unknown> };
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        } catch {
+          return send(response, 400, { errors: "body is not JSON" });
+        }
+        return graphql(body, response);
+      } catch (error) {
+        return send(response, 500, { errors: (error as Error).message });
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: `${baseUrl}/admin/api/${apiVersion}/graphql.json`,
+    baseUrl,
+    token,
+    shop,
+    apiVersion,
+    setMode: (next) => {
+      mode = { ...mode, ...(Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)) as Partial<ModeState>) };
+    },
+    operations,
+    maxRunning: () => maxRunning,
+    requests,
+    datasetOptions,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+};
