@@ -62,3 +62,7 @@ export const reconciliationManifestKey = (runId: string) => `metadata/reconcilia
 export const dataQualityResultKey = (date: string, runId: string) => `metadata/data-quality/dt=${date}/${keySegment(runId)}.json`;
 
 export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-audit/dt=${date}/${keySegment(requestId)}.json`;
+
+/** One object's (orders, customers, products) part of a backfill run's reconciliation. */
+export const reconciliationObjectKey = (runId: string, object: string) =>
+  `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.json`;

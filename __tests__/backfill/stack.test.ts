@@ -1,0 +1,63 @@
+/** The backfill stack deploys the contract's workflow, grants, schedule and SSM parameter. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { backfillStateMachineArnParameter, backfillStates } from "../../contracts/backfill-workflow";
+import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "../infra/helpers";
+
+describe("backfill stack", () => {
+  let synth: Synthesized;
+  // Its own bundle cache, so other suites synthesizing at the same time never race on it.
+  const bundleCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-backfill-bundles-"));
+  beforeAll(() => {
+    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler, bundleCacheDir });
+  });
+  afterAll(() => {
+    synth?.cleanup();
+    fs.rmSync(bundleCacheDir, { recursive: true, force: true });
+  });
+  const stack = () => synth.stack("acme-staging-backfill");
+
+  it("deploys the workflow of contracts/backfill-workflow.ts as a Standard state machine with logging ALL and tracing", () => {
+    const [machine] = resourcesOf(stack(), "aws_sfn_state_machine");
+    expect(machine.name).toBe("acme-staging-backfill");
+    expect(machine.type).toBe("STANDARD");
+    expect(machine.logging_configuration.level).toBe("ALL");
+    expect(machine.tracing_configuration.enabled).toBe(true);
+    const definition = JSON.parse(machine.definition);
+    expect(definition.StartAt).toBe(backfillStates.exportEach);
+    const inner = definition.States[backfillStates.exportEach].ItemProcessor.States;
+    expect(inner[backfillStates.submit].Resource).toContain("aws_lambda_function");
+    expect(inner[backfillStates.download].Resource).toContain("backfill-download");
+  });
+
+  it("lets the state machine invoke exactly its four functions", () => {
+    const policies = resourcesOf(stack(), "aws_iam_role_policy").map((policy) => JSON.parse(policy.policy));
+    const invoke = policies.flatMap((policy) => policy.Statement).filter((statement: { Action: string[] }) => statement.Action.includes("lambda:InvokeFunction"));
+    expect(invoke.map((statement: { Sid: string }) => statement.Sid).sort()).toEqual(["InvokeDownload", "InvokePoll", "InvokeRecord", "InvokeSubmit"]);
+  });
+
+  it("lets poll and the bulk_operations/finish consumer wake a waiting run, and nothing else", () => {
+    const policies = resourcesOf(stack(), "aws_iam_role_policy").map((policy) => ({ role: String(policy.role), statements: JSON.parse(policy.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }> }));
+    const waking = policies.filter((policy) => policy.statements.some((statement) => statement.Action.includes("states:SendTaskSuccess")));
+    expect(waking).toHaveLength(2);
+    for (const policy of waking) {
+      const statement = policy.statements.find((candidate) => candidate.Action.includes("states:SendTaskSuccess"))!;
+      expect(statement.Resource).toEqual(["arn:aws:states:eu-west-1:222222222222:stateMachine:acme-staging-backfill"]);
+    }
+  });
+
+  it("schedules the nightly reconciliation over the last three days and publishes the ARN to SSM", () => {
+    const [schedule] = resourcesOf(stack(), "aws_scheduler_schedule");
+    expect(schedule.name).toBe("acme-staging-nightly-reconciliation");
+    expect(JSON.parse(schedule.target.input)).toMatchObject({ since: "P3D", until: "<aws.scheduler.scheduled-time>", objects: ["orders", "customers", "products"] });
+    const [parameter] = resourcesOf(stack(), "aws_ssm_parameter");
+    expect(parameter.name).toBe(backfillStateMachineArnParameter("acme", "staging"));
+  });
+
+  it("passes the guardrails", () => {
+    const backfill = synth.environments[0]!.backfill;
+    expect(backfill.workflow).toBeDefined();
+    expect(backfill.guardrailReport?.violations).toEqual([]);
+  });
+});
