@@ -16,7 +16,8 @@ const listCommands = (): string[] =>
 
 const loadCommand = async (name: string): Promise<Command | undefined> => {
   if (!/^[a-z][a-z0-9-]*$/.test(name) || !listCommands().includes(name)) return undefined;
-  const mod = await import(path.join(commandsDir, `${name}.ts`));
+  // require (not import()) so the command loads the same way under tsx, jest and bin/sdp's loader.
+  const mod = require(path.join(commandsDir, `${name}.ts`));
   return (mod.default ?? mod) as Command;
 };
 
