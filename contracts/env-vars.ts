@@ -38,3 +38,10 @@ export const secretNames = (brand: string, env: string) => ({
 
 /** Documented default webhook secret for `sdp local` and the demo only. */
 export const LOCAL_DEFAULT_WEBHOOK_SECRET = "local-dev-webhook-secret";
+
+/**
+ * Per-kind alert topics: a function granted the topic of an alert kind gets its ARN in this
+ * variable and publishes that kind there instead of the general alerts topic (payment alerts go
+ * to the people who handle churn, disputes and failed payments).
+ */
+export const alertKindTopicEnvVar = (kind: string) => `${envVars.alertsTopicArn}_${kind.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;

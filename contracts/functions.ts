@@ -145,9 +145,11 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     trigger: "schedule",
     description: "Runs the data-quality checks and writes their results.",
     tables: { read: ["orders", "customers", "products", "subscriptions", "payments"], write: [] },
-    lake: { read: ["raw/", "snapshots/", "processed/", "metadata/"], write: ["metadata/data-quality/"] },
+    lake: { read: ["raw/", "snapshots/", "processed/", "metadata/", "athena-results/"], write: ["metadata/data-quality/"] },
     secrets: [],
     publishesAlerts: true,
+    // Days with order-number gaps go to the platform bus as a backfill request (contracts/analytics-workflow.ts).
+    publishesToPlatformBus: true,
     timeoutSeconds: 300,
   },
 ];

@@ -6,7 +6,6 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { tableKeys } from "../contracts/tables";
-import { METRICS_NAMESPACE } from "../functions/kernel/live";
 import { AlarmFactory } from "../modules/alarms";
 import { Dashboard, type MetricLine } from "../modules/dashboard";
 import type { AnalyticsStack } from "./analytics";
@@ -16,6 +15,9 @@ import type { HotStoresStack } from "./hot-stores";
 import type { IngestionStack } from "./ingestion";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
+
+/** CloudWatch namespace of the functions' EMF metrics (functions/kernel/live.ts METRICS_NAMESPACE; a test keeps them equal). */
+export const FUNCTION_METRICS_NAMESPACE = "ShopifyDataPlatform";
 
 export interface MonitoringStackProps {
   readonly foundation: FoundationStack;
@@ -112,7 +114,7 @@ export class MonitoringStack extends PlatformStack {
     // Data quality: the EMF metrics of functions/data-quality/program.ts (dimension FunctionName).
     const dataQuality = props.analytics.functions["data-quality"]?.props.functionName;
     if (dataQuality) {
-      const dq = (metricName: string): MetricLine => [METRICS_NAMESPACE, metricName, "FunctionName", dataQuality, { stat: "Maximum" }];
+      const dq = (metricName: string): MetricLine => [FUNCTION_METRICS_NAMESPACE, metricName, "FunctionName", dataQuality, { stat: "Maximum" }];
       this.dashboard.addSection("Data quality", [
         { title: "Failed checks (error / warning)", metrics: [dq("DataQualityErrors"), dq("DataQualityWarnings")], stat: "Maximum", periodSeconds: 86400 },
         { title: "Missing Shopify order numbers", metrics: [dq("MissingOrderNumbers")], stat: "Maximum", periodSeconds: 86400 },
@@ -120,7 +122,7 @@ export class MonitoringStack extends PlatformStack {
       this.alarms.metric(this, "data-quality-errors", {
         name: "data-quality-errors",
         description: "A data-quality check failed with severity error (gaps, short bulk export, stale source, duplicates): see metadata/data-quality/.",
-        namespace: METRICS_NAMESPACE,
+        namespace: FUNCTION_METRICS_NAMESPACE,
         metricName: "DataQualityErrors",
         dimensions: { FunctionName: dataQuality },
         statistic: "Maximum",

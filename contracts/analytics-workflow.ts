@@ -1,0 +1,288 @@
+/**
+ * The daily analytics workflow on Athena, described once (plain data: the SQL text is passed in
+ * by the analytics stack from etl/sql, the same files DuckDB runs locally).
+ *
+ *   ResolveRunDate (input "date" or the execution's UTC start date)
+ *   CreateSourceViews   Map: CREATE OR REPLACE VIEW for each source relation (raw_*, snapshot_*)
+ *   FindPartitions      Athena .sync: the partitions to rewrite (affected dates, or all with "full")
+ *   ReadPartitions      athena:getQueryResults
+ *   RewritePartitions   Map (one date at a time): list + delete the partition's objects, then
+ *                       INSERT INTO orders_enriched ... WHERE dt = <date> (.sync): idempotent re-runs
+ *   CreateViews         Map: CREATE OR REPLACE VIEW for the curated views
+ *   QualityQueries      Parallel .sync: order-number gaps, duplicates
+ *   DataQuality         lambda:invoke the data-quality function with the result locations
+ *   any failure         -> NotifyFailure (SNS alerts topic) -> Fail
+ *
+ * An Athena INSERT writes at most 100 partitions, so partitions are rewritten one by one; a full
+ * rebuild (`{"full": true}`) walks every order date the same way.
+ */
+
+/** `source` and `detail-type` of the data-quality function's backfill request on the platform bus. */
+export const DATA_QUALITY_SOURCE = "sdp.data-quality";
+export const BACKFILL_REQUESTED_DETAIL_TYPE = "backfillRequested";
+
+/** Platform-bus pattern of backfill requests: a rule starts the backfill state machine with `$.detail`. */
+export const backfillRequestPattern = () => ({
+  source: [DATA_QUALITY_SOURCE],
+  "detail-type": [BACKFILL_REQUESTED_DETAIL_TYPE],
+});
+
+/** Name of the backfill state machine (stacks/backfill.ts): the target of backfill requests. */
+export const backfillStateMachineName = (prefix: string) => `${prefix}-backfill`;
+
+/** When the analytics workflow starts (UTC): after the nightly reconciliation backfill. */
+export const ANALYTICS_SCHEDULE = "cron(0 5 * * ? *)";
+
+export interface AnalyticsWorkflowResources {
+  readonly bucket: string;
+  readonly workgroup: string;
+  readonly database: string;
+  readonly dataQualityFunctionArn: string;
+  readonly alertsTopicArn: string;
+}
+
+export interface AnalyticsWorkflowSql {
+  /** SELECT producing orders_enriched's columns in table order, dt last. */
+  readonly ordersEnriched: string;
+  /** SELECT dt ... with {{run_date}} placeholders. */
+  readonly affectedDates: string;
+  /** CREATE OR REPLACE VIEW statements over the Glue tables (engine adapters of the sources). */
+  readonly sourceViews: ReadonlyArray<string>;
+  readonly views: ReadonlyArray<{ readonly name: string; readonly sql: string }>;
+  /** SELECTs; the gaps query has {{run_date}} placeholders. */
+  readonly quality: { readonly orderNumberGaps: string; readonly processedDuplicates: string };
+}
+
+export const ORDERS_ENRICHED_PREFIX = "processed/shopify/orders_enriched/";
+
+/**
+ * A string for the States.Format intrinsic: its special characters escaped, {{run_date}} turned
+ * into `{}` placeholders. Returns the template and how many arguments it needs.
+ */
+export const statesFormatTemplate = (text: string): { readonly template: string; readonly placeholders: number } => {
+  const parts = text.split("{{run_date}}");
+  const escaped = parts.map((part) => part.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\{/g, "\\{").replace(/\}/g, "\\}"));
+  return { template: escaped.join("{}"), placeholders: parts.length - 1 };
+};
+
+const formatWithRunDate = (sql: string, runDatePath: string) => {
+  const { template, placeholders } = statesFormatTemplate(sql);
+  return placeholders === 0 ? undefined : `States.Format('${template}'${`, ${runDatePath}`.repeat(placeholders)})`;
+};
+
+const retryAthena = [
+  { ErrorEquals: ["Athena.TooManyRequestsException", "Athena.InternalServerException", "States.Timeout"], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" },
+];
+const retryAws = [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }];
+
+const athenaQuery = (resources: AnalyticsWorkflowResources, query: { readonly literal?: string; readonly expression?: string }) => ({
+  Type: "Task",
+  Resource: "arn:aws:states:::athena:startQueryExecution.sync",
+  Parameters: {
+    ...(query.expression ? { "QueryString.$": query.expression } : { QueryString: query.literal }),
+    WorkGroup: resources.workgroup,
+    QueryExecutionContext: { Database: resources.database },
+  },
+  Retry: retryAthena,
+});
+
+const mapOverStatements = (resources: AnalyticsWorkflowResources, itemsPath: string, next: string, stateName: string) => ({
+  Type: "Map",
+  ItemsPath: itemsPath,
+  MaxConcurrency: 1,
+  ItemProcessor: {
+    ProcessorConfig: { Mode: "INLINE" },
+    StartAt: stateName,
+    States: { [stateName]: { ...athenaQuery(resources, { expression: "$" }), End: true } },
+  },
+  ResultPath: null,
+  Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }],
+  Next: next,
+});
+
+export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResources, sql: AnalyticsWorkflowSql) => {
+  const insertTemplate = statesFormatTemplate(`INSERT INTO orders_enriched SELECT * FROM (${sql.ordersEnriched}) enriched WHERE enriched.dt = '{{run_date}}'`);
+  const allDates = `SELECT DISTINCT dt FROM (${sql.ordersEnriched}) enriched ORDER BY dt`;
+  const catchAll = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }];
+  return {
+    Comment: "Daily analytics: orders_enriched partitions, curated views and data-quality checks on Athena.",
+    StartAt: "HasRunDate",
+    States: {
+      HasRunDate: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.date", IsPresent: true, Next: "UseGivenDate" }],
+        Default: "UseStartDate",
+      },
+      UseGivenDate: {
+        Type: "Pass",
+        Parameters: { "value.$": "$.date" },
+        ResultPath: "$.runDate",
+        Next: "CreateSourceViewsInput",
+      },
+      UseStartDate: {
+        Type: "Pass",
+        Parameters: { "value.$": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)" },
+        ResultPath: "$.runDate",
+        Next: "CreateSourceViewsInput",
+      },
+      CreateSourceViewsInput: {
+        Type: "Pass",
+        Result: [...sql.sourceViews],
+        ResultPath: "$.sourceViews",
+        Next: "CreateSourceViews",
+      },
+      CreateSourceViews: mapOverStatements(resources, "$.sourceViews", "FullRebuild", "CreateSourceView"),
+      FullRebuild: {
+        Type: "Choice",
+        Choices: [{ And: [{ Variable: "$.full", IsPresent: true }, { Variable: "$.full", BooleanEquals: true }], Next: "FindAllPartitions" }],
+        Default: "FindAffectedPartitions",
+      },
+      FindAffectedPartitions: {
+        ...athenaQuery(resources, { expression: formatWithRunDate(sql.affectedDates, "$.runDate.value") ?? "$.missingRunDatePlaceholder" }),
+        ResultSelector: { "QueryExecutionId.$": "$.QueryExecution.QueryExecutionId" },
+        ResultPath: "$.partitionsQuery",
+        Catch: catchAll,
+        Next: "ReadPartitions",
+      },
+      FindAllPartitions: {
+        ...athenaQuery(resources, { literal: allDates }),
+        ResultSelector: { "QueryExecutionId.$": "$.QueryExecution.QueryExecutionId" },
+        ResultPath: "$.partitionsQuery",
+        Catch: catchAll,
+        Next: "ReadPartitions",
+      },
+      ReadPartitions: {
+        Type: "Task",
+        Resource: "arn:aws:states:::athena:getQueryResults",
+        Parameters: { "QueryExecutionId.$": "$.partitionsQuery.QueryExecutionId", MaxResults: 1000 },
+        ResultSelector: { "rows.$": "$.ResultSet.Rows" },
+        ResultPath: "$.partitions",
+        Retry: retryAthena,
+        Catch: catchAll,
+        Next: "RewritePartitions",
+      },
+      RewritePartitions: {
+        Type: "Map",
+        ItemsPath: "$.partitions.rows",
+        ItemSelector: { "dt.$": "$$.Map.Item.Value.Data[0].VarCharValue" },
+        MaxConcurrency: 1,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "INLINE" },
+          StartAt: "IsHeader",
+          States: {
+            // The first row of Athena results is the header ("dt").
+            IsHeader: { Type: "Choice", Choices: [{ Variable: "$.dt", StringEquals: "dt", Next: "SkipHeader" }], Default: "ListPartitionObjects" },
+            SkipHeader: { Type: "Succeed" },
+            ListPartitionObjects: {
+              Type: "Task",
+              Resource: "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+              Parameters: { Bucket: resources.bucket, "Prefix.$": `States.Format('${ORDERS_ENRICHED_PREFIX}dt={}/', $.dt)` },
+              ResultPath: "$.listed",
+              Retry: retryAws,
+              Next: "PartitionHasObjects",
+            },
+            // An empty listing has no Contents at all.
+            PartitionHasObjects: {
+              Type: "Choice",
+              Choices: [{ Variable: "$.listed.Contents", IsPresent: true, Next: "DeletePartitionObjects" }],
+              Default: "InsertPartition",
+            },
+            DeletePartitionObjects: {
+              Type: "Map",
+              ItemsPath: "$.listed.Contents",
+              ItemSelector: { "key.$": "$$.Map.Item.Value.Key" },
+              MaxConcurrency: 10,
+              ItemProcessor: {
+                ProcessorConfig: { Mode: "INLINE" },
+                StartAt: "DeleteObject",
+                States: {
+                  DeleteObject: {
+                    Type: "Task",
+                    Resource: "arn:aws:states:::aws-sdk:s3:deleteObject",
+                    Parameters: { Bucket: resources.bucket, "Key.$": "$.key" },
+                    Retry: retryAws,
+                    End: true,
+                  },
+                },
+              },
+              ResultPath: null,
+              Next: "InsertPartition",
+            },
+            InsertPartition: {
+              ...athenaQuery(resources, { expression: `States.Format('${insertTemplate.template}'${", $.dt".repeat(insertTemplate.placeholders)})` }),
+              ResultPath: null,
+              End: true,
+            },
+          },
+        },
+        ResultPath: null,
+        Catch: catchAll,
+        Next: "CreateViewsInput",
+      },
+      CreateViewsInput: {
+        Type: "Pass",
+        Result: sql.views.map((view) => `CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`),
+        ResultPath: "$.views",
+        Next: "CreateViews",
+      },
+      CreateViews: mapOverStatements(resources, "$.views", "QualityQueries", "CreateView"),
+      QualityQueries: {
+        Type: "Parallel",
+        Branches: [
+          {
+            StartAt: "OrderNumberGaps",
+            States: {
+              OrderNumberGaps: {
+                ...athenaQuery(resources, { expression: formatWithRunDate(sql.quality.orderNumberGaps, "$.runDate.value") ?? "$.missingRunDatePlaceholder" }),
+                ResultSelector: { "location.$": "$.QueryExecution.ResultConfiguration.OutputLocation" },
+                End: true,
+              },
+            },
+          },
+          {
+            StartAt: "ProcessedDuplicates",
+            States: {
+              ProcessedDuplicates: {
+                ...athenaQuery(resources, { literal: sql.quality.processedDuplicates }),
+                ResultSelector: { "location.$": "$.QueryExecution.ResultConfiguration.OutputLocation" },
+                End: true,
+              },
+            },
+          },
+        ],
+        ResultSelector: { "orderNumberGaps.$": "$[0].location", "processedDuplicates.$": "$[1].location" },
+        ResultPath: "$.qualityResults",
+        Catch: catchAll,
+        Next: "DataQuality",
+      },
+      DataQuality: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: {
+          FunctionName: resources.dataQualityFunctionArn,
+          Payload: { source: "analytics-workflow", "queryResults.$": "$.qualityResults", hotStore: "cloudwatch" },
+        },
+        ResultSelector: { "summary.$": "$.Payload.summary", "resultKey.$": "$.Payload.resultKey", "backfillDays.$": "$.Payload.backfillDays" },
+        ResultPath: "$.dataQuality",
+        Retry: [
+          { ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Throttled", "Transient"], IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2, JitterStrategy: "FULL" },
+        ],
+        Catch: catchAll,
+        Next: "Done",
+      },
+      Done: { Type: "Succeed" },
+      NotifyFailure: {
+        Type: "Task",
+        Resource: "arn:aws:states:::sns:publish",
+        Parameters: {
+          TopicArn: resources.alertsTopicArn,
+          Subject: "Analytics workflow failed",
+          "Message.$": "States.Format('The analytics run for {} failed: {}', $.runDate.value, $.error.Error)",
+        },
+        ResultPath: null,
+        Next: "Failed",
+      },
+      Failed: { Type: "Fail", Error: "AnalyticsFailed", Cause: "A transform, view or data-quality step failed; see the execution history." },
+    },
+  };
+};

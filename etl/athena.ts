@@ -1,0 +1,47 @@
+/**
+ * The Athena side of the analytics: the SQL the workflow (contracts/analytics-workflow.ts) runs,
+ * from the same etl/sql files DuckDB runs locally, plus the engine adapters that give Athena the
+ * source relations (views over the Glue tables of stacks/lake-catalog.ts):
+ *   raw_<source>_<entity>  over `raw_text` (one string column per object: the JSON document; the
+ *                          doors store compact single-line JSON), envelope unwrapped like DuckDB's;
+ *   snapshot_*             over the Parquet Glue tables `bulk_orders` and `bulk_order_line_items`.
+ */
+import { sourceSpecs } from "../contracts/analytics-sources";
+import type { AnalyticsWorkflowSql } from "../contracts/analytics-workflow";
+import { affectedDatesSqlFile, loadSql, ordersEnriched, views } from "./transforms";
+import { qualityQueries } from "./quality";
+
+/** Glue table names the source views read (created by the lake stack). */
+export const athenaSourceTables = { rawText: "raw_text", bulkOrders: "bulk_orders", bulkOrderLineItems: "bulk_order_line_items" } as const;
+
+/** Athena-only SQL (Trino): the source relations as views. Not portable by design; never run on DuckDB. */
+export const athenaSourceViews = (): string[] => {
+  const out: string[] = [];
+  for (const spec of Object.values(sourceSpecs)) {
+    if (spec.kind === "raw") {
+      out.push(
+        `CREATE OR REPLACE VIEW ${spec.relation} AS SELECT "$path" AS object_key, dt, ` +
+          `CASE WHEN json_extract(line, '$.payload') IS NOT NULL AND json_extract_scalar(line, '$.topic') IS NOT NULL THEN json_extract_scalar(line, '$.topic') END AS topic, ` +
+          `CASE WHEN json_extract(line, '$.payload') IS NOT NULL AND json_extract_scalar(line, '$.topic') IS NOT NULL THEN json_format(json_extract(line, '$.payload')) ELSE line END AS payload ` +
+          `FROM ${athenaSourceTables.rawText} WHERE source = '${spec.source}' AND entity = '${spec.entity}' AND try(json_parse(line)) IS NOT NULL`,
+      );
+    } else {
+      const table = spec.entity === "orders" ? athenaSourceTables.bulkOrders : athenaSourceTables.bulkOrderLineItems;
+      const types = spec.types as Record<string, string>;
+      const columns = spec.fields.map((field) => `CAST(${field === "order_id" ? "order_id" : field} AS ${types[field] ?? "VARCHAR"}) AS ${field}`);
+      out.push(`CREATE OR REPLACE VIEW ${spec.relation} AS SELECT ${columns.join(", ")}, run_id FROM ${table}`);
+    }
+  }
+  return out;
+};
+
+export const athenaWorkflowSql = (): AnalyticsWorkflowSql => ({
+  ordersEnriched: loadSql(ordersEnriched.sqlFile),
+  affectedDates: loadSqlTemplate(affectedDatesSqlFile),
+  sourceViews: athenaSourceViews(),
+  views: views.map((view) => ({ name: view.name, sql: loadSql(view.sqlFile) })),
+  quality: { orderNumberGaps: loadSqlTemplate(qualityQueries.orderNumberGaps), processedDuplicates: loadSql(qualityQueries.processedDuplicates) },
+});
+
+/** The SQL with its {{run_date}} placeholders kept, for the workflow to fill at run time. */
+const loadSqlTemplate = (file: string) => loadSql(file, { run_date: "0000-00-00" }).split("0000-00-00").join("{{run_date}}");

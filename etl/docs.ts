@@ -1,0 +1,176 @@
+/**
+ * Generates docs/data-dictionary.md and docs/lineage.md from the specs the code runs on: the
+ * analytics sources (contracts/analytics-sources.ts), the bulk-export datasets
+ * (etl/convert/entities.ts), the hot-store tables (contracts/tables.ts) and the outputs
+ * (etl/transforms.ts). A test fails when the committed files differ from what this produces.
+ *
+ *   npx tsx etl/docs.ts           write both files
+ *   npx tsx etl/docs.ts --check   exit 1 when they are stale
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { sourceSpecs, type SourceSpec } from "../contracts/analytics-sources";
+import { tableSpecs } from "../contracts/tables";
+import { MONEY_TYPE, objectSpecs } from "./convert/entities";
+import { transforms, type TransformSpec } from "./transforms";
+
+const repoRoot = path.join(__dirname, "..");
+export const dictionaryPath = path.join(repoRoot, "docs", "data-dictionary.md");
+export const lineagePath = path.join(repoRoot, "docs", "lineage.md");
+
+/** Fields that hold or point at a person: never copied into logs, alerts or metrics. */
+const PII_FIELDS = new Set([
+  "email", "contact_email", "phone", "customer", "customer_id", "billing_address", "shipping_address", "browser_ip", "client_details",
+  "first_name", "last_name", "note", "name_on_card", "subscription", "charge", "data",
+]);
+/** Fields that name an order but not a person even though the words overlap. */
+const NOT_PII = new Set(["name", "order_number"]);
+
+const isPii = (field: string) => !NOT_PII.has(field) && PII_FIELDS.has(field);
+const yesNo = (flag: boolean) => (flag ? "yes" : "no");
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+
+const sourcePath = (spec: SourceSpec) =>
+  spec.kind === "raw" ? `raw/${spec.source}/${spec.entity}/dt=YYYY-MM-DD/<event-id>.json` : `snapshots/shopify/${spec.entity}/run=<run-id>/*.parquet`;
+
+const sourceSection = (spec: SourceSpec) => {
+  const lines = [
+    `### \`${spec.relation}\``,
+    "",
+    `${spec.description} Lake: \`${sourcePath(spec)}\`.`,
+    "",
+    "| field | type | meaning | PII |",
+    "| --- | --- | --- | --- |",
+  ];
+  for (const field of spec.fields) {
+    const type = spec.kind === "raw" ? "JSON" : "Parquet (see the bulk datasets below)";
+    lines.push(`| \`${field}\` | ${type} | read by the transforms | ${yesNo(isPii(field))} |`);
+  }
+  if (spec.tolerated.length > 0) lines.push("", `Known and kept raw, not transformed (no drift when present): ${spec.tolerated.map((f) => `\`${f}\``).join(", ")}.`);
+  return lines.join("\n");
+};
+
+const bulkColumnType = (expression: string, jsonColumns: Readonly<Record<string, string>>) => {
+  if (expression.includes(MONEY_TYPE)) return MONEY_TYPE;
+  if (expression.startsWith("array_to_string")) return "VARCHAR";
+  const direct = jsonColumns[expression];
+  return direct ?? "VARCHAR";
+};
+
+const bulkSection = () => {
+  const lines: string[] = [];
+  for (const spec of Object.values(objectSpecs)) {
+    for (const entity of spec.entities) {
+      lines.push(`### \`snapshots/shopify/${entity.entity}/\` (bulk ${spec.object}, ${entity.role} rows)`, "", "| column | type | from | PII |", "| --- | --- | --- | --- |");
+      for (const [column, expression] of entity.select) {
+        lines.push(`| \`${column}\` | ${bulkColumnType(expression, spec.jsonColumns)} | \`${cell(expression)}\` | ${yesNo(isPii(column))} |`);
+      }
+      lines.push("");
+    }
+  }
+  return lines.join("\n").trimEnd();
+};
+
+const hotStoreSection = () => {
+  const lines = ["| table | key | indexes | TTL | description |", "| --- | --- | --- | --- | --- |"];
+  for (const spec of Object.values(tableSpecs)) {
+    const key = [spec.partitionKey, ...("sortKey" in spec && spec.sortKey ? [spec.sortKey] : [])].map((attribute) => `\`${attribute.name}\` (${attribute.type})`).join(", ");
+    const indexes = spec.globalSecondaryIndexes.map((index) => `${index.name}: \`${index.partitionKey.name}\`${"sortKey" in index && index.sortKey ? ` + \`${index.sortKey.name}\`` : ""}`).join("; ") || "none";
+    const ttl = "ttlAttribute" in spec && spec.ttlAttribute ? `\`${spec.ttlAttribute}\`` : "none";
+    lines.push(`| \`${spec.logicalName}\` | ${key} | ${indexes} | ${ttl} | ${cell(spec.description)} |`);
+  }
+  return lines.join("\n");
+};
+
+const outputSection = (spec: TransformSpec) =>
+  [
+    `### \`${spec.name}\` (${spec.kind})`,
+    "",
+    `${spec.description}`,
+    "",
+    `Built by \`etl/sql/${spec.sqlFile}\` from ${spec.inputs.map((input) => `\`${input}\``).join(", ")}. Locally: \`${spec.outputPrefix}${spec.kind === "table" ? "dt=YYYY-MM-DD/*.parquet" : "part-00000.parquet"}\`; in AWS: ${spec.kind === "table" ? "the Glue table of the same name (partition projection on dt)" : "an Athena view of the same name"}.`,
+    "",
+    "| column | type | meaning | PII |",
+    "| --- | --- | --- | --- |",
+    ...spec.columns.map((column) => `| \`${column.name}\` | ${column.type} | ${cell(column.meaning)} | ${yesNo(column.pii)} |`),
+  ].join("\n");
+
+export const renderDataDictionary = (): string =>
+  [
+    "# Data dictionary",
+    "",
+    "<!-- Generated by `npx tsx etl/docs.ts` from contracts/analytics-sources.ts, etl/convert/entities.ts, contracts/tables.ts and etl/transforms.ts. Do not edit by hand. -->",
+    "",
+    "PII: personal data or a pointer to a person. Such values never reach a log line, an alert or a metric.",
+    "Money is DECIMAL(20,4) everywhere (never floating point); timestamps are UTC.",
+    "",
+    "## Analytics outputs",
+    "",
+    transforms.map(outputSection).join("\n\n"),
+    "",
+    "## Sources read by the transforms",
+    "",
+    Object.values(sourceSpecs).map(sourceSection).join("\n\n"),
+    "",
+    "## Bulk-export datasets",
+    "",
+    bulkSection(),
+    "",
+    "## Hot stores (DynamoDB)",
+    "",
+    hotStoreSection(),
+    "",
+  ].join("\n");
+
+const nodeId = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_");
+
+export const renderLineage = (): string => {
+  const lines = [
+    "# Lineage",
+    "",
+    "<!-- Generated by `npx tsx etl/docs.ts` from contracts/analytics-sources.ts and etl/transforms.ts. Do not edit by hand. -->",
+    "",
+    "Sources (raw webhooks and bulk exports) on the left, the processed table in the middle, curated views on the right.",
+    "",
+    "```mermaid",
+    "flowchart LR",
+  ];
+  const sources = Object.values(sourceSpecs);
+  lines.push("  subgraph sources[Lake sources]");
+  for (const spec of sources) lines.push(`    ${nodeId(spec.relation)}[("${spec.relation}<br/>${sourcePath(spec).split("/dt=")[0]!.split("/run=")[0]}/")]`);
+  lines.push("  end");
+  lines.push("  subgraph processed[processed/]");
+  for (const spec of transforms.filter((t) => t.kind === "table")) lines.push(`    ${nodeId(spec.name)}[["${spec.name}<br/>${spec.outputPrefix}"]]`);
+  lines.push("  end");
+  lines.push("  subgraph curated[curated/ and Athena views]");
+  for (const spec of transforms.filter((t) => t.kind === "view")) lines.push(`    ${nodeId(spec.name)}["${spec.name}"]`);
+  lines.push("  end");
+  for (const spec of transforms) for (const input of spec.inputs) lines.push(`  ${nodeId(input)} --> ${nodeId(spec.name)}`);
+  lines.push("```", "");
+  const unused = sources.filter((spec) => !transforms.some((t) => t.inputs.includes(spec.relation)));
+  if (unused.length > 0) lines.push(`Watched by the data-quality checks only: ${unused.map((spec) => `\`${spec.relation}\``).join(", ")}.`, "");
+  return lines.join("\n");
+};
+
+export const generatedDocs = (): ReadonlyArray<{ readonly file: string; readonly content: string }> => [
+  { file: dictionaryPath, content: renderDataDictionary() },
+  { file: lineagePath, content: renderLineage() },
+];
+
+if (require.main === module) {
+  const check = process.argv.includes("--check");
+  let stale = 0;
+  for (const { file, content } of generatedDocs()) {
+    const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    if (current === content) continue;
+    if (check) {
+      stale += 1;
+      process.stderr.write(`${path.relative(repoRoot, file)} is stale: run \`npx tsx etl/docs.ts\`\n`);
+    } else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+      process.stdout.write(`wrote ${path.relative(repoRoot, file)}\n`);
+    }
+  }
+  process.exitCode = stale > 0 ? 1 : 0;
+}
