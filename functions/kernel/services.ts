@@ -41,7 +41,8 @@ export class HotStore extends Context.Tag("sdp/HotStore")<
     /**
      * Puts `item` unless the stored item's `versionAttribute` is greater than or equal to the new
      * one (ISO-8601 strings or numbers compare in order). Equal versions are treated as stale so
-     * a redelivery never rewrites.
+     * a redelivery never rewrites. Tombstones: an item with `deleted: true` replaces any live
+     * version, and a stored tombstone is never replaced (a late update cannot resurrect it).
      */
     readonly putIfNewer: (table: TableKey, item: Item, versionAttribute: string) => Effect.Effect<UpsertOutcome, StoreError>;
     readonly put: (table: TableKey, item: Item) => Effect.Effect<void, StoreError>;
@@ -125,3 +126,17 @@ export class Metrics extends Context.Tag("sdp/Metrics")<
 >() {}
 
 export type { NotFound };
+
+/** A record that can never succeed (InvalidPayload): kept for inspection, never retried. */
+export interface DeadLetter {
+  /** The record body exactly as received (an SQS message body: the EventBridge envelope JSON). */
+  readonly body: string;
+  readonly reason: string;
+  /** Where it came from, e.g. the function name or the SQS message id. */
+  readonly origin?: string;
+}
+
+export class DeadLetters extends Context.Tag("sdp/DeadLetters")<
+  DeadLetters,
+  { readonly send: (letter: DeadLetter) => Effect.Effect<void, StoreError> }
+>() {}

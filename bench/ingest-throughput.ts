@@ -1,0 +1,82 @@
+/**
+ * Throughput harness of bench/ingest.bench.ts (bundled and run in a fresh process by it):
+ * `orders/updated` with 10 line items through the orders processor on the in-memory layers.
+ * Prints one JSON line: events per second per core (CPU time) and per wall-clock second.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ManagedRuntime } from "effect";
+import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
+import type { BusEnvelope } from "../functions/kernel/function-shape";
+import { makeTestPlatform } from "../functions/kernel/memory";
+import { program as ordersProgram } from "../functions/shopify/orders-processor";
+
+const root = process.argv[2] ?? path.resolve(__dirname, "..", "..");
+const baseOrder = JSON.parse(fs.readFileSync(path.join(root, "__tests__/fixtures/shopify/order.json"), "utf8")) as Record<string, unknown>;
+const lineItems = Array.from({ length: 10 }, (_, index) => ({
+  id: 13579246801000 + index,
+  admin_graphql_api_id: `gid://shopify/LineItem/${13579246801000 + index}`,
+  product_id: 8123456789000 + index,
+  variant_id: 45123456789000 + index,
+  title: `Item ${index}`,
+  sku: `SKU-${index}`,
+  quantity: 1 + (index % 3),
+  price: `${10 + index}.95`,
+  total_discount: "0.00",
+  discount_allocations: [{ amount: "0.50", discount_application_index: 0 }],
+}));
+
+const envelopeFor = (index: number): BusEnvelope => {
+  const orderId = 5000000000000 + (index % 1000);
+  return {
+    id: `bench-${index}`,
+    source: "aws.partner/shopify.com/123456/acme-coffee",
+    "detail-type": SHOPIFY_DETAIL_TYPE,
+    time: "2026-03-01T15:20:01Z",
+    detail: {
+      metadata: { "X-Shopify-Topic": "orders/updated", "X-Shopify-Webhook-Id": `wh-bench-${index}`, "X-Shopify-Shop-Domain": "acme-coffee.myshopify.com" },
+      payload: {
+        ...baseOrder,
+        id: orderId,
+        admin_graphql_api_id: `gid://shopify/Order/${orderId}`,
+        checkout_token: `chk-${orderId}`,
+        cart_token: `cart-${orderId}`,
+        updated_at: new Date(Date.parse("2026-03-01T00:00:00Z") + index * 1000).toISOString(),
+        line_items: lineItems,
+      },
+    },
+  };
+};
+
+const main = async () => {
+  const perRound = 2000;
+  const warmupRounds = 2;
+  const rounds = 6;
+  let cpuMicros = 0;
+  let wallMs = 0;
+  let processed = 0;
+  for (let round = 0; round < warmupRounds + rounds; round++) {
+    // A fresh store per round: the lake and tables live outside Lambda, so memory should not grow here.
+    const platform = makeTestPlatform();
+    const runtime = ManagedRuntime.make(platform.layer);
+    const batch = Array.from({ length: perRound }, (_, index) => envelopeFor(round * perRound + index));
+    const cpuStart = process.cpuUsage();
+    const wallStart = performance.now();
+    for (const envelope of batch) await runtime.runPromise(ordersProgram(envelope));
+    const cpu = process.cpuUsage(cpuStart);
+    if (round >= warmupRounds) {
+      cpuMicros += cpu.user + cpu.system;
+      wallMs += performance.now() - wallStart;
+      processed += batch.length;
+    }
+    if (platform.metricTotal("EventProcessed") !== batch.length) throw new Error(`round ${round}: ${platform.metricTotal("EventProcessed")} of ${batch.length} processed`);
+    if (platform.items("orders").length !== 1000) throw new Error(`round ${round}: expected 1000 orders, found ${platform.items("orders").length}`);
+    await runtime.dispose();
+  }
+  console.log(JSON.stringify({ perCore: processed / (cpuMicros / 1e6), wall: processed / (wallMs / 1000), processed }));
+};
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

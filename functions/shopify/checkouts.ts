@@ -1,0 +1,99 @@
+/**
+ * Checkouts and carts in the abandoned-carts store, keyed by token. Each item expires through
+ * DynamoDB TTL (`expires_at`, epoch seconds) unless an order recovers it first.
+ *
+ * Recovery must converge whatever the arrival order: an order that carries the token marks the
+ * item recovered (or, when the checkout has not arrived yet, leaves a recovered stub); a later
+ * checkout update keeps the recovery fields it finds. Either way the item ends up with the
+ * newest checkout fields plus `status: "recovered"` and the order that recovered it.
+ */
+import { Effect, Option } from "effect";
+import { addDecimals, multiplyDecimal } from "../kernel/decimal";
+import { HotStore, type Item, type StoreError } from "../kernel/services";
+import { compact, decodePayload, epochSeconds, gidOf, utc, utcOrUndefined } from "./keys";
+import { decodeOr, upsertNewer, type TopicHandler } from "./processor";
+import { Cart, Checkout, moneyText } from "./schemas";
+
+/** How long an unrecovered checkout or cart is kept (days); SDP_ABANDONED_CART_TTL_DAYS overrides. */
+export const abandonedCartTtlSeconds = (): number => {
+  const days = Number(process.env.SDP_ABANDONED_CART_TTL_DAYS ?? "30");
+  return Math.round((Number.isFinite(days) && days > 0 ? days : 30) * 86400);
+};
+
+const RECOVERY_FIELDS = ["recovered_order_id", "recovered_at"] as const;
+
+const decodeCheckout = decodePayload(Checkout, "checkout");
+const decodeCart = decodePayload(Cart, "cart");
+
+type Line = { readonly quantity: number; readonly price?: string | number | null | undefined; readonly line_price?: string | number | null | undefined };
+
+const linesTotal = (lines: ReadonlyArray<Line>): string | undefined => {
+  const amounts = lines.map((line) => (line.line_price != null ? moneyText(line.line_price) : line.price != null ? multiplyDecimal(moneyText(line.price), line.quantity) : undefined));
+  return amounts.length > 0 && amounts.every((amount) => amount !== undefined) ? addDecimals(...(amounts as string[])) : undefined;
+};
+
+export const checkoutItem = (checkout: Checkout): Item =>
+  compact({
+    token: checkout.token,
+    kind: "checkout",
+    checkout_id: gidOf("Checkout", checkout),
+    cart_token: checkout.cart_token || undefined,
+    email: checkout.email,
+    customer_id: checkout.customer ? gidOf("Customer", checkout.customer) : undefined,
+    created_at: utc(checkout.created_at),
+    updated_at: utc(checkout.updated_at),
+    completed_at: utcOrUndefined(checkout.completed_at),
+    currency: checkout.currency,
+    total_price: checkout.total_price != null ? moneyText(checkout.total_price) : linesTotal(checkout.line_items),
+    subtotal_price: checkout.subtotal_price != null ? moneyText(checkout.subtotal_price) : undefined,
+    line_count: checkout.line_items.length,
+    item_quantity: checkout.line_items.reduce((sum, line) => sum + line.quantity, 0),
+    abandoned_checkout_url: checkout.abandoned_checkout_url,
+    status: checkout.completed_at ? "completed" : "open",
+    expires_at: epochSeconds(checkout.updated_at) + abandonedCartTtlSeconds(),
+  });
+
+export const cartItem = (cart: Cart): Item =>
+  compact({
+    token: cart.token,
+    kind: "cart",
+    created_at: utc(cart.created_at),
+    updated_at: utc(cart.updated_at),
+    total_price: linesTotal(cart.line_items),
+    line_count: cart.line_items.length,
+    item_quantity: cart.line_items.reduce((sum, line) => sum + line.quantity, 0),
+    status: "open",
+    expires_at: epochSeconds(cart.updated_at) + abandonedCartTtlSeconds(),
+  });
+
+/** Upserts a checkout/cart, keeping the recovery an order already recorded. */
+const upsertKeepingRecovery = (item: Item) =>
+  Effect.gen(function* () {
+    const store = yield* HotStore;
+    const existing = yield* store.get("abandonedCarts", { token: item.token });
+    const recovered = Option.isSome(existing) && typeof existing.value.recovered_order_id === "string" ? existing.value : undefined;
+    const next = recovered ? { ...item, status: "recovered", ...Object.fromEntries(RECOVERY_FIELDS.map((field) => [field, recovered[field]])) } : item;
+    yield* upsertNewer("abandonedCarts", next);
+  });
+
+/** Called by the orders processor for each checkout/cart token an order carries. */
+export const markRecovered = (token: string, orderId: string, orderCreatedAt: string): Effect.Effect<void, StoreError, HotStore> =>
+  Effect.gen(function* () {
+    const store = yield* HotStore;
+    const recovery = { status: "recovered", recovered_order_id: orderId, recovered_at: orderCreatedAt };
+    if (yield* store.updateIfExists("abandonedCarts", { token }, recovery)) return;
+    // The order came first: leave a stub the checkout's own update will keep.
+    const stub = { token, ...recovery, expires_at: epochSeconds(orderCreatedAt) + abandonedCartTtlSeconds() };
+    if (yield* store.putIfNotExists("abandonedCarts", stub)) return;
+    yield* store.updateIfExists("abandonedCarts", { token }, recovery);
+  });
+
+const handleCheckout: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeCheckout(event.payload)), (checkout) => upsertKeepingRecovery(checkoutItem(checkout)));
+const handleCart: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeCart(event.payload)), (cart) => upsertKeepingRecovery(cartItem(cart)));
+
+export const checkoutHandlers: Readonly<Record<string, TopicHandler>> = {
+  "checkouts/create": handleCheckout,
+  "checkouts/update": handleCheckout,
+  "carts/create": handleCart,
+  "carts/update": handleCart,
+};

@@ -1,0 +1,77 @@
+/**
+ * What every Shopify processor does around its topic handlers:
+ *   1. decode the envelope (partner bus or platform bus) into one incoming event;
+ *   2. partner-bus events: store the raw body at raw/shopify/<entity>/dt=.../<webhook-id>.json
+ *      FIRST (If-None-Match: a redelivery never rewrites it); platform events are already stored;
+ *   3. run the topic's handler once per event id (a failed run releases the key, so the queue's
+ *      retry runs it again); a topic this processor does not handle is acknowledged and counted.
+ */
+import { Effect, Either } from "effect";
+import { shopifyEntityOfTopic } from "../../contracts/events";
+import { rawEventKey } from "../../contracts/lake-layout";
+import type { TableKey } from "../../contracts/tables";
+import { InvalidPayload } from "../kernel/errors";
+import type { BusEnvelope } from "../kernel/function-shape";
+import { decodeIncomingEvent, type IncomingEvent } from "../kernel/incoming-event";
+import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError, type UpsertOutcome } from "../kernel/services";
+
+export type ShopifyServices = ObjectStore | HotStore | Idempotency | Metrics | Alerts;
+export type TopicHandler = (event: IncomingEvent) => Effect.Effect<void, InvalidPayload | StoreError, ShopifyServices>;
+
+/** The idempotency key of a Shopify event in the processors (shared with `sdp local`'s event door). */
+export const processorIdempotencyKey = (eventId: string) => `shopify:${eventId}`;
+
+export const shopifyProcessor =
+  (processorName: string, handlers: Readonly<Record<string, TopicHandler>>) =>
+  (envelope: BusEnvelope): Effect.Effect<void, InvalidPayload | StoreError, ShopifyServices> =>
+    Effect.gen(function* () {
+      const event = yield* decodeIncomingEvent(envelope);
+      if (event.source !== "shopify") return yield* Effect.fail(new InvalidPayload({ reason: `a ${event.source} event reached ${processorName}`, field: "source" }));
+      const metrics = yield* Metrics;
+      if (event.door === "partner") {
+        const objects = yield* ObjectStore;
+        const rawKey = rawEventKey("shopify", shopifyEntityOfTopic(event.topic), event.receivedAt, event.eventId);
+        yield* objects.putIfAbsent(rawKey, event.rawText, { contentType: "application/json", metadata: { topic: event.topic, "event-id": event.eventId } });
+      }
+      const handler = handlers[event.topic];
+      if (handler === undefined) {
+        yield* metrics.count("UnhandledTopic", 1, { processor: processorName, topic: event.topic });
+        yield* Effect.logWarning("topic not handled by this processor; stored raw and acknowledged", { topic: event.topic, eventId: event.eventId });
+        return;
+      }
+      const idempotency = yield* Idempotency;
+      const outcome = yield* idempotency.once(processorIdempotencyKey(event.eventId), handler(event));
+      if (outcome.status === "duplicate") {
+        yield* metrics.count("DuplicateEvent", 1, { processor: processorName });
+        yield* Effect.logInfo("duplicate event skipped", { topic: event.topic, eventId: event.eventId });
+        return;
+      }
+      yield* metrics.count("EventProcessed", 1, { processor: processorName, topic: event.topic });
+    }).pipe(Effect.annotateLogs({ processor: processorName }));
+
+/** Decodes a payload or fails with InvalidPayload (to the DLQ: the raw object is already kept). */
+export const decodeOr = <A>(result: Either.Either<A, InvalidPayload>): Effect.Effect<A, InvalidPayload> =>
+  Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left);
+
+/** Guarded upsert by `updated_at`: a stale update is counted, not an error. */
+export const upsertNewer = (table: TableKey, item: Item): Effect.Effect<UpsertOutcome, StoreError, HotStore | Metrics> =>
+  Effect.gen(function* () {
+    const store = yield* HotStore;
+    const outcome = yield* store.putIfNewer(table, item, "updated_at");
+    if (outcome === "stale") {
+      const metrics = yield* Metrics;
+      yield* metrics.count("StaleUpdate", 1, { table });
+      yield* Effect.logInfo("stale update skipped", { table, key: String(item.id ?? item.token ?? "") });
+    }
+    return outcome;
+  });
+
+/** A tombstone: the key, `deleted: true` and when; never replaced by a late update. */
+export const writeTombstone = (table: TableKey, key: Item, event: IncomingEvent, extra: Item = {}) =>
+  Effect.gen(function* () {
+    const deletedAt = new Date(event.triggeredAt).toISOString();
+    const outcome = yield* upsertNewer(table, { ...key, ...extra, deleted: true, deleted_at: deletedAt, updated_at: deletedAt });
+    const metrics = yield* Metrics;
+    if (outcome === "written") yield* metrics.count("Tombstoned", 1, { table });
+    return outcome;
+  });

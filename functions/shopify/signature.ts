@@ -1,0 +1,57 @@
+/**
+ * Shopify webhook signatures: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body
+ * with the app's client secret. During a rotation the secret holds several values,
+ * comma-separated; any of them may match. Compares are constant-time and check lengths first.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { Effect, Redacted } from "effect";
+import { shopifyEntityOfTopic } from "../../contracts/events";
+import { InvalidPayload, InvalidSignature } from "../kernel/errors";
+import type { HttpRequest } from "../kernel/function-shape";
+import type { VerifiedWebhook } from "../kernel/ingress";
+import { Secrets } from "../kernel/services";
+
+export const shopifySignature = (secret: string, rawBody: Buffer | string): string => createHmac("sha256", secret).update(rawBody).digest("base64");
+
+/** Constant-time equality of two base64 signatures (false for different lengths, without comparing). */
+export const signaturesMatch = (expected: string, given: string): boolean => {
+  const a = Buffer.from(expected, "utf8");
+  const b = Buffer.from(given, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+export const secretsOf = (value: string): string[] =>
+  value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+
+export const verifyShopifyHmac = (secrets: ReadonlyArray<string>, rawBody: Buffer, header: string | undefined): boolean => {
+  if (header === undefined || header.trim() === "") return false;
+  const given = header.trim();
+  // Every secret is tried (no early exit), so timing does not reveal which one matched.
+  let matched = false;
+  for (const secret of secrets) if (signaturesMatch(shopifySignature(secret, rawBody), given)) matched = true;
+  return matched;
+};
+
+/** Verifies the request and reads topic, webhook id and shop from the headers (names already lower-cased). */
+export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<VerifiedWebhook, InvalidSignature | InvalidPayload, Secrets> =>
+  Effect.gen(function* () {
+    const secrets = yield* Secrets;
+    const secret = yield* Effect.mapError(secrets.get("shopifyWebhook"), (error) => new InvalidSignature({ reason: `no webhook secret available: ${error.reason}` }));
+    if (!verifyShopifyHmac(secretsOf(Redacted.value(secret)), request.rawBody, request.headers["x-shopify-hmac-sha256"])) {
+      return yield* Effect.fail(new InvalidSignature({ reason: request.headers["x-shopify-hmac-sha256"] ? "HMAC does not match" : "missing X-Shopify-Hmac-Sha256" }));
+    }
+    const topic = request.headers["x-shopify-topic"]?.trim().toLowerCase();
+    if (!topic) return yield* Effect.fail(new InvalidPayload({ reason: "missing X-Shopify-Topic header", field: "x-shopify-topic" }));
+    if (!/^[a-z_]+\/[a-z_]+$/.test(topic)) return yield* Effect.fail(new InvalidPayload({ reason: `malformed topic "${topic.slice(0, 60)}"`, field: "x-shopify-topic" }));
+    // Shopify always sends a webhook id; a hand-made delivery without one is keyed by its content,
+    // so posting the same body twice is still a duplicate.
+    const eventId =
+      request.headers["x-shopify-webhook-id"]?.trim() ||
+      request.headers["x-shopify-event-id"]?.trim() ||
+      `sha256-${createHash("sha256").update(topic).update("\n").update(request.rawBody).digest("hex")}`;
+    const shopDomain = request.headers["x-shopify-shop-domain"]?.trim();
+    return { topic, eventId, entity: shopifyEntityOfTopic(topic), ...(shopDomain ? { shopDomain } : {}) };
+  });
