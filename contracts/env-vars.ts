@@ -9,6 +9,8 @@ export const envVars = {
   lakeBucket: "SDP_LAKE_BUCKET",
   eventBusName: "SDP_EVENT_BUS_NAME",
   alertsTopicArn: "SDP_ALERTS_TOPIC_ARN",
+  /** The DLQ of a processor's source queue: invalid events go there at once, without retries. */
+  deadLetterQueueUrl: "SDP_DEAD_LETTER_QUEUE_URL",
   logLevel: "SDP_LOG_LEVEL",
   /** Secrets: in AWS the function gets the secret's ARN; locally the value itself. */
   shopifyWebhookSecretArn: "SDP_SECRET_SHOPIFY_WEBHOOK_ARN",

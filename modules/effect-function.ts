@@ -249,6 +249,9 @@ export class EffectFunction extends Construct {
   /** Consumes a queue in batches, reporting per-message failures so one bad event does not retry the batch. */
   addQueueSource(queue: QueueWithDlq, options: { batchSize?: number; maxBatchingWindowSeconds?: number } = {}): LambdaEventSourceMapping {
     this.addStatement(statements.sqsConsume(sidOf("Consume", queue.node.id), queue.queue.arn));
+    // An invalid event is sent straight to the queue's DLQ by the kernel's SQS adapter (no retries).
+    this.addStatement(statements.sqsSend(sidOf("DeadLetter", queue.node.id), queue.dlq.arn));
+    this.addEnvironment(envVars.deadLetterQueueUrl, queue.dlq.url);
     return new LambdaEventSourceMapping(this, `source-${queue.node.id}`, {
       eventSourceArn: queue.queue.arn,
       functionName: this.function.arn,

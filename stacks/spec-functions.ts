@@ -76,7 +76,11 @@ export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: s
     if (!deps.platformBus) throw new Error(`${spec.name} publishes to the platform bus, but its stack has none`);
     fn.grantPutEvents(deps.platformBus);
   }
-  if (spec.publishesAlerts) fn.grantPublishAlerts(deps.alertsTopic);
+  if (spec.publishesAlerts) {
+    fn.grantPublishAlerts(deps.alertsTopic);
+    // The live Alerts service publishes one alert per dedupKey, remembered in the idempotency table.
+    if (!written.has("idempotency")) fn.grantTableReadWrite("idempotency", deps.tables.idempotency);
+  }
   return fn;
 };
 

@@ -128,6 +128,9 @@ describe("foundation and ingestion (all contract functions built from the fixtur
       for (const key of [...spec.tables.read, ...spec.tables.write]) expect(variables[tableSpecs[key].envVar]).toContain("terraform_remote_state");
       expect(Boolean(variables.SDP_EVENT_BUS_NAME)).toBe(Boolean(spec.publishesToPlatformBus));
       expect(Boolean(variables.SDP_ALERTS_TOPIC_ARN)).toBe(Boolean(spec.publishesAlerts));
+      // Queue consumers send invalid events straight to their queue's DLQ; alert publishers dedup in the idempotency table.
+      expect(Boolean(variables.SDP_DEAD_LETTER_QUEUE_URL)).toBe(spec.trigger === "sqs");
+      if (spec.publishesAlerts) expect(variables[tableSpecs.idempotency.envVar]).toContain("terraform_remote_state");
     }
   });
 

@@ -41,7 +41,7 @@ import {
 } from "./services";
 
 /** The dead-letter queue an SQS-triggered function sends InvalidPayload records to. */
-export const DEAD_LETTER_QUEUE_URL_VAR = "SDP_DEAD_LETTER_QUEUE_URL";
+export const DEAD_LETTER_QUEUE_URL_VAR = envVars.deadLetterQueueUrl;
 /** Set to "env" (sdp local) to read secret values from environment variables instead of Secrets Manager. */
 export const SECRETS_SOURCE_VAR = "SDP_SECRETS_SOURCE";
 /** "true"/"false": whether the S3 endpoint honours `If-None-Match: *` (default: true unless an endpoint override is set). */
