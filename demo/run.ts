@@ -339,7 +339,6 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
         progress,
         env: options.env,
         dayStart: traffic?.dayStart,
-        firstOrderNumber: firstOrderNumberAfterBackfill(now, options.backfillDays ?? 90),
       });
       return dataQuality;
     });

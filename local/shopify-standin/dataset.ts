@@ -66,8 +66,13 @@ export function* bulkLines(object: BulkObject, options: DatasetOptions): Generat
   let childId = 1;
   for (let index = 0; index < roots; index++) {
     const id = index + 1;
-    const updatedAt = new Date(since + Math.floor((index / Math.max(1, roots)) * span)).toISOString();
-    const createdAt = new Date(since + Math.floor((index / Math.max(1, roots)) * span) - Math.floor(random() * 30) * DAY_MS).toISOString();
+    const at = since + Math.floor((index / Math.max(1, roots)) * span);
+    const lag = Math.floor(random() * 30);
+    // Orders are numbered in the order they were placed (as in Shopify), so the data-quality gap
+    // check finds no missing numbers in the stand-in's history; an order is last updated up to
+    // 30 hours after it was placed. Customers and products were created up to 30 days earlier.
+    const createdAt = new Date(object === "orders" ? at : at - lag * DAY_MS).toISOString();
+    const updatedAt = new Date(object === "orders" ? Math.min(at + lag * 3_600_000, until - 1) : at).toISOString();
     const legacy = (LEGACY_BASE + BigInt(id)).toString();
     const first = names[Math.floor(random() * names.length)]!;
     const last = surnames[Math.floor(random() * surnames.length)]!;
