@@ -9,7 +9,7 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
-import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
+import { logDeliveryActions, policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
 import { encryptedLogGroup } from "./log-group";
 
@@ -46,13 +46,7 @@ export class StateMachine extends Construct {
       Sid: "LogDelivery",
       Effect: "Allow",
       Action: [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
+        ...logDeliveryActions,
         "logs:DescribeLogGroups",
       ],
       Resource: ["*"],

@@ -23,6 +23,17 @@ export interface PolicyDocument {
 export const policyDocument = (statements: ReadonlyArray<PolicyStatement>): string =>
   JSON.stringify({ Version: "2012-10-17", Statement: statements } satisfies PolicyDocument);
 
+/** What Step Functions and API Gateway need to deliver logs to CloudWatch Logs (vended log delivery). */
+export const logDeliveryActions = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+] as const;
+
 /** Actions that AWS does not let you scope to a resource ARN (so `Resource: "*"` is required). */
 export const actionsWithoutResourceLevelPermissions: ReadonlySet<string> = new Set([
   "xray:PutTraceSegments",
@@ -33,13 +44,7 @@ export const actionsWithoutResourceLevelPermissions: ReadonlySet<string> = new S
   "cloudwatch:GetMetricData",
   "cloudwatch:GetMetricStatistics",
   "cloudwatch:ListMetrics",
-  "logs:CreateLogDelivery",
-  "logs:GetLogDelivery",
-  "logs:UpdateLogDelivery",
-  "logs:DeleteLogDelivery",
-  "logs:ListLogDeliveries",
-  "logs:PutResourcePolicy",
-  "logs:DescribeResourcePolicies",
+  ...logDeliveryActions,
   "logs:DescribeLogGroups",
   "athena:ListWorkGroups",
   "glue:GetDatabases",

@@ -34,7 +34,7 @@ import type { FoundationStack } from "./foundation";
 import type { HotStoresStack } from "./hot-stores";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
-import { buildSpecFunction, existingEntry, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+import { buildSpecFunction, existingEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
 
 export interface AnalyticsStackProps {
   readonly foundation: FoundationStack;
@@ -56,7 +56,7 @@ export class AnalyticsStack extends PlatformStack {
 
   constructor(scope: Construct, env: EnvironmentConfig, readonly props: AnalyticsStackProps, options: PlatformStackOptions = {}) {
     super(scope, env, "analytics", options);
-    const { foundation, lake, hotStores } = props;
+    const { foundation } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
     this.scheduler = new SchedulerRole(this, "scheduler", { roleName: `${this.prefix}-analytics-scheduler`, accountId: env.accountId });
 
@@ -66,24 +66,7 @@ export class AnalyticsStack extends PlatformStack {
       arn: `arn:aws:events:${env.region}:${env.accountId}:event-bus/${platformBusName(env.brand, env.name)}`,
     };
     for (const { spec, entry } of specsOfLayer("analytics", props.functionEntry ?? existingEntry)) {
-      const fn = buildSpecFunction(this, spec, entry, {
-        env,
-        prefix: this.prefix,
-        keys: {
-          logs: foundation.keys.logs.arn,
-          messaging: foundation.keys.messaging.arn,
-          tables: foundation.keys.tables.arn,
-          lake: foundation.keys.lake.arn,
-          secrets: foundation.keys.secrets.arn,
-        },
-        alarms: this.alarms,
-        tables: hotStores.tables,
-        lakeBucket: lake.lake.bucket,
-        secrets: foundation.secrets,
-        alertsTopic: foundation.alertsTopic,
-        platformBus,
-        bundleCacheDir: props.bundleCacheDir,
-      });
+      const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus, bundleCacheDir: props.bundleCacheDir }));
       this.functions[spec.name] = fn;
       if (spec.trigger === "schedule") {
         this.scheduler.grantInvoke(`Invoke${spec.name.replace(/[^A-Za-z0-9]/g, "")}`, fn.arn);

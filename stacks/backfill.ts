@@ -28,7 +28,7 @@ import type { HotStoresStack } from "./hot-stores";
 import type { IngestionStack } from "./ingestion";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
-import { buildSpecFunction, existingEntry, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+import { buildSpecFunction, existingEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
 
 export interface BackfillStackProps {
   readonly foundation: FoundationStack;
@@ -47,29 +47,12 @@ export class BackfillStack extends PlatformStack {
 
   constructor(scope: Construct, env: EnvironmentConfig, readonly props: BackfillStackProps, options: PlatformStackOptions = {}) {
     super(scope, env, "backfill", options);
-    const { foundation, lake, hotStores, ingestion } = props;
+    const { foundation, ingestion } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
     this.scheduler = new SchedulerRole(this, "scheduler", { roleName: `${this.prefix}-backfill-scheduler`, accountId: env.accountId });
 
     for (const { spec, entry } of specsOfLayer("backfill", props.functionEntry ?? existingEntry)) {
-      const fn = buildSpecFunction(this, spec, entry, {
-        env,
-        prefix: this.prefix,
-        keys: {
-          logs: foundation.keys.logs.arn,
-          messaging: foundation.keys.messaging.arn,
-          tables: foundation.keys.tables.arn,
-          lake: foundation.keys.lake.arn,
-          secrets: foundation.keys.secrets.arn,
-        },
-        alarms: this.alarms,
-        tables: hotStores.tables,
-        lakeBucket: lake.lake.bucket,
-        secrets: foundation.secrets,
-        alertsTopic: foundation.alertsTopic,
-        platformBus: ingestion.platformBus,
-        bundleCacheDir: props.bundleCacheDir,
-      });
+      const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: ingestion.platformBus, bundleCacheDir: props.bundleCacheDir }));
       this.functions[spec.name] = fn;
       const queue = ingestion.processorQueues[spec.name];
       if (spec.trigger === "sqs" && queue) fn.addQueueSource(queue);

@@ -20,7 +20,7 @@ import { secretNames } from "../contracts/env-vars";
 import { githubDeployRoleName, githubOidcAudience, githubOidcProviderUrl, githubOidcSubjects, githubPlanRoleName } from "../contracts/naming";
 import type { SecretKey } from "../contracts/functions";
 import { suppress } from "../policies/guardrails";
-import { accountRootArn, policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
+import { accountRootArn, logDeliveryActions, policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
 
 export type KeyPurpose = "lake" | "tables" | "logs" | "messaging" | "secrets";
@@ -326,13 +326,7 @@ const deployStatements = (env: EnvironmentConfig, prefix: string, selfArn: strin
         "kms:ListAliases",
         "kms:ListKeys",
         "logs:DescribeLogGroups",
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
+        ...logDeliveryActions,
         "apigateway:TagResource",
         "apigateway:UntagResource",
       ],

@@ -21,7 +21,7 @@ import type { FoundationStack } from "./foundation";
 import type { HotStoresStack } from "./hot-stores";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
-import { buildSpecFunction, existingEntry, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+import { buildSpecFunction, existingEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
 import { addPaymentAlerts } from "./payment-alerts";
 
 export interface IngestionStackProps {
@@ -47,7 +47,7 @@ export class IngestionStack extends PlatformStack {
 
   constructor(scope: Construct, env: EnvironmentConfig, props: IngestionStackProps, options: PlatformStackOptions = {}) {
     super(scope, env, "ingestion", options);
-    const { foundation, lake, hotStores } = props;
+    const { foundation } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
 
     this.partnerBus = env.shopifyPartnerEventSource
@@ -67,24 +67,7 @@ export class IngestionStack extends PlatformStack {
 
     const built = specsOfLayer("ingestion", props.functionEntry ?? existingEntry);
     for (const { spec, entry } of built) {
-      this.functions[spec.name] = buildSpecFunction(this, spec, entry, {
-        env,
-        prefix: this.prefix,
-        keys: {
-          logs: foundation.keys.logs.arn,
-          messaging: foundation.keys.messaging.arn,
-          tables: foundation.keys.tables.arn,
-          lake: foundation.keys.lake.arn,
-          secrets: foundation.keys.secrets.arn,
-        },
-        alarms: this.alarms,
-        tables: hotStores.tables,
-        lakeBucket: lake.lake.bucket,
-        secrets: foundation.secrets,
-        alertsTopic: foundation.alertsTopic,
-        platformBus: this.platformBus,
-        bundleCacheDir: props.bundleCacheDir,
-      });
+      this.functions[spec.name] = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: this.platformBus, bundleCacheDir: props.bundleCacheDir }));
     }
 
     // Issue 4: per-kind payment alert topics and the payment doors' alarms.

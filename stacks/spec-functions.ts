@@ -14,6 +14,9 @@ import type { AlarmFactory } from "../modules/alarms";
 import { prebundleFunctions, repoRoot } from "../modules/bundle";
 import { EffectFunction, type ArnRef, type BucketRef, type BusRef, type FunctionKeys, type TableRef } from "../modules/effect-function";
 import type { SecretKey } from "../contracts/functions";
+import type { FoundationStack } from "./foundation";
+import type { HotStoresStack } from "./hot-stores";
+import type { LakeStack } from "./lake";
 
 /** Packages a function loads at run time from its zip instead of the bundle (native addons). */
 export const nativeModulesOf: Readonly<Record<string, ReadonlyArray<string>>> = {
@@ -39,6 +42,31 @@ export interface SpecFunctionDeps {
   readonly platformBus?: BusRef;
   readonly bundleCacheDir?: string;
 }
+
+/** The lower layers every function-building stack draws keys, tables, bucket, secrets and topic from. */
+export interface FunctionSources {
+  readonly foundation: FoundationStack;
+  readonly lake: LakeStack;
+  readonly hotStores: HotStoresStack;
+}
+
+export const specFunctionDeps = (
+  { foundation, lake, hotStores }: FunctionSources,
+  layer: Pick<SpecFunctionDeps, "env" | "prefix" | "alarms" | "platformBus" | "bundleCacheDir">,
+): SpecFunctionDeps => ({
+  ...layer,
+  keys: {
+    logs: foundation.keys.logs.arn,
+    messaging: foundation.keys.messaging.arn,
+    tables: foundation.keys.tables.arn,
+    lake: foundation.keys.lake.arn,
+    secrets: foundation.keys.secrets.arn,
+  },
+  tables: hotStores.tables,
+  lakeBucket: lake.lake.bucket,
+  secrets: foundation.secrets,
+  alertsTopic: foundation.alertsTopic,
+});
 
 /** The variables every function of an environment reads. */
 export const commonEnvironment = (env: EnvironmentConfig): Record<string, string> => ({
