@@ -3,7 +3,6 @@
  * local lake with the same program the scheduled function runs in AWS. Exit 0 when nothing failed
  * with severity error, 1 when something did, 2 on bad usage.
  */
-import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConfigProvider, Effect, Layer } from "effect";
@@ -18,7 +17,7 @@ import { makeDynamoHotStore } from "../../functions/kernel/live";
 import { HotStore } from "../../functions/kernel/services";
 import { readRunningPlatform } from "../../local/platform";
 import { isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
-import { DEFAULT_LOCAL_DATA_DIR } from "./local";
+import { chooseDataDir } from "../lake-views";
 
 /**
  * The hot stores of a running `sdp local` on this data dir, read through the live HotStore; the
@@ -75,8 +74,8 @@ metadata/data-quality/dt=<date>/<run-id>.json in the lake.
 
 Options:
   --date <YYYY-MM-DD>  the day to check (UTC; default yesterday)
-  --data-dir <dir>     the lake: an \`sdp local\` data dir (default ${DEFAULT_LOCAL_DATA_DIR}),
-                       an s3rver directory or a plain directory of keys
+  --data-dir <dir>     the lake: an \`sdp local\` or \`sdp demo\` data dir (default: the most
+                       recent run's), an s3rver directory or a plain directory of keys
   --json               print the report as JSON
 
 Exit codes: 0 no error-severity failure, 1 at least one, 2 bad usage.
@@ -87,7 +86,7 @@ Examples:
   run: async (argv, io) => {
     const { values } = parseOptions(argv, { date: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean", default: false } });
     const date = isoDate(values.date, "--date") ?? yesterday();
-    const dataDir = path.resolve(io.cwd, values["data-dir"] ?? DEFAULT_LOCAL_DATA_DIR);
+    const { dataDir } = chooseDataDir(values["data-dir"], io, "dq");
     try {
       openLakeDir(dataDir);
     } catch (error) {

@@ -3,11 +3,10 @@
  * the curated views on DuckDB over the local lake (the `sdp local` data dir, an s3rver directory
  * or a plain lake directory). In AWS the same SQL runs on Athena through the analytics workflow.
  */
-import * as path from "node:path";
 import { openLakeDir } from "../../etl/lake";
 import { runEtl } from "../../etl/runner";
 import { isoDate, parseOptions, UsageError, type Command } from "../command";
-import { DEFAULT_LOCAL_DATA_DIR } from "./local";
+import { chooseDataDir } from "../lake-views";
 
 const command: Command = {
   summary: "Build orders_enriched and the curated views on DuckDB over the local lake",
@@ -22,8 +21,8 @@ Re-running a date gives the same files (no duplicates).
 Options:
   --date <YYYY-MM-DD>  run date (UTC), required
   --full               rewrite every partition (after a backfill, or to start over)
-  --data-dir <dir>     the lake: an \`sdp local\` data dir (default ${DEFAULT_LOCAL_DATA_DIR}),
-                       an s3rver directory or a plain directory of keys
+  --data-dir <dir>     the lake: an \`sdp local\` or \`sdp demo\` data dir (default: the most
+                       recent run's), an s3rver directory or a plain directory of keys
   --env local          the only engine this command drives; in AWS the analytics workflow runs
                        the same SQL on Athena on its daily schedule
   --json               print the result as JSON
@@ -44,7 +43,7 @@ Examples:
     }
     const date = isoDate(values.date, "--date");
     if (!date) throw new UsageError("--date is required, e.g. --date 2026-01-31");
-    const dataDir = path.resolve(io.cwd, values["data-dir"] ?? DEFAULT_LOCAL_DATA_DIR);
+    const { dataDir } = chooseDataDir(values["data-dir"], io, "etl");
     let lake;
     try {
       lake = openLakeDir(dataDir);
