@@ -13,6 +13,7 @@ import { listObjectKeys, locateLake, openLakeDatabase, S3RVER_OBJECT_SUFFIX } fr
 import { repositoryRoot } from "../local/functions";
 import type { LocalPlatform } from "../local/platform";
 import { check, equalCheck, type Check } from "./stage";
+import { defaultDayStart } from "./traffic";
 
 export interface StageContext {
   readonly platform: LocalPlatform;
@@ -88,10 +89,12 @@ interface ObjectManifest {
 
 const BACKFILL_OBJECTS = ["orders", "customers", "products"] as const;
 
-/** The backfill's window: `days` whole days up to the last full hour. */
+/**
+ * The backfill's window: the `days` days of history before the demo's day of live traffic, so
+ * the shop's order numbers rise with time across the two (as the gap check expects).
+ */
 export const backfillWindow = (now: Date, days: number) => {
-  const until = new Date(now.getTime());
-  until.setUTCMinutes(0, 0, 0);
+  const until = defaultDayStart(now);
   return { since: new Date(until.getTime() - days * 86_400_000), until };
 };
 
