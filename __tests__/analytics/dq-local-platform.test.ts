@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { runDataQualityLocally } from "../../cli/commands/dq";
 import { s3rverLake } from "../../etl/lake";
 import { runEtl } from "../../etl/runner";
+import { readAlerts } from "../../local/alerts";
 import { emulatorClients, startEmulators, type Emulators } from "../../local/emulators";
 import { putOrderEvent, shopifyOrder } from "../fixtures/lake/builder";
 
@@ -38,6 +39,10 @@ test("hot-store counts come from dynalite; raw orders without any hot-store row 
   const empty = await runDataQualityLocally(dataDir, "2026-05-02", { env: {} });
   const emptyOrders = empty.results.find((result) => result.check === "hot-store" && result.subject === "orders")!;
   expect(emptyOrders).toMatchObject({ status: "fail", severity: "error" });
+  // The failed check is alerted once in the data dir's alert log, not again when dq re-runs.
+  await runDataQualityLocally(dataDir, "2026-05-02", { env: {} });
+  const alerts = readAlerts(path.join(dataDir, "alerts.jsonl"));
+  expect(alerts.filter((alert) => alert.kind === "data-quality").map((alert) => alert.severity)).toEqual(["critical"]);
 
   const { dynamodb } = emulatorClients(emulators);
   await dynamodb.send(new PutItemCommand({ TableName: emulators.tables.orders, Item: { id: { S: "gid://shopify/Order/1" }, order_number: { S: "1" } } }));

@@ -3,6 +3,8 @@
  * local lake with the same program the scheduled function runs in AWS. Exit 0 when nothing failed
  * with severity error, 1 when something did, 2 on bad usage.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConfigProvider, Effect, Layer } from "effect";
@@ -14,7 +16,8 @@ import { yesterday } from "../../functions/data-quality/dates";
 import { dataQualityProgram, type DataQualityReport } from "../../functions/data-quality/program";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { makeDynamoHotStore } from "../../functions/kernel/live";
-import { HotStore } from "../../functions/kernel/services";
+import { Alerts, HotStore } from "../../functions/kernel/services";
+import { LocalAlertLog } from "../../local/alerts";
 import { readRunningPlatform } from "../../local/platform";
 import { isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
 import { chooseDataDir } from "../lake-views";
@@ -46,9 +49,11 @@ export const runDataQualityLocally = async (dataDir: string, date: string, _io: 
   const lake = openLakeDir(dataDir);
   const queryFacts = await queryFactsOnDuckDb(lake, date);
   const hotStore = runningHotStore(dataDir);
-  // Metrics are printed as EMF by nobody locally; alerts and the backfill request land in the
-  // in-memory services and are shown in the report instead.
+  // Locally nobody reads EMF metrics or the platform bus, so those land in memory (the report
+  // lists the days to backfill). Alerts of an `sdp local`/`sdp demo` data dir go to its
+  // alerts.jsonl, once per failed check and day, like the platform's other alerts.
   const platform = makeTestPlatform();
+  const alertLog = fs.existsSync(path.join(dataDir, "s3")) ? new LocalAlertLog(path.join(dataDir, "alerts.jsonl")) : undefined;
   const checkedAt = new Date().toISOString();
   const program = dataQualityProgram({
     date,
@@ -59,7 +64,8 @@ export const runDataQualityLocally = async (dataDir: string, date: string, _io: 
   });
   const withStore = program.pipe(Effect.provide(lakeObjectStoreLayer(lake)));
   const withHotStore = hotStore ? withStore.pipe(Effect.provide(hotStore.layer), Effect.withConfigProvider(hotStore.config)) : withStore;
-  return Effect.runPromise(withHotStore.pipe(Effect.provide(platform.layer)));
+  const withAlerts = alertLog ? withHotStore.pipe(Effect.provide(Layer.succeed(Alerts, alertLog.service))) : withHotStore;
+  return Effect.runPromise(withAlerts.pipe(Effect.provide(platform.layer)));
 };
 
 const command: Command = {
