@@ -49,6 +49,10 @@ export const actionsWithoutResourceLevelPermissions: ReadonlySet<string> = new S
   "athena:ListWorkGroups",
   "glue:GetDatabases",
   "sts:GetCallerIdentity",
+  // Task tokens of callback (.waitForTaskToken) states cannot be scoped by IAM.
+  "states:SendTaskSuccess",
+  "states:SendTaskFailure",
+  "states:SendTaskHeartbeat",
 ]);
 
 const allow = (sid: string, actions: ReadonlyArray<string>, resources: ReadonlyArray<string>, condition?: PolicyStatement["Condition"]): PolicyStatement => ({

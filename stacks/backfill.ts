@@ -83,12 +83,11 @@ export class BackfillStack extends PlatformStack {
       for (const [task, fn] of Object.entries(tasks)) workflow.grantInvoke(`Invoke${task[0]!.toUpperCase()}${task.slice(1)}`, fn!.arn);
       this.workflow = workflow;
       // AwaitFinish: poll (operation already finished) and the bulk_operations/finish consumer
-      // wake the waiting run with its task token. The ARN is spelled out rather than taken from
-      // the resource: the definition names the poll function, whose policy would otherwise name
-      // the state machine (a dependency cycle).
-      const workflowArn = `arn:aws:states:${env.region}:${env.accountId}:stateMachine:${this.prefix}-backfill`;
+      // wake the waiting run with its task token. IAM cannot scope a callback token of a
+      // service-integration Task state to a state machine, so the action takes "*"; the token
+      // itself (held only in the leases table) is what limits it to our runs.
       for (const name of ["backfill-poll", "backfill-bulk-finish"]) {
-        this.functions[name]?.addStatement({ Sid: "WakeBackfillRun", Effect: "Allow", Action: ["states:SendTaskSuccess"], Resource: [workflowArn] });
+        this.functions[name]?.addStatement({ Sid: "WakeBackfillRun", Effect: "Allow", Action: ["states:SendTaskSuccess"], Resource: ["*"] });
       }
 
       // Nightly reconciliation: re-export the last three days so whatever the webhooks missed
