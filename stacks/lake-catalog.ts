@@ -39,6 +39,27 @@ const rawEntities = [
   ...new Set([...Object.values(shopifyTopicFamilies).flat().map((topic) => topic.split("/")[0]!), "subscription", "charge", "payment_intent", "invoice", "dispute"]),
 ].sort();
 
+/** raw/<source>/<entity>/dt=YYYY-MM-DD/: the partitions both raw tables project. */
+const rawPartitioning = {
+  partitionKeys: [
+    { name: "source", type: "string" },
+    { name: "entity", type: "string" },
+    { name: "dt", type: "string" },
+  ],
+  projection: {
+    "projection.source.type": "enum",
+    "projection.source.values": sources.join(","),
+    "projection.entity.type": "enum",
+    "projection.entity.values": rawEntities.join(","),
+    "projection.dt.type": "date",
+    "projection.dt.format": "yyyy-MM-dd",
+    "projection.dt.range": "2015-01-01,NOW",
+    "projection.dt.interval": "1",
+    "projection.dt.interval.unit": "DAYS",
+  },
+  locationTemplate: "raw/${source}/${entity}/dt=${dt}/",
+} as const;
+
 export const lakeTables: ReadonlyArray<LakeTableSpec> = [
   {
     name: "raw_events",
@@ -51,23 +72,7 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
       { name: "created_at", type: "string" },
       { name: "updated_at", type: "string" },
     ],
-    partitionKeys: [
-      { name: "source", type: "string" },
-      { name: "entity", type: "string" },
-      { name: "dt", type: "string" },
-    ],
-    projection: {
-      "projection.source.type": "enum",
-      "projection.source.values": sources.join(","),
-      "projection.entity.type": "enum",
-      "projection.entity.values": rawEntities.join(","),
-      "projection.dt.type": "date",
-      "projection.dt.format": "yyyy-MM-dd",
-      "projection.dt.range": "2015-01-01,NOW",
-      "projection.dt.interval": "1",
-      "projection.dt.interval.unit": "DAYS",
-    },
-    locationTemplate: "raw/${source}/${entity}/dt=${dt}/",
+    ...rawPartitioning,
   },
   {
     name: "shopify_bulk_snapshots",
@@ -113,23 +118,7 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
     prefix: lakePrefixes.raw,
     format: "text",
     columns: [{ name: "line", type: "string", comment: "the object's JSON document as received" }],
-    partitionKeys: [
-      { name: "source", type: "string" },
-      { name: "entity", type: "string" },
-      { name: "dt", type: "string" },
-    ],
-    projection: {
-      "projection.source.type": "enum",
-      "projection.source.values": sources.join(","),
-      "projection.entity.type": "enum",
-      "projection.entity.values": rawEntities.join(","),
-      "projection.dt.type": "date",
-      "projection.dt.format": "yyyy-MM-dd",
-      "projection.dt.range": "2015-01-01,NOW",
-      "projection.dt.interval": "1",
-      "projection.dt.interval.unit": "DAYS",
-    },
-    locationTemplate: "raw/${source}/${entity}/dt=${dt}/",
+    ...rawPartitioning,
   },
   ...(["snapshotOrders", "snapshotLineItems"] as const).map((key): LakeTableSpec => {
     const spec = sourceSpecs[key];
