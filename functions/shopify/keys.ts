@@ -4,9 +4,10 @@
  * float arithmetic: a number reaches here only when it is a safe integer (the kernel's JSON
  * parser keeps larger ids as strings), so `String(id)` is its exact text.
  */
-import { Either, ParseResult, Schema } from "effect";
+import { Either, Option, ParseResult, Schema } from "effect";
 import { InvalidPayload } from "../kernel/errors";
 import { redactText } from "../kernel/redact";
+import { fastDecoder } from "./fast-decode";
 import type { Id } from "./schemas";
 
 const GID = /^gid:\/\/shopify\/(\w+)\/([^/\s?]+)/;
@@ -35,7 +36,11 @@ export const legacyIdOf = (gidValue: string): string => GID.exec(gidValue)?.[2] 
 export const decodePayload = <A, I>(schema: Schema.Schema<A, I, never>, what: string) => {
   // Built once per schema: decoding is on the hot path of every event.
   const decode = Schema.decodeUnknownEither(schema, { errors: "first" });
+  // Valid payloads take the compiled fast path (same output); anything else gets Effect's decoder and its message.
+  const fast = fastDecoder(schema.ast);
   return (payload: unknown): Either.Either<A, InvalidPayload> => {
+    const quick = fast?.(payload);
+    if (quick !== undefined && Option.isSome(quick)) return Either.right(quick.value as A);
     const result = decode(payload);
     if (Either.isRight(result)) return Either.right(result.right);
     const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left);
