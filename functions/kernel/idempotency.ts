@@ -7,7 +7,7 @@
  * A failed (or interrupted) run deletes its claim, so the retry runs again.
  */
 import { Clock, Effect, Exit, Layer, Option } from "effect";
-import { HotStore, Idempotency, type IdempotencyOutcome } from "./services";
+import { HotStore, Idempotency, type IdempotencyOutcome, type StoreError } from "./services";
 
 export interface IdempotencyOptions {
   /** How long an in-progress claim blocks others (longer than the longest run). */
@@ -26,10 +26,16 @@ export const makeIdempotency = (store: HotStore["Type"], options: IdempotencyOpt
     store.putIfNotExists(TABLE, { key, status: "in-progress", expires_at: nowSeconds + inProgressSeconds });
 
   /** True when this run now holds the claim. */
-  const acquire = (key: string) =>
+  const acquire = (key: string): Effect.Effect<boolean, StoreError> =>
+    // The usual case (a new key) is one conditional put; only a taken key needs the generator below.
+    Effect.flatMap(Clock.currentTimeMillis, (millis) => {
+      const now = Math.floor(millis / 1000);
+      return Effect.flatMap(claim(key, now), (claimed) => (claimed ? Effect.succeed(true) : acquireTaken(key, now)));
+    });
+
+  /** The key is already claimed: a duplicate, unless the holder's claim expired. */
+  const acquireTaken = (key: string, now: number) =>
     Effect.gen(function* () {
-      const now = Math.floor((yield* Clock.currentTimeMillis) / 1000);
-      if (yield* claim(key, now)) return true;
       const existing = yield* store.get(TABLE, { key });
       if (Option.isNone(existing)) return yield* claim(key, now);
       const record = existing.value as { status?: unknown; expires_at?: unknown };

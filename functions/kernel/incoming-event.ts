@@ -40,16 +40,39 @@ export interface IncomingEvent {
 
 const invalid = (reason: string, field?: string) => new InvalidPayload({ reason, ...(field !== undefined ? { field } : {}) });
 
+/** A header's usable value: non-blank text (trimmed) or a safe integer. */
+const usableHeader = (value: unknown): string | undefined => {
+  if (typeof value === "string" && value.trim() !== "") return value.trim();
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+  return undefined;
+};
+
 /** A metadata header whatever its letter case. */
 export const headerValue = (metadata: unknown, name: string): string | undefined => {
   if (!isJsonObject(metadata)) return undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(metadata)) {
     if (key.toLowerCase() !== wanted) continue;
-    if (typeof value === "string" && value.trim() !== "") return value.trim();
-    if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+    const usable = usableHeader(value);
+    if (usable !== undefined) return usable;
   }
   return undefined;
+};
+
+/**
+ * Every header's value as `headerValue` reads it (first usable value per lower-cased name), in one
+ * pass: the partner door reads five headers per event.
+ */
+const headerValues = (metadata: unknown): ReadonlyMap<string, string> => {
+  const values = new Map<string, string>();
+  if (!isJsonObject(metadata)) return values;
+  for (const [key, value] of Object.entries(metadata)) {
+    const name = key.toLowerCase();
+    if (values.has(name)) continue;
+    const usable = usableHeader(value);
+    if (usable !== undefined) values.set(name, usable);
+  }
+  return values;
 };
 
 const lowerCasedMetadata = (metadata: unknown): Record<string, string> => {
@@ -61,17 +84,18 @@ const lowerCasedMetadata = (metadata: unknown): Record<string, string> => {
 
 const validTime = (value: unknown): string | undefined => (typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : undefined);
 
+const eventIdOf = (headers: ReadonlyMap<string, string>, envelope: BusEnvelope): string =>
+  headers.get("x-shopify-webhook-id") ?? headers.get("x-shopify-event-id") ?? envelope.id;
+
 /** The dedup id of a Shopify partner-bus envelope. */
-export const partnerEventId = (envelope: BusEnvelope): string => {
-  const detail = isJsonObject(envelope.detail) ? envelope.detail : {};
-  return headerValue(detail.metadata, "X-Shopify-Webhook-Id") ?? headerValue(detail.metadata, "X-Shopify-Event-Id") ?? envelope.id;
-};
+export const partnerEventId = (envelope: BusEnvelope): string => eventIdOf(headerValues(isJsonObject(envelope.detail) ? envelope.detail.metadata : undefined), envelope);
 
 const decodePartner = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, InvalidPayload> =>
   Effect.suspend(() => {
     const detail = envelope.detail;
     if (!isJsonObject(detail)) return Effect.fail(invalid("detail must be an object", "detail"));
-    const topic = headerValue(detail.metadata, "X-Shopify-Topic");
+    const headers = headerValues(detail.metadata);
+    const topic = headers.get("x-shopify-topic");
     if (topic === undefined) return Effect.fail(invalid("missing topic: detail.metadata has no X-Shopify-Topic", "detail.metadata"));
     let payload: unknown = detail.payload;
     // Some deliveries carry the body as a JSON string.
@@ -84,17 +108,17 @@ const decodePartner = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, Inva
     }
     if (!isJsonObject(payload)) return Effect.fail(invalid("detail.payload must be the webhook body (a JSON object)", "detail.payload"));
     const receivedAt = validTime(envelope.time) ?? new Date().toISOString();
-    const shopDomain = headerValue(detail.metadata, "X-Shopify-Shop-Domain");
+    const shopDomain = headers.get("x-shopify-shop-domain");
     return Effect.succeed<IncomingEvent>({
       door: "partner",
       source: "shopify",
       topic: topic.toLowerCase(),
-      eventId: partnerEventId(envelope),
+      eventId: eventIdOf(headers, envelope),
       receivedAt,
       payload,
       rawText: typeof detail.payload === "string" ? detail.payload : JSON.stringify(payload),
       ...(shopDomain !== undefined ? { shopDomain } : {}),
-      triggeredAt: validTime(headerValue(detail.metadata, "X-Shopify-Triggered-At")) ?? receivedAt,
+      triggeredAt: validTime(headers.get("x-shopify-triggered-at")) ?? receivedAt,
       metadata: lowerCasedMetadata(detail.metadata),
     });
   });

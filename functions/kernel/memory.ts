@@ -125,13 +125,20 @@ export const shouldReplace = (stored: Item | undefined, incoming: Item, versionA
 
 const toBytes = (body: string | Uint8Array): Uint8Array => (typeof body === "string" ? Buffer.from(body, "utf8") : new Uint8Array(body));
 
-/** A deep copy of plain data keeps stored items independent of the caller's objects. */
+/**
+ * A deep copy of plain data keeps stored items independent of the caller's objects. The spread
+ * clones an object's fields in one step (much cheaper than adding them one by one, and this runs
+ * on every store call); only nested objects and arrays are then copied in turn.
+ */
 const copy = <T>(value: T): T => {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(copy) as T;
   if (value instanceof Uint8Array) return new Uint8Array(value) as T;
-  const out: Record<string, unknown> = {};
-  for (const key in value) out[key] = copy((value as Record<string, unknown>)[key]);
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key in out) {
+    const field = out[key];
+    if (field !== null && typeof field === "object") out[key] = copy(field);
+  }
   return out as T;
 };
 

@@ -78,14 +78,17 @@ const upsertKeepingRecovery = (item: Item) =>
 
 /** Called by the orders processor for each checkout/cart token an order carries. */
 export const markRecovered = (token: string, orderId: string, orderCreatedAt: string): Effect.Effect<void, StoreError, HotStore> =>
-  Effect.gen(function* () {
-    const store = yield* HotStore;
+  // flatMaps rather than a generator: this runs for every token of every order event.
+  Effect.flatMap(HotStore, (store) => {
     const recovery = { status: "recovered", recovered_order_id: orderId, recovered_at: orderCreatedAt };
-    if (yield* store.updateIfExists("abandonedCarts", { token }, recovery)) return;
-    // The order came first: leave a stub the checkout's own update will keep.
-    const stub = { token, ...recovery, expires_at: epochSeconds(orderCreatedAt) + abandonedCartTtlSeconds() };
-    if (yield* store.putIfNotExists("abandonedCarts", stub)) return;
-    yield* store.updateIfExists("abandonedCarts", { token }, recovery);
+    const updateExisting = store.updateIfExists("abandonedCarts", { token }, recovery);
+    return Effect.flatMap(updateExisting, (updated) => {
+      if (updated) return Effect.void;
+      // The order came first: leave a stub the checkout's own update will keep.
+      const stub = { token, ...recovery, expires_at: epochSeconds(orderCreatedAt) + abandonedCartTtlSeconds() };
+      // Lost the race to a checkout that arrived meanwhile: update it after all.
+      return Effect.flatMap(store.putIfNotExists("abandonedCarts", stub), (created) => (created ? Effect.void : Effect.asVoid(updateExisting)));
+    });
   });
 
 const handleCheckout: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeCheckout(event.payload)), (checkout) => upsertKeepingRecovery(checkoutItem(checkout)));

@@ -49,6 +49,9 @@ export const orderItem = (order: Order, event: Pick<IncomingEvent, "shopDomain">
   const id = gidOf("Order", order);
   const refunded = refundedTotal(order);
   const lineSubtotal = order.line_items.length > 0 ? addDecimals(...order.line_items.map((line) => multiplyDecimal(moneyText(line.price), line.quantity))) : "0.00";
+  // One pass over the lines (this runs for every order event).
+  const productIds = new Set<string>();
+  for (const line of order.line_items) if (line.product_id != null) productIds.add(gid("Product", line.product_id));
   return compact({
     id,
     entity: "order",
@@ -75,7 +78,7 @@ export const orderItem = (order: Order, event: Pick<IncomingEvent, "shopDomain">
     net_total: subtractDecimal(moneyText(order.total_price), refunded),
     line_count: order.line_items.length,
     item_quantity: order.line_items.reduce((sum, line) => sum + line.quantity, 0),
-    product_ids: [...new Set(order.line_items.filter((line) => line.product_id != null).map((line) => gid("Product", line.product_id!)))],
+    product_ids: Array.from(productIds),
     discount_codes: (order.discount_codes ?? []).map((code) => code.code).filter((code): code is string => typeof code === "string" && code !== ""),
     is_subscription: isSubscriptionOrder(order),
     tags: tagList(order.tags),

@@ -53,18 +53,19 @@ export const shopifyProcessor =
 export const decodeOr = <A>(result: Either.Either<A, InvalidPayload>): Effect.Effect<A, InvalidPayload> =>
   Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left);
 
+const countStale = (table: TableKey, item: Item) =>
+  Effect.gen(function* () {
+    const metrics = yield* Metrics;
+    yield* metrics.count("StaleUpdate", 1, { table });
+    yield* Effect.logInfo("stale update skipped", { table, key: String(item.id ?? item.token ?? "") });
+  });
+
 /** Guarded upsert by `updated_at`: a stale update is counted, not an error. */
 export const upsertNewer = (table: TableKey, item: Item): Effect.Effect<UpsertOutcome, StoreError, HotStore | Metrics> =>
-  Effect.gen(function* () {
-    const store = yield* HotStore;
-    const outcome = yield* store.putIfNewer(table, item, "updated_at");
-    if (outcome === "stale") {
-      const metrics = yield* Metrics;
-      yield* metrics.count("StaleUpdate", 1, { table });
-      yield* Effect.logInfo("stale update skipped", { table, key: String(item.id ?? item.token ?? "") });
-    }
-    return outcome;
-  });
+  // A flatMap chain, not a generator: this runs on every event, and a generator costs more than the in-memory store call it wraps.
+  Effect.flatMap(HotStore, (store) =>
+    Effect.tap(store.putIfNewer(table, item, "updated_at"), (outcome) => (outcome === "stale" ? countStale(table, item) : Effect.void)),
+  );
 
 /** A tombstone: the key, `deleted: true` and when; never replaced by a late update. */
 export const writeTombstone = (table: TableKey, key: Item, event: IncomingEvent, extra: Item = {}) =>
