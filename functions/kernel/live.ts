@@ -10,7 +10,6 @@
  * in-process versions (there is no EventBridge, SNS or SQS emulator there).
  */
 import * as fs from "node:fs";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient, PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -18,7 +17,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Config, Effect, Layer, Option, Redacted } from "effect";
-import { envVars } from "../../contracts/env-vars";
+import { alertKindTopicEnvVar, envVars } from "../../contracts/env-vars";
 import type { SecretKey } from "../../contracts/functions";
 import { tableSpecs, type TableKey } from "../../contracts/tables";
 import { awsCall, awsCallWithOutcomes, errorName, httpStatusOf } from "./aws-errors";
@@ -473,12 +472,22 @@ export const makeEventBridgeBus = (client: () => EventBridgeClient = eventBridge
 
 const snsClient = lazy(() => new (sdk.sns().SNSClient)({}));
 
+/**
+ * The topic an alert goes to: its kind's own topic when the stack gave the function one
+ * (`SDP_ALERTS_TOPIC_ARN_<KIND>`, payment alerts), otherwise the general alerts topic.
+ */
+export const alertTopicOf = (kind: string): Effect.Effect<string> =>
+  Config.option(Config.string(alertKindTopicEnvVar(kind))).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.flatMap((own) => (Option.isSome(own) && own.value.trim() !== "" ? Effect.succeed(own.value.trim()) : configValue(envVars.alertsTopicArn))),
+  );
+
 export const makeSnsAlerts = (store: HotStore["Type"], client: () => SNSClient = snsClient): Alerts["Type"] => {
   const once = makeIdempotency(store, { retentionSeconds: 30 * 24 * 3600, inProgressSeconds: 120 });
   return {
     publish: (alert) =>
       Effect.gen(function* () {
-        const TopicArn = yield* configValue(envVars.alertsTopicArn);
+        const TopicArn = yield* alertTopicOf(alert.kind);
         const outcome = yield* once.once(
           `alert:${alert.dedupKey}`,
           awsCall("sns", "Publish", (abortSignal) =>

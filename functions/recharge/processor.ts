@@ -5,8 +5,7 @@
  */
 import { Effect } from "effect";
 import { sqsHandler } from "../kernel/adapters";
-import { liveLayer, makeDynamoHotStore, makeSnsAlerts } from "../kernel/live";
-import { routeAlertsByKind } from "../alerts/kind-topics";
+import { liveLayer } from "../kernel/live";
 import type { BusEnvelope } from "../kernel/function-shape";
 import { readPaymentDelivery } from "../stripe/delivery";
 import { processRechargeDelivery } from "./process";
@@ -18,5 +17,5 @@ export const program = (envelope: BusEnvelope) =>
     Effect.annotateLogs({ function: "recharge-processor", correlationId: envelope.id }),
   );
 
-/** Alerts go to the topic of their kind when the stack granted one (functions/alerts/kind-topics.ts). */
-export const handler = sqsHandler(program, liveLayer({ alerts: routeAlertsByKind(makeSnsAlerts(makeDynamoHotStore())) }));
+/** Alerts go to the topic of their kind when the stack granted one (kernel `alertTopicOf`). */
+export const handler = sqsHandler(program, liveLayer());
