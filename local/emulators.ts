@@ -20,7 +20,7 @@ import {
   type KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { documentClientFor } from "../functions/kernel/live";
 import { loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig } from "../config/schema";
 import { lakeBucketName, tableName } from "../contracts/naming";
@@ -186,8 +186,8 @@ export const startEmulators = async (options: EmulatorOptions): Promise<Emulator
 };
 
 /**
- * SDK clients bound to these emulators. The document client uses the kernel's marshalling
- * options (functions/kernel/live.ts) so items read and write exactly as they do in Lambda.
+ * SDK clients bound to these emulators. The document client is the kernel's (documentClientFor),
+ * so items read and write exactly as they do in Lambda.
  */
 export const emulatorClients = (emulators: Pick<Emulators, "region" | "credentials" | "endpoints">) => {
   const common = { region: emulators.region, credentials: { ...emulators.credentials } };
@@ -200,10 +200,7 @@ export const emulatorClients = (emulators: Pick<Emulators, "region" | "credentia
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   const dynamodb = new DynamoDBClient({ ...common, endpoint: emulators.endpoints.dynamodb });
-  const documents = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-    unmarshallOptions: { wrapNumbers: false },
-  });
+  const documents = documentClientFor(dynamodb);
   return {
     s3,
     dynamodb,

@@ -6,7 +6,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConfigProvider, Effect, Layer } from "effect";
 import { tableKeys, tableSpecs } from "../../contracts/tables";
 import { openLakeDir } from "../../etl/lake";
@@ -15,7 +14,7 @@ import { queryFactsOnDuckDb } from "../../etl/quality";
 import { yesterday } from "../../functions/data-quality/dates";
 import { dataQualityProgram, type DataQualityReport } from "../../functions/data-quality/program";
 import { makeTestPlatform } from "../../functions/kernel/memory";
-import { makeDynamoHotStore } from "../../functions/kernel/live";
+import { documentClientFor, makeDynamoHotStore } from "../../functions/kernel/live";
 import { Alerts, HotStore } from "../../functions/kernel/services";
 import { LocalAlertLog } from "../../local/alerts";
 import { readRunningPlatform } from "../../local/platform";
@@ -30,7 +29,7 @@ const runningHotStore = (dataDir: string) => {
   const info = readRunningPlatform(dataDir);
   if (!info) return undefined;
   const names = new Map(tableKeys.flatMap((key) => (info.tables[key] ? [[tableSpecs[key].envVar, info.tables[key]!] as const] : [])));
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: info.region, endpoint: info.endpoints.dynamodb, credentials: info.credentials }));
+  const client = documentClientFor(new DynamoDBClient({ region: info.region, endpoint: info.endpoints.dynamodb, credentials: info.credentials }));
   return { layer: Layer.succeed(HotStore, makeDynamoHotStore(() => client)), config: ConfigProvider.fromMap(names).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv())) };
 };
 

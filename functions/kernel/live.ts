@@ -10,6 +10,7 @@
  * in-process versions (there is no EventBridge, SNS or SQS emulator there).
  */
 import * as fs from "node:fs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient, PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -222,12 +223,14 @@ export const makeS3ObjectStore = (client: () => S3Client = s3Client): ObjectStor
 // ---------------------------------------------------------------------------------------------
 // DynamoDB
 
-const documentClient = lazy(() =>
-  sdk.documents().DynamoDBDocumentClient.from(new (sdk.dynamodb().DynamoDBClient)({}), {
+/** How items marshal, wherever a document client is made (Lambda, the local platform, the CLI). */
+export const documentClientFor = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  sdk.documents().DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     unmarshallOptions: { wrapNumbers: false },
-  }),
-);
+  });
+
+const documentClient = lazy(() => documentClientFor(new (sdk.dynamodb().DynamoDBClient)({})));
 
 const conditionFailed = (error: unknown) => errorName(error) === "ConditionalCheckFailedException";
 
