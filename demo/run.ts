@@ -313,33 +313,21 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       };
     });
 
+    // What the optional stages share: the running platform and the day the traffic covered.
+    const context = () => ({ platform: running, dataDir, now, progress, env: options.env, dayStart: traffic?.dayStart });
+
     await stage("backfill", async () => {
-      backfill = await runBackfill({ platform: running, dataDir, days: options.backfillDays ?? 90, now, progress, env: options.env });
+      backfill = await runBackfill({ ...context(), days: options.backfillDays ?? 90 });
       return backfill;
     });
 
     await stage("analytics", async () => {
-      analytics = await runAnalytics({
-        platform: running,
-        dataDir,
-        now,
-        progress,
-        env: options.env,
-        dayStart: traffic?.dayStart,
-        stripePaidOrders: traffic?.expectations.stripePaidOrders,
-      });
+      analytics = await runAnalytics({ ...context(), stripePaidOrders: traffic?.expectations.stripePaidOrders });
       return analytics;
     });
 
     await stage("data quality", async () => {
-      dataQuality = await runDataQuality({
-        platform: running,
-        dataDir,
-        now,
-        progress,
-        env: options.env,
-        dayStart: traffic?.dayStart,
-      });
+      dataQuality = await runDataQuality(context());
       return dataQuality;
     });
   } finally {
