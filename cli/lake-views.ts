@@ -34,9 +34,9 @@ import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableSpecs, type TableKey } from "../contracts/tables";
 import { readLastRun, readRunningPlatform, type ReadyInfo } from "../local/platform";
 import { repositoryRoot } from "../local/functions";
+import { S3RVER_OBJECT_SUFFIX, s3rverLake, type LakeDir } from "../etl/lake";
 import { CommandFailed, UsageError, type CommandIO } from "./command";
 
-export const S3RVER_OBJECT_SUFFIX = "._S3rver_object";
 
 /** View name -> hot-store table, for the tables analysts query. */
 export const hotStoreViews: Readonly<Record<string, TableKey>> = {
@@ -79,6 +79,8 @@ export interface LakeLocation {
   readonly dataDir: string;
   /** `<data-dir>/s3/<bucket>`: the directory holding the object files. */
   readonly bucketDir: string;
+  /** The bucket's objects on disk (keys, paths, globs): etl/lake.ts's s3rver layout. */
+  readonly objects: LakeDir;
   readonly bucket: string;
   readonly tables: Record<TableKey, string>;
   /** Set when a platform is running on the data dir. */
@@ -102,31 +104,16 @@ export const locateLake = (dataDir: string): LakeLocation => {
   ) as Record<TableKey, string>;
   const tables = { ...defaults, ...((info?.tables as Record<TableKey, string> | undefined) ?? {}) };
   const running = readRunningPlatform(dataDir);
-  return { dataDir, bucketDir: path.join(dataDir, "s3", bucket), bucket, tables, ...(running ? { running } : {}) };
+  const objects = s3rverLake(path.join(dataDir, "s3"), bucket);
+  return { dataDir, bucketDir: objects.root, objects, bucket, tables, ...(running ? { running } : {}) };
 };
 
 // --- Lake files --------------------------------------------------------------------------------
 
-const walk = (dir: string, out: string[] = []): string[] => {
-  if (!fs.existsSync(dir)) return out;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, out);
-    else if (entry.name.endsWith(S3RVER_OBJECT_SUFFIX)) out.push(full);
-  }
-  return out;
-};
-
 /** Object keys under `prefix` (e.g. "raw/"), read from s3rver's directory. */
-export const listObjectKeys = (lake: LakeLocation, prefix: string): string[] => {
-  const base = path.join(lake.bucketDir, ...prefix.split("/").filter(Boolean));
-  return walk(base)
-    .map((file) => path.relative(lake.bucketDir, file).split(path.sep).join("/").slice(0, -S3RVER_OBJECT_SUFFIX.length))
-    .filter((key) => key.startsWith(prefix))
-    .sort();
-};
+export const listObjectKeys = (lake: LakeLocation, prefix: string): ReadonlyArray<string> => lake.objects.list(prefix);
 
-const objectGlob = (lake: LakeLocation, keyGlob: string) => path.join(lake.bucketDir, keyGlob) + S3RVER_OBJECT_SUFFIX;
+const objectGlob = (lake: LakeLocation, keyGlob: string) => lake.objects.glob(keyGlob);
 
 const subdirectories = (dir: string) =>
   fs.existsSync(dir)

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tableKeys, type TableKey } from "../contracts/tables";
-import { listObjectKeys, openLakeDatabase, S3RVER_OBJECT_SUFFIX, scanHotStores, type LakeLocation } from "../cli/lake-views";
+import { listObjectKeys, openLakeDatabase, scanHotStores, type LakeLocation } from "../cli/lake-views";
 
 export interface PrefixCount {
   readonly prefix: string;
@@ -20,7 +20,7 @@ export const objectsPerPrefix = (lake: LakeLocation): PrefixCount[] => {
     const parts = key.split("/");
     const depth = parts[0] === "raw" || parts[0] === "snapshots" || parts[0] === "processed" ? 3 : 2;
     const prefix = `${parts.slice(0, Math.min(depth, parts.length - 1)).join("/")}/`;
-    const size = fs.statSync(path.join(lake.bucketDir, key) + S3RVER_OBJECT_SUFFIX).size;
+    const size = fs.statSync(lake.objects.pathOf(key)).size;
     const group = groups.get(prefix) ?? { objects: 0, bytes: 0 };
     group.objects++;
     group.bytes += size;

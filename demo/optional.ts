@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Progress } from "../cli/progress";
-import { listObjectKeys, locateLake, openLakeDatabase, S3RVER_OBJECT_SUFFIX } from "../cli/lake-views";
+import { listObjectKeys, locateLake, openLakeDatabase } from "../cli/lake-views";
 import { repositoryRoot } from "../local/functions";
 import type { LocalPlatform } from "../local/platform";
 import { check, equalCheck, type Check } from "./stage";
@@ -154,7 +154,7 @@ export const runBackfill = async (context: StageContext): Promise<OptionalStage>
   const manifests: ObjectManifest[] = listObjectKeys(lake, `metadata/reconciliation/run=${runId}/`)
     .map((key) => {
       try {
-        return JSON.parse(fs.readFileSync(path.join(lake.bucketDir, key) + S3RVER_OBJECT_SUFFIX, "utf8")) as ObjectManifest;
+        return JSON.parse(lake.objects.read(key) ?? "{}") as ObjectManifest;
       } catch {
         return undefined;
       }
@@ -289,7 +289,7 @@ export const runDataQuality = async (context: StageContext): Promise<OptionalSta
   // A copy: the runner points table variables at the running platform.
   const report = await runDataQualityLocally(context.dataDir, date, { env: { ...context.env } });
   bar.done(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.skipped} skipped`);
-  const written = fs.existsSync(path.join(locateLake(context.dataDir).bucketDir, report.resultKey) + S3RVER_OBJECT_SUFFIX);
+  const written = fs.existsSync(locateLake(context.dataDir).objects.pathOf(report.resultKey));
   const errors = report.results.filter((result) => result.status === "fail" && result.severity === "error");
   return {
     detail: `${report.summary.passed} passed, ${report.summary.failed} failed (${report.summary.errors} error, ${report.summary.warnings} warning), ${report.summary.skipped} skipped`,

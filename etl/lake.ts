@@ -9,7 +9,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const S3RVER_OBJECT_SUFFIX = "._S3rver_object";
+/** s3rver stores the object of `<key>` as the file `<bucket dir>/<key>._S3rver_object`. */
+export const S3RVER_OBJECT_SUFFIX = "._S3rver_object";
 
 export interface LakeDir {
   readonly layout: "plain" | "s3rver";
