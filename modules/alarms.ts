@@ -3,7 +3,7 @@
  * `<brand>-<env>-<what>`, and treats missing data as "not breaching" (no traffic is not an outage;
  * the data-quality freshness checks catch silence).
  */
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { CloudwatchMetricAlarm } from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 
 export interface MetricAlarmSpec {

@@ -3,8 +3,8 @@
  * in rows of two; the body is produced at synth time, so sections added after the dashboard was
  * created are included.
  */
-import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { Lazy } from "cdktf";
+import { CloudwatchDashboard } from "@cdktn/provider-aws/lib/cloudwatch-dashboard";
+import { Lazy } from "cdktn";
 import { Construct } from "constructs";
 
 /** One metric line: [namespace, metricName, dimName, dimValue, ..., { stat, label }]. */

@@ -11,13 +11,13 @@
  * (names from contracts/env-vars.ts and contracts/tables.ts) in one call, so the two cannot
  * drift apart.
  */
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
+import { LambdaEventSourceMapping } from "@cdktn/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaFunction } from "@cdktn/provider-aws/lib/lambda-function";
+import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue";
 import * as path from "node:path";
-import { AssetType, Lazy, TerraformAsset } from "cdktf";
+import { AssetType, Lazy, TerraformAsset } from "cdktn";
 import { Construct } from "constructs";
 import { envVars } from "../contracts/env-vars";
 import type { SecretKey } from "../contracts/functions";
@@ -27,7 +27,7 @@ import type { AlarmFactory } from "./alarms";
 import { bundleFunction, type Bundle } from "./bundle";
 import { encryptedLogGroup } from "./log-group";
 import type { QueueWithDlq } from "./queue-with-dlq";
-import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group";
 
 /** The secret each SecretKey's ARN is passed in. */
 export const secretArnEnvVar: Record<SecretKey, string> = {

@@ -3,7 +3,7 @@
  * tables CMK, TTL where the spec names an attribute, deletion protection outside dev, and alarms
  * for throttles and system errors.
  */
-import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { DynamodbTable } from "@cdktn/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
 import type { KeyAttribute, TableSpec } from "../contracts/tables";
 import type { AlarmFactory } from "./alarms";

@@ -3,11 +3,11 @@
  * and throttling. Routes are open only for signature-verified webhooks listed in
  * policies/public-routes.ts; adding any other open route throws here and fails the guardrail.
  */
-import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
-import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
-import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Apigatewayv2Api } from "@cdktn/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktn/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktn/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktn/provider-aws/lib/apigatewayv2-stage";
+import { LambdaPermission } from "@cdktn/provider-aws/lib/lambda-permission";
 import { Construct } from "constructs";
 import { signatureVerifiedRoutes } from "../policies/public-routes";
 import type { AlarmFactory } from "./alarms";

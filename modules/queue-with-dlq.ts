@@ -2,9 +2,9 @@
  * An SQS queue with its dead-letter queue, both encrypted with the messaging CMK, and an alarm
  * when anything lands in the DLQ. EventBridge rules that target it are allowed by ARN.
  */
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import { Lazy } from "cdktf";
+import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktn/provider-aws/lib/sqs-queue-policy";
+import { Lazy } from "cdktn";
 import { Construct } from "constructs";
 import { policyDocument } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";

@@ -2,10 +2,10 @@
  * The role EventBridge Scheduler assumes to start workflows or invoke functions on a schedule.
  * Permissions are added by `grant...` calls; the inline policy appears with the first grant.
  */
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
-import { Lazy } from "cdktf";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
+import { SchedulerSchedule } from "@cdktn/provider-aws/lib/scheduler-schedule";
+import { Lazy } from "cdktn";
 import { Construct } from "constructs";
 import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 

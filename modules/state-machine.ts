@@ -3,11 +3,11 @@
  * log group, X-Ray tracing, its own role, and an alarm on failed executions. The definition is
  * the JSON built in contracts/ (the same one aws-local-stepfunctions runs locally).
  */
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { Lazy } from "cdktf";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
+import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine";
+import type { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group";
+import { Lazy } from "cdktn";
 import { Construct } from "constructs";
 import { logDeliveryActions, policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";

@@ -9,7 +9,7 @@
  * which lands in the resource's `//` comment block of the synthesized JSON, where a plan
  * reviewer sees it. A suppression without a justification is itself a violation.
  */
-import type { TerraformResource } from "cdktf";
+import type { TerraformResource } from "cdktn";
 
 export type TfJson = {
   readonly "//"?: unknown;

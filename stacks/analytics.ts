@@ -15,10 +15,10 @@
  * Already here: the data-quality function (when functions/data-quality/handler.ts exists) with
  * the grants of its spec, run daily by EventBridge Scheduler, and the scheduler role.
  */
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { CloudwatchEventRule } from "@cdktn/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktn/provider-aws/lib/cloudwatch-event-target";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
 import { ANALYTICS_SCHEDULE, analyticsWorkflowDefinition, backfillRequestPattern, backfillStateMachineName } from "../contracts/analytics-workflow";
 import { platformBusName } from "../contracts/events";

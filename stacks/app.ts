@@ -3,7 +3,7 @@
  * one stack's constructs into the next (cdktf turns each use into a cross-stack reference through
  * the producer's remote state). main.ts calls this; tests call it with their own app/outdir.
  */
-import { App } from "cdktf";
+import { App } from "cdktn";
 import { deployedEnvironments, environmentCatalogue, loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig, EnvironmentName } from "../config/schema";
 import type { GuardrailRule } from "../policies/guardrails";

@@ -14,8 +14,8 @@
  * native module on x86_64), the bulk_operations/finish consumer wired to the queue the ingestion
  * stack routes those events to, and the scheduler role.
  */
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { TerraformOutput } from "cdktf";
+import { SsmParameter } from "@cdktn/provider-aws/lib/ssm-parameter";
+import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { backfillStateMachineArnParameter, backfillWorkflowDefinition, nightlyReconciliationInput } from "../contracts/backfill-workflow";

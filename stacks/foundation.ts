@@ -3,17 +3,17 @@
  * are set out of band, never in code), rotation reminders, the alerts topic, and the GitHub OIDC
  * deploy role pinned to one repository and environment.
  */
-import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { TerraformOutput } from "cdktf";
+import { IamOpenidConnectProvider } from "@cdktn/provider-aws/lib/iam-openid-connect-provider";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
+import { KmsAlias } from "@cdktn/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktn/provider-aws/lib/kms-key";
+import { SchedulerSchedule } from "@cdktn/provider-aws/lib/scheduler-schedule";
+import { SecretsmanagerSecret } from "@cdktn/provider-aws/lib/secretsmanager-secret";
+import { SnsTopic } from "@cdktn/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktn/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktn/provider-aws/lib/sns-topic-subscription";
+import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { secretNames } from "../contracts/env-vars";

@@ -1,5 +1,5 @@
 /** Hot stores: one DynamoDB table per spec of contracts/tables.ts (see modules/hot-table.ts). */
-import type { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import type { DynamodbTable } from "@cdktn/provider-aws/lib/dynamodb-table";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { tableName } from "../contracts/naming";

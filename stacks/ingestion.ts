@@ -4,11 +4,11 @@
  * (with DLQ) per processor, the HTTP API for the webhooks, and every ingestion-layer function of
  * contracts/functions.ts whose entry file exists.
  */
-import { CloudwatchEventArchive } from "@cdktf/provider-aws/lib/cloudwatch-event-archive";
-import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { TerraformOutput } from "cdktf";
+import { CloudwatchEventArchive } from "@cdktn/provider-aws/lib/cloudwatch-event-archive";
+import { CloudwatchEventBus } from "@cdktn/provider-aws/lib/cloudwatch-event-bus";
+import { CloudwatchEventRule } from "@cdktn/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktn/provider-aws/lib/cloudwatch-event-target";
+import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { platformBusName, routes, type Route } from "../contracts/events";

@@ -2,11 +2,11 @@
  * Lake: the data-lake bucket and its access-log bucket, lifecycle per prefix, request metrics,
  * the Glue database and tables (partition projection) and the Athena workgroup.
  */
-import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
-import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
-import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
-import { S3BucketMetric } from "@cdktf/provider-aws/lib/s3-bucket-metric";
-import { TerraformOutput } from "cdktf";
+import { AthenaWorkgroup } from "@cdktn/provider-aws/lib/athena-workgroup";
+import { GlueCatalogDatabase } from "@cdktn/provider-aws/lib/glue-catalog-database";
+import { GlueCatalogTable } from "@cdktn/provider-aws/lib/glue-catalog-table";
+import { S3BucketMetric } from "@cdktn/provider-aws/lib/s3-bucket-metric";
+import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { lakePrefixes } from "../contracts/lake-layout";

@@ -6,9 +6,9 @@
  * general alerts topic without it). Plus alarms on the payment doors: a burst of 401s means a
  * webhook secret is wrong or mid-rotation, and every refused delivery is an event we are missing.
  */
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { TerraformOutput } from "cdktf";
+import { SnsTopic } from "@cdktn/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktn/provider-aws/lib/sns-topic-subscription";
+import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { alertKindTopicEnvVar } from "../contracts/env-vars";

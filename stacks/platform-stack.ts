@@ -4,8 +4,8 @@
  * account and region with the required default tags, and the guardrail rule pack evaluated on
  * the synthesized JSON (a violation fails `cdktf synth`).
  */
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
+import { S3Backend, TerraformStack } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { resourcePrefix, stackName, stateKey, type Layer } from "../contracts/naming";

@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { Testing } from "cdktn";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { environmentCatalogue } from "../../config/environments";

@@ -1,5 +1,5 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktn";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

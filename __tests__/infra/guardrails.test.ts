@@ -1,5 +1,5 @@
-import { App, TerraformStack } from "cdktf";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { App, TerraformStack } from "cdktn";
+import { S3Bucket } from "@cdktn/provider-aws/lib/s3-bucket";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

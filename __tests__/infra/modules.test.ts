@@ -1,4 +1,4 @@
-import { App } from "cdktf";
+import { App } from "cdktn";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
