@@ -1,5 +1,5 @@
 /**
- * The cdktf app (`cdktf synth` / `cdktf deploy <stack>` run it via cdktf.json, `npm run synth`
+ * The CDK Terrain app (`cdktn synth` / `cdktn deploy <stack>` run it via cdktf.json, `npm run synth`
  * too): one stack per deployed environment and layer. A bad environment config or a guardrail
  * violation fails synth with a message saying what to fix.
  */

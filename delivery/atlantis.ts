@@ -3,7 +3,7 @@
  * `sdp atlantis` writes it, `sdp atlantis --check` (and a test) fail when the committed file
  * is stale.
  *
- * cdktf.out is not committed, so Atlantis must synthesize before it plans: the `cdktf` workflow
+ * cdktf.out is not committed, so Atlantis must synthesize before it plans: the `cdktn` workflow
  * does that once per commit (a stamp file guards against synthesizing for every project), and
  * the Atlantis server runs the same synth as a pre-workflow hook so project directories exist
  * when it looks for them (see docs/runbooks/deploying-and-promoting.md).
@@ -15,11 +15,11 @@ import { allStacks, layerDepth, type StackTarget } from "./stacks";
 import { terraformVersion } from "./toolchain";
 
 export const atlantisFile = "atlantis.yaml";
-export const atlantisWorkflow = "cdktf";
+export const atlantisWorkflow = "cdktn";
 
 /** The synth step, run from the repository root once per commit. */
 export const atlantisSynthCommand =
-  'cd "$(git rev-parse --show-toplevel)" && if [ ! -f "cdktf.out/.synth-$HEAD_COMMIT" ]; then npm ci --no-audit --no-fund && npx cdktf synth && touch "cdktf.out/.synth-$HEAD_COMMIT"; fi';
+  'cd "$(git rev-parse --show-toplevel)" && if [ ! -f "cdktf.out/.synth-$HEAD_COMMIT" ]; then npm ci --no-audit --no-fund && npx cdktn synth && touch "cdktf.out/.synth-$HEAD_COMMIT"; fi';
 
 const layersWithFunctions = new Set<string>(functionSpecs.map((spec) => spec.layer));
 

@@ -5,7 +5,7 @@
  *
  *   npx tsx delivery/changed-stacks.ts --base ../base/cdktf.out --head cdktf.out [--github-output]
  *
- * `//` keys are cdktf's comments (construct paths, cdktf version): they never reach Terraform,
+ * `//` keys are cdktn's comments (construct paths, cdktn version): they never reach Terraform,
  * so a change there alone does not warrant a plan.
  */
 import * as fs from "node:fs";
@@ -38,7 +38,7 @@ export interface ChangedStacksResult {
   readonly unknown: ReadonlyArray<string>;
 }
 
-/** Canonical form: keys sorted, cdktf `//` comments dropped. */
+/** Canonical form: keys sorted, cdktn `//` comments dropped. */
 export const canonicalJson = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(canonicalJson);
   if (value !== null && typeof value === "object") {

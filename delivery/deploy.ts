@@ -28,11 +28,11 @@ export interface DeployPlan {
 export const planDeploy = (config: EnvironmentConfig, selection: ReadonlyArray<StackTarget>, options: { autoApprove: boolean }): DeployPlan => {
   const assumedDeployed = missingDependencies(selection);
   const command = [
-    "cdktf",
+    "cdktn",
     "deploy",
     ...selection.map((target) => target.stack),
     ...(options.autoApprove ? ["--auto-approve"] : []),
-    // cdktf refuses a stack whose dependency is not selected unless told it is already deployed.
+    // cdktn (like cdktf before it) refuses a stack whose dependency is not selected unless told it is already deployed.
     ...(assumedDeployed.length > 0 ? ["--ignore-missing-stack-dependencies"] : []),
   ];
   return {

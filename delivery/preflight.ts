@@ -41,7 +41,7 @@ export interface PreflightOptions {
 /** The checks in the order they run, for `--dry-run` to list without running them. */
 export const preflightCheckTitles = (config: EnvironmentConfig): Array<{ id: string; title: string }> => [
   { id: "terraform", title: "terraform binary on PATH" },
-  { id: "cdktf", title: "cdktf CLI (node_modules/.bin or PATH)" },
+  { id: "cdktn", title: "cdktn CLI (CDK Terrain; node_modules/.bin or PATH)" },
   { id: "aws-credentials", title: "AWS credentials valid (sts:GetCallerIdentity)" },
   { id: "aws-account", title: `AWS account is ${config.accountId} (${config.name})` },
   { id: "state-bucket", title: `state bucket ${config.stateBucket} reachable (s3:HeadBucket)` },
@@ -63,9 +63,9 @@ export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDep
   const terraform = locateBinary("terraform", deps.env, deps.binRoot ?? repoRoot);
   if (terraform) add("terraform", "pass", terraform);
   else add("terraform", "fail", "terraform is not on PATH", "install Terraform (https://developer.hashicorp.com/terraform/install) or `tfenv install`, then re-run");
-  const cdktf = locateBinary("cdktf", deps.env, deps.binRoot ?? repoRoot);
-  if (cdktf) add("cdktf", "pass", cdktf);
-  else add("cdktf", "fail", "cdktf CLI not found", "run `npm ci` (cdktf-cli is a dev dependency) from the repository root");
+  const cdktn = locateBinary("cdktn", deps.env, deps.binRoot ?? repoRoot);
+  if (cdktn) add("cdktn", "pass", cdktn);
+  else add("cdktn", "fail", "cdktn CLI not found", "run `npm ci` (cdktn-cli is a dev dependency) from the repository root");
 
   let account: string | undefined;
   try {

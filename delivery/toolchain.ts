@@ -22,7 +22,7 @@ const isExecutable = (file: string) => {
 };
 
 /**
- * Where `name` would run from: the project's node_modules/.bin first (cdktf-cli is a dev
+ * Where `name` would run from: the project's node_modules/.bin first (cdktn-cli is a dev
  * dependency), then PATH. Undefined when absent.
  */
 export const locateBinary = (name: string, env: NodeJS.ProcessEnv, root: string = repoRoot): string | undefined => {

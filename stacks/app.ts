@@ -1,6 +1,6 @@
 /**
- * Builds the cdktf app: for each deployed environment, the seven layer stacks, wired by passing
- * one stack's constructs into the next (cdktf turns each use into a cross-stack reference through
+ * Builds the CDK Terrain (cdktn) app: for each deployed environment, the seven layer stacks, wired by passing
+ * one stack's constructs into the next (cdktn turns each use into a cross-stack reference through
  * the producer's remote state). main.ts calls this; tests call it with their own app/outdir.
  */
 import { App } from "cdktn";

@@ -2,7 +2,7 @@
  * The base of every stack: one per (environment x layer), named `<brand>-<env>-<layer>`, with its
  * own S3 backend key `<env>/<layer>.tfstate`, the aws provider pinned to the environment's
  * account and region with the required default tags, and the guardrail rule pack evaluated on
- * the synthesized JSON (a violation fails `cdktf synth`).
+ * the synthesized JSON (a violation fails `cdktn synth`).
  */
 import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
 import { S3Backend, TerraformStack } from "cdktn";
@@ -60,6 +60,7 @@ export class PlatformStack extends TerraformStack {
             "cost-center": env.costCenter,
             "data-classification": dataClassification[layer],
             layer,
+            // Kept from before the move to CDK Terrain: a new value would retag every resource.
             "managed-by": "cdktf",
           },
         },

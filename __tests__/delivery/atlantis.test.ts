@@ -25,17 +25,17 @@ describe("atlantis.yaml", () => {
       expect(project.dir).toBe(`cdktf.out/stacks/${project.name}`);
       expect(project.workspace).toBe("default");
       expect(project.apply_requirements).toEqual(["approved", "mergeable"]);
-      expect(project.workflow).toBe("cdktf");
+      expect(project.workflow).toBe("cdktn");
       expect(project.terraform_version).toBe(`v${terraformVersion}`);
       expect(project.autoplan.enabled).toBe(true);
     }
   });
 
   it("synthesizes before planning, once per commit", () => {
-    const workflow = atlantisConfig().workflows.cdktf;
+    const workflow = atlantisConfig().workflows.cdktn;
     const [synth, init, plan] = workflow.plan.steps as [{ run: string }, unknown, string];
     expect(synth.run).toContain("npm ci");
-    expect(synth.run).toContain("npx cdktf synth");
+    expect(synth.run).toContain("npx cdktn synth");
     expect(synth.run).toContain("$HEAD_COMMIT");
     expect(init).toEqual({ init: { extra_args: ["-input=false"] } });
     expect(plan).toBe("plan");

@@ -39,7 +39,7 @@ describe("sdp deploy --dry-run", () => {
     expect(order[0]).toBe("acme-dev-foundation");
     expect(order.at(-1)).toBe("acme-dev-monitoring");
     expect(order).toHaveLength(7);
-    expect(result.stdout).toContain(`npx cdktf deploy ${order.join(" ")}`);
+    expect(result.stdout).toContain(`npx cdktn deploy ${order.join(" ")}`);
     expect(result.stdout).toContain("Dry run: nothing was checked or deployed.");
     expect(aws.regions).toEqual([]);
     expect(aws.sts.calls()).toHaveLength(0);
@@ -52,10 +52,10 @@ describe("sdp deploy --dry-run", () => {
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.stacks.map((t: { stack: string }) => t.stack)).toEqual(["acme-prod-foundation", "acme-prod-lake"]);
-    expect(plan.command).toEqual(["cdktf", "deploy", "acme-prod-foundation", "acme-prod-lake", "--auto-approve"]);
+    expect(plan.command).toEqual(["cdktn", "deploy", "acme-prod-foundation", "acme-prod-lake", "--auto-approve"]);
     expect(plan.needsSecrets).toBe(false);
     const partial = JSON.parse((await runCommand(command, ["--env", "prod", "--stacks", "ingestion", "--dry-run", "--json"])).stdout);
-    expect(partial.command).toEqual(["cdktf", "deploy", "acme-prod-ingestion", "--ignore-missing-stack-dependencies"]);
+    expect(partial.command).toEqual(["cdktn", "deploy", "acme-prod-ingestion", "--ignore-missing-stack-dependencies"]);
     expect(partial.assumedDeployed).toEqual(["foundation", "lake", "hot-stores"]);
     expect(partial.needsSecrets).toBe(true);
   });
@@ -87,7 +87,7 @@ describe("sdp deploy preflight", () => {
   let bin: string;
   let root: string;
   beforeEach(() => {
-    bin = fakeBinDir({ terraform: "exit 0", cdktf: 'echo "cdktf $*" > "$SDP_TEST_RECORD"' });
+    bin = fakeBinDir({ terraform: "exit 0", cdktn: 'echo "cdktn $*" > "$SDP_TEST_RECORD"' });
     root = tempDir("sdp-root-"); // no node_modules/.bin here: binaries come from PATH
   });
 
@@ -140,37 +140,37 @@ describe("sdp deploy preflight", () => {
     const aws = healthy();
     aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound", 404));
     aws.dynamodb.on(DescribeTableCommand).rejects(awsError("ResourceNotFoundException", 400));
-    const onlyCdktf = fakeBinDir({ cdktf: "exit 0" });
-    const result = await deploy(aws, ["--env", "dev", "--stacks", "foundation"], { PATH: onlyCdktf });
+    const onlyCdktn = fakeBinDir({ cdktn: "exit 0" });
+    const result = await deploy(aws, ["--env", "dev", "--stacks", "foundation"], { PATH: onlyCdktn });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("[FAIL] terraform binary on PATH: terraform is not on PATH");
-    expect(result.stderr).toContain("[ok  ] cdktf CLI");
+    expect(result.stderr).toContain("[ok  ] cdktn CLI");
     expect(result.stderr).toContain("bucket acme-terraform-state-111111111111 does not exist");
     expect(result.stderr).toContain("table acme-terraform-locks does not exist");
     expect(result.stderr).toContain("fix: run `npx sdp bootstrap --env dev --apply`");
     expect(result.stderr).toContain("[skip] secrets populated");
   });
 
-  it("all checks pass: runs cdktf deploy with the stacks in dependency order", async () => {
+  it("all checks pass: runs cdktn deploy with the stacks in dependency order", async () => {
     const aws = healthy();
     const record = path.join(root, "record");
     const result = await deploy(aws, ["--env", "dev", "--stacks", "monitoring,foundation", "--auto-approve"], { PATH: bin, SDP_TEST_RECORD: record });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Preflight passed for dev");
-    expect(fs.readFileSync(record, "utf8").trim()).toBe("cdktf deploy acme-dev-foundation acme-dev-monitoring --auto-approve --ignore-missing-stack-dependencies");
+    expect(fs.readFileSync(record, "utf8").trim()).toBe("cdktn deploy acme-dev-foundation acme-dev-monitoring --auto-approve --ignore-missing-stack-dependencies");
     expect(result.stdout).toContain("Deployed 2 stack(s) to dev.");
     expect(aws.regions).toEqual(["eu-west-1"]);
     // The secret values were read to tell them from placeholders but never shown.
     expect(result.stdout).not.toContain("shpat_");
   });
 
-  it("a failing cdktf deploy exits 1 with where to look", async () => {
-    const failing = fakeBinDir({ terraform: "exit 0", cdktf: "echo boom >&2; exit 3" });
+  it("a failing cdktn deploy exits 1 with where to look", async () => {
+    const failing = fakeBinDir({ terraform: "exit 0", cdktn: "echo boom >&2; exit 3" });
     const result = await deploy(healthy(), ["--env", "dev", "--json"], { PATH: failing });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("boom");
-    expect(result.stderr).toContain("cdktf deploy exited with 3");
+    expect(result.stderr).toContain("cdktn deploy exited with 3");
     expect(JSON.parse(result.stdout)).toMatchObject({ deployed: false, exitCode: 3 });
   });
 });
@@ -189,7 +189,7 @@ describe("runProcess", () => {
 describe("lock-table check with a deploy role that holds only the lock's item actions", () => {
   it("passes through dynamodb:GetItem when DescribeTable is denied, fails when both are", async () => {
     const { DescribeTableCommand: Describe, GetItemCommand } = await import("@aws-sdk/client-dynamodb");
-    const bin = fakeBinDir({ terraform: "exit 0", cdktf: "exit 0" });
+    const bin = fakeBinDir({ terraform: "exit 0", cdktn: "exit 0" });
     const root = tempDir("sdp-root-");
     const aws = healthy();
     aws.dynamodb.on(Describe).rejects(awsError("AccessDeniedException", 400));

@@ -1,6 +1,6 @@
 /**
  * `sdp deploy --env <env> [--stacks a,b] [--dry-run] [--auto-approve] [--json]`: preflight
- * checks, then `cdktf deploy` of the stacks in dependency order.
+ * checks, then `cdktn deploy` (CDK Terrain) of the stacks in dependency order.
  */
 import { defaultAwsClients, type AwsClientFactory } from "../../delivery/aws";
 import { requireDeployedEnv, writeJson } from "../../delivery/command-support";
@@ -13,7 +13,7 @@ import { parseOptions, UsageError, type Command } from "../command";
 export interface DeployCommandDeps {
   readonly awsClients: AwsClientFactory;
   readonly runProcess: ProcessRunner;
-  /** Repository root: where cdktf runs and node_modules/.bin is searched. */
+  /** Repository root: where cdktn runs and node_modules/.bin is searched. */
   readonly root: string;
 }
 
@@ -23,16 +23,16 @@ export const createDeployCommand = (overrides: Partial<DeployCommandDeps> = {}):
     summary: "Deploy an environment's stacks in dependency order, after preflight checks",
     help: `Usage: sdp deploy --env <dev|staging|prod> [--stacks <a,b>] [--dry-run] [--auto-approve] [--json]
 
-Runs preflight checks (terraform and cdktf present, AWS credentials for the environment's
+Runs preflight checks (terraform and cdktn present, AWS credentials for the environment's
 account, state bucket and lock table reachable, secrets populated), then
-\`cdktf deploy <stacks...>\` in dependency order.
+\`cdktn deploy <stacks...>\` in dependency order.
 
 Options:
   --env <env>        environment to deploy (dev, staging, prod)
   --stacks <a,b>     only these stacks: layer names (lake) or full names (acme-dev-lake);
                      dependencies not listed must already be deployed
   --dry-run          print the checks, stack order and command; run nothing
-  --auto-approve     pass --auto-approve to cdktf (CI); otherwise cdktf asks per stack
+  --auto-approve     pass --auto-approve to cdktn (CI); otherwise cdktn asks per stack
   --json             machine-readable output on stdout
 
 Exit codes: 0 deployed (or dry run), 1 preflight or deploy failed, 2 bad usage.
@@ -81,7 +81,7 @@ Examples:
       if (values.json) writeJson(io.stdout, { dryRun: false, ...plan, checks, deployed: exitCode === 0, exitCode });
       if (exitCode !== 0) {
         io.stderr.write(
-          `cdktf deploy exited with ${exitCode}: stacks before the failing one are deployed, the rest are not.\n` +
+          `cdktn deploy exited with ${exitCode}: stacks before the failing one are deployed, the rest are not.\n` +
             `See docs/runbooks/rolling-back.md; a stale state lock is released with \`terraform force-unlock <id>\` in the stack's cdktf.out directory.\n`,
         );
         return 1;
