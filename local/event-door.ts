@@ -5,15 +5,17 @@
  * journaled in every matching queue, so an accepted event survives a crash.
  *
  * Duplicates: an event whose webhook id (or, lacking one, event id) the processors already
- * recorded in the idempotency table, or that is still queued from an earlier post, answers
+ * completed in the idempotency table, or that is still queued from an earlier post, answers
  * `{"status":"duplicate"}` and is not queued again.
  */
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { Effect, Option, type ManagedRuntime } from "effect";
 import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../functions/kernel/function-shape";
-import { partnerEventId } from "../functions/kernel/incoming-event";
+import { partnerEnvelopeProblem, partnerEventId } from "../functions/kernel/incoming-event";
 import { parseJson, tryParseJson } from "../functions/kernel/json";
+import { isCompletedRecord } from "../functions/kernel/idempotency";
 import { HotStore } from "../functions/kernel/services";
 import { processorIdempotencyKey } from "../functions/shopify/processor";
 import type { PlatformLog } from "./log";
@@ -56,8 +58,9 @@ export type ParsedEnvelope = { readonly ok: true; readonly envelope: BusEnvelope
 /** Validates the body of `POST /events`; fills `id`/`time` when a hand-written envelope lacks them. */
 export const parseEnvelope = (rawBody: Buffer): ParsedEnvelope => {
   // The kernel's parser keeps integers beyond 2^53 (Shopify ids) as their exact text.
+  if (!isUtf8(rawBody)) return { ok: false, error: "body is not valid UTF-8: send an EventBridge envelope as UTF-8 JSON" };
   const result = tryParseJson(rawBody.toString("utf8"));
-  if (!result.ok) return { ok: false, error: "body is not valid JSON: send an EventBridge envelope" };
+  if (!result.ok) return { ok: false, error: result.tooDeep ? `body is not accepted: ${result.error}` : "body is not valid JSON: send an EventBridge envelope" };
   const parsed = result.value;
   if (!isObject(parsed)) return { ok: false, error: "body must be a JSON object (an EventBridge envelope)" };
   const missing = [
@@ -81,6 +84,12 @@ export const parseEnvelope = (rawBody: Buffer): ParsedEnvelope => {
     time: typeof parsed.time === "string" && !Number.isNaN(Date.parse(parsed.time)) ? parsed.time : new Date().toISOString(),
     detail,
   };
+  // Ids, topic and shop domain within the limits the processors enforce (limits.ts), checked
+  // before the envelope is queued or any key is derived from it.
+  if (parsed["detail-type"] === SHOPIFY_DETAIL_TYPE) {
+    const problem = partnerEnvelopeProblem(envelope);
+    if (problem !== undefined) return { ok: false, error: `invalid envelope: ${problem.reason}` };
+  }
   return { ok: true, envelope, ...(topic !== undefined ? { topic } : {}) };
 };
 
@@ -92,7 +101,7 @@ export interface EventDoorOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly runtime: ManagedRuntime.ManagedRuntime<any, any>;
   readonly dedupeKeys: DedupeKeys;
-  /** True when the processors have recorded `key` (completed, or in progress and not expired). */
+  /** True when the processors have completed `key`. */
   readonly isRecorded?: (key: string) => Promise<boolean>;
   readonly log: PlatformLog;
 }
@@ -104,8 +113,6 @@ export interface EventDoor {
   readonly counters: () => EventDoorCounters;
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 /** Reads the idempotency record through the kernel's HotStore, as the processors wrote it. */
 const recordedInIdempotencyTable =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -113,10 +120,9 @@ const recordedInIdempotencyTable =
     async (key: string): Promise<boolean> => {
       const item = await runtime.runPromise(Effect.flatMap(HotStore, (store) => store.get("idempotency", { key })));
       if (Option.isNone(item)) return false;
-      const record = item.value as { status?: unknown; expires_at?: unknown };
-      if (record.status === "completed" || record.status === undefined) return true;
-      // In progress: a duplicate while its claim is alive; a lapsed claim means the first try died.
-      return typeof record.expires_at === "number" ? record.expires_at > nowSeconds() : true;
+      // Only a completed record makes a copy a duplicate: a claim in progress may belong to a run
+      // that died (the process was killed), and then this copy is the one that gets it done.
+      return isCompletedRecord(item.value);
     };
 
 export const createEventDoor = (options: EventDoorOptions): EventDoor => {

@@ -14,6 +14,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Effect, ManagedRuntime } from "effect";
 import { routes as contractRoutes, type Route } from "../contracts/events";
+import { functionTimeoutSeconds } from "../contracts/functions";
+import { withInvocationDeadline } from "../functions/kernel/deadline";
 import { Transient } from "../functions/kernel/errors";
 import type { BusEnvelope, HttpResponse } from "../functions/kernel/function-shape";
 import { liveLayer, makeDynamoHotStore, makeS3ObjectStore, type KernelServices } from "../functions/kernel/live";
@@ -226,6 +228,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       const run = processor.program(envelope).pipe(
         Effect.ensuring(flushMetrics),
         withLogContext({ correlationId: envelope.id, functionName: route.processor, route: route.id }),
+        withInvocationDeadline(Date.now() + functionTimeoutSeconds(processor.spec) * 1000),
       );
       const exit = await runtime!.runPromiseExit(run, { signal: context.signal });
       const result = consumerResultOf(exit);
@@ -340,6 +343,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
               Effect.map((response) => ({ ...response, headers: { "content-type": "application/json", ...response.headers } })),
               Effect.ensuring(flushMetrics),
               withLogContext({ correlationId: request.requestId, functionName }),
+              withInvocationDeadline(Date.now() + functionTimeoutSeconds(loaded.spec) * 1000),
             ),
           ),
       };

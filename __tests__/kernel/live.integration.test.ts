@@ -187,6 +187,37 @@ describe("live HotStore and Idempotency on dynalite", () => {
     expect(result.retried.status).toBe("processed");
   });
 
+  test("claim is one conditional write: free or lapsed keys are taken, a live holder comes back", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const result = await run(
+      Effect.gen(function* () {
+        const store = yield* HotStore;
+        const first = yield* store.claim("idempotency", { key: "claim-1", status: "in-progress", expires_at: now + 60 }, "expires_at", now);
+        const taken = yield* store.claim("idempotency", { key: "claim-1", status: "in-progress", expires_at: now + 60 }, "expires_at", now);
+        const lapsed = yield* store.claim("idempotency", { key: "claim-1", status: "in-progress", expires_at: now + 200 }, "expires_at", now + 61);
+        return { first, taken, lapsed, stored: yield* store.get("idempotency", { key: "claim-1" }) };
+      }),
+    );
+    expect(result.first).toEqual({ claimed: true });
+    expect(result.taken.claimed).toBe(false);
+    expect(result.taken.claimed === false && Option.getOrUndefined(result.taken.holder)).toMatchObject({ key: "claim-1", status: "in-progress", expires_at: now + 60 });
+    expect(result.lapsed).toEqual({ claimed: true });
+    expect(Option.getOrUndefined(result.stored)).toMatchObject({ expires_at: now + 200 });
+  });
+
+  test("a claim in progress is retried later (InProgress), never answered as a duplicate", async () => {
+    const result = await run(
+      Effect.gen(function* () {
+        const store = yield* HotStore;
+        yield* store.put("idempotency", { key: "held-live", status: "in-progress", expires_at: Math.floor(Date.now() / 1000) + 30 });
+        const idempotency = yield* Idempotency;
+        return yield* Effect.either(idempotency.once("held-live", Effect.succeed(1)));
+      }),
+    );
+    expect(result._tag).toBe("Left");
+    expect(result._tag === "Left" && result.left).toMatchObject({ _tag: "InProgress", key: "held-live" });
+  });
+
   test("Secrets come from environment variables when SDP_SECRETS_SOURCE=env", async () => {
     const { Redacted } = await import("effect");
     const secret = await run(Effect.flatMap(Secrets, (secrets) => secrets.get("shopifyWebhook")));

@@ -89,19 +89,30 @@ describe("in-memory Idempotency", () => {
     expect(platform.item("idempotency", { key: "k1" })).toMatchObject({ status: "completed" });
   });
 
-  test("an in-progress claim that expired is taken over; a live one answers duplicate", async () => {
+  test("an in-progress claim that expired is taken over; a live one is retried later, never a duplicate; a completed one is", async () => {
     const platform = makeTestPlatform();
     const now = Math.floor(Date.now() / 1000);
     platform.state.tables.idempotency.set(JSON.stringify(["dead"]), { key: "dead", status: "in-progress", expires_at: now - 10 });
     platform.state.tables.idempotency.set(JSON.stringify(["alive"]), { key: "alive", status: "in-progress", expires_at: now + 600 });
+    platform.state.tables.idempotency.set(JSON.stringify(["done"]), { key: "done", status: "completed", expires_at: now + 600 });
     const result = await run(
       platform.layer,
       Effect.gen(function* () {
         const idempotency = yield* Idempotency;
-        return [(yield* idempotency.once("dead", Effect.succeed(1))).status, (yield* idempotency.once("alive", Effect.succeed(1))).status];
+        const alive = yield* Effect.either(idempotency.once("alive", Effect.succeed(1)));
+        return {
+          dead: (yield* idempotency.once("dead", Effect.succeed(1))).status,
+          alive: alive._tag === "Left" ? alive.left : alive.right,
+          done: (yield* idempotency.once("done", Effect.succeed(1))).status,
+        };
       }),
     );
-    expect(result).toEqual(["processed", "duplicate"]);
+    expect(result.dead).toBe("processed");
+    expect(result.alive).toMatchObject({ _tag: "InProgress", key: "alive" });
+    // Retry-After: the time left on the holder's claim.
+    expect((result.alive as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(590_000);
+    expect(result.done).toBe("duplicate");
+    expect(platform.item("idempotency", { key: "alive" })).toMatchObject({ status: "in-progress" });
   });
 });
 

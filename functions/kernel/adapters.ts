@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Option } from "effect";
 import type { BusEnvelope, EventProgram, HttpProgram, HttpRequest, HttpResponse, TaskProgram } from "./function-shape";
 import { parseJson } from "./json";
+import { withInvocationDeadline } from "./deadline";
 import { withLogContext } from "./logger";
 import { redactText } from "./redact";
 import { withRetry, type RetryOptions } from "./retry";
@@ -56,7 +57,15 @@ export interface SqsBatchResponse {
 export interface LambdaContext {
   readonly awsRequestId?: string;
   readonly functionName?: string;
+  /** Lambda's: milliseconds until the invocation is cut off at the function's timeout. */
+  readonly getRemainingTimeInMillis?: () => number;
 }
+
+/** When Lambda will cut this invocation off (idempotency claims last until then, deadline.ts). */
+const deadlineOf = (context?: LambdaContext): number | undefined => {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return typeof remaining === "number" && Number.isFinite(remaining) && remaining > 0 ? Date.now() + remaining : undefined;
+};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -103,6 +112,7 @@ export const httpHandler = <R, LE>(program: HttpProgram<R>, layer: Layer.Layer<R
       ),
       Effect.ensuring(flushMetrics),
       withLogContext({ correlationId: request.requestId, functionName: functionNameOf(context) }),
+      withInvocationDeadline(deadlineOf(context)),
     );
     const exit = await runtime().runPromiseExit(run);
     const response = Exit.isSuccess(exit) ? exit.value : internalError(request.requestId);
@@ -188,6 +198,7 @@ export const sqsHandler = <E, R, LE>(program: EventProgram<E, R>, layer: Layer.L
     const results = await runtime().runPromise(
       Effect.forEach(records, (record) => Effect.catchAllDefect(processRecord(record, functionName), () => Effect.succeed(false)), { concurrency: options.concurrency ?? 4 }).pipe(
         Effect.ensuring(flushMetrics),
+        withInvocationDeadline(deadlineOf(context)),
       ),
     );
     return { batchItemFailures: records.filter((_, index) => !results[index]).map((record) => ({ itemIdentifier: record.messageId })) };
@@ -221,7 +232,7 @@ export const eventHandler = <E, R, LE>(program: EventProgram<E, R>, layer: Layer
           return Exit.isSuccess(sent) ? ({ kind: "ok" } as RecordOutcome) : ({ kind: "retry", reason: "the dead-letter queue is unavailable" } as RecordOutcome);
         }
         return settled;
-      }).pipe(Effect.ensuring(flushMetrics), withLogContext({ correlationId: event.id, functionName })),
+      }).pipe(Effect.ensuring(flushMetrics), withLogContext({ correlationId: event.id, functionName }), withInvocationDeadline(deadlineOf(context))),
     );
     if (outcome.kind === "retry") throw new TaskFailed("RetryableFailure", redactText(outcome.reason));
   };
@@ -241,7 +252,11 @@ export const taskHandler = <I, O, E, R, LE>(program: TaskProgram<I, O, E, R>, la
   const runtime = runtimeOnce(layer);
   return async (input: I, context?: LambdaContext): Promise<O> => {
     const exit = await runtime().runPromiseExit(
-      program(input).pipe(Effect.ensuring(flushMetrics), withLogContext({ correlationId: context?.awsRequestId ?? randomUUID(), functionName: functionNameOf(context) })),
+      program(input).pipe(
+        Effect.ensuring(flushMetrics),
+        withLogContext({ correlationId: context?.awsRequestId ?? randomUUID(), functionName: functionNameOf(context) }),
+        withInvocationDeadline(deadlineOf(context)),
+      ),
     );
     if (Exit.isSuccess(exit)) return exit.value;
     const failure = Cause.failureOption(exit.cause);

@@ -4,6 +4,8 @@
  *   InvalidPayload   -> HTTP 400 / straight to the DLQ, never retried
  *   Throttled, Transient -> retried with exponential backoff and jitter
  *   StaleUpdate      -> skipped and counted (an older update arrived after a newer one)
+ *   InProgress       -> another run holds the idempotency claim: retried later (HTTP 503 with
+ *                       Retry-After, or the queue's redelivery), never acknowledged as a duplicate
  */
 import { Data } from "effect";
 
@@ -14,6 +16,9 @@ export class InvalidPayload extends Data.TaggedError("InvalidPayload")<{ readonl
 export class Throttled extends Data.TaggedError("Throttled")<{ readonly service: string; readonly retryAfterMs?: number }> {}
 
 export class Transient extends Data.TaggedError("Transient")<{ readonly service: string; readonly reason: string; readonly cause?: unknown }> {}
+
+/** The idempotency key is claimed by a run that may still be going; `retryAfterMs` until its claim lapses. */
+export class InProgress extends Data.TaggedError("InProgress")<{ readonly key: string; readonly retryAfterMs: number }> {}
 
 export class StaleUpdate extends Data.TaggedError("StaleUpdate")<{ readonly table: string; readonly key: string }> {}
 

@@ -1,63 +1,101 @@
 /**
  * Idempotency on top of the HotStore's `idempotency` table, shared by the live and in-memory
- * layers so both behave alike. One record per key:
- *   { key, status: "in-progress", expires_at }  while a run holds the claim (expires so a crashed
- *                                                run does not block retries forever)
- *   { key, status: "completed", expires_at, completed_at }   after success (kept for the retention)
- * A failed (or interrupted) run deletes its claim, so the retry runs again.
+ * layers so both behave alike (the approach of Powertools for AWS Lambda: one conditional write
+ * claims a key, and an in-progress claim lasts only as long as its holder can still be running).
+ *
+ * The state machine of one key:
+ *
+ *                 claim (one conditional write: no item, or its expires_at has passed)
+ *     (absent) ─────────────────────────────────────────────▶ IN-PROGRESS { expires_at = deadline }
+ *        ▲                                                        │  │
+ *        │  the run failed or was interrupted: delete (release)   │  │ the run succeeded:
+ *        └────────────────────────────────────────────────────────┘  │ put COMPLETED
+ *        ▲                                                           ▼ { expires_at = now + retention }
+ *        │  expires_at passed (DynamoDB TTL removes it later)     COMPLETED
+ *        └───────────────────────────────────────────────────────────┘
+ *
+ *   - `deadline` is the moment the holder's invocation is cut off (deadline.ts: Lambda's remaining
+ *     time, or the function's timeout): after it nothing the holder started can still write, so a
+ *     crashed or timed-out holder blocks the key no longer than that, never 15 minutes.
+ *   - Another run that meets IN-PROGRESS before its deadline fails with `InProgress` (retryable):
+ *     a queue redelivers the message later, a webhook door answers 503 with Retry-After. It is
+ *     never acknowledged as a duplicate: the holder may yet die, and then nobody would finish it.
+ *   - Only COMPLETED makes a redelivery a `duplicate`.
+ *   - A claim met after its deadline is taken over by the same conditional write (the holder died
+ *     without releasing it); two runs racing for it cannot both win.
+ *   - The effect itself must be safe to repeat (raw writes are If-None-Match, upserts are guarded
+ *     by `updated_at`): a crash after the effect and before COMPLETED runs it again.
  */
-import { Clock, Effect, Exit, Layer, Option } from "effect";
-import { HotStore, Idempotency, type IdempotencyOutcome, type StoreError } from "./services";
+import { Clock, Effect, Exit, FiberRef, Layer, Option } from "effect";
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS } from "../../contracts/functions";
+import { invocationDeadline } from "./deadline";
+import { InProgress } from "./errors";
+import { HotStore, Idempotency, type IdempotencyOutcome, type Item, type StoreError } from "./services";
 
 export interface IdempotencyOptions {
-  /** How long an in-progress claim blocks others (longer than the longest run). */
+  /**
+   * How long a claim lasts when the invocation's deadline is unknown (a unit test, a script):
+   * the function timeout. Lambda and `sdp local` give the real deadline.
+   */
   readonly inProgressSeconds?: number;
   /** How long a completed key is remembered (duplicates within it are skipped). */
   readonly retentionSeconds?: number;
 }
 
 const TABLE = "idempotency" as const;
+const EXPIRES = "expires_at";
+export const DEFAULT_IN_PROGRESS_SECONDS = DEFAULT_FUNCTION_TIMEOUT_SECONDS;
+
+export type IdempotencyRecord = { readonly key: string; readonly status: "in-progress" | "completed"; readonly expires_at: number };
+
+export const isCompletedRecord = (item: Item | undefined): boolean => item?.status === "completed";
 
 export const makeIdempotency = (store: HotStore["Type"], options: IdempotencyOptions = {}): Idempotency["Type"] => {
-  const inProgressSeconds = options.inProgressSeconds ?? 900;
+  const fallbackSeconds = options.inProgressSeconds ?? DEFAULT_IN_PROGRESS_SECONDS;
   const retentionSeconds = options.retentionSeconds ?? 7 * 24 * 3600;
 
-  const claim = (key: string, nowSeconds: number) =>
-    store.putIfNotExists(TABLE, { key, status: "in-progress", expires_at: nowSeconds + inProgressSeconds });
+  /** Seconds since the epoch, rounded up: a claim must never lapse before its holder's deadline. */
+  const claimExpiry = (nowMs: number) =>
+    Effect.map(FiberRef.get(invocationDeadline), (deadline) => Math.ceil((deadline !== undefined && deadline > nowMs ? deadline : nowMs + fallbackSeconds * 1000) / 1000));
 
-  /** True when this run now holds the claim. */
-  const acquire = (key: string): Effect.Effect<boolean, StoreError> =>
-    // The usual case (a new key) is one conditional put; only a taken key needs the generator below.
-    Effect.flatMap(Clock.currentTimeMillis, (millis) => {
-      const now = Math.floor(millis / 1000);
-      return Effect.flatMap(claim(key, now), (claimed) => (claimed ? Effect.succeed(true) : acquireTaken(key, now)));
-    });
+  const inProgress = (key: string, holder: Item, nowMs: number) => {
+    const expires = typeof holder[EXPIRES] === "number" ? (holder[EXPIRES] as number) : Math.ceil(nowMs / 1000) + fallbackSeconds;
+    return new InProgress({ key, retryAfterMs: Math.max(1000, expires * 1000 - nowMs) });
+  };
 
-  /** The key is already claimed: a duplicate, unless the holder's claim expired. */
-  const acquireTaken = (key: string, now: number) =>
-    Effect.gen(function* () {
-      const existing = yield* store.get(TABLE, { key });
-      if (Option.isNone(existing)) return yield* claim(key, now);
-      const record = existing.value as { status?: unknown; expires_at?: unknown };
-      if (record.status === "in-progress" && typeof record.expires_at === "number" && record.expires_at <= now) {
-        // The holder died without releasing: take the claim over (the loser of a race sees a duplicate).
-        yield* store.delete(TABLE, { key });
-        return yield* claim(key, now);
-      }
-      return false;
-    });
+  /** Takes the claim, or says why not: "duplicate" (completed) or an InProgress failure. */
+  const acquire = (key: string): Effect.Effect<"claimed" | "duplicate", StoreError | InProgress> =>
+    Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+      Effect.flatMap(claimExpiry(nowMs), (expiresAt) => {
+        const nowSeconds = Math.floor(nowMs / 1000);
+        const attempt = (retriesLeft: number): Effect.Effect<"claimed" | "duplicate", StoreError | InProgress> =>
+          Effect.flatMap(store.claim(TABLE, { key, status: "in-progress", [EXPIRES]: expiresAt }, EXPIRES, nowSeconds), (result) => {
+            if (result.claimed) return Effect.succeed("claimed" as const);
+            // The holder was removed between the failed write and the read: try once more.
+            if (Option.isNone(result.holder)) return retriesLeft > 0 ? attempt(retriesLeft - 1) : Effect.fail(inProgress(key, {}, nowMs));
+            const holder = result.holder.value;
+            return isCompletedRecord(holder) ? Effect.succeed("duplicate" as const) : Effect.fail(inProgress(key, holder, nowMs));
+          });
+        return attempt(1);
+      }),
+    );
+
+  const complete = (key: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+      store.put(TABLE, { key, status: "completed", completed_at: new Date(nowMs).toISOString(), [EXPIRES]: Math.floor(nowMs / 1000) + retentionSeconds }),
+    );
 
   return {
     once: <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) =>
       Effect.gen(function* () {
-        if (!(yield* acquire(key))) return { status: "duplicate" } as IdempotencyOutcome<A>;
+        if ((yield* acquire(key)) === "duplicate") return { status: "duplicate" } as IdempotencyOutcome<A>;
         const exit = yield* Effect.exit(effect);
         if (Exit.isFailure(exit)) {
+          // Released so the retry runs again; if the release itself fails, the claim lapses at the deadline.
           yield* Effect.ignore(store.delete(TABLE, { key }));
           return yield* Effect.failCause(exit.cause);
         }
-        const now = yield* Clock.currentTimeMillis;
-        yield* store.put(TABLE, { key, status: "completed", completed_at: new Date(now).toISOString(), expires_at: Math.floor(now / 1000) + retentionSeconds });
+        yield* complete(key);
         return { status: "processed", value: exit.value } as IdempotencyOutcome<A>;
       }),
   };

@@ -35,6 +35,7 @@ import {
   Metrics,
   ObjectStore,
   Secrets,
+  type ClaimResult,
   type Item,
   type MetricUnit,
   type UpsertOutcome,
@@ -77,6 +78,7 @@ const sdk = {
   s3: lazy(() => require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")),
   dynamodb: lazy(() => require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb")),
   documents: lazy(() => require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb")),
+  util: lazy(() => require("@aws-sdk/util-dynamodb") as typeof import("@aws-sdk/util-dynamodb")),
   secrets: lazy(() => require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager")),
   eventBridge: lazy(() => require("@aws-sdk/client-eventbridge") as typeof import("@aws-sdk/client-eventbridge")),
   sns: lazy(() => require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns")),
@@ -367,7 +369,48 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient = docume
         (error) => (conditionFailed(error) ? false : undefined),
       ),
     ),
+  claim: (table, item, expiresAttribute, nowSeconds) =>
+    Effect.flatMap(tableNameOf(table), (TableName) => {
+      const key = keyOf(table, item);
+      const taken = { claimed: false } as const;
+      return Effect.flatMap(
+        awsCallWithOutcomes(
+          "dynamodb",
+          "PutItem(claim)",
+          (abortSignal) =>
+            client()
+              .send(
+                new (sdk.documents().PutCommand)({
+                  TableName,
+                  Item: defined(item),
+                  ConditionExpression: "attribute_not_exists(#pk) OR #exp <= :now",
+                  ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]!, "#exp": expiresAttribute },
+                  ExpressionAttributeValues: { ":now": nowSeconds },
+                  // The holder comes back with the failed write, saving a read (where the store supports it).
+                  ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+                }),
+                { abortSignal },
+              )
+              .then((): ClaimResult => ({ claimed: true })),
+          (error) => (conditionFailed(error) ? ({ ...taken, holder: holderOf(error) } as ClaimResult) : undefined),
+        ),
+        (result) =>
+          result.claimed || Option.isSome(result.holder)
+            ? Effect.succeed(result)
+            : Effect.map(
+                awsCall("dynamodb", "GetItem", (abortSignal) => client().send(new (sdk.documents().GetCommand)({ TableName, Key: key, ConsistentRead: true }), { abortSignal })),
+                (response): ClaimResult => ({ claimed: false, holder: Option.fromNullable(response.Item as Item | undefined) }),
+              ),
+      );
+    }),
 });
+
+/** The stored item a ConditionalCheckFailedException carries with ReturnValuesOnConditionCheckFailure. */
+const holderOf = (error: unknown): Option.Option<Item> => {
+  const raw = (error as { Item?: Record<string, unknown> } | undefined)?.Item;
+  if (raw === undefined || raw === null || typeof raw !== "object") return Option.none();
+  return Option.some(sdk.util().unmarshall(raw as Parameters<typeof import("@aws-sdk/util-dynamodb").unmarshall>[0]) as Item);
+};
 
 // ---------------------------------------------------------------------------------------------
 // Secrets
@@ -486,7 +529,7 @@ export const alertTopicOf = (kind: string): Effect.Effect<string> =>
   );
 
 export const makeSnsAlerts = (store: HotStore["Type"], client: () => SNSClient = snsClient): Alerts["Type"] => {
-  const once = makeIdempotency(store, { retentionSeconds: 30 * 24 * 3600, inProgressSeconds: 120 });
+  const once = makeIdempotency(store, { retentionSeconds: 30 * 24 * 3600, inProgressSeconds: 30 });
   return {
     publish: (alert) =>
       Effect.gen(function* () {
@@ -507,6 +550,9 @@ export const makeSnsAlerts = (store: HotStore["Type"], client: () => SNSClient =
               { abortSignal },
             ),
           ),
+        ).pipe(
+          // Another run is publishing this alert (or died doing so): retry the event later.
+          Effect.catchTag("InProgress", (busy) => Effect.fail(new Transient({ service: "sns", reason: `alert ${busy.key} is being published by another run` }))),
         );
         return { published: outcome.status === "processed" };
       }),

@@ -6,9 +6,10 @@
 import { Context, type Effect, type Option, type Redacted } from "effect";
 import type { SecretKey } from "../../contracts/functions";
 import type { TableKey } from "../../contracts/tables";
-import type { InvalidPayload, NotFound, SecretUnavailable, Throttled, Transient } from "./errors";
+import type { InProgress, InvalidPayload, NotFound, SecretUnavailable, Throttled, Transient } from "./errors";
 
-export type StoreError = Throttled | Transient;
+/** InvalidPayload: the store refused the content itself (a key or item too large; aws-errors.ts), never worth a retry. */
+export type StoreError = Throttled | Transient | InvalidPayload;
 
 export interface PutObjectOptions {
   readonly contentType?: string;
@@ -54,8 +55,16 @@ export class HotStore extends Context.Tag("sdp/HotStore")<
     readonly scan: (table: TableKey) => Effect.Effect<ReadonlyArray<Item>, StoreError>;
     /** Conditional create: false when an item with the key already exists (leases, claims). */
     readonly putIfNotExists: (table: TableKey, item: Item) => Effect.Effect<boolean, StoreError>;
+    /**
+     * One conditional write that takes a key: puts `item` when no item has its key or the stored
+     * item's numeric `expiresAttribute` is at or before `nowSeconds`. When the key is taken, the
+     * holder's item comes back (read with the failed write where the store can, else read after).
+     */
+    readonly claim: (table: TableKey, item: Item, expiresAttribute: string, nowSeconds: number) => Effect.Effect<ClaimResult, StoreError>;
   }
 >() {}
+
+export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly holder: Option.Option<Item> };
 
 export class Secrets extends Context.Tag("sdp/Secrets")<
   Secrets,
@@ -71,10 +80,11 @@ export class Idempotency extends Context.Tag("sdp/Idempotency")<
   Idempotency,
   {
     /**
-     * Runs `effect` once per key: a key already completed (or in progress and not expired)
-     * answers `duplicate`; a failed run releases the key so a retry runs again.
+     * Runs `effect` once per key: a completed key answers `duplicate`; a key another run holds
+     * fails with `InProgress` (retry later); a failed run releases the key so a retry runs again.
+     * The state machine is described in idempotency.ts.
      */
-    readonly once: <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<IdempotencyOutcome<A>, E | StoreError, R>;
+    readonly once: <A, E, R>(key: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<IdempotencyOutcome<A>, E | StoreError | InProgress, R>;
   }
 >() {}
 

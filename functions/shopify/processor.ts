@@ -10,7 +10,7 @@ import { Effect, Either } from "effect";
 import { shopifyEntityOfTopic } from "../../contracts/events";
 import { rawEventKey } from "../../contracts/lake-layout";
 import type { TableKey } from "../../contracts/tables";
-import { InvalidPayload } from "../kernel/errors";
+import { InvalidPayload, type InProgress } from "../kernel/errors";
 import type { BusEnvelope } from "../kernel/function-shape";
 import { decodeIncomingEvent, type IncomingEvent } from "../kernel/incoming-event";
 import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError, type UpsertOutcome } from "../kernel/services";
@@ -23,7 +23,7 @@ export const processorIdempotencyKey = (eventId: string) => `shopify:${eventId}`
 
 export const shopifyProcessor =
   (processorName: string, handlers: Readonly<Record<string, TopicHandler>>) =>
-  (envelope: BusEnvelope): Effect.Effect<void, InvalidPayload | StoreError, ShopifyServices> =>
+  (envelope: BusEnvelope): Effect.Effect<void, InvalidPayload | StoreError | InProgress, ShopifyServices> =>
     Effect.gen(function* () {
       const event = yield* decodeIncomingEvent(envelope);
       if (event.source !== "shopify") return yield* Effect.fail(new InvalidPayload({ reason: `a ${event.source} event reached ${processorName}`, field: "source" }));
