@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { objectSpecs, type BulkObject, type EntitySpec } from "./entities";
 
 export interface ConvertOptions {
@@ -72,53 +72,77 @@ const firstNumber = (rows: ReadonlyArray<ReadonlyArray<unknown>>): number => {
   return typeof value === "bigint" ? Number(value) : Number(value ?? 0);
 };
 
-export const convertJsonl = async (options: ConvertOptions): Promise<ConvertResult> => {
+/** DuckDB settings for a conversion: bounded memory, spill directory, no insertion order. */
+export const openConverter = async (options: { readonly tempDir: string; readonly memoryLimit?: string; readonly threads?: number }) => {
+  const instance = await DuckDBInstance.create(":memory:", {
+    memory_limit: options.memoryLimit ?? "1GB",
+    threads: String(options.threads ?? Math.max(1, Math.min(os.cpus().length, 4))),
+    temp_directory: options.tempDir,
+    // Order is irrelevant for snapshots; dropping it lets DuckDB stream with less memory.
+    preserve_insertion_order: "false",
+  });
+  const connection = await instance.connect();
+  return {
+    connection,
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+};
+
+/**
+ * Converts one JSONL file (plain or gzip) with an open connection: writes
+ * `<outDir>/<entity>/<fileName>` per entity that has rows. Used for a whole export
+ * (convertJsonl) and for each bounded part of a streamed one (stream.ts).
+ */
+export const convertFileWith = async (
+  connection: DuckDBConnection,
+  options: { readonly input: string; readonly outDir: string; readonly object: BulkObject; readonly fileName: string; readonly label?: string },
+): Promise<ReadonlyArray<EntityOutput>> => {
   const spec = objectSpecs[options.object];
+  const gzip = isGzipFile(options.input);
+  const source = readJson(options.input, options.object, gzip);
+  const entities: EntityOutput[] = [];
+  for (const entity of spec.entities) {
+    const dir = path.join(options.outDir, entity.entity);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, options.fileName);
+    // Every line lacks or has __parentId, so the entities partition the input exactly; a line
+    // that is not JSON makes read_json fail the conversion: loudly, never skipped.
+    let rows: number;
+    try {
+      const copied = await connection.runAndReadAll(
+        `COPY (${entitySelect(entity, source)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      );
+      rows = firstNumber(copied.getRows());
+    } catch (error) {
+      throw new ConversionFailed(`cannot convert ${options.label ?? path.basename(options.input)} to ${entity.entity}: ${(error as Error).message}`);
+    }
+    if (rows === 0) {
+      fs.rmSync(file, { force: true });
+      entities.push({ entity: entity.entity, rows, bytes: 0 });
+    } else {
+      entities.push({ entity: entity.entity, rows, file, bytes: fs.statSync(file).size });
+    }
+  }
+  return entities;
+};
+
+export const convertJsonl = async (options: ConvertOptions): Promise<ConvertResult> => {
   if (!fs.existsSync(options.input)) throw new ConversionFailed(`input file not found: ${options.input}`);
   fs.mkdirSync(options.outDir, { recursive: true });
   const tempDir = options.tempDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "sdp-duckdb-"));
   const ownsTempDir = options.tempDir === undefined;
   fs.mkdirSync(tempDir, { recursive: true });
 
-  const instance = await DuckDBInstance.create(":memory:", {
-    memory_limit: options.memoryLimit ?? "1GB",
-    threads: String(options.threads ?? Math.max(1, Math.min(os.cpus().length, 4))),
-    temp_directory: tempDir,
-    // Order is irrelevant for snapshots; dropping it lets DuckDB stream with less memory.
-    preserve_insertion_order: "false",
-  });
-  const connection = await instance.connect();
+  const converter = await openConverter({ tempDir, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.threads ? { threads: options.threads } : {}) });
   try {
-    const gzip = isGzipFile(options.input);
-    const source = readJson(options.input, options.object, gzip);
-    const entities: EntityOutput[] = [];
-    for (const entity of spec.entities) {
-      const dir = path.join(options.outDir, entity.entity);
-      fs.mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, "part-00000.parquet");
-      // Every line lacks or has __parentId, so the entities partition the input exactly; a line
-      // that is not JSON makes read_json fail the conversion: loudly, never skipped.
-      let rows: number;
-      try {
-        const copied = await connection.runAndReadAll(
-          `COPY (${entitySelect(entity, source)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-        );
-        rows = firstNumber(copied.getRows());
-      } catch (error) {
-        throw new ConversionFailed(`cannot convert ${path.basename(options.input)} to ${entity.entity}: ${(error as Error).message}`);
-      }
-      if (rows === 0) {
-        fs.rmSync(file, { force: true });
-        entities.push({ entity: entity.entity, rows, bytes: 0 });
-      } else {
-        entities.push({ entity: entity.entity, rows, file, bytes: fs.statSync(file).size });
-      }
-    }
+    const entities = await convertFileWith(converter.connection, { input: options.input, outDir: options.outDir, object: options.object, fileName: "part-00000.parquet" });
     const totalRows = entities.reduce((sum, entity) => sum + entity.rows, 0);
     return { object: options.object, entities, totalRows };
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    converter.close();
     if (ownsTempDir) fs.rmSync(tempDir, { recursive: true, force: true });
   }
 };

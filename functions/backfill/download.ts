@@ -1,9 +1,20 @@
 /** Lambda `backfill-download` (contracts/functions.ts): see download-program.ts. */
+import { DEFAULT_PART_BYTES } from "../../etl/convert/stream";
 import { taskHandler } from "../kernel/adapters";
 import { liveLayer } from "../kernel/live";
 import { downloadProgram, type DownloadInput } from "./download-program";
 
-export const program = (input: DownloadInput) => downloadProgram(input);
-// Lambda gives /tmp (up to 10 GB ephemeral storage) and the configured memory; DuckDB stays
-// below it and spills the rest to /tmp.
+/**
+ * JSONL bytes per part: `BULK_PART_MB` (MiB) when set, else 256 MiB. Peak /tmp use is about
+ * 2 x this plus one part's Parquet (at most 4 x + Parquet when no root line comes for a whole
+ * part), so 256 MiB stays far below the function's ephemeral storage; see docs/backfill.md.
+ */
+export const partBytesFromEnv = (value = process.env.BULK_PART_MB): number => {
+  const mb = value === undefined || value === "" ? NaN : Number(value);
+  return Number.isInteger(mb) && mb > 0 ? mb * 1024 * 1024 : DEFAULT_PART_BYTES;
+};
+
+export const program = (input: DownloadInput) => downloadProgram(input, { partBytes: partBytesFromEnv() });
+// Lambda gives /tmp (the configured ephemeral storage) and the configured memory; DuckDB stays
+// below its memory_limit (1 GB) and spills the rest to /tmp.
 export const handler = taskHandler(program, liveLayer());

@@ -1,0 +1,469 @@
+/**
+ * A bulk export of any size -> Parquet in bounded parts.
+ *
+ * The export (a file or the operation's signed http(s) URL, plain or gzip) is read as a stream
+ * of bytes and cut into JSONL parts of about `partBytes` each. A part is closed only in front of
+ * a root line (a line without `__parentId`), so a part never ends between a root object and the
+ * children that follow it. Each closed part is converted with DuckDB (convertFileWith: the same
+ * COPY statements as a whole-file conversion), handed to `onPart` (the download uploads it) and
+ * deleted before the part after next is started. While DuckDB converts part N, part N+1 is read
+ * from the network, so at most two JSONL parts and one part's Parquet are on disk at a time:
+ *
+ *   peak disk <= 2 x hardPartBytes + Parquet of one part + DuckDB spill
+ *             ~= 2 x partBytes + ~15% in practice (hardPartBytes = 2 x partBytes bounds the rest)
+ *
+ * Ordering: Shopify writes each nested connection's objects on their own lines with
+ * `__parentId`, and with grouped output ("places child objects directly below their
+ * corresponding parent objects", shopify.dev changelog "Optional groupObjects argument in bulk
+ * operations mutations", and the 2025-10 `bulkOperationRunQuery` `groupObjects` argument, default
+ * true before 2026-01) children follow their parent, so cutting in front of a root line keeps
+ * every root with its children. From API 2026-01 `groupObjects` defaults to false ("Bulk
+ * operations group objects default changed to false", shopify.dev changelog, 2025-10-29), and
+ * children are no longer guaranteed to follow their parent. The conversion never needs them
+ * together (every child line carries its own `__parentId`, which becomes `order_id` /
+ * `product_id`), so correctness does not depend on it; only the bound does: if no root line
+ * comes within `hardPartBytes`, the part is cut at the next line boundary anyway (counted in
+ * `cutsInsideChildren`) so disk stays bounded whatever the order.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
+import { ConversionFailed, convertFileWith, openConverter, type EntityOutput } from "./convert";
+import { objectSpecs, type BulkObject } from "./entities";
+
+/** Default part size: 256 MiB of JSONL (~230,000 orders with their line items). */
+export const DEFAULT_PART_BYTES = 256 * 1024 * 1024;
+
+/** Parses "256MB", "1GB", "512MiB", "1048576" into bytes (1 KB = 1024 bytes, as DuckDB does). */
+export const parseByteSize = (text: string): number | undefined => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2] ?? "B").toUpperCase().replace("IB", "B");
+  const factor = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[unit as "B" | "KB" | "MB" | "GB"];
+  const bytes = Math.floor(Number(match[1]) * factor);
+  return bytes > 0 ? bytes : undefined;
+};
+
+/** The connection broke (or the body ended short) and could not be resumed. */
+export class ExportStreamBroken extends Error {
+  override readonly name = "ExportStreamBroken";
+  constructor(
+    readonly part: number,
+    readonly bytesRead: number,
+    readonly resumes: number,
+    readonly reason: string,
+  ) {
+    super(`the export stream broke in part ${part} (part-${String(part).padStart(5, "0")}, after ${bytesRead} bytes of the export, ${resumes} resume(s) tried): ${reason}`);
+  }
+}
+
+/** The result URL answered 403/404/410 (signed bulk URLs expire after seven days). */
+export class ExportUrlGone extends Error {
+  override readonly name = "ExportUrlGone";
+  constructor(readonly status: number) {
+    super(`the result URL answered HTTP ${status}`);
+  }
+}
+
+/** Any other non-2xx answer to the first request. */
+export class ExportHttpError extends Error {
+  override readonly name = "ExportHttpError";
+  constructor(readonly status: number) {
+    super(`the result URL answered HTTP ${status}`);
+  }
+}
+
+/** Raised by a source when the body breaks and cannot be resumed; the splitter names the part. */
+class SourceBroken extends Error {
+  constructor(
+    readonly bytesRead: number,
+    readonly resumes: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export interface HttpSourceOptions {
+  readonly fetch?: typeof fetch;
+  /** How many times a broken body is resumed with an HTTP Range request (default 5). */
+  readonly maxResumes?: number;
+  /** Wait before a resume, doubled each time (default 500 ms). */
+  readonly resumeDelayMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The bytes of an http(s) URL. A body that breaks (network error, or fewer bytes than
+ * Content-Length) is resumed from the last byte received with `Range: bytes=<n>-` (and
+ * `If-Range` with the ETag or Last-Modified, so a changed object is never spliced); a server
+ * that answers anything but a matching 206 makes it fail. Never ends short silently.
+ */
+export async function* httpSource(url: string, options: HttpSourceOptions = {}): AsyncGenerator<Uint8Array> {
+  const doFetch = options.fetch ?? fetch;
+  const maxResumes = options.maxResumes ?? 5;
+  let received = 0;
+  let resumes = 0;
+  let total: number | undefined;
+  let validator: string | undefined;
+  let resumable = true;
+  for (;;) {
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        headers: { "accept-encoding": "identity", ...(received > 0 ? { range: `bytes=${received}-`, ...(validator ? { "if-range": validator } : {}) } : {}) },
+      });
+    } catch (error) {
+      if (received === 0 && resumes === 0) throw error;
+      if (resumes >= maxResumes) throw new SourceBroken(received, resumes, `resume request failed: ${(error as Error).message}`);
+      resumes += 1;
+      await sleep((options.resumeDelayMs ?? 500) * 2 ** (resumes - 1));
+      continue;
+    }
+    if (received === 0) {
+      if ([403, 404, 410].includes(response.status)) throw new ExportUrlGone(response.status);
+      if (response.status !== 200 || !response.body) throw new ExportHttpError(response.status);
+      const length = response.headers.get("content-length");
+      total = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
+      const etag = response.headers.get("etag");
+      validator = etag && !etag.startsWith("W/") ? etag : (response.headers.get("last-modified") ?? undefined);
+      // A transparently decoded body has no byte offsets to resume from.
+      const encoding = response.headers.get("content-encoding");
+      resumable = !encoding || encoding === "identity";
+    } else {
+      const range = response.headers.get("content-range");
+      if (response.status !== 206 || !range || !range.startsWith(`bytes ${received}-`)) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new SourceBroken(received, resumes, `cannot resume: the server answered HTTP ${response.status}${range ? ` (${range})` : ""} to a Range request for bytes ${received}-`);
+      }
+    }
+    let failure: string | undefined;
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        received += chunk.byteLength;
+        yield chunk;
+      }
+      if (total !== undefined && received < total) failure = `the body ended after ${received} of ${total} bytes`;
+    } catch (error) {
+      const cause = (error as Error & { cause?: Error }).cause;
+      failure = `${(error as Error).message}${cause?.message ? ` (${cause.message})` : ""}`;
+    }
+    if (failure === undefined) return;
+    if (!resumable) throw new SourceBroken(received, resumes, `${failure}; the body was content-encoded, so it cannot be resumed`);
+    if (resumes >= maxResumes) throw new SourceBroken(received, resumes, failure);
+    resumes += 1;
+    await sleep((options.resumeDelayMs ?? 500) * 2 ** (resumes - 1));
+  }
+}
+
+export const fileSource = (file: string): AsyncIterable<Uint8Array> => fs.createReadStream(file, { highWaterMark: 1 << 20 });
+
+export const isUrl = (input: string) => /^https?:\/\//i.test(input);
+
+/** gzip is detected from the first two bytes, not a name or header. */
+async function* decode(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done) {
+      if (head.length > 0) yield head;
+      return;
+    }
+    head = Buffer.concat([head, Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength)]);
+  }
+  const rest = (async function* () {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    }
+  })();
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* rest;
+    return;
+  }
+  const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
+  const piping = pipeline(Readable.from(rest, { objectMode: false }), gunzip);
+  piping.catch(() => undefined);
+  // An error in the source or in gunzip destroys gunzip with it, so this loop throws it.
+  for await (const chunk of gunzip) yield chunk as Buffer;
+  await piping;
+}
+
+const PARENT_KEY = Buffer.from('"__parentId"');
+
+/**
+ * True when the line is a child (it has a top-level `__parentId` key). Inside a JSON string a
+ * quote is escaped, so `"__parentId"` preceded by `{` or `,` (spaces allowed) and followed by `:`
+ * can only be a key; nested objects in our queries never carry one.
+ */
+export const isChildLine = (line: Buffer): boolean => {
+  const start = 0;
+  const end = line.length;
+  const buffer = line;
+  let at = buffer.indexOf(PARENT_KEY);
+  while (at !== -1) {
+    let before = at - 1;
+    while (before >= start && (buffer[before] === 0x20 || buffer[before] === 0x09)) before -= 1;
+    let after = at + PARENT_KEY.length;
+    while (after < end && (buffer[after] === 0x20 || buffer[after] === 0x09)) after += 1;
+    if (before >= start && (buffer[before] === 0x7b || buffer[before] === 0x2c) && buffer[after] === 0x3a) return true;
+    at = buffer.indexOf(PARENT_KEY, at + 1);
+  }
+  return false;
+};
+
+const isBlank = (buffer: Buffer, start: number, end: number) => {
+  for (let index = start; index < end; index++) {
+    const byte = buffer[index];
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  }
+  return true;
+};
+
+export interface ConvertedPart {
+  /** 0-based; files are named part-<index, 5 digits>.parquet. */
+  readonly index: number;
+  readonly fileName: string;
+  /** JSONL bytes in this part. */
+  readonly jsonlBytes: number;
+  /** False when the part was cut inside a run of child lines (no root within hardPartBytes). */
+  readonly endsAtRoot: boolean;
+  readonly entities: ReadonlyArray<EntityOutput>;
+}
+
+export interface StreamConvertOptions {
+  readonly source: AsyncIterable<Uint8Array>;
+  /** What the export holds; "detect" reads it from the first line's GID. */
+  readonly object: BulkObject | "detect";
+  /** Parts (JSONL), Parquet and DuckDB's spill go under here. */
+  readonly workDir: string;
+  /** Parquet goes to <outDir>/<entity>/part-NNNNN.parquet (default <workDir>/parquet). */
+  readonly outDir?: string;
+  /** Target JSONL bytes per part (default DEFAULT_PART_BYTES); a part closes at the next root line. */
+  readonly partBytes?: number;
+  /** Cut at a line boundary even without a root line past this size (default 2 x partBytes). */
+  readonly hardPartBytes?: number;
+  /** Keep each part's Parquet after onPart (the CLI); the download deletes it (default false). */
+  readonly keepParquet?: boolean;
+  readonly memoryLimit?: string;
+  readonly threads?: number;
+  /** Called once per converted part, in order; the part's Parquet is deleted when it resolves. */
+  readonly onPart?: (part: ConvertedPart, object: BulkObject) => Promise<void>;
+}
+
+export interface StreamConvertResult {
+  readonly object: BulkObject | undefined;
+  readonly parts: ReadonlyArray<Omit<ConvertedPart, "entities"> & { readonly entities: ReadonlyArray<Omit<EntityOutput, "file">> }>;
+  /** Per entity, summed over parts. */
+  readonly entities: ReadonlyArray<{ readonly entity: string; readonly rows: number; readonly bytes: number; readonly files: ReadonlyArray<string> }>;
+  readonly totalRows: number;
+  readonly jsonlBytes: number;
+  readonly cutsInsideChildren: number;
+  /** Most bytes this conversion held on disk at once (JSONL parts + Parquet not yet deleted). */
+  readonly peakDiskBytes: number;
+  readonly partBytes: number;
+}
+
+const objectOfGid: Record<string, BulkObject> = { Order: "orders", Customer: "customers", Product: "products" };
+
+/** The export's object from a root line's GID (gid://shopify/Order/1 -> orders). */
+export const objectOfLine = (line: string): BulkObject | undefined => {
+  const match = /"id"\s*:\s*"gid:\/\/shopify\/([A-Za-z]+)\//.exec(line);
+  return match ? objectOfGid[match[1]!] : undefined;
+};
+
+export const partFileName = (index: number) => `part-${String(index).padStart(5, "0")}.parquet`;
+
+export const streamConvert = async (options: StreamConvertOptions): Promise<StreamConvertResult> => {
+  const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
+  const hardPartBytes = Math.max(partBytes, options.hardPartBytes ?? 2 * partBytes);
+  const partsDir = path.join(options.workDir, "jsonl");
+  const outDir = options.outDir ?? path.join(options.workDir, "parquet");
+  const spillDir = path.join(options.workDir, "spill");
+  for (const dir of [partsDir, outDir, spillDir]) fs.mkdirSync(dir, { recursive: true });
+
+  let object: BulkObject | undefined = options.object === "detect" ? undefined : options.object;
+  let onDisk = 0;
+  let peakDiskBytes = 0;
+  const grow = (bytes: number) => {
+    onDisk += bytes;
+    if (onDisk > peakDiskBytes) peakDiskBytes = onDisk;
+  };
+
+  const converter = await openConverter({ tempDir: spillDir, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+  const done: Array<StreamConvertResult["parts"][number]> = [];
+  const keptFiles = new Map<string, string[]>();
+
+  // The part being written.
+  let index = 0;
+  let file = path.join(partsDir, `part-${index}.jsonl`);
+  let fd = fs.openSync(file, "w");
+  let written = 0;
+  let firstLine: string | undefined;
+  let cutsInsideChildren = 0;
+  let converting: Promise<void> = Promise.resolve();
+  let convertError: unknown;
+
+  const write = (buffer: Buffer, start: number, end: number) => {
+    if (end <= start) return;
+    fs.writeSync(fd, buffer, start, end - start);
+    written += end - start;
+    grow(end - start);
+  };
+
+  const convertPart = async (part: { index: number; file: string; jsonlBytes: number; endsAtRoot: boolean }) => {
+    try {
+      const fileName = partFileName(part.index);
+      if (part.jsonlBytes === 0) {
+        fs.rmSync(part.file, { force: true });
+        return;
+      }
+      if (!object) throw new ConversionFailed(`cannot tell what the export holds from its first line; name the object (orders, customers or products)`);
+      const entities = await convertFileWith(converter.connection, { input: part.file, outDir, object, fileName, label: `part ${part.index} of the export` });
+      // The JSONL of this part is no longer needed.
+      fs.rmSync(part.file, { force: true });
+      grow(-part.jsonlBytes);
+      const parquetBytes = entities.reduce((sum, entity) => sum + entity.bytes, 0);
+      grow(parquetBytes);
+      const converted: ConvertedPart = { ...part, fileName, entities };
+      await options.onPart?.(converted, object);
+      if (options.keepParquet) {
+        for (const entity of entities) if (entity.file) keptFiles.set(entity.entity, [...(keptFiles.get(entity.entity) ?? []), entity.file]);
+      } else {
+        for (const entity of entities) if (entity.file) fs.rmSync(entity.file, { force: true });
+      }
+      grow(-parquetBytes);
+      done.push({ index: part.index, fileName, jsonlBytes: part.jsonlBytes, endsAtRoot: part.endsAtRoot, entities: entities.map(({ file: _file, ...rest }) => rest) });
+    } catch (error) {
+      convertError ??= error;
+      throw error;
+    }
+  };
+
+  /** Closes the current part, waits for the previous one's conversion, starts this one's, opens the next. */
+  const closePart = async (endsAtRoot: boolean) => {
+    fs.closeSync(fd);
+    const part = { index, file, jsonlBytes: written, endsAtRoot };
+    if (!endsAtRoot) cutsInsideChildren += 1;
+    // Two parts in flight at most: this one (about to convert) and the next (being written).
+    await converting;
+    converting = convertPart(part);
+    converting.catch(() => undefined);
+    index += 1;
+    file = path.join(partsDir, `part-${index}.jsonl`);
+    fd = fs.openSync(file, "w");
+    written = 0;
+    full = false;
+  };
+
+  // Bytes of an unfinished line carried from one chunk to the next.
+  let carry: Buffer | undefined;
+  // The part has reached partBytes: it closes in front of the next root line.
+  let full = false;
+
+  /** Writes the whole lines of `buffer` to parts, closing parts at root lines; returns the unfinished tail. */
+  const take = async (buffer: Buffer): Promise<Buffer | undefined> => {
+    if (firstLine === undefined) {
+      const newline = buffer.indexOf(0x0a);
+      if (newline !== -1 || buffer.length >= 4096) {
+        firstLine = buffer.toString("utf8", 0, Math.min(newline === -1 ? buffer.length : newline, 4096));
+        object ??= objectOfLine(firstLine);
+      }
+    }
+    const last = buffer.lastIndexOf(0x0a);
+    let position = 0;
+    while (position <= last && !convertError) {
+      if (!full) {
+        // Fast path: whole runs of lines, no per-line work, until the part is full.
+        const room = partBytes - written;
+        if (last + 1 - position < room) {
+          write(buffer, position, last + 1);
+          position = last + 1;
+          break;
+        }
+        const crossing = buffer.indexOf(0x0a, position + room - 1);
+        write(buffer, position, crossing + 1);
+        position = crossing + 1;
+        full = true;
+      }
+      // Full: look at each line until a root line (or the hard limit) and close the part in front of it.
+      const runStart = position;
+      let closed = false;
+      for (;;) {
+        const newline = buffer.indexOf(0x0a, position);
+        if (newline === -1) break;
+        const end = newline > position && buffer[newline - 1] === 0x0d ? newline - 1 : newline;
+        if (!isBlank(buffer, position, end)) {
+          const child = isChildLine(buffer.subarray(position, end));
+          if (!child || written + (position - runStart) >= hardPartBytes) {
+            write(buffer, runStart, position);
+            await closePart(!child);
+            closed = true;
+            break;
+          }
+        }
+        position = newline + 1;
+      }
+      if (!closed) {
+        write(buffer, runStart, position);
+        break;
+      }
+    }
+    return position < buffer.length ? buffer.subarray(position) : undefined;
+  };
+
+  try {
+    try {
+      for await (const chunk of decode(options.source)) {
+        if (convertError) break;
+        carry = await take(carry ? Buffer.concat([carry, chunk]) : chunk);
+      }
+    } catch (error) {
+      if (convertError) throw convertError;
+      if (error instanceof SourceBroken) throw new ExportStreamBroken(index, error.bytesRead, error.resumes, error.message);
+      throw error;
+    }
+    if (convertError) throw convertError;
+    // The last line may lack its newline.
+    if (carry && !isBlank(carry, 0, carry.length)) {
+      if (firstLine === undefined) object ??= objectOfLine(carry.toString("utf8", 0, Math.min(carry.length, 4096)));
+      write(carry, 0, carry.length);
+    }
+    if (written > 0 || index === 0) await closePart(true);
+    await converting;
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+    await converting.catch(() => undefined);
+    converter.close();
+    fs.rmSync(partsDir, { recursive: true, force: true });
+    fs.rmSync(spillDir, { recursive: true, force: true });
+  }
+
+  const parts = done;
+  const entityNames = object ? objectSpecs[object].entities.map((entity) => entity.entity) : [];
+  const entities = entityNames.map((entity) => {
+    const rows = parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === entity)?.rows ?? 0), 0);
+    const bytes = parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === entity)?.bytes ?? 0), 0);
+    return { entity, rows, bytes, files: keptFiles.get(entity) ?? [] };
+  });
+  return {
+    object,
+    parts,
+    entities,
+    totalRows: entities.reduce((sum, entity) => sum + entity.rows, 0),
+    jsonlBytes: parts.reduce((sum, part) => sum + part.jsonlBytes, 0),
+    cutsInsideChildren,
+    peakDiskBytes,
+    partBytes,
+  };
+};
