@@ -25,6 +25,11 @@ export interface FunctionSpec {
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
   readonly reservedConcurrency?: number;
+  /**
+   * Size of /tmp in MB (Lambda: 512, the default, to 10240). A function that stages files there
+   * (a bulk export, its Parquet, DuckDB's spill) must say how much it needs.
+   */
+  readonly ephemeralStorageMb?: number;
   /** For HTTP functions: the route key, e.g. "POST /webhooks/shopify". */
   readonly route?: string;
 }
@@ -123,6 +128,9 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     secrets: [],
     memoryMb: 3008,
     timeoutSeconds: 900,
+    // The export is streamed in bounded parts with at most 2 GB on disk at a time (JSONL part plus
+    // its Parquet); the other 2 GB is headroom for DuckDB's spill (temp_directory under /tmp).
+    ephemeralStorageMb: 4096,
   },
   {
     name: "backfill-record",

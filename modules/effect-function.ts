@@ -58,6 +58,8 @@ export interface EffectFunctionProps {
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
   readonly reservedConcurrency?: number;
+  /** /tmp size in MB; Lambda's default (512) when unset. */
+  readonly ephemeralStorageMb?: number;
   readonly logRetentionDays: number;
   /** Region of the function (scopes the secrets key to use through Secrets Manager only). */
   readonly region: string;
@@ -145,8 +147,9 @@ export class EffectFunction extends Construct {
       runtime: "nodejs22.x",
       architectures: [this.architecture],
       memorySize: props.memoryMb ?? 512,
+      ...(props.ephemeralStorageMb === undefined ? {} : { ephemeralStorage: { size: props.ephemeralStorageMb } }),
       timeout: props.timeoutSeconds ?? 30,
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
+      reservedConcurrentExecutions: this.reservedConcurrency,
       role: this.role.arn,
       tracingConfig: { mode: "Active" },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
@@ -172,6 +175,11 @@ export class EffectFunction extends Construct {
       dimensions,
       threshold: 1,
     });
+  }
+
+  /** Concurrent executions reserved for the function (default 10). */
+  get reservedConcurrency(): number {
+    return this.props.reservedConcurrency ?? 10;
   }
 
   get arn(): string {
@@ -246,8 +254,16 @@ export class EffectFunction extends Construct {
     return this.addEnvironment(envVars.alertsTopicArn, topic.arn);
   }
 
-  /** Consumes a queue in batches, reporting per-message failures so one bad event does not retry the batch. */
-  addQueueSource(queue: QueueWithDlq, options: { batchSize?: number; maxBatchingWindowSeconds?: number } = {}): LambdaEventSourceMapping {
+  /**
+   * Consumes a queue in batches, reporting per-message failures so one bad event does not retry the batch.
+   *
+   * `maximumConcurrency` caps how many concurrent invocations the queue's pollers start. Without it
+   * the pollers scale past the function's reserved concurrency; the throttled batches go back to
+   * the queue, and each such return counts as a receive, so healthy messages reach maxReceiveCount
+   * and land in the DLQ. Capped at the reserved concurrency (SQS accepts 2..1000), throttles stop.
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+   */
+  addQueueSource(queue: QueueWithDlq, options: { batchSize?: number; maxBatchingWindowSeconds?: number; maximumConcurrency?: number } = {}): LambdaEventSourceMapping {
     this.addStatement(statements.sqsConsume(sidOf("Consume", queue.node.id), queue.queue.arn));
     // An invalid event is sent straight to the queue's DLQ by the kernel's SQS adapter (no retries).
     this.addStatement(statements.sqsSend(sidOf("DeadLetter", queue.node.id), queue.dlq.arn));
@@ -258,6 +274,7 @@ export class EffectFunction extends Construct {
       batchSize: options.batchSize ?? 10,
       maximumBatchingWindowInSeconds: options.maxBatchingWindowSeconds ?? 1,
       functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: options.maximumConcurrency ?? Math.min(1000, Math.max(2, this.reservedConcurrency)) },
     });
   }
 }

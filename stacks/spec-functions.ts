@@ -86,6 +86,7 @@ export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: s
     memoryMb: spec.memoryMb,
     timeoutSeconds: spec.timeoutSeconds,
     reservedConcurrency: spec.reservedConcurrency,
+    ephemeralStorageMb: spec.ephemeralStorageMb,
     logRetentionDays: deps.env.logRetentionDays,
     region: deps.env.region,
     keys: deps.keys,

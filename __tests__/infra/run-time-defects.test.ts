@@ -1,0 +1,43 @@
+/**
+ * Defects a review of the synthesized prod stacks found that synth and the older guardrails let
+ * through, each read from the Terraform JSON as it would be applied (issue 18, section 3).
+ */
+import { deployedEnvironments } from "../../config/environments";
+import { stackName } from "../../contracts/naming";
+import { resourcesOf, synthesize, type Synthesized } from "./helpers";
+
+describe("run-time defects of the synthesized stacks", () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize();
+  });
+  afterAll(() => synth.cleanup());
+
+  const lambdas = (env: string) =>
+    ["ingestion", "backfill", "analytics"].flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_function"));
+
+  it.each(deployedEnvironments)("%s: backfill-download has 4 GB of /tmp, the others Lambda's default", (env) => {
+    const all = lambdas(env);
+    const download = all.find((fn) => fn.function_name === `acme-${env}-backfill-download`);
+    expect(download.ephemeral_storage).toEqual({ size: 4096 });
+    for (const other of all.filter((fn) => fn !== download)) expect(other.ephemeral_storage).toBeUndefined();
+  });
+
+  it.each(deployedEnvironments)("%s: every SQS event source mapping caps its concurrency at the function's reserved concurrency (>= 2)", (env) => {
+    const byArnRef = new Map(
+      ["ingestion", "backfill"].flatMap((layer) =>
+        Object.entries(synth.stack(stackName("acme", env, layer)).resource?.aws_lambda_function ?? {}).map(([name, fn]) => [`\${aws_lambda_function.${name}.arn}`, fn as any]),
+      ),
+    );
+    const mappings = ["ingestion", "backfill"].flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_event_source_mapping"));
+    expect(mappings.length).toBeGreaterThanOrEqual(8);
+    for (const mapping of mappings) {
+      const fn = byArnRef.get(mapping.function_name);
+      expect(fn).toBeDefined();
+      const maximum = mapping.scaling_config?.maximum_concurrency;
+      expect({ fn: fn.function_name, maximum }).toEqual({ fn: fn.function_name, maximum: expect.any(Number) });
+      expect(maximum).toBeGreaterThanOrEqual(2);
+      expect(maximum).toBeLessThanOrEqual(fn.reserved_concurrent_executions);
+    }
+  });
+});
