@@ -12,6 +12,7 @@ import { Effect, Layer, Option, Redacted } from "effect";
 import type { SecretKey } from "../../contracts/functions";
 import { tableKeys, tableSpecs, type TableKey } from "../../contracts/tables";
 import { InvalidPayload, SecretUnavailable, type Throttled, type Transient } from "./errors";
+import { makeFaultInjector, withFaults, type FaultInjector, type FaultPlan } from "./faults";
 import { IdempotencyFromHotStore, type IdempotencyOptions } from "./idempotency";
 import { loggerLayer } from "./logger";
 import {
@@ -77,6 +78,11 @@ export interface TestPlatformOptions {
   readonly idempotency?: IdempotencyOptions;
   /** Echo log lines to stdout too (debugging). */
   readonly echoLogs?: boolean;
+  /**
+   * Random faults on every store, bus, alert and dead-letter call (faults.ts): a `--faults` spec
+   * such as "all=0.3,seed=7", a plan, or an injector (to share its counters).
+   */
+  readonly faults?: string | FaultPlan | FaultInjector;
 }
 
 export interface TestPlatform {
@@ -90,6 +96,8 @@ export interface TestPlatform {
   readonly objectText: (key: string) => string | undefined;
   /** Sum of a metric's values across dimensions. */
   readonly metricTotal: (name: string) => number;
+  /** The fault injector when `faults` was given (its counters say what was injected). */
+  readonly faults?: FaultInjector;
 }
 
 const MAX_EVENT_ENTRY_BYTES = 256 * 1024;
@@ -289,14 +297,16 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
     send: (letter) => op("DeadLetters.send", () => void state.deadLetters.push(copy(letter))),
   };
 
+  const injector = options.faults === undefined ? undefined : typeof options.faults === "object" && "wrap" in options.faults ? options.faults : makeFaultInjector(options.faults);
+  const faulty = injector ? withFaults(injector, { objectStore, hotStore, eventBus, alerts, deadLetters }) : { objectStore, hotStore, eventBus, alerts, deadLetters };
   const base = Layer.mergeAll(
-    Layer.succeed(ObjectStore, objectStore),
-    Layer.succeed(HotStore, hotStore),
+    Layer.succeed(ObjectStore, faulty.objectStore),
+    Layer.succeed(HotStore, faulty.hotStore),
     Layer.succeed(Secrets, secrets),
-    Layer.succeed(EventBus, eventBus),
-    Layer.succeed(Alerts, alerts),
+    Layer.succeed(EventBus, faulty.eventBus),
+    Layer.succeed(Alerts, faulty.alerts),
     Layer.succeed(Metrics, metrics),
-    Layer.succeed(DeadLetters, deadLetters),
+    Layer.succeed(DeadLetters, faulty.deadLetters),
     loggerLayer((line) => {
       state.logs.push(line);
       if (options.echoLogs) process.stdout.write(`${line}\n`);
@@ -306,6 +316,7 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
 
   return {
     layer,
+    ...(injector ? { faults: injector } : {}),
     state,
     failNext: (target, error, times = 1) => {
       const queue = faults.get(target) ?? [];

@@ -3,9 +3,13 @@
  * delay capped, a bounded number of attempts. Nothing else is retried (InvalidPayload is final,
  * a defect is a bug). Inside a Lambda the policy stays short; the queue's redrive handles the
  * long tail.
+ *
+ * Every retry is counted (`Retried`, by the error's service) on the Metrics service when the
+ * program has one, so retries under faults (faults.ts) are visible and bounded.
  */
-import { Duration, Effect, Schedule } from "effect";
+import { Duration, Effect, Option, Schedule, ScheduleDecision } from "effect";
 import { isRetryable } from "./errors";
+import { Metrics } from "./services";
 
 export interface RetryOptions {
   readonly baseMs?: number;
@@ -22,8 +26,31 @@ export const retrySchedule = (options: RetryOptions = {}) => {
   );
 };
 
+const countRetry = (error: unknown) =>
+  Effect.flatMap(
+    Effect.serviceOption(Metrics),
+    Option.match({
+      onNone: () => Effect.void,
+      onSome: (metrics) => {
+        const service = (error as { service?: unknown } | undefined)?.service;
+        return metrics.count("Retried", 1, typeof service === "string" ? { service } : {});
+      },
+    }),
+  );
+
 /** Retries `effect` on Throttled / Transient only. */
 export const withRetry =
   (options?: RetryOptions) =>
   <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.retry(effect, { schedule: retrySchedule(options), while: (error: E) => typeof error === "object" && error !== null && isRetryable(error) });
+    // Suspended, so each run has its own `lastError` (the error the schedule's decision is about).
+    Effect.suspend(() => {
+      let lastError: unknown;
+      const schedule = retrySchedule(options).pipe(Schedule.onDecision((_, decision) => (ScheduleDecision.isContinue(decision) ? countRetry(lastError) : Effect.void)));
+      return Effect.retry(effect, {
+        schedule,
+        while: (error: E) => {
+          lastError = error;
+          return typeof error === "object" && error !== null && isRetryable(error);
+        },
+      });
+    });
