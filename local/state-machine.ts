@@ -158,7 +158,7 @@ export interface LocalBackfillOptions {
   readonly input: BackfillExecutionInput;
   /** Emulator data (and the lake, under <dataDir>/s3/<bucket>/). */
   readonly dataDir: string;
-  /** Where SHOPIFY_GRAPHQL_ENDPOINT / SHOPIFY_ADMIN_TOKEN / SHOPIFY_SHOP_DOMAIN are read from. */
+  /** Where SHOPIFY_GRAPHQL_ENDPOINT / SHOPIFY_ADMIN_TOKEN (a token or the admin secret's JSON) / SHOPIFY_SHOP_DOMAIN are read from. */
   readonly env: NodeJS.ProcessEnv;
   readonly onProgress?: (progress: BackfillProgress) => void;
   readonly pollIntervalMs?: number;
@@ -190,16 +190,29 @@ export const runLocalBackfill = async (options: LocalBackfillOptions): Promise<L
   const stops: Array<() => Promise<void>> = [];
   try {
     const endpoint = options.env[envVars.shopifyGraphqlEndpoint];
-    let shopify: { endpoint: string; token: string; shop: string; apiVersion: string };
+    let shopify: { endpoint: string; token?: string; clientId?: string; clientSecret?: string; shop: string; apiVersion: string };
     if (endpoint) {
-      const token = options.env[envVars.shopifyAdminToken];
-      const shop = options.env[envVars.shopifyShopDomain];
-      if (!token || !shop) throw new Error(`${envVars.shopifyGraphqlEndpoint} is set: set ${envVars.shopifyAdminToken} and ${envVars.shopifyShopDomain} too`);
-      shopify = { endpoint, token, shop, apiVersion: options.env[envVars.shopifyApiVersion] ?? "2026-01" };
+      const secret = options.env[envVars.shopifyAdminToken];
+      const { parseAdminSecret } = await import("../functions/shopify/admin-token");
+      const parsed = secret ? parseAdminSecret(secret) : undefined;
+      if (parsed && parsed._tag === "Left") throw new Error(`${envVars.shopifyAdminToken} ${parsed.left}`);
+      const shop = (parsed?._tag === "Right" ? parsed.right.shop : undefined) ?? options.env[envVars.shopifyShopDomain];
+      if (!parsed || !shop) throw new Error(`${envVars.shopifyGraphqlEndpoint} is set: set ${envVars.shopifyAdminToken} (a token or {"clientId","clientSecret"}) and ${envVars.shopifyShopDomain} too`);
+      const credentials = parsed.right.credentials;
+      const { Redacted } = await import("effect");
+      shopify = {
+        endpoint,
+        shop,
+        apiVersion: parsed.right.apiVersion ?? options.env[envVars.shopifyApiVersion] ?? "2026-01",
+        ...(credentials.kind === "access-token"
+          ? { token: Redacted.value(credentials.accessToken) }
+          : { clientId: credentials.clientId, clientSecret: Redacted.value(credentials.clientSecret) }),
+      };
     } else {
+      // The stand-in plays a Dev Dashboard app: client credentials, short-lived tokens.
       const standin = await startShopifyStandin();
       stops.push(standin.stop);
-      shopify = { endpoint: standin.url, token: standin.token, shop: standin.shop, apiVersion: standin.apiVersion };
+      shopify = { endpoint: standin.url, clientId: standin.clientId, clientSecret: standin.clientSecret, shop: standin.shop, apiVersion: standin.apiVersion };
     }
 
     const running = readRunningPlatform(options.dataDir);
@@ -232,7 +245,7 @@ export const runLocalBackfill = async (options: LocalBackfillOptions): Promise<L
         // The CLI prints its own progress: metrics and JSON logs stay out of its output.
         return live.liveLayer({ ...given, metrics: live.makeEmfMetrics(() => undefined), logSink: () => undefined });
       });
-    const layer = Layer.mergeAll(kernel(overrides), ShopifyAdminFromConfig({ shop: shopify.shop, token: shopify.token, apiVersion: shopify.apiVersion, endpoint: shopify.endpoint }));
+    const layer = Layer.mergeAll(kernel(overrides), ShopifyAdminFromConfig(shopify));
     const result = await runBackfillLocally(options.input, {
       layer,
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : { pollIntervalMs: endpoint ? 10_000 : 100 }),

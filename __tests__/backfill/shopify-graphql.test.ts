@@ -131,8 +131,12 @@ describe("configuration", () => {
     expect(Exit.isSuccess(exit)).toBe(true);
     if (Exit.isSuccess(exit)) {
       expect(exit.value).toMatchObject({ shop: "brand.myshopify.com", apiVersion: "2025-10", endpoint: "https://brand.myshopify.com/admin/api/2025-10/graphql.json" });
-      expect(Redacted.value(exit.value.token)).toBe("shpat_x");
-      expect(String(exit.value.token)).not.toContain("shpat_x");
+      const credentials = exit.value.credentials;
+      expect(credentials.kind).toBe("access-token");
+      if (credentials.kind === "access-token") {
+        expect(Redacted.value(credentials.accessToken)).toBe("shpat_x");
+        expect(String(credentials.accessToken)).not.toContain("shpat_x");
+      }
     }
   });
 

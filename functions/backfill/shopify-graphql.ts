@@ -10,14 +10,19 @@
  *   token or a bad query only burns the bucket).
  * - Mutation `userErrors` -> `ShopifyUserErrors` with field and message (see `failOnUserErrors`).
  *
- * The token comes from the `shopifyAdmin` secret (JSON `{shop, token, apiVersion}`; a bare token
- * is accepted with the shop from SHOPIFY_SHOP_DOMAIN). SHOPIFY_GRAPHQL_ENDPOINT overrides the
- * URL (the local stand-in). The token never reaches a log line or an error message.
+ * The token comes from the token service (functions/shopify/admin-token.ts): the `shopifyAdmin`
+ * secret holds `{accessToken}` (a legacy custom app) or `{clientId, clientSecret}` (a Dev
+ * Dashboard app, exchanged for 24-hour tokens), with optional `shop` and `apiVersion` (today's
+ * `{shop, token}` and a bare token are still accepted; the shop may come from SHOPIFY_SHOP_DOMAIN).
+ * A 401 refreshes a client-credentials token once and retries the request before failing.
+ * SHOPIFY_GRAPHQL_ENDPOINT overrides the URL (the local stand-in; its origin also serves the
+ * token endpoint). The token never reaches a log line or an error message.
  */
 import { Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Ref, Schedule } from "effect";
 import { envVars } from "../../contracts/env-vars";
 import { SecretUnavailable, Throttled, Transient } from "../kernel/errors";
 import { Secrets } from "../kernel/services";
+import { makeAdminTokens, parseAdminSecret, tokenEndpointFor, type AdminCredentials, type AdminTokenOptions, type AdminTokens } from "../shopify/admin-token";
 
 export const DEFAULT_API_VERSION = "2026-01";
 
@@ -40,9 +45,12 @@ export type ShopifyError = Throttled | Transient | ShopifyRequestRejected | Secr
 
 export interface ShopifyAdminConfig {
   readonly shop: string;
-  readonly token: Redacted.Redacted<string>;
+  /** A legacy access token or a Dev Dashboard app's client credentials. */
+  readonly credentials: AdminCredentials;
   readonly apiVersion: string;
   readonly endpoint: string;
+  /** Where client credentials are exchanged for a token. */
+  readonly tokenEndpoint: string;
 }
 
 export interface ThrottleStatus {
@@ -57,6 +65,8 @@ export class ShopifyAdmin extends Context.Tag("sdp/ShopifyAdmin")<
     readonly config: Effect.Effect<ShopifyAdminConfig, SecretUnavailable>;
     /** Runs a query or mutation and returns `data`, retrying throttling and transient failures. */
     readonly graphql: <A = unknown>(query: string, variables?: Record<string, unknown>) => Effect.Effect<A, ShopifyError>;
+    /** The token service this client uses (one per container). */
+    readonly tokens: AdminTokens;
   }
 >() {}
 
@@ -67,6 +77,8 @@ export interface ClientOptions {
   readonly maxRetries?: number;
   /** Cost assumed for a request before Shopify has told us one. */
   readonly defaultCost?: number;
+  /** Token service options (safety margin, clock). */
+  readonly token?: AdminTokenOptions;
 }
 
 interface GraphqlResponse {
@@ -91,9 +103,18 @@ export const refillWaitMs = (status: ThrottleStatus, observedAt: number, cost: n
 
 const isRetryable = (error: ShopifyError) => error._tag === "Throttled" || error._tag === "Transient";
 
+/** A 401 from the Admin API: the token may be refreshed once before the call fails. */
+class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly token: Redacted.Redacted<string> }> {}
+
 export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, SecretUnavailable>, options: ClientOptions = {}) =>
   Effect.gen(function* () {
     const doFetch = options.fetch ?? fetch;
+    const tokens = yield* makeAdminTokens(
+      Effect.map(config, ({ credentials, tokenEndpoint }) => ({ credentials, tokenEndpoint })),
+      { ...(options.fetch ? { fetch: options.fetch } : {}), ...options.token },
+    );
+    const tokenFailure = (error: Effect.Effect.Error<AdminTokens["current"]>): ShopifyError =>
+      error._tag === "ShopifyCredentialsRejected" ? new ShopifyRequestRejected({ reason: error.reason, ...(error.status !== undefined ? { status: error.status } : {}) }) : error;
     const bucket = yield* Ref.make<Bucket>({ observedAt: 0, lastCost: options.defaultCost ?? 10 });
     const schedule = Schedule.exponential(options.baseDelay ?? "500 millis").pipe(
       Schedule.jittered,
@@ -107,9 +128,10 @@ export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, Secre
       if (wait > 0) yield* Effect.sleep(Duration.millis(wait));
     });
 
-    const attempt = (query: string, variables: Record<string, unknown> | undefined) =>
+    const attempt = (query: string, variables: Record<string, unknown> | undefined, given?: Redacted.Redacted<string>) =>
       Effect.gen(function* () {
-        const { endpoint, token } = yield* config;
+        const { endpoint } = yield* config;
+        const token = given ?? (yield* Effect.mapError(tokens.current, tokenFailure));
         yield* waitForBucket;
         const response = yield* Effect.tryPromise({
           try: (signal) =>
@@ -128,6 +150,7 @@ export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, Secre
         if (response.status >= 500) {
           return yield* Effect.fail(new Transient({ service: "shopify-graphql", reason: `HTTP ${response.status}` }));
         }
+        if (response.status === 401) return yield* Effect.fail(new Unauthorized({ token }));
         if (response.status >= 400) {
           return yield* Effect.fail(new ShopifyRequestRejected({ reason: `HTTP ${response.status}`, status: response.status }));
         }
@@ -158,14 +181,29 @@ export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, Secre
         Effect.tapError((error) => (error._tag === "Throttled" && error.retryAfterMs ? Effect.sleep(Duration.millis(error.retryAfterMs)) : Effect.void)),
       );
 
-    const graphql = <A>(query: string, variables?: Record<string, unknown>): Effect.Effect<A, ShopifyError> =>
+    const rejected401 = (reason: string) => new ShopifyRequestRejected({ reason: `HTTP 401: ${reason}`, status: 401 });
+    /** One request; a 401 refreshes a client-credentials token once and tries again. */
+    const authorized = (query: string, variables: Record<string, unknown> | undefined) =>
       attempt(query, variables).pipe(
+        Effect.catchTag("Unauthorized", ({ token }) =>
+          Effect.flatMap(Effect.mapError(tokens.refreshAfterRejection(token), tokenFailure), (fresh) =>
+            Option.isNone(fresh)
+              ? Effect.fail(rejected401("Shopify rejected the access token (the accessToken of the shopifyAdmin secret); a legacy token cannot be refreshed"))
+              : attempt(query, variables, fresh.value).pipe(
+                  Effect.catchTag("Unauthorized", () => Effect.fail(rejected401("Shopify rejected a freshly issued access token: check the app's scopes and that it is installed on the shop"))),
+                ),
+          ),
+        ),
+      );
+
+    const graphql = <A>(query: string, variables?: Record<string, unknown>): Effect.Effect<A, ShopifyError> =>
+      authorized(query, variables).pipe(
         Effect.retry({ schedule, while: isRetryable }),
         Effect.map((data) => data as A),
         Effect.withSpan("shopify.graphql"),
       );
 
-    return { config, graphql };
+    return { config, graphql, tokens };
   });
 
 /** Fails with the mutation's `userErrors` (never retried) or returns the payload. */
@@ -189,25 +227,19 @@ export const configFromSecrets = (secrets: Context.Tag.Service<Secrets>): Effect
       apiVersion: Config.option(Config.string(envVars.shopifyApiVersion)),
       endpoint: Config.option(Config.string(envVars.shopifyGraphqlEndpoint)),
     }).pipe(Effect.orElseSucceed(() => ({ shop: Option.none<string>(), apiVersion: Option.none<string>(), endpoint: Option.none<string>() })));
-    let parsed: { shop?: string; token?: string; apiVersion?: string } = {};
-    if (raw.trim().startsWith("{")) {
-      try {
-        parsed = JSON.parse(raw) as typeof parsed;
-      } catch {
-        return yield* Effect.fail(new SecretUnavailable({ secret: "shopifyAdmin", reason: "is not valid JSON" }));
-      }
-    } else {
-      parsed = { token: raw.trim() };
-    }
-    const shop = parsed.shop ?? Option.getOrUndefined(env.shop);
-    if (!parsed.token) return yield* Effect.fail(new SecretUnavailable({ secret: "shopifyAdmin", reason: "has no token" }));
+    const parsed = parseAdminSecret(raw);
+    if (parsed._tag === "Left") return yield* Effect.fail(new SecretUnavailable({ secret: "shopifyAdmin", reason: parsed.left }));
+    const shop = parsed.right.shop ?? Option.getOrUndefined(env.shop);
     if (!shop) return yield* Effect.fail(new SecretUnavailable({ secret: "shopifyAdmin", reason: `has no shop and ${envVars.shopifyShopDomain} is not set` }));
-    const apiVersion = parsed.apiVersion ?? Option.getOrElse(env.apiVersion, () => DEFAULT_API_VERSION);
+    const apiVersion = parsed.right.apiVersion ?? Option.getOrElse(env.apiVersion, () => DEFAULT_API_VERSION);
+    const endpoint = Option.getOrElse(env.endpoint, () => endpointFor(shop, apiVersion));
     return {
       shop,
-      token: Redacted.make(parsed.token),
+      credentials: parsed.right.credentials,
       apiVersion,
-      endpoint: Option.getOrElse(env.endpoint, () => endpointFor(shop, apiVersion)),
+      endpoint,
+      // With an endpoint override (the stand-in), the token endpoint is on the same origin.
+      tokenEndpoint: Option.isSome(env.endpoint) ? tokenEndpointFor(new URL(env.endpoint.value).origin) : tokenEndpointFor(shop),
     };
   });
 
@@ -218,9 +250,27 @@ export const ShopifyAdminLive = (options: ClientOptions = {}) =>
     Effect.flatMap(Secrets, (secrets) => makeShopifyAdmin(configFromSecrets(secrets), options)),
   );
 
+/** Explicit configuration: a legacy `token`, or a Dev Dashboard app's `clientId` and `clientSecret`. */
+export type ExplicitAdminConfig = Omit<ShopifyAdminConfig, "credentials" | "tokenEndpoint"> & {
+  readonly token?: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** Default: /admin/oauth/access_token on the endpoint's origin. */
+  readonly tokenEndpoint?: string;
+};
+
+export const explicitAdminConfig = (config: ExplicitAdminConfig): ShopifyAdminConfig => {
+  const { token, clientId, clientSecret, tokenEndpoint, ...rest } = config;
+  const credentials: AdminCredentials =
+    clientId !== undefined && clientSecret !== undefined
+      ? { kind: "client-credentials", clientId, clientSecret: Redacted.make(clientSecret) }
+      : { kind: "access-token", accessToken: Redacted.make(token ?? "") };
+  return { ...rest, credentials, tokenEndpoint: tokenEndpoint ?? tokenEndpointFor(new URL(config.endpoint).origin) };
+};
+
 /** A client with explicit configuration (tests, the CLI's local run). */
-export const ShopifyAdminFromConfig = (config: Omit<ShopifyAdminConfig, "token"> & { readonly token: string }, options: ClientOptions = {}) =>
-  Layer.effect(ShopifyAdmin, makeShopifyAdmin(Effect.succeed({ ...config, token: Redacted.make(config.token) }), options));
+export const ShopifyAdminFromConfig = (config: ExplicitAdminConfig, options: ClientOptions = {}) =>
+  Layer.effect(ShopifyAdmin, makeShopifyAdmin(Effect.succeed(explicitAdminConfig(config)), options));
 
 /** Bulk query concurrency per shop: five from API 2026-01, one before. */
 export const bulkQueryLimit = (apiVersion: string) => (apiVersion >= "2026-01" || apiVersion === "unstable" ? 5 : 1);

@@ -4,12 +4,13 @@
  * comma-separated; any of them may match. Compares are constant-time and check lengths first.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { Effect, Redacted } from "effect";
+import { Effect, Either, Redacted } from "effect";
 import { shopifyEntityOfTopic } from "../../contracts/events";
-import { InvalidPayload, InvalidSignature } from "../kernel/errors";
+import { InvalidPayload, InvalidSignature, SecretUnavailable } from "../kernel/errors";
 import type { HttpRequest } from "../kernel/function-shape";
 import type { VerifiedWebhook } from "../kernel/ingress";
 import { Secrets } from "../kernel/services";
+import { parseAdminSecret } from "./admin-token";
 
 export const shopifySignature = (secret: string, rawBody: Buffer | string): string => createHmac("sha256", secret).update(rawBody).digest("base64");
 
@@ -35,11 +36,27 @@ export const verifyShopifyHmac = (secrets: ReadonlyArray<string>, rawBody: Buffe
   return matched;
 };
 
+/**
+ * The HMAC key. For a Dev Dashboard app Shopify signs webhooks with the app's client secret, so
+ * when the `shopifyWebhook` secret is not set (or empty) the `clientSecret` of the `shopifyAdmin`
+ * secret is used; a set `shopifyWebhook` wins (a legacy app's webhook secret, or a rotation list).
+ */
+export const webhookSecret = (secrets: Secrets["Type"]): Effect.Effect<Redacted.Redacted<string>, InvalidSignature> =>
+  Effect.catchAll(
+    Effect.filterOrFail(secrets.get("shopifyWebhook"), (value) => Redacted.value(value).trim() !== "", () => new SecretUnavailable({ secret: "shopifyWebhook", reason: "is empty" })),
+    (webhookError) =>
+      Effect.flatMap(Effect.either(secrets.get("shopifyAdmin")), (admin) => {
+        const parsed = Either.isRight(admin) ? parseAdminSecret(Redacted.value(admin.right)) : undefined;
+        if (parsed && Either.isRight(parsed) && parsed.right.credentials.kind === "client-credentials") return Effect.succeed(parsed.right.credentials.clientSecret);
+        return Effect.fail(new InvalidSignature({ reason: `no webhook secret available: ${webhookError.reason} (and the shopifyAdmin secret has no clientSecret to fall back on)` }));
+      }),
+  );
+
 /** Verifies the request and reads topic, webhook id and shop from the headers (names already lower-cased). */
 export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<VerifiedWebhook, InvalidSignature | InvalidPayload, Secrets> =>
   Effect.gen(function* () {
     const secrets = yield* Secrets;
-    const secret = yield* Effect.mapError(secrets.get("shopifyWebhook"), (error) => new InvalidSignature({ reason: `no webhook secret available: ${error.reason}` }));
+    const secret = yield* webhookSecret(secrets);
     if (!verifyShopifyHmac(secretsOf(Redacted.value(secret)), request.rawBody, request.headers["x-shopify-hmac-sha256"])) {
       return yield* Effect.fail(new InvalidSignature({ reason: request.headers["x-shopify-hmac-sha256"] ? "HMAC does not match" : "missing X-Shopify-Hmac-Sha256" }));
     }

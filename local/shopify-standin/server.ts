@@ -4,7 +4,15 @@
  * extensions on every answer, result files generated from the seeded dataset, and switchable
  * failure modes (throttling, 429, 5xx, FAILED with partial data, expired URLs, short counts).
  * Used by tests, `sdp backfill --env local` and the demo. Binds 127.0.0.1 on port 0 by default.
+ *
+ * Authentication, as a Dev Dashboard app meets it: `POST /admin/oauth/access_token` (the client
+ * credentials grant, form-encoded grant_type=client_credentials, client_id, client_secret) issues
+ * tokens that expire after `tokenTtlSeconds` (short by default, so a backfill outlives several);
+ * an expired or unknown token answers 401. A wrong client secret answers 401 `invalid_client`.
+ * The legacy permanent token (`token`) is accepted too unless `legacyToken: false`.
+ * `webhookSubscriptions` answers the GraphQL query of the same name from `subscriptions`.
  */
+import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
@@ -47,8 +55,24 @@ export interface StandinOperation {
   readonly gzip: boolean;
 }
 
+/** A webhook subscription as the GraphQL Admin API lists it (the fields `sdp shopify webhooks` reads). */
+export interface StandinSubscription {
+  readonly topic: string;
+  readonly uri: string;
+  readonly apiVersion?: string;
+}
+
 export interface StandinOptions {
+  /** The legacy permanent token. */
   readonly token?: string;
+  /** Accept the legacy token at all (default true). */
+  readonly legacyToken?: boolean;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** Lifetime of issued tokens (default 120 seconds; Shopify's is 24 hours). */
+  readonly tokenTtlSeconds?: number;
+  /** The shop's current webhook subscriptions (answers `webhookSubscriptions`). */
+  readonly subscriptions?: ReadonlyArray<StandinSubscription>;
   readonly shop?: string;
   readonly apiVersion?: string;
   readonly seed?: number;
@@ -61,6 +85,15 @@ export interface ShopifyStandin {
   readonly url: string;
   readonly baseUrl: string;
   readonly token: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The client credentials grant endpoint. */
+  readonly tokenUrl: string;
+  /** Tokens issued, and API requests refused because their token had expired. */
+  readonly tokenStats: () => { readonly issued: number; readonly expiredRejections: number; readonly invalidClient: number };
+  /** API versions of the GraphQL requests served, with counts. */
+  readonly apiVersionsServed: () => Readonly<Record<string, number>>;
+  readonly setSubscriptions: (subscriptions: ReadonlyArray<StandinSubscription>) => void;
   readonly shop: string;
   readonly apiVersion: string;
   readonly setMode: (mode: StandinMode) => void;
@@ -74,12 +107,22 @@ export interface ShopifyStandin {
 }
 
 export const STANDIN_TOKEN = "shpat_local_standin_token";
+/** The stand-in app's client credentials (documented local defaults, like the webhook secret). */
+export const STANDIN_CLIENT_ID = "local-standin-client-id";
+export const STANDIN_CLIENT_SECRET = "local-standin-client-secret";
 
 const BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
 const QUERY_COST = 10;
 
 export const startShopifyStandin = async (options: StandinOptions = {}): Promise<ShopifyStandin> => {
   const token = options.token ?? STANDIN_TOKEN;
+  const clientId = options.clientId ?? STANDIN_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? STANDIN_CLIENT_SECRET;
+  const tokenTtlMs = (options.tokenTtlSeconds ?? 120) * 1000;
+  const issued = new Map<string, number>();
+  const tokenStats = { issued: 0, expiredRejections: 0, invalidClient: 0 };
+  const apiVersionsServed: Record<string, number> = {};
+  let subscriptions: ReadonlyArray<StandinSubscription> = options.subscriptions ?? [];
   const shop = options.shop ?? "acme-store.myshopify.com";
   const apiVersion = options.apiVersion ?? "2026-01";
   const limit = apiVersion >= "2026-01" ? 5 : 1;
@@ -225,6 +268,16 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
       advance(operation);
       return send(response, 200, { data: { bulkOperation: operationJson(operation) }, extensions: { cost: cost(1) } });
     }
+    if (/webhookSubscriptions\s*[({]/.test(query)) {
+      requests.push("WebhookSubscriptions");
+      const nodes = subscriptions.map((subscription, index) => ({
+        id: `gid://shopify/WebhookSubscription/${index + 1}`,
+        topic: subscription.topic.toUpperCase().replace(/\//g, "_"),
+        apiVersion: { handle: subscription.apiVersion ?? apiVersion },
+        uri: subscription.uri,
+      }));
+      return send(response, 200, { data: { webhookSubscriptions: { nodes, pageInfo: { hasNextPage: false, endCursor: null } } }, extensions: { cost: cost(1) } });
+    }
     requests.push("Unknown");
     return send(response, 200, { errors: [{ message: "Field is not supported by the stand-in", extensions: { code: "undefinedField" } }] });
   };
@@ -244,6 +297,29 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
     response.end(operation.gzip ? zlib.gzipSync(text) : text);
   };
 
+  const issueToken = (text: string, contentType: string | undefined, response: http.ServerResponse) => {
+    // Shopify documents the form-encoded request; JSON (as some libraries send) is accepted too.
+    let fields: Record<string, string> = {};
+    if ((contentType ?? "").includes("application/json")) {
+      try {
+        fields = JSON.parse(text) as Record<string, string>;
+      } catch {
+        return send(response, 400, { error: "invalid_request", error_description: "body is not JSON" });
+      }
+    } else fields = Object.fromEntries(new URLSearchParams(text));
+    if (fields.grant_type !== "client_credentials") return send(response, 400, { error: "unsupported_grant_type", error_description: "grant_type must be client_credentials" });
+    if (fields.client_id !== clientId || fields.client_secret !== clientSecret) {
+      tokenStats.invalidClient += 1;
+      requests.push("InvalidClient");
+      return send(response, 401, { error: "invalid_client", error_description: "Client authentication failed: unknown client or wrong client secret" });
+    }
+    const accessToken = `shpat_standin_${randomBytes(12).toString("hex")}`;
+    issued.set(accessToken, Date.now() + tokenTtlMs);
+    tokenStats.issued += 1;
+    requests.push("TokenIssued");
+    return send(response, 200, { access_token: accessToken, scope: "read_orders,read_customers,read_products", expires_in: tokenTtlMs / 1000 });
+  };
+
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -251,10 +327,20 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
       try {
         const url = request.url ?? "/";
         if (request.method === "GET" && url.startsWith("/bulk/")) return serveFile(url, response);
-        if (request.method !== "POST" || !/^\/admin\/api\/[^/]+\/graphql\.json$/.test(url)) return send(response, 404, { errors: "Not Found" });
-        if (request.headers["x-shopify-access-token"] !== token) {
+        if (request.method === "POST" && url === "/admin/oauth/access_token") return issueToken(Buffer.concat(chunks).toString("utf8"), request.headers["content-type"], response);
+        const versionMatch = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(url);
+        if (request.method !== "POST" || !versionMatch) return send(response, 404, { errors: "Not Found" });
+        const given = request.headers["x-shopify-access-token"];
+        const expiresAt = typeof given === "string" ? issued.get(given) : undefined;
+        const legacyOk = options.legacyToken !== false && given === token;
+        if (!legacyOk && (expiresAt === undefined || expiresAt <= Date.now())) {
+          if (expiresAt !== undefined) {
+            tokenStats.expiredRejections += 1;
+            requests.push("TokenExpired");
+          }
           return send(response, 401, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
         }
+        apiVersionsServed[versionMatch[1]!] = (apiVersionsServed[versionMatch[1]!] ?? 0) + 1;
         let body: { query?: string; variables?: Record<string, unknown> };
         try {
           body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -277,6 +363,14 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
     url: `${baseUrl}/admin/api/${apiVersion}/graphql.json`,
     baseUrl,
     token,
+    clientId,
+    clientSecret,
+    tokenUrl: `${baseUrl}/admin/oauth/access_token`,
+    tokenStats: () => ({ ...tokenStats }),
+    apiVersionsServed: () => ({ ...apiVersionsServed }),
+    setSubscriptions: (next) => {
+      subscriptions = next;
+    },
     shop,
     apiVersion,
     setMode: (next) => {
