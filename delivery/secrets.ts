@@ -5,10 +5,17 @@
 import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { EnvironmentConfig } from "../config/schema";
 import { secretNames } from "../contracts/env-vars";
+import { adminSecretKind } from "../functions/shopify/admin-token";
 import { awsErrorInfo, isAccessDenied, isNotFound } from "./aws";
 
 export type SecretKey = keyof ReturnType<typeof secretNames>;
-export type SecretState = "populated" | "empty" | "no-value" | "missing" | "scheduled-for-deletion" | "access-denied" | "error";
+export type SecretState = "populated" | "empty" | "invalid" | "no-value" | "missing" | "scheduled-for-deletion" | "access-denied" | "error";
+
+/** What the Shopify Admin secret holds (never its value). */
+export const shopifyAdminKinds = {
+  "access-token": "accessToken (legacy custom app)",
+  "client-credentials": "clientId + clientSecret (Dev Dashboard app)",
+} as const;
 
 export interface SecretStatus {
   readonly key: SecretKey;
@@ -17,6 +24,8 @@ export interface SecretStatus {
   readonly populated: boolean;
   /** What is wrong and what to do; never contains the value. */
   readonly detail: string;
+  /** shopifyAdmin only: which kind of credentials it holds. */
+  readonly kind?: keyof typeof shopifyAdminKinds;
 }
 
 /** Whole-value templates only: a random token may well contain "todo" somewhere. */
@@ -51,7 +60,13 @@ export const checkSecret = async (client: SecretsManagerClient, key: SecretKey, 
     if (!stages.includes("AWSCURRENT")) return status("no-value", `exists but has no value; ${putValueHint(name)}`);
     const value = await client.send(new GetSecretValueCommand({ SecretId: name }));
     const real = value.SecretString !== undefined ? holdsRealValue(value.SecretString) : (value.SecretBinary?.length ?? 0) > 0;
-    return real ? status("populated", "holds a value") : status("empty", `holds an empty or placeholder value; ${putValueHint(name)}`);
+    if (!real) return status("empty", `holds an empty or placeholder value; ${putValueHint(name)}`);
+    if (key === "shopifyAdmin" && value.SecretString !== undefined) {
+      const { kind, problem } = adminSecretKind(value.SecretString);
+      if (kind === undefined) return status("invalid", `${problem ?? "is not a Shopify Admin secret"}; ${putValueHint(name)} (see docs/shopify-app.md)`);
+      return { ...status("populated", `holds ${shopifyAdminKinds[kind]}`), kind };
+    }
+    return status("populated", "holds a value");
   } catch (error) {
     if (isNotFound(error)) return status("missing", `does not exist: deploy the foundation stack first (sdp deploy --env ${env} --stacks foundation)`);
     if (isAccessDenied(error)) return status("access-denied", `access denied: the caller needs secretsmanager:DescribeSecret and GetSecretValue on ${name}`);

@@ -14,7 +14,9 @@ export const createSecretsCommand = (overrides: { awsClients?: AwsClientFactory 
     help: `Usage: sdp secrets check --env <dev|staging|prod> [--json]
 
 Lists each secret of contracts/env-vars.ts secretNames for the environment and whether it
-holds a value (missing, no value, empty/placeholder, populated). Needs credentials for the
+holds a value (missing, no value, empty/placeholder, invalid, populated) and, for the Shopify
+Admin secret, which kind it holds: accessToken (a legacy custom app) or clientId + clientSecret
+(a Dev Dashboard app); a half-filled one names the missing key. Needs credentials for the
 environment's account. Secret values are read only to tell them from placeholders and are
 never printed.
 
@@ -38,7 +40,7 @@ Example:
         const width = Math.max(...statuses.map((status) => status.name.length));
         io.stdout.write(`Secrets for ${config.name} (account ${config.accountId}, ${config.region}):\n`);
         for (const status of statuses) {
-          io.stdout.write(`  ${status.populated ? "ok  " : "FAIL"} ${status.name.padEnd(width)}  ${status.state}${status.populated ? "" : `: ${status.detail}`}\n`);
+          io.stdout.write(`  ${status.populated ? "ok  " : "FAIL"} ${status.name.padEnd(width)}  ${status.state}${status.populated ? (status.kind ? `: ${status.detail}` : "") : `: ${status.detail}`}\n`);
         }
         io.stdout.write(ok ? "Every secret holds a value.\n" : `${statuses.filter((s) => !s.populated).length} secret(s) need a value.\n`);
       }
