@@ -112,7 +112,18 @@ export const startIngressServer = async (options: IngressServerOptions): Promise
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const url = new URL(request.url ?? "/", "http://ingress.local");
+    // A stream error (client reset, socket error) on either side is answered by nobody, and
+    // must never become an unhandled 'error' event that ends the process.
+    request.on("error", (error) => log("warn", "request stream error", { error: error?.message }));
+    response.on("error", (error) => log("warn", "response stream error", { error: error?.message }));
+    let url: URL;
+    try {
+      url = new URL(request.url ?? "/", "http://ingress.local");
+    } catch {
+      request.resume();
+      options.onResponse?.("unknown", jsonResponse(400, {}));
+      return send(response, jsonResponse(400, { error: "malformed request target: send a path such as /webhooks/shopify" }));
+    }
     const method = (request.method ?? "GET").toUpperCase();
     const candidates = options.routes.filter((route) => route.path === url.pathname);
     const answer = (routeKey: string, result: HttpResponse) => {
@@ -162,8 +173,11 @@ export const startIngressServer = async (options: IngressServerOptions): Promise
     void work.finally(() => inFlight.delete(work));
   });
   // A client that disconnects mid-request must never take the platform down.
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+  // Malformed request lines and headers (control characters, bad encodings, oversized headers)
+  // are refused by node's parser; answer them and close, never throw.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    const answer = error?.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${answer}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

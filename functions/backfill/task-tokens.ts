@@ -8,11 +8,11 @@
 import { SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { Context, Effect, Layer } from "effect";
 import { awsCallWithOutcomes, errorName } from "../kernel/aws-errors";
-import type { Throttled, Transient } from "../kernel/errors";
+import type { InvalidPayload, Throttled, Transient } from "../kernel/errors";
 
 export class TaskTokens extends Context.Tag("sdp/backfill/TaskTokens")<
   TaskTokens,
-  { readonly succeed: (token: string, output: unknown) => Effect.Effect<"sent" | "stale", Throttled | Transient> }
+  { readonly succeed: (token: string, output: unknown) => Effect.Effect<"sent" | "stale", Throttled | Transient | InvalidPayload> }
 >() {}
 
 const STALE = new Set(["TaskDoesNotExist", "TaskTimedOut", "InvalidToken"]);

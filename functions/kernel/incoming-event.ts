@@ -14,7 +14,8 @@ import { PLATFORM_DETAIL_TYPE, SHOPIFY_DETAIL_TYPE, platformSources } from "../.
 import type { Source } from "../../contracts/lake-layout";
 import { InvalidPayload } from "./errors";
 import type { BusEnvelope } from "./function-shape";
-import { isJsonObject, parseJson, quoteUnsafeIntegers } from "./json";
+import { isJsonObject, MAX_JSON_DEPTH, parseJson, quoteUnsafeIntegers, valueTooDeep } from "./json";
+import { eventIdProblem, firstProblem, s3KeyProblem, shopDomainProblem, topicProblem } from "./limits";
 import { ObjectStore, type StoreError } from "./services";
 
 export interface IncomingEvent {
@@ -87,6 +88,27 @@ const validTime = (value: unknown): string | undefined => (typeof value === "str
 const eventIdOf = (headers: ReadonlyMap<string, string>, envelope: BusEnvelope): string =>
   headers.get("x-shopify-webhook-id") ?? headers.get("x-shopify-event-id") ?? envelope.id;
 
+/** Where a partner-bus envelope's dedup id came from (named in errors). */
+const partnerEventIdField = (headers: ReadonlyMap<string, string>): string =>
+  headers.has("x-shopify-webhook-id") ? "detail.metadata.X-Shopify-Webhook-Id" : headers.has("x-shopify-event-id") ? "detail.metadata.X-Shopify-Event-Id" : "id";
+
+/**
+ * The problem with a partner-bus envelope's topic, dedup id or shop domain, if any (limits.ts):
+ * the local `/events` door answers it with a 400 before queueing; processors dead-letter it.
+ */
+export const partnerEnvelopeProblem = (envelope: BusEnvelope): InvalidPayload | undefined => {
+  const detail = envelope.detail;
+  if (!isJsonObject(detail)) return invalid("detail must be an object", "detail");
+  const headers = headerValues(detail.metadata);
+  const topic = headers.get("x-shopify-topic");
+  const shopDomain = headers.get("x-shopify-shop-domain");
+  return firstProblem(
+    topic === undefined ? invalid("missing topic: detail.metadata has no X-Shopify-Topic", "detail.metadata") : topicProblem(topic.toLowerCase(), "detail.metadata.X-Shopify-Topic"),
+    eventIdProblem(eventIdOf(headers, envelope), partnerEventIdField(headers)),
+    shopDomain !== undefined ? shopDomainProblem(shopDomain, "detail.metadata.X-Shopify-Shop-Domain") : undefined,
+  );
+};
+
 /** The dedup id of a Shopify partner-bus envelope. */
 export const partnerEventId = (envelope: BusEnvelope): string => eventIdOf(headerValues(isJsonObject(envelope.detail) ? envelope.detail.metadata : undefined), envelope);
 
@@ -107,8 +129,16 @@ const decodePartner = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, Inva
       }
     }
     if (!isJsonObject(payload)) return Effect.fail(invalid("detail.payload must be the webhook body (a JSON object)", "detail.payload"));
+    // Before the payload is stringified (recursively) and anything becomes a key (limits.ts).
+    if (typeof detail.payload !== "string" && valueTooDeep(payload)) return Effect.fail(invalid(`detail.payload nests deeper than ${MAX_JSON_DEPTH} levels`, "detail.payload"));
     const receivedAt = validTime(envelope.time) ?? new Date().toISOString();
     const shopDomain = headers.get("x-shopify-shop-domain");
+    const limit = firstProblem(
+      topicProblem(topic.toLowerCase(), "detail.metadata.X-Shopify-Topic"),
+      eventIdProblem(eventIdOf(headers, envelope), partnerEventIdField(headers)),
+      shopDomain !== undefined ? shopDomainProblem(shopDomain, "detail.metadata.X-Shopify-Shop-Domain") : undefined,
+    );
+    if (limit !== undefined) return Effect.fail(limit);
     return Effect.succeed<IncomingEvent>({
       door: "partner",
       source: "shopify",
@@ -137,6 +167,14 @@ const decodePlatform = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, Inv
     if (typeof detail.topic !== "string" || detail.topic === "") return yield* Effect.fail(invalid("detail.topic is missing", "detail.topic"));
     if (typeof detail.eventId !== "string" || detail.eventId === "") return yield* Effect.fail(invalid("detail.eventId is missing", "detail.eventId"));
     const rawKey = typeof detail.rawKey === "string" && detail.rawKey !== "" ? detail.rawKey : undefined;
+    const limit = firstProblem(
+      topicProblem(detail.topic.toLowerCase(), "detail.topic"),
+      eventIdProblem(detail.eventId, "detail.eventId"),
+      rawKey !== undefined ? s3KeyProblem(rawKey, "detail.rawKey") : undefined,
+      typeof detail.shopDomain === "string" ? shopDomainProblem(detail.shopDomain, "detail.shopDomain") : undefined,
+      detail.payload !== undefined && valueTooDeep(detail.payload) ? invalid(`detail.payload nests deeper than ${MAX_JSON_DEPTH} levels`, "detail.payload") : undefined,
+    );
+    if (limit !== undefined) return yield* Effect.fail(limit);
     let payload: unknown = detail.payload;
     let rawText: string;
     if (payload === undefined) {

@@ -4,7 +4,8 @@
  *
  *   1. size      over 1 MiB                       -> 413, nothing stored
  *   2. verify    bad or missing signature          -> 401, nothing stored
- *   3. parse     not a JSON object                 -> 400, nothing stored
+ *   3. parse     not UTF-8, not a JSON object, nested over 64 levels, or an id / topic / shop
+ *                over the limits of limits.ts      -> 400, nothing stored
  *   4. dedup     event id seen before              -> 200 {"status":"duplicate"}
  *   5. store     raw body to raw/<source>/<entity>/dt=<received>/<event-id>.json FIRST
  *                (If-None-Match, so a retry never rewrites it)
@@ -15,12 +16,14 @@
  * Store or bus failures are retried briefly, then answered 503 so the provider redelivers (the
  * idempotency claim is released, so that redelivery is processed, not taken for a duplicate).
  */
+import { isUtf8 } from "node:buffer";
 import { Effect } from "effect";
 import { PLATFORM_DETAIL_TYPE, platformSources, type PlatformEventDetail } from "../../contracts/events";
 import { rawEventKey, type Source } from "../../contracts/lake-layout";
 import type { InvalidPayload, InvalidSignature } from "./errors";
 import type { HttpRequest, HttpResponse } from "./function-shape";
 import { isJsonObject, tryParseJson } from "./json";
+import { entityProblem, eventIdProblem, firstProblem, shopDomainProblem, topicProblem } from "./limits";
 import { withRetry } from "./retry";
 import { EventBus, Idempotency, Metrics, ObjectStore } from "./services";
 
@@ -77,11 +80,21 @@ export const webhookIngress =
       }
       const webhook = verified.right;
 
+      if (!isUtf8(request.rawBody)) return yield* reject(400, "body is not valid UTF-8 (JSON must be UTF-8)", "not UTF-8");
       const text = request.rawBody.toString("utf8");
       const parsed = tryParseJson(text);
-      if (!parsed.ok) return yield* reject(400, "body is not valid JSON", parsed.error);
+      if (!parsed.ok) return yield* reject(400, parsed.tooDeep ? `body is not accepted: ${parsed.error}` : "body is not valid JSON", parsed.error);
       if (!isJsonObject(parsed.value)) return yield* reject(400, "body must be a JSON object", "not an object");
       if (webhook.topic.trim() === "") return yield* reject(400, "missing topic", "missing topic");
+      // Limits before any key is built (limits.ts): whatever a verifier let through, nothing
+      // oversized or oddly encoded reaches S3, DynamoDB or the bus.
+      const limit = firstProblem(
+        eventIdProblem(webhook.eventId, "event id"),
+        topicProblem(webhook.topic, "topic"),
+        entityProblem(webhook.entity, "entity"),
+        webhook.shopDomain !== undefined ? shopDomainProblem(webhook.shopDomain, "shop domain") : undefined,
+      );
+      if (limit !== undefined) return yield* reject(400, `invalid payload: ${limit.reason}`, limit.reason);
 
       const rawKey = rawEventKey(options.source, webhook.entity, request.receivedAt, webhook.eventId);
       const detail: PlatformEventDetail = {

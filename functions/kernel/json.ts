@@ -4,18 +4,48 @@
  * literal that is not a safe integer into a string before parsing; smaller numbers stay numbers
  * (and `String(n)` of a safe integer is exact). Money is never parsed from floats here either:
  * Shopify sends amounts as strings.
+ *
+ * Nesting is capped at MAX_JSON_DEPTH levels, checked on the raw text before anything recurses:
+ * JSON.stringify, Schema decoding and the local journal all recurse per level, and 100,000 levels
+ * (200 KB of brackets) overflow the stack. Webhook bodies nest under 12 levels.
  */
+
+/** Deepest nesting of objects and arrays accepted (functions/kernel/limits.ts explains the limits). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Thrown (a SyntaxError, like JSON.parse's) for text nested deeper than the limit. */
+export class JsonTooDeep extends SyntaxError {
+  constructor(readonly limit: number) {
+    super(`JSON nested deeper than ${limit} levels; send at most ${limit} levels of objects and arrays`);
+    this.name = "JsonTooDeep";
+  }
+}
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
-/** Rewrites unsafe integer literals outside strings as JSON strings; everything else is copied. */
-export const quoteUnsafeIntegers = (text: string): string => {
+/**
+ * Rewrites unsafe integer literals outside strings as JSON strings; everything else is copied.
+ * Throws JsonTooDeep when objects and arrays nest deeper than `maxDepth` (counted in the same pass).
+ */
+export const quoteUnsafeIntegers = (text: string, maxDepth: number = MAX_JSON_DEPTH): string => {
   let out = "";
   let copiedUpTo = 0;
   let index = 0;
+  let depth = 0;
   const length = text.length;
   while (index < length) {
     const code = text.charCodeAt(index);
+    if (code === 123 /* { */ || code === 91 /* [ */) {
+      depth += 1;
+      if (depth > maxDepth) throw new JsonTooDeep(maxDepth);
+      index += 1;
+      continue;
+    }
+    if (code === 125 /* } */ || code === 93 /* ] */) {
+      depth -= 1;
+      index += 1;
+      continue;
+    }
     if (code === 34 /* " */) {
       index += 1;
       while (index < length) {
@@ -57,14 +87,30 @@ export const quoteUnsafeIntegers = (text: string): string => {
 /** JSON.parse that keeps large integers exact (as strings). Throws SyntaxError like JSON.parse. */
 export const parseJson = (text: string): unknown => JSON.parse(quoteUnsafeIntegers(text));
 
-export type JsonParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
+export type JsonParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string; readonly tooDeep?: true };
 
 export const tryParseJson = (text: string): JsonParseResult => {
   try {
     return { ok: true, value: parseJson(text) };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return error instanceof JsonTooDeep ? { ok: false, error: error.message, tooDeep: true } : { ok: false, error: (error as Error).message };
   }
+};
+
+/**
+ * True when an already-parsed value nests deeper than `maxDepth` (iterative, so it cannot itself
+ * overflow): for values that arrive parsed (an EventBridge envelope) before they are stringified.
+ */
+export const valueTooDeep = (value: unknown, maxDepth: number = MAX_JSON_DEPTH): boolean => {
+  if (typeof value !== "object" || value === null) return false;
+  const stack: Array<{ readonly value: object; readonly depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (next.depth > maxDepth) return true;
+    const children = Array.isArray(next.value) ? next.value : Object.values(next.value);
+    for (const child of children) if (typeof child === "object" && child !== null) stack.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 };
 
 export const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -8,7 +8,8 @@ import { Either } from "effect";
 import { InvalidPayload } from "../kernel/errors";
 import type { DescribedDelivery } from "../stripe/describe";
 import { sha256Hex } from "../stripe/signing";
-import { parseJson as parseJsonKeepingLargeIntegers } from "../kernel/json";
+import { JsonTooDeep, parseJson as parseJsonKeepingLargeIntegers } from "../kernel/json";
+import { MAX_TOPIC_LENGTH } from "../kernel/limits";
 import { RECHARGE_TOPIC_HEADER } from "./signature";
 import { rechargeLakeEntity } from "./topics";
 
@@ -25,13 +26,17 @@ const objectIdOf = (payload: Record<string, unknown>, entity: string): string | 
 export const describeRechargeDelivery = (headers: Readonly<Record<string, string>>, rawBody: Buffer): Either.Either<DescribedDelivery, InvalidPayload> => {
   const topic = headers[RECHARGE_TOPIC_HEADER]?.trim().toLowerCase();
   if (!topic) return Either.left(new InvalidPayload({ reason: "X-Recharge-Topic header is missing", field: RECHARGE_TOPIC_HEADER }));
-  if (!TOPIC.test(topic)) return Either.left(new InvalidPayload({ reason: "X-Recharge-Topic is not <resource>/<event>", field: RECHARGE_TOPIC_HEADER }));
+  // Recharge topics (`subscription/created`, `charge/max_retries_reached`) are under 40 characters;
+  // the topic becomes the lake entity and part of the event id (limits.ts).
+  if (topic.length > MAX_TOPIC_LENGTH || !TOPIC.test(topic)) {
+    return Either.left(new InvalidPayload({ reason: `X-Recharge-Topic must be <resource>/<event> in a-z 0-9 _, at most ${MAX_TOPIC_LENGTH} characters`, field: RECHARGE_TOPIC_HEADER }));
+  }
   const text = rawBody.toString("utf8");
   let payload: unknown;
   try {
     payload = parseJsonKeepingLargeIntegers(text);
-  } catch {
-    return Either.left(new InvalidPayload({ reason: "body is not valid JSON" }));
+  } catch (error) {
+    return Either.left(new InvalidPayload({ reason: error instanceof JsonTooDeep ? error.message : "body is not valid JSON" }));
   }
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return Either.left(new InvalidPayload({ reason: "body is not a JSON object" }));
   const entity = rechargeLakeEntity(topic);

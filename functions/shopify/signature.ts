@@ -9,6 +9,7 @@ import { shopifyEntityOfTopic } from "../../contracts/events";
 import { InvalidPayload, InvalidSignature, SecretUnavailable } from "../kernel/errors";
 import type { HttpRequest } from "../kernel/function-shape";
 import type { VerifiedWebhook } from "../kernel/ingress";
+import { eventIdProblem, firstProblem, MAX_TOPIC_LENGTH, shopDomainProblem } from "../kernel/limits";
 import { Secrets } from "../kernel/services";
 import { parseAdminSecret } from "./admin-token";
 
@@ -62,13 +63,20 @@ export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<Verifi
     }
     const topic = request.headers["x-shopify-topic"]?.trim().toLowerCase();
     if (!topic) return yield* Effect.fail(new InvalidPayload({ reason: "missing X-Shopify-Topic header", field: "x-shopify-topic" }));
-    if (!/^[a-z_]+\/[a-z_]+$/.test(topic)) return yield* Effect.fail(new InvalidPayload({ reason: `malformed topic "${topic.slice(0, 60)}"`, field: "x-shopify-topic" }));
-    // Shopify always sends a webhook id; a hand-made delivery without one is keyed by its content,
-    // so posting the same body twice is still a duplicate.
-    const eventId =
-      request.headers["x-shopify-webhook-id"]?.trim() ||
-      request.headers["x-shopify-event-id"]?.trim() ||
-      `sha256-${createHash("sha256").update(topic).update("\n").update(request.rawBody).digest("hex")}`;
+    if (topic.length > MAX_TOPIC_LENGTH || !/^[a-z_]+\/[a-z_]+$/.test(topic)) {
+      return yield* Effect.fail(new InvalidPayload({ reason: `X-Shopify-Topic must be <resource>/<event> in a-z and _, at most ${MAX_TOPIC_LENGTH} characters`, field: "x-shopify-topic" }));
+    }
+    // Shopify always sends a webhook id (a UUID); a hand-made delivery without one is keyed by its
+    // content, so posting the same body twice is still a duplicate.
+    const webhookId = request.headers["x-shopify-webhook-id"]?.trim();
+    const headerEventId = request.headers["x-shopify-event-id"]?.trim();
+    const eventId = webhookId || headerEventId || `sha256-${createHash("sha256").update(topic).update("\n").update(request.rawBody).digest("hex")}`;
     const shopDomain = request.headers["x-shopify-shop-domain"]?.trim();
+    // Limits before any key is built (kernel/limits.ts).
+    const limit = firstProblem(
+      eventIdProblem(eventId, webhookId ? "X-Shopify-Webhook-Id" : headerEventId ? "X-Shopify-Event-Id" : "event id"),
+      shopDomain ? shopDomainProblem(shopDomain, "X-Shopify-Shop-Domain") : undefined,
+    );
+    if (limit !== undefined) return yield* Effect.fail(limit);
     return { topic, eventId, entity: shopifyEntityOfTopic(topic), ...(shopDomain ? { shopDomain } : {}) };
   });

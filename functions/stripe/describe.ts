@@ -5,6 +5,8 @@
  */
 import { Either } from "effect";
 import { InvalidPayload } from "../kernel/errors";
+import { JsonTooDeep, parseJson } from "../kernel/json";
+import { eventIdProblem, firstProblem, topicProblem } from "../kernel/limits";
 
 export interface DescribedDelivery {
   readonly eventId: string;
@@ -26,13 +28,17 @@ export const stripeEntityOfType = (type: string): string => {
 export const describeStripeBody = (rawBody: Buffer): Either.Either<DescribedDelivery, InvalidPayload> => {
   let payload: unknown;
   try {
-    payload = JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return Either.left(new InvalidPayload({ reason: "body is not valid JSON" }));
+    // The kernel's parser: nesting capped before anything recurses, large integers kept exact.
+    payload = parseJson(rawBody.toString("utf8"));
+  } catch (error) {
+    return Either.left(new InvalidPayload({ reason: error instanceof JsonTooDeep ? error.message : "body is not valid JSON" }));
   }
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return Either.left(new InvalidPayload({ reason: "body is not a JSON object" }));
   const { id, type } = payload as { id?: unknown; type?: unknown };
   if (typeof id !== "string" || id.trim() === "") return Either.left(new InvalidPayload({ reason: "event id is missing", field: "id" }));
   if (typeof type !== "string" || type.trim() === "") return Either.left(new InvalidPayload({ reason: "event type is missing", field: "type" }));
+  // Stripe event ids (`evt_...`) and types (`payment_intent.succeeded`) become key segments.
+  const limit = firstProblem(eventIdProblem(id, "id"), topicProblem(type, "type"));
+  if (limit !== undefined) return Either.left(limit);
   return Either.right({ eventId: id, topic: type, entity: stripeEntityOfType(type), payload });
 };
