@@ -8,6 +8,7 @@ import { lakePrefixes, processedOrdersPrefix } from "../contracts/lake-layout";
 import { sources } from "../contracts/lake-layout";
 import { shopifyTopicFamilies } from "../contracts/events";
 import { sourceSpecs } from "../contracts/analytics-sources";
+import { bulkEntities } from "../contracts/bulk-entities";
 import { ordersEnriched } from "../etl/transforms";
 
 /** DuckDB/Trino type names of etl/transforms.ts as Glue (Hive) types. */
@@ -90,7 +91,8 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
     ],
     projection: {
       "projection.entity.type": "enum",
-      "projection.entity.values": "orders,line_items,customers,products,variants",
+      // Exactly the datasets the bulk converter writes (etl/convert/entities.ts follows the same contract).
+      "projection.entity.values": bulkEntities.join(","),
       "projection.run.type": "injected",
     },
     locationTemplate: "snapshots/shopify/${entity}/run=${run}/",

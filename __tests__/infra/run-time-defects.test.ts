@@ -4,6 +4,7 @@
  */
 import { deployedEnvironments } from "../../config/environments";
 import { stackName } from "../../contracts/naming";
+import { bulkObjects, declaredEntitiesOf, entitiesOf } from "../../etl/convert/entities";
 import { resourcesOf, synthesize, type Synthesized } from "./helpers";
 
 describe("run-time defects of the synthesized stacks", () => {
@@ -14,7 +15,7 @@ describe("run-time defects of the synthesized stacks", () => {
   afterAll(() => synth.cleanup());
 
   const lambdas = (env: string) =>
-    ["ingestion", "backfill", "analytics"].flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_function"));
+    (["ingestion", "backfill", "analytics"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_function"));
 
   it.each(deployedEnvironments)("%s: backfill-download has 4 GB of /tmp, the others Lambda's default", (env) => {
     const all = lambdas(env);
@@ -23,13 +24,23 @@ describe("run-time defects of the synthesized stacks", () => {
     for (const other of all.filter((fn) => fn !== download)) expect(other.ephemeral_storage).toBeUndefined();
   });
 
+  it.each(deployedEnvironments)("%s: the shopify_bulk_snapshots projection lists exactly the entities the bulk converter writes", (env) => {
+    const tables = resourcesOf(synth.stack(stackName("acme", env, "lake")), "aws_glue_catalog_table");
+    const snapshots = tables.find((table) => table.name === "shopify_bulk_snapshots");
+    const projected = String(snapshots.parameters["projection.entity.values"]).split(",").sort();
+    const written = bulkObjects.flatMap((object) => entitiesOf(object)).sort();
+    expect(projected).toEqual(written);
+    expect(projected).toEqual(expect.arrayContaining(["order_line_items", "product_variants"]));
+    for (const object of bulkObjects) expect(entitiesOf(object)).toEqual(declaredEntitiesOf(object));
+  });
+
   it.each(deployedEnvironments)("%s: every SQS event source mapping caps its concurrency at the function's reserved concurrency (>= 2)", (env) => {
     const byArnRef = new Map(
-      ["ingestion", "backfill"].flatMap((layer) =>
+      (["ingestion", "backfill"] as const).flatMap((layer) =>
         Object.entries(synth.stack(stackName("acme", env, layer)).resource?.aws_lambda_function ?? {}).map(([name, fn]) => [`\${aws_lambda_function.${name}.arn}`, fn as any]),
       ),
     );
-    const mappings = ["ingestion", "backfill"].flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_event_source_mapping"));
+    const mappings = (["ingestion", "backfill"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_event_source_mapping"));
     expect(mappings.length).toBeGreaterThanOrEqual(8);
     for (const mapping of mappings) {
       const fn = byArnRef.get(mapping.function_name);

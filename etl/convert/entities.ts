@@ -11,8 +11,10 @@
  * The query builders in functions/backfill/queries.ts select exactly these fields.
  */
 
-export type BulkObject = "orders" | "customers" | "products";
-export const bulkObjects: ReadonlyArray<BulkObject> = ["orders", "customers", "products"];
+import { bulkEntitiesByObject, bulkObjects, type BulkEntity, type BulkObject } from "../../contracts/bulk-entities";
+
+// The objects and the entities each is written as are a contract (the Glue catalog projects them).
+export { bulkObjects, type BulkObject };
 
 export const MONEY_TYPE = "DECIMAL(18,4)";
 
@@ -21,8 +23,8 @@ const MONEY_V2 = "STRUCT(amount VARCHAR, currencyCode VARCHAR)";
 const ID_REF = "STRUCT(id VARCHAR)";
 
 export interface EntitySpec {
-  /** Lake entity: snapshots/shopify/<entity>/run=<id>/. */
-  readonly entity: string;
+  /** Lake entity: snapshots/shopify/<entity>/run=<id>/ (one of contracts/bulk-entities.ts). */
+  readonly entity: BulkEntity;
   /** Root lines have no `__parentId`; child lines have one. */
   readonly role: "root" | "child";
   /** `output column -> SQL expression` over the raw JSON columns. */
@@ -219,6 +221,9 @@ export const objectSpecs: Record<BulkObject, ObjectSpec> = {
   },
 };
 
-export const entitiesOf = (object: BulkObject): ReadonlyArray<string> => objectSpecs[object].entities.map((spec) => spec.entity);
+export const entitiesOf = (object: BulkObject): ReadonlyArray<BulkEntity> => objectSpecs[object].entities.map((spec) => spec.entity);
+
+/** The entity list each object's spec must write, as contracts/bulk-entities.ts declares it. */
+export const declaredEntitiesOf = (object: BulkObject): ReadonlyArray<BulkEntity> => bulkEntitiesByObject[object];
 
 export const isBulkObject = (value: string): value is BulkObject => (bulkObjects as ReadonlyArray<string>).includes(value);
