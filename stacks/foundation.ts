@@ -260,7 +260,7 @@ const planStatements = (env: EnvironmentConfig, prefix: string): PolicyStatement
       "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic",
       "states:Describe*", "states:ListTagsForResource",
       "events:Describe*", "events:ListTagsForResource", "events:ListTargetsByRule",
-      "scheduler:GetSchedule", "scheduler:ListTagsForResource",
+      "scheduler:GetSchedule",
       "logs:ListTagsForResource", "logs:ListTagsLogGroup",
       "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
       "cloudwatch:DescribeAlarms", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource",
@@ -273,6 +273,14 @@ const planStatements = (env: EnvironmentConfig, prefix: string): PolicyStatement
     Resource: environmentResourceArns(env, prefix),
   },
   { Sid: "ListWithoutResourceScope", Effect: "Allow", Action: ["kms:ListAliases", "kms:ListKeys", "logs:DescribeLogGroups"], Resource: "*" },
+  // Scheduler tags live on schedule groups, not schedules (the Service Authorization Reference lists
+  // schedule-group as ListTagsForResource's only resource type); the schedules are in "default".
+  {
+    Sid: "ScheduleGroupTags",
+    Effect: "Allow",
+    Action: ["scheduler:ListTagsForResource"],
+    Resource: `arn:aws:scheduler:${env.region}:${env.accountId}:schedule-group/default`,
+  },
 ];
 
 const deployStatements = (env: EnvironmentConfig, prefix: string, selfArn: string): PolicyStatement[] => {
@@ -327,8 +335,9 @@ const deployStatements = (env: EnvironmentConfig, prefix: string, selfArn: strin
         "kms:ListKeys",
         "logs:DescribeLogGroups",
         ...logDeliveryActions,
-        "apigateway:TagResource",
-        "apigateway:UntagResource",
+        // API Gateway has no TagResource/UntagResource actions: tagging is apigateway:PUT and
+        // apigateway:DELETE on arn:aws:apigateway:<region>::/tags/<arn>, which EnvironmentResources
+        // grants through apigateway:* on /tags/*.
       ],
       Resource: "*",
     },

@@ -16,6 +16,14 @@ import type { IngestionStack } from "./ingestion";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
 
+/**
+ * DynamoDB publishes SuccessfulRequestLatency per TableName *and* Operation: a line without
+ * Operation matches no metric and the widget stays empty. These are the operations the functions
+ * call (lib-dynamodb Get/Query/Put/Update commands).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html
+ */
+export const latencyOperations = { reads: ["GetItem", "Query"], writes: ["PutItem", "UpdateItem"] } as const;
+
 /** CloudWatch namespace of the functions' EMF metrics (functions/kernel/live.ts METRICS_NAMESPACE; a test keeps them equal). */
 export const FUNCTION_METRICS_NAMESPACE = "ShopifyDataPlatform";
 
@@ -39,13 +47,16 @@ export class MonitoringStack extends PlatformStack {
 
     const tables = tableKeys.map((key) => props.hotStores.tables[key].name);
     const perTable = (metricName: string, stat = "Sum"): MetricLine[] => tables.map((name) => ["AWS/DynamoDB", metricName, "TableName", name, { stat }]);
+    const latencyPerTable = (operations: ReadonlyArray<string>): MetricLine[] =>
+      tables.flatMap((name) => operations.map((operation): MetricLine => ["AWS/DynamoDB", "SuccessfulRequestLatency", "TableName", name, "Operation", operation, { stat: "Average" }]));
     this.dashboard.addSection("Hot stores (DynamoDB)", [
       { title: "Consumed read capacity", metrics: perTable("ConsumedReadCapacityUnits") },
       { title: "Consumed write capacity", metrics: perTable("ConsumedWriteCapacityUnits") },
       { title: "Throttled reads", metrics: perTable("ReadThrottleEvents") },
       { title: "Throttled writes", metrics: perTable("WriteThrottleEvents") },
       { title: "Conditional check failures (stale updates)", metrics: perTable("ConditionalCheckFailedRequests") },
-      { title: "Successful request latency", metrics: perTable("SuccessfulRequestLatency", "Average"), stat: "Average" },
+      { title: "Successful request latency: reads", metrics: latencyPerTable(latencyOperations.reads), stat: "Average" },
+      { title: "Successful request latency: writes", metrics: latencyPerTable(latencyOperations.writes), stat: "Average" },
     ]);
 
     const bucket = props.lake.lake.bucket.bucket;

