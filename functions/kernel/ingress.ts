@@ -22,7 +22,7 @@ import { PLATFORM_DETAIL_TYPE, platformSources, type PlatformEventDetail } from 
 import { rawEventKey, type Source } from "../../contracts/lake-layout";
 import type { InvalidPayload, InvalidSignature } from "./errors";
 import type { HttpRequest, HttpResponse } from "./function-shape";
-import { isJsonObject, tryParseJson } from "./json";
+import { isJsonObject, mayHoldOverflowingNumber, tryParseJson } from "./json";
 import { entityProblem, eventIdProblem, firstProblem, shopDomainProblem, topicProblem } from "./limits";
 import { withRetry } from "./retry";
 import { EventBus, Idempotency, Metrics, ObjectStore } from "./services";
@@ -103,7 +103,8 @@ export const webhookIngress =
         eventId: webhook.eventId,
         receivedAt: request.receivedAt,
         rawKey,
-        ...(request.rawBody.byteLength <= (options.inlineLimitBytes ?? INLINE_PAYLOAD_LIMIT_BYTES) ? { payload: parsed.value } : {}),
+        // Inline only when small, and when every number survives a JSON round trip (json.ts).
+        ...(request.rawBody.byteLength <= (options.inlineLimitBytes ?? INLINE_PAYLOAD_LIMIT_BYTES) && !mayHoldOverflowingNumber(text) ? { payload: parsed.value } : {}),
         ...(webhook.shopDomain !== undefined ? { shopDomain: webhook.shopDomain } : {}),
       };
 

@@ -98,6 +98,14 @@ export const tryParseJson = (text: string): JsonParseResult => {
 };
 
 /**
+ * True when the text may hold a number literal too large for a double (`1e400`, 309+ digits), which
+ * JSON.parse turns into Infinity and JSON.stringify then into `null`: such a payload must not
+ * travel inline through a bus (it would arrive as `null`, silently valid); processors read the raw
+ * text instead and refuse the value. A false positive (such text inside a string) costs one read.
+ */
+export const mayHoldOverflowingNumber = (text: string): boolean => /\d[eE]\+?\d{3}|\d{309}/.test(text);
+
+/**
  * True when an already-parsed value nests deeper than `maxDepth` (iterative, so it cannot itself
  * overflow): for values that arrive parsed (an EventBridge envelope) before they are stringified.
  */

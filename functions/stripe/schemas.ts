@@ -1,13 +1,25 @@
 /**
  * Stripe webhook payloads: the Event envelope and the objects we store (charge, payment intent,
  * invoice, dispute). Strict on the fields used, tolerant of everything else (kept in the raw lake).
- * Amounts are integers in the currency's minor units, so no float ever touches money here.
+ * Invalid values go to the DLQ as an InvalidPayload naming the field (never its value):
+ *   money   integers in the currency's minor units (`"amount": 15000` is 150.00 USD), safe
+ *           integers only: no floats, no strings, no `1e400`; currencies three-letter codes.
+ *   time    `created` and the other timestamps are Unix seconds, whole and within years 1970-9999
+ *           (beyond that no ISO date exists, and `new Date(...).toISOString()` would throw).
+ *   ids     Stripe's `<prefix>_<alphanumerics>` (the object id is a table key): 1-255 characters.
  */
 import { Schema } from "effect";
 
 const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema));
-const MinorUnits = Schema.Number.pipe(Schema.int());
-const UnixSeconds = Schema.Number.pipe(Schema.int(), Schema.nonNegative());
+const MinorUnits = Schema.Number.pipe(Schema.int({ message: () => "expected an integer amount in minor units" }));
+/** 9999-12-31T23:59:59Z, the last second an ISO-8601 date can name. */
+const MAX_UNIX_SECONDS = 253_402_300_799;
+const UnixSeconds = Schema.Number.pipe(
+  Schema.int({ message: () => "expected Unix seconds" }),
+  Schema.between(0, MAX_UNIX_SECONDS, { message: () => "expected Unix seconds between 1970 and 9999" }),
+);
+const StripeId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_]{1,255}$/, { message: () => "expected a Stripe id (letters, digits and _)" }));
+const Currency = Schema.String.pipe(Schema.pattern(/^[A-Za-z]{3}$/, { message: () => "expected a three-letter currency code" }));
 /** Expandable references arrive as an id, or as the expanded object with an id. */
 const Reference = Schema.transform(Schema.Union(Schema.String, Schema.Struct({ id: Schema.String })), Schema.String, {
   strict: true,
@@ -16,7 +28,7 @@ const Reference = Schema.transform(Schema.Union(Schema.String, Schema.Struct({ i
 });
 
 export const StripeEvent = Schema.Struct({
-  id: Schema.NonEmptyString,
+  id: StripeId,
   type: Schema.NonEmptyString,
   created: UnixSeconds,
   livemode: Schema.optional(Schema.Boolean),
@@ -26,12 +38,12 @@ export const StripeEvent = Schema.Struct({
 export type StripeEvent = typeof StripeEvent.Type;
 
 export const StripeCharge = Schema.Struct({
-  id: Schema.NonEmptyString,
+  id: StripeId,
   object: Schema.Literal("charge"),
   amount: MinorUnits,
   amount_captured: Schema.optional(MinorUnits),
   amount_refunded: Schema.optional(MinorUnits),
-  currency: Schema.NonEmptyString,
+  currency: Currency,
   customer: optionalNullable(Reference),
   status: Schema.NonEmptyString,
   paid: Schema.optional(Schema.Boolean),
@@ -48,11 +60,11 @@ export const StripeCharge = Schema.Struct({
 export type StripeCharge = typeof StripeCharge.Type;
 
 export const StripePaymentIntent = Schema.Struct({
-  id: Schema.NonEmptyString,
+  id: StripeId,
   object: Schema.Literal("payment_intent"),
   amount: MinorUnits,
   amount_received: Schema.optional(MinorUnits),
-  currency: Schema.NonEmptyString,
+  currency: Currency,
   customer: optionalNullable(Reference),
   status: Schema.NonEmptyString,
   last_payment_error: optionalNullable(
@@ -67,12 +79,12 @@ export const StripePaymentIntent = Schema.Struct({
 export type StripePaymentIntent = typeof StripePaymentIntent.Type;
 
 export const StripeInvoice = Schema.Struct({
-  id: Schema.NonEmptyString,
+  id: StripeId,
   object: Schema.Literal("invoice"),
   customer: optionalNullable(Reference),
   status: optionalNullable(Schema.String),
   number: optionalNullable(Schema.String),
-  currency: Schema.NonEmptyString,
+  currency: Currency,
   amount_due: MinorUnits,
   amount_paid: MinorUnits,
   amount_remaining: MinorUnits,
@@ -89,10 +101,10 @@ export const StripeInvoice = Schema.Struct({
 export type StripeInvoice = typeof StripeInvoice.Type;
 
 export const StripeDispute = Schema.Struct({
-  id: Schema.NonEmptyString,
+  id: StripeId,
   object: Schema.Literal("dispute"),
   amount: MinorUnits,
-  currency: Schema.NonEmptyString,
+  currency: Currency,
   charge: Reference,
   payment_intent: optionalNullable(Reference),
   reason: optionalNullable(Schema.String),
