@@ -120,8 +120,10 @@ export class EffectFunction extends Construct {
       description: `Execution role of ${props.functionName}: only what its grants add.`,
       assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
     });
+    // "-async-dlq": a queue-triggered function's queue is named like the function, and that
+    // queue's own DLQ already takes `<queue>-dlq` (QueueWithDlq).
     this.deadLetterQueue = new SqsQueue(this, "dlq", {
-      name: `${props.functionName}-dlq`,
+      name: `${props.functionName}-async-dlq`,
       kmsMasterKeyId: props.keys.messaging,
       kmsDataKeyReusePeriodSeconds: 300,
       messageRetentionSeconds: 14 * 24 * 3600,

@@ -6,7 +6,8 @@
 import { App } from "cdktn";
 import { deployedEnvironments, environmentCatalogue, loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig, EnvironmentName } from "../config/schema";
-import type { GuardrailRule } from "../policies/guardrails";
+import { formatViolations, type GuardrailRule, type TfJson } from "../policies/guardrails";
+import { evaluateEnvironmentGuardrails, type EnvironmentGuardrailRule } from "../policies/environment-rules";
 import { AnalyticsStack } from "./analytics";
 import { BackfillStack } from "./backfill";
 import { FoundationStack } from "./foundation";
@@ -14,7 +15,7 @@ import { HotStoresStack } from "./hot-stores";
 import { IngestionStack } from "./ingestion";
 import { LakeStack } from "./lake";
 import { MonitoringStack } from "./monitoring";
-import type { PlatformStack } from "./platform-stack";
+import { PlatformStack } from "./platform-stack";
 import { existingEntry, prebundleSpecs, type FunctionEntryResolver } from "./spec-functions";
 
 export interface BuildAppOptions {
@@ -26,6 +27,8 @@ export interface BuildAppOptions {
   /** The environment catalogue to decode (default: config/environments.ts). */
   readonly catalogue?: Record<string, unknown>;
   readonly rules?: ReadonlyArray<GuardrailRule>;
+  /** Rules over all stacks of an environment at once (default: policies/environment-rules.ts). */
+  readonly environmentRules?: ReadonlyArray<EnvironmentGuardrailRule>;
   /** Which entry each contract function is built from (default: its own, once the file exists). */
   readonly functionEntry?: FunctionEntryResolver;
   readonly bundleCacheDir?: string;
@@ -69,5 +72,26 @@ export const buildApp = (options: BuildAppOptions = {}): BuiltApp => {
     return { env, foundation, lake, hotStores, ingestion, backfill, analytics, monitoring };
   });
   const stacks = environments.flatMap((e) => [e.foundation, e.lake, e.hotStores, e.ingestion, e.backfill, e.analytics, e.monitoring]);
+  addEnvironmentGuardrails(app, options.environmentRules);
   return { app, environments, stacks };
+};
+
+/**
+ * Runs the cross-stack rules once every stack is synthesized (an App validation runs after the
+ * stacks'), over each environment's stacks: every PlatformStack in the app at that time, so
+ * every stack of an environment (the bootstrap stack too) is checked with the rest.
+ */
+export const addEnvironmentGuardrails = (app: App, rules?: ReadonlyArray<EnvironmentGuardrailRule>): void => {
+  app.node.addValidation({
+    validate: () => {
+      const byEnvironment = new Map<string, PlatformStack[]>();
+      for (const stack of app.node.findAll().filter((node): node is PlatformStack => node instanceof PlatformStack)) {
+        byEnvironment.set(stack.env.name, [...(byEnvironment.get(stack.env.name) ?? []), stack]);
+      }
+      const violations = [...byEnvironment.values()].flatMap((envStacks) =>
+        evaluateEnvironmentGuardrails(envStacks.map((stack) => ({ name: stack.node.id, json: stack.toTerraform() as TfJson })), rules),
+      );
+      return violations.length > 0 ? [`guardrail violations across stacks:\n${formatViolations(violations)}`] : [];
+    },
+  });
 };

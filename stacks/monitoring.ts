@@ -130,8 +130,10 @@ export class MonitoringStack extends PlatformStack {
         { title: "Failed checks (error / warning)", metrics: [dq("DataQualityErrors"), dq("DataQualityWarnings")], stat: "Maximum", periodSeconds: 86400 },
         { title: "Missing Shopify order numbers", metrics: [dq("MissingOrderNumbers")], stat: "Maximum", periodSeconds: 86400 },
       ]);
+      // Not "data-quality-errors": that is the data-quality function's own Lambda Errors alarm
+      // (EffectFunction names it <function>-errors in the analytics stack).
       this.alarms.metric(this, "data-quality-errors", {
-        name: "data-quality-errors",
+        name: "data-quality-failed-checks",
         description: "A data-quality check failed with severity error (gaps, short bulk export, stale source, duplicates): see metadata/data-quality/.",
         namespace: FUNCTION_METRICS_NAMESPACE,
         metricName: "DataQualityErrors",

