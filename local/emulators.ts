@@ -25,6 +25,7 @@ import { loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig } from "../config/schema";
 import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableKeys, tableSpecs, type TableKey, type TableSpec } from "../contracts/tables";
+import { patchS3rver } from "./s3rver-patch";
 
 // dynalite and s3rver ship no types; these are the parts we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -131,6 +132,8 @@ const ensureTables = async (client: DynamoDBClient, names: Record<TableKey, stri
 
 /** Starts both emulators, creates the bucket and tables, and returns how to reach them. */
 export const startEmulators = async (options: EmulatorOptions): Promise<Emulators> => {
+  // Pagination without DES, atomic writes, stream errors answered (fails loudly if s3rver changed).
+  patchS3rver();
   const environment = options.environment ?? loadEnvironment("local");
   const dataDir = path.resolve(options.dataDir);
   const dynamoDir = path.join(dataDir, "dynamodb");
