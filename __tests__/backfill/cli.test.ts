@@ -109,6 +109,6 @@ describe("sdp convert", () => {
     fs.writeFileSync(bad, '{"id":"gid://shopify/Order/1", nope\n');
     const result = await sdp("convert", "--input", bad, "--out", path.join(dir, "out"), "--threads", "1");
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/cannot convert bad\.jsonl/);
+    expect(result.stderr).toMatch(/cannot convert bad\.jsonl \(part 0\)/);
   });
 });

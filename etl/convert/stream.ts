@@ -255,6 +255,8 @@ export interface StreamConvertOptions {
   readonly threads?: number;
   /** Called once per converted part, in order; the part's Parquet is deleted when it resolves. */
   readonly onPart?: (part: ConvertedPart, object: BulkObject) => Promise<void>;
+  /** Names the export in errors ("cannot convert <label> (part 3) to orders"). */
+  readonly label?: string;
 }
 
 export interface StreamConvertResult {
@@ -310,11 +312,36 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
   let converting: Promise<void> = Promise.resolve();
   let convertError: unknown;
 
+  // Writes are gathered and issued as one writev of >= 1 MiB: per-call cost dominates small writes.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    let slices = pending;
+    while (slices.length > 0) {
+      const batch = slices.slice(0, 1024);
+      let done = fs.writevSync(fd, batch);
+      // A short write leaves the rest of the batch to write again.
+      let rest: Buffer[] = [];
+      for (let at = 0; at < batch.length; at++) {
+        const slice = batch[at]!;
+        if (done >= slice.length) done -= slice.length;
+        else {
+          rest = [slice.subarray(done), ...batch.slice(at + 1)];
+          break;
+        }
+      }
+      slices = [...rest, ...slices.slice(batch.length)];
+    }
+    pending = [];
+    pendingBytes = 0;
+  };
   const write = (buffer: Buffer, start: number, end: number) => {
     if (end <= start) return;
-    fs.writeSync(fd, buffer, start, end - start);
+    pending.push(buffer.subarray(start, end));
+    pendingBytes += end - start;
     written += end - start;
     grow(end - start);
+    if (pendingBytes >= 1 << 20) flush();
   };
 
   const convertPart = async (part: { index: number; file: string; jsonlBytes: number; endsAtRoot: boolean }) => {
@@ -325,7 +352,7 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
         return;
       }
       if (!object) throw new ConversionFailed(`cannot tell what the export holds from its first line; name the object (orders, customers or products)`);
-      const entities = await convertFileWith(converter.connection, { input: part.file, outDir, object, fileName, label: `part ${part.index} of the export` });
+      const entities = await convertFileWith(converter.connection, { input: part.file, outDir, object, fileName, label: `${options.label ?? "the export"} (part ${part.index})` });
       // The JSONL of this part is no longer needed.
       fs.rmSync(part.file, { force: true });
       grow(-part.jsonlBytes);
@@ -348,6 +375,7 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
 
   /** Closes the current part, waits for the previous one's conversion, starts this one's, opens the next. */
   const closePart = async (endsAtRoot: boolean) => {
+    flush();
     fs.closeSync(fd);
     const part = { index, file, jsonlBytes: written, endsAtRoot };
     if (!endsAtRoot) cutsInsideChildren += 1;
