@@ -29,7 +29,7 @@ import { consumerResultOf, loadEventFunction, loadHttpFunction, repositoryRoot, 
 import { makeLocalMetrics } from "./metrics";
 import { silentLog, type PlatformLog } from "./log";
 import type { ConsumerResult } from "./queues";
-import { sweepExpiredItems } from "./ttl";
+import { releaseClaimsOfEarlierRuns, sweepExpiredItems } from "./ttl";
 import { dlqFileOf, LocalEventRouter, type RouterCounters } from "./router";
 import { jsonResponse, startIngressServer, type IngressRoute } from "./server";
 
@@ -301,6 +301,10 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     const closeRouter = () => router.close();
     cleanups.push(closeRouter);
 
+    // Before anything is redelivered: claims held by the killed run would otherwise make every
+    // redelivery wait until they lapse (a function timeout, up to 15 minutes).
+    const released = await releaseClaimsOfEarlierRuns({ region: emulators.region, endpoint: emulators.endpoints.dynamodb, credentials: emulators.credentials, tables: emulators.tables });
+    if (released > 0) log("info", "released idempotency claims left in progress by the previous run", { count: released });
     const recovered = router.recover();
     if (recovered > 0) log("info", "re-delivering events accepted by the previous run", { count: recovered });
 

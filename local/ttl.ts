@@ -14,54 +14,80 @@ export interface TtlSweepTarget {
   readonly tables: Record<TableKey, string>;
 }
 
+interface DeleteFilter {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, AttributeValue>;
+}
+
+/** Scans one table and deletes the items that match `filter` (checked again on delete, so an item changed since the scan stays). */
+const deleteMatching = async (client: DynamoDBClient, tableName: string, keyNames: ReadonlyArray<string>, filter: DeleteFilter): Promise<number> => {
+  let startKey: Record<string, AttributeValue> | undefined;
+  let count = 0;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, FilterExpression: filter.expression, ExpressionAttributeNames: filter.names, ExpressionAttributeValues: filter.values, ExclusiveStartKey: startKey }),
+    );
+    for (const item of page.Items ?? []) {
+      const itemKey = Object.fromEntries(keyNames.map((name) => [name, item[name]!]));
+      await client
+        .send(new DeleteItemCommand({ TableName: tableName, Key: itemKey, ConditionExpression: filter.expression, ExpressionAttributeNames: filter.names, ExpressionAttributeValues: filter.values }))
+        .then(
+          () => count++,
+          (error: { name?: string }) => {
+            if (error?.name !== "ConditionalCheckFailedException") throw error;
+          },
+        );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+};
+
+const keyNamesOf = (key: TableKey): string[] => {
+  const spec = tableSpecs[key];
+  return [spec.partitionKey.name, ...("sortKey" in spec && spec.sortKey ? [spec.sortKey.name] : [])];
+};
+
+const clientOf = (target: TtlSweepTarget) => new DynamoDBClient({ region: target.region, endpoint: target.endpoint, credentials: { ...target.credentials } });
+
 /** Deletes expired items once; returns how many per table. */
 export const sweepExpiredItems = async (target: TtlSweepTarget, nowSeconds = Math.floor(Date.now() / 1000)): Promise<Partial<Record<TableKey, number>>> => {
-  const client = new DynamoDBClient({ region: target.region, endpoint: target.endpoint, credentials: { ...target.credentials } });
+  const client = clientOf(target);
   const deleted: Partial<Record<TableKey, number>> = {};
   try {
     for (const key of tableKeys) {
       const spec = tableSpecs[key];
       const ttlAttribute = "ttlAttribute" in spec ? spec.ttlAttribute : undefined;
       if (ttlAttribute === undefined) continue;
-      const keyNames = [spec.partitionKey.name, ...("sortKey" in spec && spec.sortKey ? [spec.sortKey.name] : [])];
-      let startKey: Record<string, AttributeValue> | undefined;
-      let count = 0;
-      do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: target.tables[key],
-            FilterExpression: "#ttl < :now",
-            ExpressionAttributeNames: { "#ttl": ttlAttribute },
-            ExpressionAttributeValues: { ":now": { N: String(nowSeconds) } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const itemKey = Object.fromEntries(keyNames.map((name) => [name, item[name]!]));
-          // Conditional, so an item refreshed since the scan is not deleted.
-          await client
-            .send(
-              new DeleteItemCommand({
-                TableName: target.tables[key],
-                Key: itemKey,
-                ConditionExpression: "#ttl < :now",
-                ExpressionAttributeNames: { "#ttl": ttlAttribute },
-                ExpressionAttributeValues: { ":now": { N: String(nowSeconds) } },
-              }),
-            )
-            .then(
-              () => count++,
-              (error: { name?: string }) => {
-                if (error?.name !== "ConditionalCheckFailedException") throw error;
-              },
-            );
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const count = await deleteMatching(client, target.tables[key], keyNamesOf(key), {
+        expression: "#ttl < :now",
+        names: { "#ttl": ttlAttribute },
+        values: { ":now": { N: String(nowSeconds) } },
+      });
       if (count > 0) deleted[key] = count;
     }
   } finally {
     client.destroy();
   }
   return deleted;
+};
+
+/**
+ * Releases the idempotency claims still "in progress" when the platform starts. The data dir's
+ * lock says no other sdp local uses it, so whoever took them was killed with the previous run and
+ * can no longer be running: the events they were processing are redelivered from the journal
+ * (or retried by their providers) and must not wait for the claims to lapse. Completed records stay.
+ */
+export const releaseClaimsOfEarlierRuns = async (target: TtlSweepTarget): Promise<number> => {
+  const client = clientOf(target);
+  try {
+    return await deleteMatching(client, target.tables.idempotency, keyNamesOf("idempotency"), {
+      expression: "#status = :inProgress",
+      names: { "#status": "status" },
+      values: { ":inProgress": { S: "in-progress" } },
+    });
+  } finally {
+    client.destroy();
+  }
 };
