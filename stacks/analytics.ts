@@ -28,6 +28,7 @@ import { StateMachine } from "../modules/state-machine";
 import { policyDocument, serviceTrustPolicy, statements } from "../policies/iam";
 import type { EnvironmentConfig } from "../config/schema";
 import { AlarmFactory } from "../modules/alarms";
+import { EventTargetDlq } from "../modules/event-target-dlq";
 import type { EffectFunction } from "../modules/effect-function";
 import { SchedulerRole } from "../modules/scheduler-role";
 import type { FoundationStack } from "./foundation";
@@ -165,12 +166,14 @@ export class AnalyticsStack extends PlatformStack {
       eventBusName: platformBusName(env.brand, env.name),
       eventPattern: JSON.stringify(backfillRequestPattern()),
     });
+    const targetDlq = new EventTargetDlq(this, "rule-target-dlq", { queueName: `${this.prefix}-analytics-events-dlq`, kmsKeyArn: foundation.keys.messaging.arn, alarms: this.alarms });
     new CloudwatchEventTarget(this, "backfill-request-target", {
       rule: rule.name,
       eventBusName: platformBusName(env.brand, env.name),
       arn: backfillArn,
       roleArn: targetRole.arn,
       inputPath: "$.detail",
+      ...targetDlq.forRule(rule),
     });
     return workflow;
   }

@@ -31,6 +31,16 @@ const GITHUB_OIDC_HOST = new URL(githubOidcProviderUrl).host;
 /** How often the rotation reminder fires. */
 export const SECRET_ROTATION_DAYS = 90;
 
+/**
+ * The ARNs of this environment's EventBridge rules: `rule/<name>` on the default bus,
+ * `rule/<bus>/<name>` on any other (the partner bus name itself contains slashes, which `*`
+ * matches in ArnLike).
+ */
+export const eventRuleArnPatterns = (env: EnvironmentConfig, prefix: string): string[] => [
+  `arn:aws:events:${env.region}:${env.accountId}:rule/${prefix}-*`,
+  `arn:aws:events:${env.region}:${env.accountId}:rule/*/${prefix}-*`,
+];
+
 export class FoundationStack extends PlatformStack {
   readonly keys: Record<KeyPurpose, KmsKey>;
   readonly secrets: Record<SecretKey, SecretsmanagerSecret>;
@@ -60,13 +70,29 @@ export class FoundationStack extends PlatformStack {
       ],
       messaging: [
         {
-          // EventBridge delivers to encrypted queues; CloudWatch alarms and Scheduler publish to the encrypted topic.
+          // CloudWatch alarms and Scheduler publish to the encrypted alerts topic.
           Sid: "AwsServicesOfThisAccount",
           Effect: "Allow",
-          Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com", "scheduler.amazonaws.com"] },
+          Principal: { Service: ["cloudwatch.amazonaws.com", "scheduler.amazonaws.com"] },
           Action: ["kms:GenerateDataKey", "kms:Decrypt"],
           Resource: "*",
           Condition: sourceAccount,
+        },
+        {
+          // EventBridge rules deliver to the encrypted processor queues and their target DLQs.
+          // Not aws:SourceAccount: the SNS guide says EventBridge deliveries to encrypted topics
+          // do not support it, the SQS guide does not list it for EventBridge either, and a
+          // StringEquals on a key the request lacks denies every delivery (events dropped after
+          // 24 h). The SQS guide lists CloudWatch Events (EventBridge) among the services that
+          // support aws:SourceArn for SSE queues; for a rule target that is the rule's ARN, and
+          // this environment's rules are all named <prefix>-..., on any bus:
+          // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#sqs-adding-confused-deputy-protection
+          Sid: "EventBridgeRulesOfThisEnvironment",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: "*",
+          Condition: { ArnLike: { "aws:SourceArn": eventRuleArnPatterns(env, this.prefix) } },
         },
       ],
     };

@@ -15,6 +15,7 @@ import { platformBusName, routes, type Route } from "../contracts/events";
 import { functionSpec } from "../contracts/functions";
 import { AlarmFactory } from "../modules/alarms";
 import type { EffectFunction } from "../modules/effect-function";
+import { EventTargetDlq } from "../modules/event-target-dlq";
 import { HttpApi } from "../modules/http-api";
 import { QueueWithDlq } from "../modules/queue-with-dlq";
 import type { FoundationStack } from "./foundation";
@@ -44,11 +45,14 @@ export class IngestionStack extends PlatformStack {
   /** One queue per processor function, fed by that processor's routes. */
   readonly processorQueues: Record<string, QueueWithDlq> = {};
   readonly rules: Record<string, CloudwatchEventRule> = {};
+  /** Where EventBridge puts events it could not deliver to a processor queue. */
+  readonly targetDlq: EventTargetDlq;
 
   constructor(scope: Construct, env: EnvironmentConfig, props: IngestionStackProps, options: PlatformStackOptions = {}) {
     super(scope, env, "ingestion", options);
     const { foundation } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
+    this.targetDlq = new EventTargetDlq(this, "rule-target-dlq", { queueName: `${this.prefix}-ingestion-events-dlq`, kmsKeyArn: foundation.keys.messaging.arn, alarms: this.alarms });
 
     this.partnerBus = env.shopifyPartnerEventSource
       ? new CloudwatchEventBus(this, "partner-bus", { name: env.shopifyPartnerEventSource, eventSourceName: env.shopifyPartnerEventSource })
@@ -117,7 +121,7 @@ export class IngestionStack extends PlatformStack {
       eventBusName: bus.name,
       arn: queue.queue.arn,
       targetId: "queue",
-      retryPolicy: { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 },
+      ...this.targetDlq.forRule(rule),
     });
     queue.allowRule(rule.arn);
     this.rules[route.id] = rule;

@@ -43,6 +43,50 @@ describe("run-time defects of the synthesized stacks", () => {
     expect(alarms).toEqual(expect.arrayContaining([`acme-${env}-data-quality-errors`, `acme-${env}-data-quality-failed-checks`]));
   });
 
+  it.each(deployedEnvironments)("%s: EventBridge may use the messaging key for this environment's rules, by aws:SourceArn (not aws:SourceAccount)", (env) => {
+    const keys = resourcesOf(synth.stack(stackName("acme", env, "foundation")), "aws_kms_key");
+    const messaging = keys.find((key) => key.description.endsWith(" messaging key"));
+    const events = (JSON.parse(messaging.policy).Statement as any[]).filter((statement) => listOf(statement.Principal?.Service).includes("events.amazonaws.com"));
+    expect(events).toHaveLength(1);
+    const [statement] = events;
+    expect(listOf(statement.Action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(JSON.stringify(statement.Condition)).not.toContain("aws:SourceAccount");
+    const patterns = listOf(statement.Condition.ArnLike["aws:SourceArn"]);
+    // Every rule ARN of the environment matches a pattern (ArnLike: * spans slashes).
+    const account = { dev: "111111111111", staging: "222222222222", prod: "333333333333" }[env];
+    const rules = (["ingestion", "analytics"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_cloudwatch_event_rule"));
+    expect(rules.length).toBeGreaterThan(5);
+    const arnLike = (pattern: string, arn: string) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.?+^$()|[\]{}\\/]/g, "\\$&")).join(".*")}$`).test(arn);
+    for (const rule of rules) {
+      const bus = String(rule.event_bus_name).startsWith("${") ? "aws.partner/shopify.com/123/acme" : rule.event_bus_name;
+      const arn = `arn:aws:events:eu-west-1:${account}:rule/${bus ? `${bus}/` : ""}${rule.name}`;
+      expect({ arn, matched: patterns.some((pattern) => arnLike(pattern, arn)) }).toEqual({ arn, matched: true });
+    }
+    expect(patterns.some((pattern) => arnLike(pattern, `arn:aws:events:eu-west-1:${account}:rule/someone-elses-rule`))).toBe(false);
+  });
+
+  it.each(deployedEnvironments)("%s: every rule target has a retry policy and a DLQ that only its rules may send to", (env) => {
+    for (const layer of ["ingestion", "analytics"] as const) {
+      const stack = synth.stack(stackName("acme", env, layer));
+      const targets = resourcesOf(stack, "aws_cloudwatch_event_target");
+      expect(targets.length).toBeGreaterThan(0);
+      const queues = stack.resource!.aws_sqs_queue as Record<string, any>;
+      const policies = resourcesOf(stack, "aws_sqs_queue_policy");
+      for (const target of targets) {
+        expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 86400, maximum_retry_attempts: 185 });
+        const dlqRef = String(target.dead_letter_config?.arn);
+        const [, dlqName] = /^\$\{aws_sqs_queue\.([^.]+)\.arn\}$/.exec(dlqRef) ?? [];
+        expect(queues[dlqName!]).toMatchObject({ name: `acme-${env}-${layer}-events-dlq`, kms_master_key_id: expect.any(String) });
+        const policy = policies.find((p) => p.queue_url === `\${aws_sqs_queue.${dlqName}.url}`);
+        const [statement] = JSON.parse(policy.policy).Statement;
+        expect(statement).toMatchObject({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage" });
+        // The target's own rule is among the allowed sources.
+        const ruleRef = String(target.rule).replace(/\.name\}$/, ".arn}");
+        expect(listOf(statement.Condition.ArnEquals["aws:SourceArn"])).toContain(ruleRef);
+      }
+    }
+  });
+
   it.each(deployedEnvironments)("%s: the shopify_bulk_snapshots projection lists exactly the entities the bulk converter writes", (env) => {
     const tables = resourcesOf(synth.stack(stackName("acme", env, "lake")), "aws_glue_catalog_table");
     const snapshots = tables.find((table) => table.name === "shopify_bulk_snapshots");
