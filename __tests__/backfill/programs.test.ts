@@ -259,6 +259,56 @@ describe("download", () => {
     }
   });
 
+  test("a large export is converted in parts at root boundaries: every part uploaded, counts over parts equal objectCount", async () => {
+    const { submitted, state } = await finished("run-1");
+    // A stale part from an earlier, longer attempt of this run is removed, not counted.
+    platform.state.objects.set("snapshots/shopify/orders/run=run-1/part-00099.parquet", { body: new Uint8Array([1]) });
+    const output = valueOf(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, memoryLimit: "256MB", partBytes: 1_000 })));
+    const lines = [...bulkLines("orders", standin.datasetOptions([...standin.operations.values()][0]!))];
+    const counts = countLines(lines);
+    expect(output).toMatchObject({ partial: false, totalRows: counts.objectCount, rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount } });
+    const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!);
+    expect(manifest).toMatchObject({ countCheck: "match", totalRows: counts.objectCount, partBytes: 1_000, cutsInsideChildren: 0 });
+    // One part per root here (each order and its items exceed 1,000 bytes).
+    expect(manifest.parts).toBe(counts.rootObjectCount);
+    const orderKeys = [...platform.state.objects.keys()].filter((key) => key.startsWith("snapshots/shopify/orders/run=run-1/")).sort();
+    expect(orderKeys).toEqual(Array.from({ length: counts.rootObjectCount }, (_, index) => `snapshots/shopify/orders/run=run-1/part-${String(index).padStart(5, "0")}.parquet`));
+    expect(manifest.entities[0]).toMatchObject({ entity: "orders", key: orderKeys[0], keys: orderKeys, rows: counts.rootObjectCount });
+  });
+
+  test("a partial export (partialDataUrl) is streamed in parts the same way and flagged", async () => {
+    standin.setMode({ outcome: "timeout-partial" });
+    const { submitted, state } = await finished("run-1");
+    const output = valueOf(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
+    expect(output.partial).toBe(true);
+    const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!);
+    expect(manifest).toMatchObject({ partial: true, countCheck: "skipped-partial", errorCode: "TIMEOUT" });
+    expect(manifest.parts).toBeGreaterThan(1);
+    expect(output.totalRows).toBeGreaterThan(0);
+  });
+
+  test("a connection that breaks mid-stream and cannot be resumed fails Transient naming the part", async () => {
+    const body = Buffer.from(`${[...bulkLines("orders", { ...range, perDay: 40 })].join("\n")}\n`);
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { "content-length": String(body.length) });
+      response.write(body.subarray(0, 9_000), () => setTimeout(() => response.socket?.destroy(), 5));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { submitted, state } = await finished("run-1");
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/result.jsonl`;
+      const exit = await run(downloadProgram({ ...submitted, operation: { ...state, url } }, { threads: 1, partBytes: 4_000, maxResumes: 2, resumeDelayMs: 1 }));
+      const error = failureOf(exit);
+      expect(error).toMatchObject({ _tag: "Transient", service: "bulk-download" });
+      // ~4,000 bytes a part and at most 9,000 bytes received: the second or third part.
+      expect(String(error!.reason)).toMatch(/^the export stream broke in part ([12]) \(part-0000\1, after \d+ bytes of the export, 1 resume\(s\) tried\): cannot resume: the server answered HTTP 200/);
+      // No manifest claims a count for a short export.
+      expect(platform.objectText(reconciliationObjectKey("run-1", "orders"))).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
   test("an operation that is not finished (or failed without partial data) is InvalidPayload", async () => {
     const { submitted, state } = await finished("run-1");
     expect(failureOf(await download(submitted, { ...state, status: "CANCELED", partialAvailable: false }))).toMatchObject({ _tag: "InvalidPayload" });
