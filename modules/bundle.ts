@@ -8,6 +8,12 @@
  * `@aws-sdk/*` stays external: the nodejs22.x runtime ships AWS SDK v3, so bundling it would only
  * add megabytes and cold-start time. Native modules (DuckDB) cannot be bundled; they are copied
  * with their dependencies into the zip's node_modules instead.
+ *
+ * A native module's binary comes in one npm package per platform (@duckdb/node-bindings-linux-x64,
+ * -linux-arm64, -darwin-arm64, ...), and npm installs only the host's. The zip must carry the one
+ * for the platform Lambda runs the function on (Amazon Linux, glibc, the function's
+ * architecture), whatever machine synthesizes: packages for other platforms are left out, and when
+ * the function's own is not installed the bundle fails, naming the package and how to install it.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -32,6 +38,52 @@ export const sharedBuildOptions = {
   external: ["@aws-sdk/*"],
 } as const satisfies esbuild.BuildOptions;
 
+/** The platform of a Lambda function, in the terms of package.json `os`/`cpu`/`libc`. */
+export interface TargetPlatform {
+  readonly os: string;
+  readonly cpu: string;
+  readonly libc: string;
+}
+
+export type LambdaArchitecture = "arm64" | "x86_64";
+
+/**
+ * arm64 (Graviton: cheaper per GB-second) unless the function ships native modules: those run on
+ * x86_64, whose binding a clean `npm ci` installs on the x86_64 Linux machines CI synthesizes on.
+ * (An arm64 binding cannot be installed there by npm: it skips optional packages for another cpu.)
+ */
+export const architectureFor = (nativeModules: ReadonlyArray<string> = []): LambdaArchitecture => (nativeModules.length > 0 ? "x86_64" : "arm64");
+
+export const lambdaPlatform = (architecture: LambdaArchitecture): TargetPlatform => ({ os: "linux", cpu: architecture === "arm64" ? "arm64" : "x64", libc: "glibc" });
+
+/** npm's rule for `os`/`cpu`/`libc` lists: allowed when listed (or not excluded by `!value`). */
+const allows = (list: unknown, value: string): boolean => {
+  if (!Array.isArray(list) || list.length === 0) return true;
+  const values = list.map(String);
+  if (values.includes(`!${value}`)) return false;
+  const positive = values.filter((entry) => !entry.startsWith("!"));
+  return positive.length === 0 || positive.includes(value);
+};
+
+const runsOn = (manifest: { os?: unknown; cpu?: unknown; libc?: unknown }, platform: TargetPlatform) =>
+  allows(manifest.os, platform.os) && allows(manifest.cpu, platform.cpu) && allows(manifest.libc, platform.libc);
+
+/** The zip would lack the native binding of the platform the function runs on. */
+export class NativeBindingMissing extends Error {
+  readonly _tag = "NativeBindingMissing";
+  constructor(functionName: string, platform: TargetPlatform, readonly packages: ReadonlyArray<{ name: string; version: string }>) {
+    const host = `${process.platform}/${process.arch}`;
+    const install = packages.map(({ name, version }) => {
+      const tarball = `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
+      return `  npm pack ${name}@${version} && mkdir -p node_modules/${name} && tar -xzf ${tarball} --strip-components=1 -C node_modules/${name} && rm ${tarball}`;
+    });
+    super(
+      `function ${functionName} runs on Lambda ${platform.os}/${platform.cpu} (${platform.libc}), but node_modules has no ${packages.map((p) => `${p.name}@${p.version}`).join(", ")} ` +
+        `(npm installs only the native binding of the machine it runs on, here ${host}). Install it without changing package.json, from the repository root:\n${install.join("\n")}`,
+    );
+  }
+}
+
 export interface BundleRequest {
   /** Function name, used for the cache directory. */
   readonly name: string;
@@ -39,7 +91,11 @@ export interface BundleRequest {
   readonly entry: string;
   /** npm packages loaded at run time from the zip's node_modules instead of being bundled. */
   readonly nativeModules?: ReadonlyArray<string>;
+  /** Where the function runs (default: architectureFor(nativeModules)); picks native bindings. */
+  readonly architecture?: LambdaArchitecture;
   readonly cacheDir?: string;
+  /** Whose node_modules (and package-lock.json) native modules come from (tests use a fixture). */
+  readonly packageRoot?: string;
 }
 
 export interface Bundle {
@@ -92,15 +148,48 @@ const fingerprint = (file: string): string | undefined => {
 const unchanged = (meta: Meta): boolean =>
   Object.entries(meta.inputs).every(([file, print]) => fingerprint(path.resolve(repoRoot, file)) === print);
 
-/** The package and everything it depends on at run time, as installed in node_modules. */
-const packageClosure = (pkg: string, seen = new Set<string>()): Set<string> => {
-  if (seen.has(pkg)) return seen;
-  const manifest = path.join(repoRoot, "node_modules", pkg, "package.json");
-  if (!fs.existsSync(manifest)) return seen;
-  seen.add(pkg);
-  const json = JSON.parse(fs.readFileSync(manifest, "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
-  for (const dep of [...Object.keys(json.dependencies ?? {}), ...Object.keys(json.optionalDependencies ?? {})]) packageClosure(dep, seen);
-  return seen;
+interface Manifest {
+  readonly version?: string;
+  readonly os?: unknown;
+  readonly cpu?: unknown;
+  readonly libc?: unknown;
+  readonly dependencies?: Record<string, string>;
+  readonly optionalDependencies?: Record<string, string>;
+}
+
+const readJson = <T>(file: string): T | undefined => {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The package and everything it depends on at run time on `platform`, as installed under `root`:
+ * packages built for another platform are skipped; an optional package built for this one that
+ * npm did not install (the lockfile knows its os/cpu/libc) is reported in `missing`.
+ */
+const packageClosure = (
+  pkg: string,
+  platform: TargetPlatform,
+  root: string,
+  result = { packages: new Set<string>(), missing: new Map<string, string>() },
+): { packages: Set<string>; missing: Map<string, string> } => {
+  if (result.packages.has(pkg)) return result;
+  const json = readJson<Manifest>(path.join(root, "node_modules", pkg, "package.json"));
+  if (!json || !runsOn(json, platform)) return result;
+  result.packages.add(pkg);
+  for (const dep of Object.keys(json.dependencies ?? {})) packageClosure(dep, platform, root, result);
+  const lock = readJson<{ packages?: Record<string, Manifest> }>(path.join(root, "package-lock.json"));
+  for (const [dep, range] of Object.entries(json.optionalDependencies ?? {})) {
+    if (fs.existsSync(path.join(root, "node_modules", dep, "package.json"))) packageClosure(dep, platform, root, result);
+    else {
+      const locked = lock?.packages?.[`node_modules/${dep}`];
+      if (locked && runsOn(locked, platform)) result.missing.set(dep, locked.version ?? range);
+    }
+  }
+  return result;
 };
 
 const readMeta = (file: string): Meta | undefined => {
@@ -115,6 +204,8 @@ interface Planned {
   readonly request: BundleRequest;
   readonly entry: string;
   readonly native: string[];
+  readonly platform: TargetPlatform;
+  readonly packageRoot: string;
   readonly memoKey: string;
   readonly dir: string;
 }
@@ -122,8 +213,10 @@ interface Planned {
 const plan = (request: BundleRequest): Planned => {
   const entry = path.resolve(repoRoot, request.entry);
   const native = [...(request.nativeModules ?? [])].sort();
-  const key = sha(JSON.stringify({ entry: path.relative(repoRoot, entry), native, sharedBuildOptions, esbuild: esbuild.version })).slice(0, 16);
-  return { request, entry, native, memoKey: `${request.cacheDir ?? ""}|${key}`, dir: path.join(request.cacheDir ?? defaultBundleCacheDir, `${request.name}-${key}`) };
+  const platform = lambdaPlatform(request.architecture ?? architectureFor(native));
+  const packageRoot = request.packageRoot ?? repoRoot;
+  const key = sha(JSON.stringify({ entry: path.relative(repoRoot, entry), native, platform, packageRoot: path.relative(repoRoot, packageRoot), sharedBuildOptions, esbuild: esbuild.version })).slice(0, 16);
+  return { request, entry, native, platform, packageRoot, memoKey: `${request.cacheDir ?? ""}|${key}`, dir: path.join(request.cacheDir ?? defaultBundleCacheDir, `${request.name}-${key}`) };
 };
 
 /** The bundle from memory or from a valid on-disk cache entry, if there is one. */
@@ -232,12 +325,17 @@ const publish = (planned: Planned, staging: string, outfile: string, inputFiles:
     if (print) inputs[path.relative(repoRoot, abs)] = print;
   }
   const files = filesOf(buildDir);
-  for (const pkg of planned.native.flatMap((name) => [...packageClosure(name)])) {
+  const closure = { packages: new Set<string>(), missing: new Map<string, string>() };
+  for (const name of planned.native) packageClosure(name, planned.platform, planned.packageRoot, closure);
+  if (closure.missing.size > 0) {
+    throw new NativeBindingMissing(planned.request.name, planned.platform, [...closure.missing].map(([name, version]) => ({ name, version })));
+  }
+  for (const pkg of [...closure.packages].sort()) {
     // Zipped straight from node_modules: no 70 MB copy of the DuckDB binary first.
-    const from = fs.realpathSync(path.join(repoRoot, "node_modules", pkg));
+    const from = fs.realpathSync(path.join(planned.packageRoot, "node_modules", pkg));
     files.push(...filesOf(from, `node_modules/${pkg}`));
     const manifest = path.join(from, "package.json");
-    inputs[path.relative(repoRoot, path.join(repoRoot, "node_modules", pkg, "package.json"))] = fingerprint(manifest)!;
+    inputs[path.relative(repoRoot, path.join(planned.packageRoot, "node_modules", pkg, "package.json"))] = fingerprint(manifest)!;
   }
 
   const stagedZip = path.join(staging, "code.zip");

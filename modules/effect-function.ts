@@ -24,7 +24,7 @@ import type { SecretKey } from "../contracts/functions";
 import { tableSpecs, type TableKey } from "../contracts/tables";
 import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
-import { bundleFunction, type Bundle } from "./bundle";
+import { architectureFor, bundleFunction, type Bundle } from "./bundle";
 import { encryptedLogGroup } from "./log-group";
 import type { QueueWithDlq } from "./queue-with-dlq";
 import type { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group";
@@ -68,7 +68,8 @@ export interface EffectFunctionProps {
   readonly alarms: AlarmFactory;
   /**
    * Packages that cannot be bundled (native addons such as @duckdb/node-api): copied into the
-   * zip's node_modules. Such a function runs on x86_64, the architecture of the installed binary.
+   * zip's node_modules, in their build for Lambda's Linux on x86_64 (modules/bundle.ts
+   * architectureFor), whatever the host installed for itself.
    */
   readonly nativeModules?: ReadonlyArray<string>;
   /** Variables every function of the environment reads (SDP_ENV, SDP_BRAND, ...). */
@@ -108,8 +109,9 @@ export class EffectFunction extends Construct {
   constructor(scope: Construct, id: string, readonly props: EffectFunctionProps) {
     super(scope, id);
     this.keys = props.keys;
-    this.architecture = props.nativeModules && props.nativeModules.length > 0 ? "x86_64" : "arm64";
-    this.bundle = bundleFunction({ name: id, entry: props.entry, nativeModules: props.nativeModules, cacheDir: props.bundleCacheDir });
+    this.architecture = architectureFor(props.nativeModules);
+    // The zip carries the native bindings of this architecture on Lambda's Linux, not the host's.
+    this.bundle = bundleFunction({ name: id, entry: props.entry, nativeModules: props.nativeModules, architecture: this.architecture, cacheDir: props.bundleCacheDir });
     // The zip is named by its content hash already; passing it saves cdktf re-hashing the file
     // (24 MB for the DuckDB function) in every stack of every environment.
     const asset = new TerraformAsset(this, "code", { path: this.bundle.zipPath, type: AssetType.FILE, assetHash: path.basename(this.bundle.zipPath, ".zip") });
