@@ -27,6 +27,7 @@ import { applyEnvironment, localEnvironment } from "./environment";
 import { createEventDoor, partnerDedupeKeys, type EventDoor, type EventDoorCounters } from "./event-door";
 import { consumerResultOf, loadEventFunction, loadHttpFunction, repositoryRoot, type AnyEventProgram, type Loaded } from "./functions";
 import { makeLocalMetrics } from "./metrics";
+import { DataDirUnusable, recoverDataDir, type RecoveryReport } from "./recovery";
 import { silentLog, type PlatformLog } from "./log";
 import type { ConsumerResult } from "./queues";
 import { releaseClaimsOfEarlierRuns, sweepExpiredItems } from "./ttl";
@@ -118,7 +119,8 @@ const takeDataDirLock = (dataDir: string): (() => void) => {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     const holder = Number(fs.readFileSync(lockFile, "utf8").trim());
-    if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder)) {
+    // An empty lock (a kill between creating and writing it) names no one: pid 0 would be our group.
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
       throw new PlatformStartFailed(
         `${dataDir} is in use by another sdp local (pid ${holder}); stop it or choose another --data-dir (if none runs, delete ${lockFile})`,
       );
@@ -154,6 +156,41 @@ const startTtlSweeper = (emulators: Emulators, intervalMs: number, log: Platform
   };
 };
 
+/** Write then rename: a kill leaves the old file or the new one (and a *.tmp the next start removes). */
+const writeFileAtomically = (file: string, content: string) => {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content);
+  fs.renameSync(temporary, file);
+};
+
+/** One line for everything the start-up check did (nothing when the data dir was whole). */
+const logRecovery = (log: PlatformLog, dataDir: string, report: RecoveryReport) => {
+  if (report.quarantined.length === 0 && report.removedTemporary.length === 0) return;
+  const rawEvents = report.quarantined.flatMap((entry) => (entry.rawEvent && entry.file.endsWith("._S3rver_object") ? [entry.rawEvent] : []));
+  log(report.quarantined.length > 0 ? "warn" : "info", report.quarantined.length > 0 ? "torn files left by an unclean stop were quarantined" : "stale temporary files removed", {
+    dataDir,
+    ...(report.quarantineDir ? { quarantine: path.join(dataDir, report.quarantineDir) } : {}),
+    quarantined: report.quarantined.map((entry) => ({ file: entry.file, reason: entry.reason })),
+    ...(rawEvents.length > 0
+      ? { rawEventCopies: rawEvents.map((event) => ({ key: event.key, stillJournaled: event.journaled.length > 0, note: event.note })) }
+      : {}),
+    ...(report.repaired.length > 0 ? { repaired: report.repaired } : {}),
+    removedTemporaryFiles: report.removedTemporary,
+  });
+};
+
+/** An emulator that will not start, said with the data it keeps and what to do. */
+const emulatorStartFailed = (dataDir: string, error: unknown): Error => {
+  if (error instanceof PlatformStartFailed || (error as NodeJS.ErrnoException)?.code === "EADDRINUSE") return error as Error;
+  if ((error as Error)?.name === "S3rverPatchMismatch" || (error as { _tag?: string })?._tag === "S3rverPatchMismatch") return new PlatformStartFailed((error as Error).message);
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const what = `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}${status ? ` (HTTP ${status})` : ""}`;
+  return new PlatformStartFailed(
+    `the emulators could not start on ${dataDir} (S3 in ${path.join(dataDir, "s3")}, DynamoDB in ${path.join(dataDir, "dynamodb")}): ${what}. ` +
+      `Torn files are quarantined at start under ${path.join(dataDir, "quarantine")}; if this persists, stop sdp local, move the directory named above aside and start again, or use another --data-dir.`,
+  );
+};
+
 const doorOf = (routeKey: string) => routeKey.replace(/^POST \/webhooks\//, "");
 
 export const startLocalPlatform = async (options: LocalPlatformOptions): Promise<LocalPlatform> => {
@@ -164,6 +201,8 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     throw new PlatformStartFailed(`an embedded platform already runs in this process (${activePlatform}); stop it first`);
   }
   fs.mkdirSync(dataDir, { recursive: true });
+  // A lock left behind means the previous run did not stop cleanly (killed, crashed).
+  const uncleanStop = fs.existsSync(path.join(dataDir, "platform.lock"));
   const releaseLock = takeDataDirLock(dataDir);
   activePlatform = dataDir;
 
@@ -184,7 +223,14 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
   };
 
   try {
-    const emulators: Emulators = await startEmulators({ dataDir, s3Port: options.s3Port, dynamodbPort: options.dynamodbPort });
+    // Before anything reads the data dir: torn files a kill left are set aside (local/recovery.ts).
+    const recovery = await recoverDataDir(dataDir, { deep: uncleanStop }).catch((error: unknown) => {
+      throw error instanceof DataDirUnusable ? new PlatformStartFailed(error.message) : error;
+    });
+    logRecovery(log, dataDir, recovery);
+    const emulators: Emulators = await startEmulators({ dataDir, s3Port: options.s3Port, dynamodbPort: options.dynamodbPort }).catch((error: unknown) => {
+      throw emulatorStartFailed(dataDir, error);
+    });
     cleanups.push(() => emulators.stop());
     cleanups.push(applyEnvironment(localEnvironment(emulators, options.env ?? process.env)));
     log("info", "emulators ready", { endpoints: emulators.endpoints, bucket: emulators.bucket });
@@ -375,7 +421,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     });
     const writeCounters = () => {
       try {
-        fs.writeFileSync(path.join(dataDir, "counters.json"), `${JSON.stringify({ at: new Date().toISOString(), ...counters() }, null, 2)}\n`);
+        writeFileAtomically(path.join(dataDir, "counters.json"), `${JSON.stringify({ at: new Date().toISOString(), ...counters() }, null, 2)}\n`);
       } catch (error) {
         log("warn", "could not write counters.json", { error: (error as Error)?.message });
       }
@@ -392,7 +438,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       dataDir,
       pid: process.pid,
     };
-    fs.writeFileSync(path.join(dataDir, "platform.json"), `${JSON.stringify(ready, null, 2)}\n`);
+    writeFileAtomically(path.join(dataDir, "platform.json"), `${JSON.stringify(ready, null, 2)}\n`);
     if (options.recordLastRun) recordLastRun(root, dataDir, options.recordLastRun, options.env ?? process.env);
     log("info", "ready", { ingress: server.url, dataDir });
 
