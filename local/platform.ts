@@ -28,6 +28,8 @@ import { createEventDoor, partnerDedupeKeys, type EventDoor, type EventDoorCount
 import { consumerResultOf, loadEventFunction, loadHttpFunction, repositoryRoot, type AnyEventProgram, type Loaded } from "./functions";
 import { makeLocalMetrics } from "./metrics";
 import { DataDirUnusable, recoverDataDir, type RecoveryReport } from "./recovery";
+import { redriveDeadLetters, UnknownRoute, type RedriveResult } from "./redrive";
+import { withFaults, type FaultableServices, type FaultInjector } from "../functions/kernel/faults";
 import { silentLog, type PlatformLog } from "./log";
 import type { ConsumerResult } from "./queues";
 import { releaseClaimsOfEarlierRuns, sweepExpiredItems } from "./ttl";
@@ -68,6 +70,19 @@ export interface LocalPlatformOptions {
   readonly concurrency?: number;
   /** How often expired TTL items are deleted (dynalite does not); 0 disables. Default 60 s. */
   readonly ttlSweepIntervalMs?: number;
+  /**
+   * Faults for the kernel services (functions/kernel/faults.ts): the ObjectStore, HotStore (and
+   * so Idempotency), EventBus, Alerts and DeadLetters are wrapped by `injector.wrap`. `sdp drill`
+   * passes an injector it can switch on and off.
+   */
+  readonly faultInjector?: FaultInjector;
+  /** Called when an event leaves a route's queue (processed or dead-lettered): `sdp load` measures lag with it. */
+  readonly onSettled?: (route: Route, envelope: BusEnvelope, outcome: "delivered" | "dead-lettered") => void;
+  /**
+   * Wraps every delivery to a processor (`next` runs it): `sdp drill` holds deliveries back
+   * (processor down) or rejects some (a bad deploy). Default: none.
+   */
+  readonly interceptDelivery?: (route: Route, envelope: BusEnvelope, context: { receiveCount: number; signal: AbortSignal }, next: () => Promise<ConsumerResult>) => Promise<ConsumerResult>;
 }
 
 export interface DoorCounters {
@@ -94,6 +109,8 @@ export interface LocalPlatform {
   /** Stops accepting, drains, closes everything; safe to call more than once. */
   readonly stop: () => Promise<void>;
   readonly counters: () => PlatformCounters;
+  /** Moves dead letters back to their queues (all routes, or one); see local/redrive.ts. */
+  readonly redrive: (routeId?: string) => Promise<RedriveResult>;
 }
 
 export class PlatformStartFailed extends Error {
@@ -268,7 +285,10 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     // The runtime is created after the router exists (the EventBus override publishes into it).
     let runtime: ManagedRuntime.ManagedRuntime<KernelServices, never> | undefined;
 
-    const deliver = async (route: Route, envelope: BusEnvelope, context: { receiveCount: number; signal: AbortSignal }): Promise<ConsumerResult> => {
+    const intercept = options.interceptDelivery;
+    const deliver = (route: Route, envelope: BusEnvelope, context: { receiveCount: number; signal: AbortSignal }): Promise<ConsumerResult> =>
+      intercept ? intercept(route, envelope, context, () => deliverNow(route, envelope, context)) : deliverNow(route, envelope, context);
+    const deliverNow = async (route: Route, envelope: BusEnvelope, context: { receiveCount: number; signal: AbortSignal }): Promise<ConsumerResult> => {
       const processor = processors.get(route.processor)!;
       if (!processor.ok) return { kind: "invalid", reason: `processor ${route.processor} unavailable: ${processor.reason}` };
       const run = processor.program(envelope).pipe(
@@ -300,8 +320,9 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       backoffMaxMs: options.backoffMaxMs,
       concurrency: options.concurrency,
       onDeadLetter: (letter) => log("warn", "event dead-lettered", { route: letter.queue, eventId: letter.body.id, reason: letter.reason }),
-      onSettled: (route, envelope) => {
+      onSettled: (route, envelope, outcome) => {
         if (route.bus === "partner") eventDoor?.settled(envelope);
+        options.onSettled?.(route, envelope, outcome);
       },
     });
     let eventDoor: EventDoor | undefined;
@@ -312,8 +333,9 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     const clients = emulatorClients(emulators);
     cleanups.push(() => clients.destroy());
 
+    const injectFaults = <T extends FaultableServices>(services: T): T => (options.faultInjector ? withFaults(options.faultInjector, services) : services);
     const built = ManagedRuntime.make(
-      liveLayer({
+      liveLayer(injectFaults({
         objectStore: makeS3ObjectStore(() => clients.s3),
         hotStore: makeDynamoHotStore(() => clients.documents),
         eventBus: {
@@ -340,7 +362,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
               catch: (cause) => new Transient({ service: "local-dead-letters", reason: "could not write the dead letter", cause }),
             }),
         },
-      }),
+      })),
     );
     runtime = built;
     cleanups.push(() => built.dispose());
@@ -399,6 +421,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       };
     });
 
+    const redrive = (routeId?: string) => redriveDeadLetters({ dataDir, router, routeId });
     eventDoor = createEventDoor({ router, runtime: built, log, dedupeKeys: partnerDedupeKeys });
     const stats = () => counters();
     const ingressRoutes: IngressRoute[] = [
@@ -406,6 +429,26 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       { method: "POST", path: "/events", handle: eventDoor.handle },
       { method: "GET", path: "/health", handle: async () => jsonResponse(200, { status: "ok", depth: router.depth }) },
       { method: "GET", path: "/status", handle: async () => jsonResponse(200, stats()) },
+      // `sdp redrive`: dead letters back to their queues (after the fix), as SQS's message move task.
+      {
+        method: "POST",
+        path: "/dlq/redrive",
+        handle: async (request) => {
+          let route: string | undefined;
+          try {
+            const body = request.rawBody.byteLength === 0 ? {} : (JSON.parse(request.rawBody.toString("utf8")) as { route?: unknown });
+            if (body.route !== undefined && typeof body.route !== "string") return jsonResponse(400, { error: '"route" must be a route id' });
+            route = body.route;
+          } catch {
+            return jsonResponse(400, { error: 'the body must be {} or {"route": "<route id>"}' });
+          }
+          try {
+            return jsonResponse(200, await redrive(route));
+          } catch (error) {
+            return jsonResponse(error instanceof UnknownRoute ? 404 : 500, { error: (error as Error).message });
+          }
+        },
+      },
     ];
     const server = await startIngressServer({ routes: ingressRoutes, port: options.port ?? 0, log, onResponse: countResponse });
     // Registered last, so it runs first: stop taking requests before the queues close.
@@ -462,6 +505,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       },
       stop,
       counters,
+      redrive,
     };
   } catch (error) {
     await runCleanups();

@@ -105,6 +105,18 @@ export class LocalEventRouter {
     return total;
   }
 
+  /** Route ids, in contract order. */
+  get routeIds(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  /** Sends `envelope` to one route's queue (a redrive from its DLQ); resolves once journaled. */
+  async sendTo(routeId: string, envelope: BusEnvelope): Promise<void> {
+    const entry = this.queues.get(routeId);
+    if (!entry) throw new Error(`no route ${routeId}`);
+    await entry.queue.send(envelope);
+  }
+
   get depth(): number {
     let total = 0;
     for (const { queue } of this.queues.values()) total += queue.depth;
