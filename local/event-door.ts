@@ -14,7 +14,7 @@ import { Effect, Option, type ManagedRuntime } from "effect";
 import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../functions/kernel/function-shape";
 import { partnerEnvelopeProblem, partnerEventId } from "../functions/kernel/incoming-event";
-import { parseJson, tryParseJson } from "../functions/kernel/json";
+import { MAX_JSON_DEPTH, parseJson, tryParseJson } from "../functions/kernel/json";
 import { isCompletedRecord } from "../functions/kernel/idempotency";
 import { HotStore } from "../functions/kernel/services";
 import { processorIdempotencyKey } from "../functions/shopify/processor";
@@ -47,7 +47,7 @@ export const metadataValue = (detail: Json, name: string): string | undefined =>
 const isJsonObjectText = (value: unknown): boolean => {
   if (typeof value !== "string") return false;
   try {
-    return isObject(parseJson(value));
+    return isObject(parseJson(value, MAX_JSON_DEPTH));
   } catch {
     return false;
   }

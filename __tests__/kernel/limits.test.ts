@@ -10,7 +10,7 @@ import { Effect, Exit } from "effect";
 import { tableSpecs } from "../../contracts/tables";
 import { rawEventKey } from "../../contracts/lake-layout";
 import { awsCall, classifyAwsError } from "../../functions/kernel/aws-errors";
-import { JsonTooDeep, MAX_JSON_DEPTH, parseJson, tryParseJson, valueTooDeep } from "../../functions/kernel/json";
+import { JsonTooDeep, MAX_ENVELOPE_JSON_DEPTH, MAX_JSON_DEPTH, parseJson, tryParseJson, valueTooDeep } from "../../functions/kernel/json";
 import { eventIdProblem, MAX_EVENT_ID_LENGTH, MAX_S3_SEGMENT_BYTES, s3KeyProblem, shopDomainProblem, topicProblem } from "../../functions/kernel/limits";
 import { documentClientFor, makeDynamoHotStore } from "../../functions/kernel/live";
 
@@ -58,12 +58,18 @@ describe("limits on ids, topics and shop domains", () => {
 });
 
 describe("JSON depth", () => {
-  test(`up to ${MAX_JSON_DEPTH} levels parse; one more is refused before anything recurses`, () => {
-    expect(parseJson(nested(MAX_JSON_DEPTH))).toBeDefined();
-    expect(() => parseJson(nested(MAX_JSON_DEPTH + 1))).toThrow(JsonTooDeep);
-    const deep = tryParseJson(nested(100_000));
+  test(`a body of up to ${MAX_JSON_DEPTH} levels parses; one more is refused before anything recurses`, () => {
+    expect(parseJson(nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH)).toBeDefined();
+    expect(() => parseJson(nested(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH)).toThrow(JsonTooDeep);
+    const deep = tryParseJson(nested(100_000), MAX_JSON_DEPTH);
     expect(deep).toMatchObject({ ok: false, tooDeep: true });
     expect(!deep.ok && deep.error).toMatch(/nested deeper than 64 levels/);
+  });
+
+  test("an envelope around the deepest accepted body still parses (the default limit leaves room for it)", () => {
+    const envelope = `{"detail":{"payload":${nested(MAX_JSON_DEPTH)}}}`;
+    expect(parseJson(envelope)).toBeDefined();
+    expect(() => parseJson(`{"detail":{"payload":${nested(MAX_ENVELOPE_JSON_DEPTH)}}}`)).toThrow(JsonTooDeep);
   });
 
   test("brackets inside strings do not count; large integers are still kept exact", () => {

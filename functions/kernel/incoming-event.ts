@@ -105,7 +105,10 @@ export const partnerEnvelopeProblem = (envelope: BusEnvelope): InvalidPayload | 
   return firstProblem(
     topic === undefined ? invalid("missing topic: detail.metadata has no X-Shopify-Topic", "detail.metadata") : topicProblem(topic.toLowerCase(), "detail.metadata.X-Shopify-Topic"),
     eventIdProblem(eventIdOf(headers, envelope), partnerEventIdField(headers)),
+    // X-Shopify-Event-Id keys business effects even when the webhook id names the delivery.
+    headers.has("x-shopify-event-id") ? eventIdProblem(headers.get("x-shopify-event-id")!, "detail.metadata.X-Shopify-Event-Id") : undefined,
     shopDomain !== undefined ? shopDomainProblem(shopDomain, "detail.metadata.X-Shopify-Shop-Domain") : undefined,
+    typeof detail.payload !== "string" && valueTooDeep(detail.payload) ? invalid(`detail.payload nests deeper than ${MAX_JSON_DEPTH} levels`, "detail.payload") : undefined,
   );
 };
 
@@ -123,7 +126,7 @@ const decodePartner = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, Inva
     // Some deliveries carry the body as a JSON string.
     if (typeof payload === "string") {
       try {
-        payload = parseJson(payload);
+        payload = parseJson(payload, MAX_JSON_DEPTH);
       } catch {
         return Effect.fail(invalid("detail.payload is not valid JSON", "detail.payload"));
       }
@@ -136,6 +139,7 @@ const decodePartner = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, Inva
     const limit = firstProblem(
       topicProblem(topic.toLowerCase(), "detail.metadata.X-Shopify-Topic"),
       eventIdProblem(eventIdOf(headers, envelope), partnerEventIdField(headers)),
+      headers.has("x-shopify-event-id") ? eventIdProblem(headers.get("x-shopify-event-id")!, "detail.metadata.X-Shopify-Event-Id") : undefined,
       shopDomain !== undefined ? shopDomainProblem(shopDomain, "detail.metadata.X-Shopify-Shop-Domain") : undefined,
     );
     if (limit !== undefined) return Effect.fail(limit);

@@ -22,7 +22,7 @@ import { PLATFORM_DETAIL_TYPE, platformSources, type PlatformEventDetail } from 
 import { rawEventKey, type Source } from "../../contracts/lake-layout";
 import type { InvalidPayload, InvalidSignature } from "./errors";
 import type { HttpRequest, HttpResponse } from "./function-shape";
-import { isJsonObject, mayHoldOverflowingNumber, tryParseJson } from "./json";
+import { isJsonObject, MAX_JSON_DEPTH, mayHoldOverflowingNumber, tryParseJson } from "./json";
 import { entityProblem, eventIdProblem, firstProblem, shopDomainProblem, topicProblem } from "./limits";
 import { withRetry } from "./retry";
 import { EventBus, Idempotency, Metrics, ObjectStore } from "./services";
@@ -82,7 +82,7 @@ export const webhookIngress =
 
       if (!isUtf8(request.rawBody)) return yield* reject(400, "body is not valid UTF-8 (JSON must be UTF-8)", "not UTF-8");
       const text = request.rawBody.toString("utf8");
-      const parsed = tryParseJson(text);
+      const parsed = tryParseJson(text, MAX_JSON_DEPTH);
       if (!parsed.ok) return yield* reject(400, parsed.tooDeep ? `body is not accepted: ${parsed.error}` : "body is not valid JSON", parsed.error);
       if (!isJsonObject(parsed.value)) return yield* reject(400, "body must be a JSON object", "not an object");
       if (webhook.topic.trim() === "") return yield* reject(400, "missing topic", "missing topic");

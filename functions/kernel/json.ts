@@ -10,8 +10,14 @@
  * (200 KB of brackets) overflow the stack. Webhook bodies nest under 12 levels.
  */
 
-/** Deepest nesting of objects and arrays accepted (functions/kernel/limits.ts explains the limits). */
+/** Deepest nesting of objects and arrays accepted in a webhook body (functions/kernel/limits.ts explains the limits). */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * The same for a bus envelope around a body (`{"detail":{"payload":<body>}}` adds two levels, an
+ * SQS record's body is the envelope): the default of `parseJson`, so a body the doors accepted is
+ * never refused one layer later. The doors parse bodies with MAX_JSON_DEPTH.
+ */
+export const MAX_ENVELOPE_JSON_DEPTH = MAX_JSON_DEPTH + 8;
 
 /** Thrown (a SyntaxError, like JSON.parse's) for text nested deeper than the limit. */
 export class JsonTooDeep extends SyntaxError {
@@ -27,7 +33,7 @@ const isDigit = (code: number) => code >= 48 && code <= 57;
  * Rewrites unsafe integer literals outside strings as JSON strings; everything else is copied.
  * Throws JsonTooDeep when objects and arrays nest deeper than `maxDepth` (counted in the same pass).
  */
-export const quoteUnsafeIntegers = (text: string, maxDepth: number = MAX_JSON_DEPTH): string => {
+export const quoteUnsafeIntegers = (text: string, maxDepth: number = MAX_ENVELOPE_JSON_DEPTH): string => {
   let out = "";
   let copiedUpTo = 0;
   let index = 0;
@@ -85,13 +91,13 @@ export const quoteUnsafeIntegers = (text: string, maxDepth: number = MAX_JSON_DE
 };
 
 /** JSON.parse that keeps large integers exact (as strings). Throws SyntaxError like JSON.parse. */
-export const parseJson = (text: string): unknown => JSON.parse(quoteUnsafeIntegers(text));
+export const parseJson = (text: string, maxDepth: number = MAX_ENVELOPE_JSON_DEPTH): unknown => JSON.parse(quoteUnsafeIntegers(text, maxDepth));
 
 export type JsonParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string; readonly tooDeep?: true };
 
-export const tryParseJson = (text: string): JsonParseResult => {
+export const tryParseJson = (text: string, maxDepth: number = MAX_ENVELOPE_JSON_DEPTH): JsonParseResult => {
   try {
-    return { ok: true, value: parseJson(text) };
+    return { ok: true, value: parseJson(text, maxDepth) };
   } catch (error) {
     return error instanceof JsonTooDeep ? { ok: false, error: error.message, tooDeep: true } : { ok: false, error: (error as Error).message };
   }

@@ -8,7 +8,7 @@ import { Either } from "effect";
 import { InvalidPayload } from "../kernel/errors";
 import type { DescribedDelivery } from "../stripe/describe";
 import { sha256Hex } from "../stripe/signing";
-import { JsonTooDeep, parseJson as parseJsonKeepingLargeIntegers } from "../kernel/json";
+import { JsonTooDeep, MAX_JSON_DEPTH, parseJson as parseJsonKeepingLargeIntegers } from "../kernel/json";
 import { MAX_TOPIC_LENGTH } from "../kernel/limits";
 import { RECHARGE_TOPIC_HEADER } from "./signature";
 import { rechargeLakeEntity } from "./topics";
@@ -34,7 +34,7 @@ export const describeRechargeDelivery = (headers: Readonly<Record<string, string
   const text = rawBody.toString("utf8");
   let payload: unknown;
   try {
-    payload = parseJsonKeepingLargeIntegers(text);
+    payload = parseJsonKeepingLargeIntegers(text, MAX_JSON_DEPTH);
   } catch (error) {
     return Either.left(new InvalidPayload({ reason: error instanceof JsonTooDeep ? error.message : "body is not valid JSON" }));
   }

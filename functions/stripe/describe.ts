@@ -5,7 +5,7 @@
  */
 import { Either } from "effect";
 import { InvalidPayload } from "../kernel/errors";
-import { JsonTooDeep, parseJson } from "../kernel/json";
+import { JsonTooDeep, MAX_JSON_DEPTH, parseJson } from "../kernel/json";
 import { eventIdProblem, firstProblem, topicProblem } from "../kernel/limits";
 
 export interface DescribedDelivery {
@@ -29,7 +29,7 @@ export const describeStripeBody = (rawBody: Buffer): Either.Either<DescribedDeli
   let payload: unknown;
   try {
     // The kernel's parser: nesting capped before anything recurses, large integers kept exact.
-    payload = parseJson(rawBody.toString("utf8"));
+    payload = parseJson(rawBody.toString("utf8"), MAX_JSON_DEPTH);
   } catch (error) {
     return Either.left(new InvalidPayload({ reason: error instanceof JsonTooDeep ? error.message : "body is not valid JSON" }));
   }
