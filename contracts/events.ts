@@ -30,6 +30,11 @@ export interface PlatformEventDetail {
   readonly rawKey: string;
   readonly payload?: unknown;
   readonly shopDomain?: string;
+  /**
+   * Delivery headers the processors need, names lower-cased (Shopify: x-shopify-api-version,
+   * x-shopify-event-id); processors see them as IncomingEvent.metadata, as on the partner bus.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export const shopifyTopicFamilies = {

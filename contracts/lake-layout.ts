@@ -66,3 +66,9 @@ export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-
 /** One object's (orders, customers, products) part of a backfill run's reconciliation. */
 export const reconciliationObjectKey = (runId: string, object: string) =>
   `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.json`;
+
+/** Events whose payload did not decode (they went to the DLQ), one object each: what `sdp dq` counts per topic and API version. */
+export const decodeFailurePrefix = (date: string) => `metadata/decode-failures/dt=${date}/`;
+
+export const decodeFailureKey = (receivedAt: string | Date, topic: string, eventId: string) =>
+  `${decodeFailurePrefix(partitionDate(receivedAt))}${keySegment(topic.replace(/\//g, "."))}/${keySegment(eventId)}.json`;

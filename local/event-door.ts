@@ -13,10 +13,11 @@ import { randomUUID } from "node:crypto";
 import { Effect, Option, type ManagedRuntime } from "effect";
 import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../functions/kernel/function-shape";
-import { partnerEnvelopeProblem, partnerEventId } from "../functions/kernel/incoming-event";
+import { partnerEnvelopeProblem } from "../functions/kernel/incoming-event";
 import { MAX_JSON_DEPTH, parseJson, tryParseJson } from "../functions/kernel/json";
 import { isCompletedRecord } from "../functions/kernel/idempotency";
 import { HotStore } from "../functions/kernel/services";
+import { partnerBusinessEffectKey } from "../functions/shopify/event-identity";
 import { processorIdempotencyKey } from "../functions/shopify/processor";
 import type { PlatformLog } from "./log";
 import type { LocalEventRouter } from "./router";
@@ -184,4 +185,4 @@ export const createEventDoor = (options: EventDoorOptions): EventDoor => {
 };
 
 /** The idempotency key the Shopify processors use for a partner-bus envelope (the same functions). */
-export const partnerDedupeKeys: DedupeKeys = (envelope) => [processorIdempotencyKey(partnerEventId(envelope))];
+export const partnerDedupeKeys: DedupeKeys = (envelope) => [processorIdempotencyKey(partnerBusinessEffectKey(envelope))];

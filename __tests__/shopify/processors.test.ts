@@ -91,7 +91,7 @@ describe("orders processor", () => {
     await deliver(platform, ordersProgram, partnerEnvelope("orders/updated", fixture("order")));
     await deliver(platform, ordersProgram, partnerEnvelope("orders/delete", fixture("order-delete"), { triggeredAt: "2026-03-03T00:00:00Z" }));
     await deliver(platform, ordersProgram, partnerEnvelope("orders/updated", withFields("order", { updated_at: "2027-01-01T00:00:00Z" })));
-    expect(platform.item("orders", { id: ORDER })).toEqual({ id: ORDER, entity: "order", legacy_id: "5432109876543", deleted: true, deleted_at: "2026-03-03T00:00:00.000Z", updated_at: "2026-03-03T00:00:00.000Z" });
+    expect(platform.item("orders", { id: ORDER })).toEqual({ id: ORDER, entity: "order", legacy_id: "5432109876543", deleted: true, deleted_at: "2026-03-03T00:00:00.000Z", updated_at: "2026-03-03T00:00:00.000Z", api_version: "2025-10" });
   });
 
   test("refunds/create and fulfillments/* become items pointing at their order", async () => {
@@ -219,7 +219,9 @@ describe("customers and products", () => {
     await deliver(platform, productsProgram, partnerEnvelope("products/delete", fixture("product-delete")));
     await deliver(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { updated_at: "2030-01-01T00:00:00Z" })));
     expect(platform.item("products", { id: "gid://shopify/Product/8123456789012" })?.deleted).toBe(true);
-    expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { title: undefined }))))).toBe("InvalidPayload");
+    // Only what keys or orders a product is required (issue 12): no title is fine, no updated_at is not.
+    expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { updated_at: undefined }))))).toBe("InvalidPayload");
+    expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { id: 8123456789099, title: undefined, updated_at: "2030-01-02T00:00:00Z" }))))).toBeUndefined();
   });
 });
 

@@ -69,6 +69,8 @@ export const platformEnvelope = (topic: string, payload: unknown, options: { eve
     rawKey: options.rawKey ?? `raw/shopify/${topic.split("/")[0]}/dt=2026-03-01/x.json`,
     ...(options.inline === false ? {} : { payload }),
     shopDomain: "acme-coffee.myshopify.com",
+    // As the HTTPS door keeps them (the same version partnerEnvelope says).
+    attributes: { "x-shopify-api-version": "2025-10" },
   },
 });
 

@@ -207,7 +207,8 @@ const decodePlatform = (envelope: BusEnvelope): Effect.Effect<IncomingEvent, Inv
       ...(rawKey !== undefined ? { rawKey } : {}),
       ...(typeof detail.shopDomain === "string" ? { shopDomain: detail.shopDomain } : {}),
       triggeredAt: validTime(detail.triggeredAt) ?? receivedAt,
-      metadata: {},
+      // Headers the HTTPS door kept (contracts/events.ts PlatformEventDetail.attributes), as the partner bus has them.
+      metadata: lowerCasedMetadata(detail.attributes),
     } satisfies IncomingEvent;
   });
 

@@ -39,6 +39,8 @@ export interface VerifiedWebhook {
   /** The lake entity (raw/<source>/<entity>/...). */
   readonly entity: string;
   readonly shopDomain?: string;
+  /** Delivery headers to keep (lower-cased names, short ASCII values): raw object metadata and the platform event's `attributes`. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export type WebhookVerifier<R> = (request: HttpRequest) => Effect.Effect<VerifiedWebhook, InvalidSignature | InvalidPayload, R>;
@@ -106,13 +108,14 @@ export const webhookIngress =
         // Inline only when small, and when every number survives a JSON round trip (json.ts).
         ...(request.rawBody.byteLength <= (options.inlineLimitBytes ?? INLINE_PAYLOAD_LIMIT_BYTES) && !mayHoldOverflowingNumber(text) ? { payload: parsed.value } : {}),
         ...(webhook.shopDomain !== undefined ? { shopDomain: webhook.shopDomain } : {}),
+        ...(webhook.attributes !== undefined ? { attributes: webhook.attributes } : {}),
       };
 
       const storeAndPublish = Effect.gen(function* () {
         const objects = yield* ObjectStore;
         const bus = yield* EventBus;
         // Raw first: once stored, the event survives whatever happens next.
-        yield* withRetry()(objects.putIfAbsent(rawKey, request.rawBody, { contentType: "application/json", metadata: { topic: webhook.topic, "event-id": webhook.eventId } }));
+        yield* withRetry()(objects.putIfAbsent(rawKey, request.rawBody, { contentType: "application/json", metadata: { ...webhook.attributes, topic: webhook.topic, "event-id": webhook.eventId } }));
         yield* withRetry()(bus.publish([{ source: platformSources[options.source], detailType: PLATFORM_DETAIL_TYPE, detail }]));
       });
 

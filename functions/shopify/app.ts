@@ -2,14 +2,15 @@
 import { Effect } from "effect";
 import { Alerts } from "../kernel/services";
 import { decodePayload } from "./keys";
-import { decodeOr, type TopicHandler } from "./processor";
+import { type TopicHandler } from "./processor";
+import { businessEffectKeyOf, decodeEvent } from "./event-identity";
 import { Shop } from "./schemas";
 
 const decodeShop = decodePayload(Shop, "shop");
 
 const handleUninstalled: TopicHandler = (event) =>
   Effect.gen(function* () {
-    const shop = yield* decodeOr(decodeShop(event.payload));
+    const shop = yield* decodeEvent(decodeShop, event);
     const domain = shop.myshopify_domain ?? event.shopDomain ?? shop.domain ?? "unknown shop";
     const alerts = yield* Alerts;
     const { published } = yield* alerts.publish({
@@ -17,7 +18,8 @@ const handleUninstalled: TopicHandler = (event) =>
       severity: "critical",
       subject: `Shopify app uninstalled from ${domain}`,
       message: `The app was uninstalled from ${domain} at ${event.triggeredAt}. Webhooks for this shop stop; reinstall the app to resume real-time ingestion.`,
-      dedupKey: `app-uninstalled:${domain}:${event.eventId}`,
+      // One alert per merchant action, however many deliveries carry it (X-Shopify-Event-Id).
+      dedupKey: `app-uninstalled:${domain}:${businessEffectKeyOf(event)}`,
     });
     yield* Effect.logWarning("app uninstalled", { shop: domain, alerted: published });
   });

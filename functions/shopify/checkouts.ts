@@ -10,8 +10,9 @@
 import { Effect, Option } from "effect";
 import { addDecimals, multiplyDecimal } from "../kernel/decimal";
 import { HotStore, type Item, type StoreError } from "../kernel/services";
-import { compact, decodePayload, epochSeconds, gidOf, utc, utcOrUndefined } from "./keys";
-import { decodeOr, upsertNewer, type TopicHandler } from "./processor";
+import { decodeEvent, withApiVersion } from "./event-identity";
+import { compact, decodePayload, epochSeconds, optionalGidOf, utc, utcOrUndefined } from "./keys";
+import { upsertNewer, type TopicHandler } from "./processor";
 import { Cart, Checkout, moneyText } from "./schemas";
 
 /** How long an unrecovered checkout or cart is kept (days); SDP_ABANDONED_CART_TTL_DAYS overrides. */
@@ -25,46 +26,55 @@ const RECOVERY_FIELDS = ["recovered_order_id", "recovered_at"] as const;
 const decodeCheckout = decodePayload(Checkout, "checkout");
 const decodeCart = decodePayload(Cart, "cart");
 
-type Line = { readonly quantity: number; readonly price?: string | number | null | undefined; readonly line_price?: string | number | null | undefined };
+type Line = { readonly quantity?: number | null | undefined; readonly price?: string | number | null | undefined; readonly line_price?: string | number | null | undefined };
 
 const linesTotal = (lines: ReadonlyArray<Line>): string | undefined => {
-  const amounts = lines.map((line) => (line.line_price != null ? moneyText(line.line_price) : line.price != null ? multiplyDecimal(moneyText(line.price), line.quantity) : undefined));
+  const amounts = lines.map((line) =>
+    line.line_price != null ? moneyText(line.line_price) : line.price != null && line.quantity != null ? multiplyDecimal(moneyText(line.price), line.quantity) : undefined,
+  );
   return amounts.length > 0 && amounts.every((amount) => amount !== undefined) ? addDecimals(...(amounts as string[])) : undefined;
 };
 
-export const checkoutItem = (checkout: Checkout): Item =>
-  compact({
+const quantityOf = (lines: ReadonlyArray<Line>) => lines.reduce((sum, line) => sum + (line.quantity ?? 0), 0);
+
+/** Keyed by token; `checkout_id` only when the payload has an id (2026-04+ `checkouts/create` has none). */
+export const checkoutItem = (checkout: Checkout): Item => {
+  const lines = checkout.line_items ?? [];
+  return compact({
     token: checkout.token,
     kind: "checkout",
-    checkout_id: gidOf("Checkout", checkout),
+    checkout_id: optionalGidOf("Checkout", checkout),
     cart_token: checkout.cart_token || undefined,
     email: checkout.email,
-    customer_id: checkout.customer ? gidOf("Customer", checkout.customer) : undefined,
-    created_at: utc(checkout.created_at),
+    customer_id: optionalGidOf("Customer", checkout.customer),
+    created_at: utcOrUndefined(checkout.created_at),
     updated_at: utc(checkout.updated_at),
     completed_at: utcOrUndefined(checkout.completed_at),
     currency: checkout.currency,
-    total_price: checkout.total_price != null ? moneyText(checkout.total_price) : linesTotal(checkout.line_items),
+    total_price: checkout.total_price != null ? moneyText(checkout.total_price) : linesTotal(lines),
     subtotal_price: checkout.subtotal_price != null ? moneyText(checkout.subtotal_price) : undefined,
-    line_count: checkout.line_items.length,
-    item_quantity: checkout.line_items.reduce((sum, line) => sum + line.quantity, 0),
+    line_count: lines.length,
+    item_quantity: quantityOf(lines),
     abandoned_checkout_url: checkout.abandoned_checkout_url,
     status: checkout.completed_at ? "completed" : "open",
     expires_at: epochSeconds(checkout.updated_at) + abandonedCartTtlSeconds(),
   });
+};
 
-export const cartItem = (cart: Cart): Item =>
-  compact({
+export const cartItem = (cart: Cart): Item => {
+  const lines = cart.line_items ?? [];
+  return compact({
     token: cart.token,
     kind: "cart",
-    created_at: utc(cart.created_at),
+    created_at: utcOrUndefined(cart.created_at),
     updated_at: utc(cart.updated_at),
-    total_price: linesTotal(cart.line_items),
-    line_count: cart.line_items.length,
-    item_quantity: cart.line_items.reduce((sum, line) => sum + line.quantity, 0),
+    total_price: linesTotal(lines),
+    line_count: lines.length,
+    item_quantity: quantityOf(lines),
     status: "open",
     expires_at: epochSeconds(cart.updated_at) + abandonedCartTtlSeconds(),
   });
+};
 
 /** Upserts a checkout/cart, keeping the recovery an order already recorded. */
 const upsertKeepingRecovery = (item: Item) =>
@@ -91,8 +101,8 @@ export const markRecovered = (token: string, orderId: string, orderCreatedAt: st
     });
   });
 
-const handleCheckout: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeCheckout(event.payload)), (checkout) => upsertKeepingRecovery(checkoutItem(checkout)));
-const handleCart: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeCart(event.payload)), (cart) => upsertKeepingRecovery(cartItem(cart)));
+const handleCheckout: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeCheckout, event), (checkout) => upsertKeepingRecovery(withApiVersion(checkoutItem(checkout), event)));
+const handleCart: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeCart, event), (cart) => upsertKeepingRecovery(withApiVersion(cartItem(cart), event)));
 
 export const checkoutHandlers: Readonly<Record<string, TopicHandler>> = {
   "checkouts/create": handleCheckout,

@@ -1,8 +1,9 @@
 /** Customers into the customers hot store; customers/delete leaves a tombstone without personal data. */
 import { Effect } from "effect";
 import type { Item } from "../kernel/services";
-import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, tagList, utc } from "./keys";
-import { decodeOr, upsertNewer, writeTombstone, type TopicHandler } from "./processor";
+import { decodeEvent, withApiVersion } from "./event-identity";
+import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, tagList, utc, utcOrUndefined } from "./keys";
+import { upsertNewer, writeTombstone, type TopicHandler } from "./processor";
 import { Customer, Deletion, moneyText } from "./schemas";
 
 const decodeCustomer = decodePayload(Customer, "customer");
@@ -26,16 +27,16 @@ export const customerItem = (customer: Customer): Item => {
     total_spent: customer.total_spent != null ? moneyText(customer.total_spent) : undefined,
     country_code: customer.default_address?.country_code ?? undefined,
     province_code: customer.default_address?.province_code ?? undefined,
-    created_at: utc(customer.created_at),
+    created_at: utcOrUndefined(customer.created_at),
     updated_at: utc(customer.updated_at),
   });
 };
 
-const handleCustomer: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeCustomer(event.payload)), (customer) => Effect.asVoid(upsertNewer("customers", customerItem(customer))));
+const handleCustomer: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeCustomer, event), (customer) => Effect.asVoid(upsertNewer("customers", withApiVersion(customerItem(customer), event))));
 
 const handleCustomerDelete: TopicHandler = (event) =>
-  Effect.flatMap(decodeOr(decodeDeletion(event.payload)), (deletion) =>
-    Effect.asVoid(writeTombstone("customers", { id: gid("Customer", deletion.id) }, event, { legacy_id: idText(deletion.id) })),
+  Effect.flatMap(decodeEvent(decodeDeletion, event), (deletion) =>
+    Effect.asVoid(writeTombstone("customers", { id: gid("Customer", deletion.id) }, event, withApiVersion({ legacy_id: idText(deletion.id) }, event))),
   );
 
 export const customerHandlers: Readonly<Record<string, TopicHandler>> = {

@@ -23,10 +23,18 @@ export const idText = (id: Id | string): string => {
 export const gid = (type: string, id: Id | string): string => `gid://shopify/${type}/${idText(id)}`;
 
 /** The GID of a resource: admin_graphql_api_id when it is of `type`, else built from the id. */
-export const gidOf = (type: string, resource: { readonly id: Id | string; readonly admin_graphql_api_id?: string | undefined }): string => {
+export const gidOf = (type: string, resource: { readonly id: Id | string; readonly admin_graphql_api_id?: string | null | undefined }): string => {
   const match = resource.admin_graphql_api_id ? GID.exec(resource.admin_graphql_api_id) : null;
   if (match && match[1] === type) return `gid://shopify/${type}/${match[2]}`;
   return gid(type, resource.id);
+};
+
+/** The GID of a resource whose id is optional (nested references, checkouts of 2026-04+): undefined without one. */
+export const optionalGidOf = (type: string, resource: { readonly id?: Id | string | null | undefined; readonly admin_graphql_api_id?: string | null | undefined } | null | undefined): string | undefined => {
+  if (!resource) return undefined;
+  const match = resource.admin_graphql_api_id ? GID.exec(resource.admin_graphql_api_id) : null;
+  if (match && match[1] === type) return `gid://shopify/${type}/${match[2]}`;
+  return resource.id != null ? gid(type, resource.id) : undefined;
 };
 
 /** The legacy numeric id (text) of a GID. */

@@ -13,8 +13,9 @@ import { addDecimals, multiplyDecimal, subtractDecimal } from "../kernel/decimal
 import type { IncomingEvent } from "../kernel/incoming-event";
 import type { Item } from "../kernel/services";
 import { markRecovered } from "./checkouts";
-import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, tagList, utc, utcOrUndefined } from "./keys";
-import { decodeOr, upsertNewer, writeTombstone, type TopicHandler } from "./processor";
+import { decodeEvent, withApiVersion } from "./event-identity";
+import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, optionalGidOf, tagList, utc, utcOrUndefined } from "./keys";
+import { upsertNewer, writeTombstone, type TopicHandler } from "./processor";
 import { Deletion, Fulfillment, Order, Refund, moneyText } from "./schemas";
 
 const decodeOrder = decodePayload(Order, "order");
@@ -29,18 +30,20 @@ const SUBSCRIPTION_SOURCES = /^(subscription_contract|subscription_contract_chec
 export const isSubscriptionOrder = (order: Order): boolean =>
   tagList(order.tags).some((tag) => SUBSCRIPTION_TAG.test(tag)) ||
   (order.source_name != null && SUBSCRIPTION_SOURCES.test(order.source_name)) ||
-  order.line_items.some((line) => line.selling_plan_allocation != null);
+  (order.line_items ?? []).some((line) => line.selling_plan_allocation != null);
 
 const discountTotal = (order: Order): string => {
   if (order.total_discounts != null) return moneyText(order.total_discounts);
-  const allocations = order.line_items.flatMap((line) => (line.discount_allocations ?? []).map((allocation) => allocation.amount));
+  const allocations = (order.line_items ?? []).flatMap((line) => (line.discount_allocations ?? []).map((allocation) => allocation.amount));
   return allocations.length > 0 ? addDecimals(...allocations.map(moneyText)) : "0.00";
 };
 
 /** Money actually refunded: successful refund transactions of every refund on the order. */
 const refundedTotal = (order: Order): string => {
   const amounts = (order.refunds ?? []).flatMap((refund) =>
-    (refund.transactions ?? []).filter((transaction) => transaction.kind === "refund" && (transaction.status == null || transaction.status === "success")).map((transaction) => transaction.amount),
+    (refund.transactions ?? []).flatMap((transaction) =>
+      transaction.kind === "refund" && (transaction.status == null || transaction.status === "success") && transaction.amount != null ? [transaction.amount] : [],
+    ),
   );
   return amounts.length > 0 ? addDecimals(...amounts.map(moneyText)) : "0.00";
 };
@@ -48,19 +51,22 @@ const refundedTotal = (order: Order): string => {
 export const orderItem = (order: Order, event: Pick<IncomingEvent, "shopDomain">): Item => {
   const id = gidOf("Order", order);
   const refunded = refundedTotal(order);
-  const lineSubtotal = order.line_items.length > 0 ? addDecimals(...order.line_items.map((line) => multiplyDecimal(moneyText(line.price), line.quantity))) : "0.00";
+  const lines = order.line_items ?? [];
+  const lineAmounts = lines.flatMap((line) => (line.price != null ? [multiplyDecimal(moneyText(line.price), line.quantity ?? 0)] : []));
+  const lineSubtotal = lineAmounts.length > 0 ? addDecimals(...lineAmounts) : "0.00";
+  const total = order.total_price != null ? moneyText(order.total_price) : undefined;
   // One pass over the lines (this runs for every order event).
   const productIds = new Set<string>();
-  for (const line of order.line_items) if (line.product_id != null) productIds.add(gid("Product", line.product_id));
+  for (const line of lines) if (line.product_id != null) productIds.add(gid("Product", line.product_id));
   return compact({
     id,
     entity: "order",
     legacy_id: legacyIdOf(id),
-    order_number: typeof order.order_number === "number" ? String(order.order_number) : order.order_number,
+    order_number: order.order_number == null ? undefined : typeof order.order_number === "number" ? String(order.order_number) : order.order_number,
     name: order.name,
     email: order.email,
-    customer_id: order.customer ? gidOf("Customer", order.customer) : undefined,
-    created_at: utc(order.created_at),
+    customer_id: optionalGidOf("Customer", order.customer),
+    created_at: utcOrUndefined(order.created_at),
     updated_at: utc(order.updated_at),
     processed_at: utcOrUndefined(order.processed_at),
     cancelled_at: utcOrUndefined(order.cancelled_at),
@@ -69,15 +75,15 @@ export const orderItem = (order: Order, event: Pick<IncomingEvent, "shopDomain">
     financial_status: order.financial_status,
     fulfillment_status: order.fulfillment_status,
     currency: order.currency,
-    total_price: moneyText(order.total_price),
+    total_price: total,
     subtotal_price: order.subtotal_price != null ? moneyText(order.subtotal_price) : undefined,
     total_tax: order.total_tax != null ? moneyText(order.total_tax) : undefined,
     line_items_subtotal: lineSubtotal,
     discount_total: discountTotal(order),
     refunded_total: refunded,
-    net_total: subtractDecimal(moneyText(order.total_price), refunded),
-    line_count: order.line_items.length,
-    item_quantity: order.line_items.reduce((sum, line) => sum + line.quantity, 0),
+    net_total: total !== undefined ? subtractDecimal(total, refunded) : undefined,
+    line_count: lines.length,
+    item_quantity: lines.reduce((sum, line) => sum + (line.quantity ?? 0), 0),
     product_ids: Array.from(productIds),
     discount_codes: (order.discount_codes ?? []).map((code) => code.code).filter((code): code is string => typeof code === "string" && code !== ""),
     is_subscription: isSubscriptionOrder(order),
@@ -92,24 +98,27 @@ export const orderItem = (order: Order, event: Pick<IncomingEvent, "shopDomain">
 
 const handleOrder: TopicHandler = (event) =>
   Effect.gen(function* () {
-    const order = yield* decodeOr(decodeOrder(event.payload));
-    const item = orderItem(order, event);
+    const order = yield* decodeEvent(decodeOrder, event);
+    const item = withApiVersion(orderItem(order, event), event);
     yield* upsertNewer("orders", item);
     // Recovery is idempotent and independent of the order's version, so it runs for stale copies too.
     for (const token of [order.checkout_token, order.cart_token]) {
-      if (token) yield* markRecovered(token, item.id as string, item.created_at as string);
+      if (token) yield* markRecovered(token, item.id as string, (item.created_at ?? item.updated_at) as string);
     }
   });
 
 const handleOrderDelete: TopicHandler = (event) =>
   Effect.gen(function* () {
-    const deletion = yield* decodeOr(decodeDeletion(event.payload));
-    yield* writeTombstone("orders", { id: gid("Order", deletion.id) }, event, { entity: "order", legacy_id: idText(deletion.id) });
+    const deletion = yield* decodeEvent(decodeDeletion, event);
+    yield* writeTombstone("orders", { id: gid("Order", deletion.id) }, event, withApiVersion({ entity: "order", legacy_id: idText(deletion.id) }, event));
   });
 
 export const refundItem = (refund: Refund): Item => {
-  const amounts = refund.transactions.filter((transaction) => (transaction.kind ?? "refund") === "refund" && (transaction.status == null || transaction.status === "success")).map((transaction) => transaction.amount);
-  const currency = refund.transactions.find((transaction) => transaction.currency != null)?.currency;
+  const transactions = refund.transactions ?? [];
+  const amounts = transactions.flatMap((transaction) =>
+    (transaction.kind ?? "refund") === "refund" && (transaction.status == null || transaction.status === "success") && transaction.amount != null ? [transaction.amount] : [],
+  );
+  const currency = transactions.find((transaction) => transaction.currency != null)?.currency;
   return compact({
     id: gidOf("Refund", refund),
     entity: "refund",
@@ -127,8 +136,8 @@ export const refundItem = (refund: Refund): Item => {
 
 const handleRefund: TopicHandler = (event) =>
   Effect.gen(function* () {
-    const refund = yield* decodeOr(decodeRefund(event.payload));
-    yield* upsertNewer("orders", refundItem(refund));
+    const refund = yield* decodeEvent(decodeRefund, event);
+    yield* upsertNewer("orders", withApiVersion(refundItem(refund), event));
   });
 
 export const fulfillmentItem = (fulfillment: Fulfillment): Item =>
@@ -141,14 +150,14 @@ export const fulfillmentItem = (fulfillment: Fulfillment): Item =>
     tracking_company: fulfillment.tracking_company,
     tracking_number: fulfillment.tracking_number,
     line_count: (fulfillment.line_items ?? []).length,
-    created_at: utc(fulfillment.created_at),
+    created_at: utcOrUndefined(fulfillment.created_at),
     updated_at: utc(fulfillment.updated_at),
   });
 
 const handleFulfillment: TopicHandler = (event) =>
   Effect.gen(function* () {
-    const fulfillment = yield* decodeOr(decodeFulfillment(event.payload));
-    yield* upsertNewer("orders", fulfillmentItem(fulfillment));
+    const fulfillment = yield* decodeEvent(decodeFulfillment, event);
+    yield* upsertNewer("orders", withApiVersion(fulfillmentItem(fulfillment), event));
   });
 
 export const orderHandlers: Readonly<Record<string, TopicHandler>> = {

@@ -13,13 +13,18 @@ import type { TableKey } from "../../contracts/tables";
 import { InvalidPayload, type InProgress } from "../kernel/errors";
 import type { BusEnvelope } from "../kernel/function-shape";
 import { decodeIncomingEvent, type IncomingEvent } from "../kernel/incoming-event";
+import { businessEffectKeyOf, rawObjectMetadata } from "./event-identity";
 import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError, type UpsertOutcome } from "../kernel/services";
 
 export type ShopifyServices = ObjectStore | HotStore | Idempotency | Metrics | Alerts;
 export type TopicHandler = (event: IncomingEvent) => Effect.Effect<void, InvalidPayload | StoreError, ShopifyServices>;
 
-/** The idempotency key of a Shopify event in the processors (shared with `sdp local`'s event door). */
-export const processorIdempotencyKey = (eventId: string) => `shopify:${eventId}`;
+/**
+ * The idempotency key of a Shopify event in the processors (shared with `sdp local`'s event door),
+ * given its business-effect key (event-identity.ts `businessEffectKeyOf`: X-Shopify-Event-Id plus
+ * topic, else the webhook id), so one merchant action has one effect whichever door delivers it.
+ */
+export const processorIdempotencyKey = (businessKey: string) => `shopify:${businessKey}`;
 
 export const shopifyProcessor =
   (processorName: string, handlers: Readonly<Record<string, TopicHandler>>) =>
@@ -31,7 +36,7 @@ export const shopifyProcessor =
       if (event.door === "partner") {
         const objects = yield* ObjectStore;
         const rawKey = rawEventKey("shopify", shopifyEntityOfTopic(event.topic), event.receivedAt, event.eventId);
-        yield* objects.putIfAbsent(rawKey, event.rawText, { contentType: "application/json", metadata: { topic: event.topic, "event-id": event.eventId } });
+        yield* objects.putIfAbsent(rawKey, event.rawText, { contentType: "application/json", metadata: rawObjectMetadata(event) });
       }
       const handler = handlers[event.topic];
       if (handler === undefined) {
@@ -40,7 +45,7 @@ export const shopifyProcessor =
         return;
       }
       const idempotency = yield* Idempotency;
-      const outcome = yield* idempotency.once(processorIdempotencyKey(event.eventId), handler(event));
+      const outcome = yield* idempotency.once(processorIdempotencyKey(businessEffectKeyOf(event)), handler(event));
       if (outcome.status === "duplicate") {
         yield* metrics.count("DuplicateEvent", 1, { processor: processorName });
         yield* Effect.logInfo("duplicate event skipped", { topic: event.topic, eventId: event.eventId });

@@ -2,8 +2,9 @@
 import { Effect } from "effect";
 import { compareDecimals } from "../kernel/decimal";
 import type { Item } from "../kernel/services";
-import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, tagList, utc, utcOrUndefined } from "./keys";
-import { decodeOr, upsertNewer, writeTombstone, type TopicHandler } from "./processor";
+import { decodeEvent, withApiVersion } from "./event-identity";
+import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, optionalGidOf, tagList, utc, utcOrUndefined } from "./keys";
+import { upsertNewer, writeTombstone, type TopicHandler } from "./processor";
 import { Deletion, Product, moneyText } from "./schemas";
 
 const decodeProduct = decodePayload(Product, "product");
@@ -13,14 +14,14 @@ export const productItem = (product: Product): Item => {
   const id = gidOf("Product", product);
   const variants = (product.variants ?? []).map((variant) =>
     compact({
-      id: gidOf("ProductVariant", variant),
+      id: optionalGidOf("ProductVariant", variant),
       title: variant.title,
       sku: variant.sku,
-      price: moneyText(variant.price),
+      price: variant.price != null ? moneyText(variant.price) : undefined,
       inventory_quantity: variant.inventory_quantity ?? undefined,
     }),
   );
-  const prices = variants.map((variant) => variant.price as string).sort(compareDecimals);
+  const prices = variants.flatMap((variant) => (typeof variant.price === "string" ? [variant.price] : [])).sort(compareDecimals);
   return compact({
     id,
     legacy_id: legacyIdOf(id),
@@ -30,7 +31,7 @@ export const productItem = (product: Product): Item => {
     product_type: product.product_type,
     status: product.status,
     tags: tagList(product.tags),
-    created_at: utc(product.created_at),
+    created_at: utcOrUndefined(product.created_at),
     updated_at: utc(product.updated_at),
     published_at: utcOrUndefined(product.published_at),
     variant_count: variants.length,
@@ -40,11 +41,11 @@ export const productItem = (product: Product): Item => {
   });
 };
 
-const handleProduct: TopicHandler = (event) => Effect.flatMap(decodeOr(decodeProduct(event.payload)), (product) => Effect.asVoid(upsertNewer("products", productItem(product))));
+const handleProduct: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeProduct, event), (product) => Effect.asVoid(upsertNewer("products", withApiVersion(productItem(product), event))));
 
 const handleProductDelete: TopicHandler = (event) =>
-  Effect.flatMap(decodeOr(decodeDeletion(event.payload)), (deletion) =>
-    Effect.asVoid(writeTombstone("products", { id: gid("Product", deletion.id) }, event, { legacy_id: idText(deletion.id) })),
+  Effect.flatMap(decodeEvent(decodeDeletion, event), (deletion) =>
+    Effect.asVoid(writeTombstone("products", { id: gid("Product", deletion.id) }, event, withApiVersion({ legacy_id: idText(deletion.id) }, event))),
   );
 
 export const productHandlers: Readonly<Record<string, TopicHandler>> = {

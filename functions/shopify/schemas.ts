@@ -1,7 +1,14 @@
 /**
- * Shopify webhook payloads (REST-style JSON, as Shopify delivers webhooks). Decoding ignores the
- * fields we do not use (they stay in the raw object in the lake) and is strict on the ones we
- * do: a missing `updated_at` or a malformed amount is an InvalidPayload, never a guess.
+ * Shopify webhook payloads (REST-style JSON, as Shopify delivers webhooks).
+ *
+ * Drift tolerance (API versions move): only the fields a processor keys, orders or routes on are
+ * required (`id` or `token`, `updated_at`, a refund's `created_at`, the `order_id` a refund or
+ * fulfillment points at); every other field is optional and nullable, so a field Shopify drops
+ * or nulls in a new version (2026-04 `checkouts/create` has no top-level `id`; products samples
+ * carry `created_at: null`) never dead-letters an event. A field that is present is still
+ * checked: a malformed amount or timestamp is an InvalidPayload, never a guess. Unknown fields
+ * are ignored here and stay untouched in the raw object in the lake. The recorded samples of
+ * every topic at every supported version are in __tests__/fixtures/shopify/versions/.
  *
  * Ids: a JSON number id is only ever used as text (`keyFromId`); the JSON parser of the kernel
  * keeps ids beyond 2^53 as strings, and `admin_graphql_api_id` is preferred whenever present.
@@ -59,28 +66,28 @@ export const DiscountAllocation = Schema.Struct({ amount: Money });
 /** Only what the enrichment reads; the rest of each line stays in the raw object. */
 export const LineItem = Schema.Struct({
   product_id: Schema.optional(NullableId),
-  quantity: Schema.Int,
-  price: Money,
+  quantity: Schema.optional(NullableInt),
+  price: Schema.optional(NullableMoney),
   discount_allocations: Schema.optional(Schema.Array(DiscountAllocation)),
   selling_plan_allocation: Schema.optional(Schema.Unknown),
 });
 
 export const Transaction = Schema.Struct({
-  id: Schema.optional(Id),
-  kind: Schema.optional(Schema.String),
+  id: Schema.optional(NullableId),
+  kind: Schema.optional(NullableString),
   status: Schema.optional(NullableString),
-  amount: Money,
+  amount: Schema.optional(NullableMoney),
   currency: Schema.optional(NullableString),
 });
 
 export const OrderRefund = Schema.Struct({
-  id: Id,
+  id: Schema.optional(NullableId),
   transactions: Schema.optional(Schema.Array(Transaction)),
 });
 
 export const CustomerRef = Schema.Struct({
-  id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
+  id: Schema.optional(NullableId),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
 });
 
 export const DiscountCode = Schema.Struct({ code: Schema.optional(NullableString), amount: Schema.optional(NullableMoney), type: Schema.optional(NullableString) });
@@ -88,18 +95,18 @@ export const DiscountCode = Schema.Struct({ code: Schema.optional(NullableString
 /** orders/create, updated, paid, cancelled, fulfilled, partially_fulfilled. */
 export const Order = Schema.Struct({
   id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
   name: Schema.optional(NullableString),
-  order_number: Id,
+  order_number: Schema.optional(NullableId),
   email: Schema.optional(NullableString),
-  created_at: Timestamp,
+  created_at: Schema.optional(NullableTimestamp),
   updated_at: Timestamp,
   processed_at: Schema.optional(NullableTimestamp),
   cancelled_at: Schema.optional(NullableTimestamp),
   cancel_reason: Schema.optional(NullableString),
   closed_at: Schema.optional(NullableTimestamp),
-  currency: Schema.String,
-  total_price: Money,
+  currency: Schema.optional(NullableString),
+  total_price: Schema.optional(NullableMoney),
   subtotal_price: Schema.optional(NullableMoney),
   total_tax: Schema.optional(NullableMoney),
   total_discounts: Schema.optional(NullableMoney),
@@ -111,9 +118,9 @@ export const Order = Schema.Struct({
   cart_token: Schema.optional(NullableString),
   test: Schema.optional(NullableBoolean),
   customer: optionalNullable(CustomerRef),
-  line_items: Schema.Array(LineItem),
-  refunds: Schema.optional(Schema.Array(OrderRefund)),
-  discount_codes: Schema.optional(Schema.Array(DiscountCode)),
+  line_items: optionalNullable(Schema.Array(LineItem)),
+  refunds: optionalNullable(Schema.Array(OrderRefund)),
+  discount_codes: optionalNullable(Schema.Array(DiscountCode)),
 });
 export type Order = typeof Order.Type;
 
@@ -123,7 +130,7 @@ export type Deletion = typeof Deletion.Type;
 
 export const Customer = Schema.Struct({
   id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
   email: Schema.optional(NullableString),
   first_name: Schema.optional(NullableString),
   last_name: Schema.optional(NullableString),
@@ -132,7 +139,7 @@ export const Customer = Schema.Struct({
   verified_email: Schema.optional(NullableBoolean),
   tags: Schema.optional(Tags),
   currency: Schema.optional(NullableString),
-  created_at: Timestamp,
+  created_at: Schema.optional(NullableTimestamp),
   updated_at: Timestamp,
   orders_count: Schema.optional(NullableInt),
   total_spent: Schema.optional(NullableMoney),
@@ -142,43 +149,44 @@ export const Customer = Schema.Struct({
 export type Customer = typeof Customer.Type;
 
 export const Variant = Schema.Struct({
-  id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
+  id: Schema.optional(NullableId),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
   title: Schema.optional(NullableString),
   sku: Schema.optional(NullableString),
-  price: Money,
+  price: Schema.optional(NullableMoney),
   inventory_quantity: Schema.optional(NullableInt),
 });
 
 export const Product = Schema.Struct({
   id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
-  title: Schema.String,
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
+  title: Schema.optional(NullableString),
   handle: Schema.optional(NullableString),
   vendor: Schema.optional(NullableString),
   product_type: Schema.optional(NullableString),
   status: Schema.optional(NullableString),
   tags: Schema.optional(Tags),
-  created_at: Timestamp,
+  created_at: Schema.optional(NullableTimestamp),
   updated_at: Timestamp,
   published_at: Schema.optional(NullableTimestamp),
-  variants: Schema.optional(Schema.Array(Variant)),
+  variants: optionalNullable(Schema.Array(Variant)),
 });
 export type Product = typeof Product.Type;
 
 const CheckoutLine = Schema.Struct({
-  quantity: Schema.Int,
+  quantity: Schema.optional(NullableInt),
   price: Schema.optional(NullableMoney),
   line_price: Schema.optional(NullableMoney),
 });
 
-/** checkouts/create, checkouts/update. */
+/** checkouts/create, checkouts/update: keyed by `token` (2026-04 and later send no top-level `id`). */
 export const Checkout = Schema.Struct({
-  id: Id,
+  id: Schema.optional(NullableId),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
   token: Schema.String.pipe(Schema.minLength(1)),
   cart_token: Schema.optional(NullableString),
   email: Schema.optional(NullableString),
-  created_at: Timestamp,
+  created_at: Schema.optional(NullableTimestamp),
   updated_at: Timestamp,
   completed_at: Schema.optional(NullableTimestamp),
   currency: Schema.optional(NullableString),
@@ -186,46 +194,46 @@ export const Checkout = Schema.Struct({
   subtotal_price: Schema.optional(NullableMoney),
   abandoned_checkout_url: Schema.optional(NullableString),
   customer: optionalNullable(CustomerRef),
-  line_items: Schema.Array(CheckoutLine),
+  line_items: optionalNullable(Schema.Array(CheckoutLine)),
 });
 export type Checkout = typeof Checkout.Type;
 
 /** carts/create, carts/update: the cart's id is its token. */
 export const Cart = Schema.Struct({
-  id: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
+  id: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Number))),
   token: Schema.String.pipe(Schema.minLength(1)),
-  created_at: Timestamp,
+  created_at: Schema.optional(NullableTimestamp),
   updated_at: Timestamp,
-  line_items: Schema.Array(CheckoutLine),
+  line_items: optionalNullable(Schema.Array(CheckoutLine)),
 });
 export type Cart = typeof Cart.Type;
 
 /** fulfillments/create, fulfillments/update. */
 export const Fulfillment = Schema.Struct({
   id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
   order_id: Id,
   status: Schema.optional(NullableString),
   shipment_status: Schema.optional(NullableString),
-  created_at: Timestamp,
+  created_at: Schema.optional(NullableTimestamp),
   updated_at: Timestamp,
   tracking_company: Schema.optional(NullableString),
   tracking_number: Schema.optional(NullableString),
-  line_items: Schema.optional(Schema.Array(Schema.Struct({ id: Id, quantity: Schema.Int }))),
+  line_items: optionalNullable(Schema.Array(Schema.Struct({ id: Schema.optional(NullableId), quantity: Schema.optional(NullableInt) }))),
 });
 export type Fulfillment = typeof Fulfillment.Type;
 
 /** refunds/create (refunds are immutable: created once). */
 export const Refund = Schema.Struct({
   id: Id,
-  admin_graphql_api_id: Schema.optional(Gid),
+  admin_graphql_api_id: Schema.optional(Schema.NullOr(Gid)),
   order_id: Id,
   created_at: Timestamp,
   processed_at: Schema.optional(NullableTimestamp),
   note: Schema.optional(NullableString),
   restock: Schema.optional(NullableBoolean),
-  refund_line_items: Schema.optional(Schema.Array(Schema.Struct({ line_item_id: Id, quantity: Schema.Int }))),
-  transactions: Schema.Array(Transaction),
+  refund_line_items: optionalNullable(Schema.Array(Schema.Struct({ line_item_id: Schema.optional(NullableId), quantity: Schema.optional(NullableInt) }))),
+  transactions: optionalNullable(Schema.Array(Transaction)),
 });
 export type Refund = typeof Refund.Type;
 

@@ -12,6 +12,7 @@ import type { VerifiedWebhook } from "../kernel/ingress";
 import { eventIdProblem, firstProblem, MAX_TOPIC_LENGTH, shopDomainProblem } from "../kernel/limits";
 import { Secrets } from "../kernel/services";
 import { parseAdminSecret } from "./admin-token";
+import { API_VERSION_HEADER, EVENT_ID_HEADER } from "./event-identity";
 
 export const shopifySignature = (secret: string, rawBody: Buffer | string): string => createHmac("sha256", secret).update(rawBody).digest("base64");
 
@@ -78,5 +79,16 @@ export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<Verifi
       shopDomain ? shopDomainProblem(shopDomain, "X-Shopify-Shop-Domain") : undefined,
     );
     if (limit !== undefined) return yield* Effect.fail(limit);
-    return { topic, eventId, entity: shopifyEntityOfTopic(topic), ...(shopDomain ? { shopDomain } : {}) };
+    const attributes = deliveryAttributes(request.headers);
+    return { topic, eventId, entity: shopifyEntityOfTopic(topic), ...(shopDomain ? { shopDomain } : {}), ...(attributes ? { attributes } : {}) };
   });
+
+/** Headers kept with the event (event-identity.ts): the API version and the Shopify event id, when well-formed. */
+const deliveryAttributes = (headers: HttpRequest["headers"]): Record<string, string> | undefined => {
+  const kept: Record<string, string> = {};
+  for (const name of [API_VERSION_HEADER, EVENT_ID_HEADER]) {
+    const value = headers[name]?.trim();
+    if (value && /^[A-Za-z0-9._:-]{1,100}$/.test(value)) kept[name] = value;
+  }
+  return Object.keys(kept).length > 0 ? kept : undefined;
+};
