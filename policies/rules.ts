@@ -2,7 +2,7 @@
  * The guardrail rule pack, modelled on Checkov and cdk-nag. Each rule inspects the synthesized
  * Terraform JSON of one stack. Rule ids are stable: suppressions and docs refer to them.
  */
-import { actionsWithoutResourceLevelPermissions, type PolicyStatement } from "./iam";
+import type { PolicyStatement } from "./iam";
 import { signatureVerifiedRoutes } from "./public-routes";
 import { block, list, MIN_JUSTIFICATION_LENGTH, type Finding, type GuardrailRule, type ResourceRef, type RuleContext } from "./guardrails";
 
@@ -293,13 +293,15 @@ export const rulePack: ReadonlyArray<GuardrailRule> = [
     }),
   },
   {
-    id: "IAM_NO_STAR_RESOURCE",
-    title: "IAM statements name their resources where the action supports it",
-    fix: "Use the resource ARN (a table, a prefix of the lake, a secret); `*` is only for actions without resource-level permissions.",
-    check: identityRule((s) => {
-      if (!resourcesOf(s).includes("*")) return undefined;
-      const scoped = actionsOf(s).filter((action) => !actionsWithoutResourceLevelPermissions.has(action));
-      return scoped.length > 0 ? `Resource * for actions that support resource ARNs: ${scoped.join(", ")}` : undefined;
+    id: "IAM_ROLE_BOUNDARY",
+    title: "Every role carries the environment's workload permissions boundary",
+    fix: "PlatformStack sets permissions_boundary on every aws_iam_role of a CI-applied stack; a role created another way must set it to the <brand>-<env>-workload-boundary policy ARN.",
+    check: perResource(["aws_iam_role"], (role, context) => {
+      const boundary = role.body.permissions_boundary;
+      if (typeof boundary !== "string" || boundary.length === 0) return "role has no permissions boundary";
+      const tags = (block(block(context.stack.provider?.aws)?.default_tags)?.tags ?? {}) as Record<string, string>;
+      const expected = `:policy/${tags.brand}-${tags.environment}-workload-boundary`;
+      return boundary.endsWith(expected) ? undefined : `permissions boundary ${boundary} is not the environment's workload boundary (*${expected})`;
     }),
   },
   {

@@ -10,6 +10,7 @@ import { formatViolations, type GuardrailRule, type TfJson } from "../policies/g
 import { evaluateEnvironmentGuardrails, type EnvironmentGuardrailRule } from "../policies/environment-rules";
 import { AnalyticsStack } from "./analytics";
 import { BackfillStack } from "./backfill";
+import { BootstrapStack } from "./bootstrap";
 import { FoundationStack } from "./foundation";
 import { HotStoresStack } from "./hot-stores";
 import { IngestionStack } from "./ingestion";
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
 
 export interface EnvironmentStacks {
   readonly env: EnvironmentConfig;
+  /** CI roles and the permissions boundary: applied by `sdp bootstrap`, never by CI (not in `stacks`). */
+  readonly bootstrap: BootstrapStack;
   readonly foundation: FoundationStack;
   readonly lake: LakeStack;
   readonly hotStores: HotStoresStack;
@@ -48,7 +51,10 @@ export interface EnvironmentStacks {
 export interface BuiltApp {
   readonly app: App;
   readonly environments: ReadonlyArray<EnvironmentStacks>;
+  /** The layer stacks CI plans and applies (7 per environment). */
   readonly stacks: ReadonlyArray<PlatformStack>;
+  /** One bootstrap stack per environment, synthesized with the others but applied only by `sdp bootstrap --apply`. */
+  readonly bootstrapStacks: ReadonlyArray<BootstrapStack>;
 }
 
 export const buildApp = (options: BuildAppOptions = {}): BuiltApp => {
@@ -62,6 +68,7 @@ export const buildApp = (options: BuildAppOptions = {}): BuiltApp => {
 
   const environments = envs.map((env): EnvironmentStacks => {
     if (env.name === "local") throw new Error('"local" runs on the embedded platform (sdp local), not in AWS: it has no stacks');
+    const bootstrap = new BootstrapStack(app, env, stackOptions);
     const foundation = new FoundationStack(app, env, stackOptions);
     const lake = new LakeStack(app, env, { foundation }, stackOptions);
     const hotStores = new HotStoresStack(app, env, { foundation }, stackOptions);
@@ -69,11 +76,11 @@ export const buildApp = (options: BuildAppOptions = {}): BuiltApp => {
     const backfill = new BackfillStack(app, env, { foundation, lake, hotStores, ingestion, ...shared }, stackOptions);
     const analytics = new AnalyticsStack(app, env, { foundation, lake, hotStores, ...shared }, stackOptions);
     const monitoring = new MonitoringStack(app, env, { foundation, lake, hotStores, ingestion, backfill, analytics }, stackOptions);
-    return { env, foundation, lake, hotStores, ingestion, backfill, analytics, monitoring };
+    return { env, bootstrap, foundation, lake, hotStores, ingestion, backfill, analytics, monitoring };
   });
   const stacks = environments.flatMap((e) => [e.foundation, e.lake, e.hotStores, e.ingestion, e.backfill, e.analytics, e.monitoring]);
   addEnvironmentGuardrails(app, options.environmentRules);
-  return { app, environments, stacks };
+  return { app, environments, stacks, bootstrapStacks: environments.map((e) => e.bootstrap) };
 };
 
 /**

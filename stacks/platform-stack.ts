@@ -4,16 +4,21 @@
  * account and region with the required default tags, and the guardrail rule pack evaluated on
  * the synthesized JSON (a violation fails `cdktn synth`).
  */
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
-import { S3Backend, TerraformStack } from "cdktn";
+import { Aspects, S3Backend, TerraformStack } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
-import { resourcePrefix, stackName, stateKey, type Layer } from "../contracts/naming";
+import { bootstrapStackName, bootstrapStateKey, permissionsBoundaryArn, resourcePrefix, stackName, stateKey, type Layer } from "../contracts/naming";
 import { evaluateGuardrails, formatViolations, type GuardrailReport, type GuardrailRule, type TfJson } from "../policies/guardrails";
 import { rulePack } from "../policies/rules";
 
+/** The stack applied only with administrator credentials (`sdp bootstrap`), never by CI. */
+export type StackKind = Layer | "bootstrap";
+
 /** What the data in a layer is, for the data-classification tag. */
-export const dataClassification: Record<Layer, string> = {
+export const dataClassification: Record<StackKind, string> = {
+  bootstrap: "internal",
   foundation: "confidential",
   lake: "confidential-pii",
   "hot-stores": "confidential-pii",
@@ -36,14 +41,14 @@ export class PlatformStack extends TerraformStack {
   constructor(
     scope: Construct,
     readonly env: EnvironmentConfig,
-    readonly layer: Layer,
+    readonly layer: StackKind,
     options: PlatformStackOptions = {},
   ) {
-    super(scope, stackName(env.brand, env.name, layer));
+    super(scope, layer === "bootstrap" ? bootstrapStackName(env.brand, env.name) : stackName(env.brand, env.name, layer));
     this.prefix = resourcePrefix(env.brand, env.name);
     new S3Backend(this, {
       bucket: env.stateBucket,
-      key: stateKey(env.name, layer),
+      key: layer === "bootstrap" ? bootstrapStateKey(env.name) : stateKey(env.name, layer),
       region: env.region,
       encrypt: true,
       dynamodbTable: env.stateLockTable,
@@ -66,6 +71,17 @@ export class PlatformStack extends TerraformStack {
         },
       ],
     });
+    // Every role of a CI-applied stack carries the workload permissions boundary (created by the
+    // bootstrap stack): set here once for all role creation sites (modules and stacks), so none
+    // can forget it; the guardrail IAM_ROLE_BOUNDARY checks the synthesized roles.
+    if (layer !== "bootstrap") {
+      const boundary = permissionsBoundaryArn(env.accountId, env.brand, env.name);
+      Aspects.of(this).add({
+        visit: (node) => {
+          if (node instanceof IamRole && node.permissionsBoundaryInput === undefined) node.permissionsBoundary = boundary;
+        },
+      });
+    }
     const rules = options.rules ?? rulePack;
     this.node.addValidation({
       validate: () => {

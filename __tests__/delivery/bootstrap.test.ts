@@ -15,9 +15,19 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createBootstrapCommand } from "../../cli/commands/bootstrap";
+import type { ProcessRunner } from "../../delivery/deploy";
 import { awsError, mockedAws, runCommand } from "./support";
 
 const noSleep = async () => undefined;
+/** `cdktn deploy <bootstrap stack>` as `sdp bootstrap --apply` would run it, recorded instead. */
+let stackDeploys: string[][] = [];
+const runProcess: ProcessRunner = async (command, args) => {
+  stackDeploys.push([command, ...args]);
+  return 0;
+};
+beforeEach(() => {
+  stackDeploys = [];
+});
 
 const freshAccount = () => {
   const aws = mockedAws();
@@ -36,7 +46,7 @@ const freshAccount = () => {
 describe("sdp bootstrap", () => {
   it("without --apply prints the plan and calls nothing", async () => {
     const aws = freshAccount();
-    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory }), ["--env", "prod"]);
+    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, runProcess }), ["--env", "prod"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("create S3 bucket acme-terraform-state-333333333333 in eu-west-1");
     expect(result.stdout).toContain("TLS");
@@ -48,7 +58,7 @@ describe("sdp bootstrap", () => {
 
   it("--apply creates a versioned, encrypted, private, TLS-only bucket and an on-demand PITR lock table", async () => {
     const aws = freshAccount();
-    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep }), ["--env", "dev", "--apply"]);
+    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep, runProcess }), ["--env", "dev", "--apply"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const bucket = "acme-terraform-state-111111111111";
@@ -82,6 +92,24 @@ describe("sdp bootstrap", () => {
     expect(aws.dynamodb.commandCalls(UpdateContinuousBackupsCommand)[0]!.args[0].input.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(result.stdout).toContain("[state-bucket] bucket acme-terraform-state-111111111111: created");
     expect(result.stdout).toContain("[lock-table] table acme-terraform-locks: created");
+    // ... then the bootstrap stack (CI roles, permissions boundary), which CI never applies.
+    expect(stackDeploys).toHaveLength(1);
+    expect(stackDeploys[0]!.slice(1)).toEqual(["deploy", "acme-dev-bootstrap"]);
+    expect(stackDeploys[0]![0]).toMatch(/cdktn$/);
+  });
+
+  it("--apply fails, naming the stack, when the bootstrap stack's deploy fails", async () => {
+    const aws = freshAccount();
+    const failing: ProcessRunner = async () => 1;
+    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep, runProcess: failing }), ["--env", "dev", "--apply"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("cdktn deploy acme-dev-bootstrap exited with 1");
+  });
+
+  it("plans the bootstrap stack last", async () => {
+    const result = await runCommand(createBootstrapCommand({ awsClients: freshAccount().factory, runProcess }), ["--env", "dev"]);
+    expect(result.stdout).toContain("[bootstrap-stack] cdktn deploy acme-dev-bootstrap");
+    expect(stackDeploys).toEqual([]);
   });
 
   it("is idempotent: existing bucket and table are kept and their settings re-applied", async () => {
@@ -89,7 +117,7 @@ describe("sdp bootstrap", () => {
     aws.sts.on(GetCallerIdentityCommand).resolves({ Account: "111111111111" });
     aws.s3.on(HeadBucketCommand).resolves({});
     aws.dynamodb.on(DescribeTableCommand).resolves({ Table: { TableStatus: "ACTIVE" } });
-    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep }), ["--env", "dev", "--apply", "--json"]);
+    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep, runProcess }), ["--env", "dev", "--apply", "--json"]);
     expect(result.code).toBe(0);
     expect(aws.s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
     expect(aws.dynamodb.commandCalls(CreateTableCommand)).toHaveLength(0);
@@ -102,7 +130,7 @@ describe("sdp bootstrap", () => {
   it("refuses to create anything in the wrong account", async () => {
     const aws = freshAccount();
     aws.sts.on(GetCallerIdentityCommand).resolves({ Account: "333333333333" });
-    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory }), ["--env", "dev", "--apply"]);
+    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, runProcess }), ["--env", "dev", "--apply"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("credentials are for account 333333333333, but dev is account 111111111111");
     expect(aws.s3.calls()).toHaveLength(0);
@@ -112,7 +140,7 @@ describe("sdp bootstrap", () => {
   it("a bucket name owned by another account fails with what to change", async () => {
     const aws = freshAccount();
     aws.s3.on(HeadBucketCommand).rejects(awsError("Forbidden", 403));
-    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory }), ["--env", "dev", "--apply"]);
+    const result = await runCommand(createBootstrapCommand({ awsClients: aws.factory, runProcess }), ["--env", "dev", "--apply"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("choose another stateBucket in config/environments.ts");
     expect(aws.s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
@@ -121,7 +149,7 @@ describe("sdp bootstrap", () => {
   it("gives up waiting for a table that never becomes ACTIVE", async () => {
     const aws = freshAccount();
     aws.dynamodb.on(DescribeTableCommand).resolves({ Table: { TableStatus: "CREATING" } });
-    const command = createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep });
+    const command = createBootstrapCommand({ awsClients: aws.factory, sleep: noSleep, runProcess });
     const result = await runCommand(command, ["--env", "dev", "--apply"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("is still CREATING; re-run bootstrap in a minute");

@@ -19,6 +19,8 @@ describe("foundation and ingestion (all contract functions built from the fixtur
   afterAll(() => synth.cleanup());
 
   const foundation = () => synth.stack("acme-staging-foundation");
+  /** The CI roles live in the bootstrap stack, which CI never applies. */
+  const bootstrap = () => synth.stack("acme-staging-bootstrap");
   const ingestion = () => synth.stack("acme-staging-ingestion");
 
   it("passes the guardrails with every function present", () => {
@@ -50,7 +52,8 @@ describe("foundation and ingestion (all contract functions built from the fixtur
   });
 
   it("trusts GitHub OIDC only for the repository's environment", () => {
-    const role = resourcesOf(foundation(), "aws_iam_role").find((r) => r.name === "acme-staging-github-deploy");
+    expect(resourcesOf(foundation(), "aws_iam_openid_connect_provider")).toEqual([]);
+    const role = resourcesOf(bootstrap(), "aws_iam_role").find((r) => r.name === "acme-staging-github-deploy");
     const [statement] = JSON.parse(role.assume_role_policy).Statement;
     expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
     expect(statement.Condition.StringEquals).toEqual({
@@ -60,17 +63,17 @@ describe("foundation and ingestion (all contract functions built from the fixtur
   });
 
   it("gives pull-request plans a separate read-only role: no writes, no lake objects, no secret values", () => {
-    const role = resourcesOf(foundation(), "aws_iam_role").find((r) => r.name === githubPlanRoleName("acme", "staging"));
+    const role = resourcesOf(bootstrap(), "aws_iam_role").find((r) => r.name === githubPlanRoleName("acme", "staging"));
     expect(JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
       githubOidcSubjects("acme/shopify-data-platform", "staging").plan,
     );
-    const policy = resourcesOf(foundation(), "aws_iam_role_policy").find((p) => p.name === "plan-this-environment");
+    const policy = resourcesOf(bootstrap(), "aws_iam_role_policy").find((p) => p.name === "plan-this-environment");
     const statements = JSON.parse(policy.policy).Statement as Array<{ Action: string[]; Resource: string | string[] }>;
     const actions = statements.flatMap((s) => s.Action);
     for (const action of actions) expect(action).toMatch(/^[a-z0-9]+:(Get|List|Describe|GET)/);
     expect(actions).not.toContain("secretsmanager:GetSecretValue");
     const getObject = statements.filter((s) => s.Action.includes("s3:GetObject"));
-    expect(getObject.flatMap((s) => [s.Resource].flat())).toEqual(["arn:aws:s3:::acme-terraform-state-222222222222", "arn:aws:s3:::acme-terraform-state-222222222222/staging/*"]);
+    expect(getObject.flatMap((s) => [s.Resource].flat())).toEqual(["arn:aws:s3:::acme-terraform-state-222222222222/staging/*"]);
   });
 
   it("encrypts the alerts topic and subscribes the environment's e-mails", () => {

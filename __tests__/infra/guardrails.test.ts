@@ -70,10 +70,12 @@ const goodStack = (): Mutable => ({
     aws_iam_role: {
       r: {
         name: "fn",
+        permissions_boundary: "arn:aws:iam::333333333333:policy/acme-prod-workload-boundary",
         assume_role_policy: policyDocument([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]),
       },
       gh: {
         name: "deploy",
+        permissions_boundary: "arn:aws:iam::333333333333:policy/acme-prod-workload-boundary",
         assume_role_policy: policyDocument([
           {
             Effect: "Allow",
@@ -178,7 +180,7 @@ const cases: Case[] = [
     breakIt: (s) => (r(s).aws_iam_role_policy_attachment = { admin: { role: "fn", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" } }),
   },
   { rule: "IAM_NO_STAR_ACTION", address: "aws_iam_role_policy.rp", breakIt: (s) => setPolicy(s, [{ Effect: "Allow", Action: ["dynamodb:*"], Resource: ["arn:aws:dynamodb:eu-west-1:1:table/x"] }]) },
-  { rule: "IAM_NO_STAR_RESOURCE", address: "aws_iam_role_policy.rp", breakIt: (s) => setPolicy(s, [{ Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: "*" }]) },
+  { rule: "IAM_ROLE_BOUNDARY", address: "aws_iam_role.r", breakIt: (s) => delete r(s).aws_iam_role.r.permissions_boundary },
   {
     rule: "IAM_TRUST_SCOPED",
     address: "aws_iam_role.gh",
