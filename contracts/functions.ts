@@ -34,6 +34,9 @@ export interface FunctionSpec {
   readonly route?: string;
 }
 
+/** Concurrent executions a function reserves when its spec sets none (sdp deploy checks the quota). */
+export const DEFAULT_RESERVED_CONCURRENCY = 10;
+
 const processor = (name: string, entry: string, write: ReadonlyArray<TableKey>, description: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
   name,
   layer: "ingestion",

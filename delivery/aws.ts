@@ -3,6 +3,8 @@
  * aws-sdk-client-mock intercepts at the SDK boundary (and nothing else of ours is faked).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -12,6 +14,10 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
   readonly secretsManager: SecretsManagerClient;
+  /** Reads the Shopify partner event source (preflight). */
+  readonly eventBridge: EventBridgeClient;
+  /** Reads the account's concurrency quota (preflight). */
+  readonly lambda: LambdaClient;
 }
 
 export type AwsClientFactory = (region: string) => AwsClients;
@@ -22,6 +28,8 @@ export const defaultAwsClients: AwsClientFactory = (region) => ({
   s3: new S3Client({ region }),
   dynamodb: new DynamoDBClient({ region }),
   secretsManager: new SecretsManagerClient({ region }),
+  eventBridge: new EventBridgeClient({ region }),
+  lambda: new LambdaClient({ region }),
 });
 
 export interface AwsErrorInfo {

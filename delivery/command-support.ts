@@ -6,13 +6,14 @@ import { CommandFailed, UsageError } from "../cli/command";
 import { awsErrorInfo, isCredentialError } from "./aws";
 import { isDeployedEnvironment, type DeployedEnvironment } from "./stacks";
 
-export const requireDeployedEnv = (value: string | undefined): { env: DeployedEnvironment; config: EnvironmentConfig } => {
+/** `catalogue`: the environment catalogue to read (default config/environments.ts; tests pass their own). */
+export const requireDeployedEnv = (value: string | undefined, catalogue?: Record<string, unknown>): { env: DeployedEnvironment; config: EnvironmentConfig } => {
   if (value === undefined) throw new UsageError(`--env is required (one of ${deployedEnvironments.join(", ")})`);
   if (!isDeployedEnvironment(value)) {
     const hint = value === "local" ? " (local runs on the embedded platform: use `sdp local`)" : "";
     throw new UsageError(`--env must be one of ${deployedEnvironments.join(", ")}, got "${value}"${hint}`);
   }
-  return { env: value, config: loadEnvironment(value) };
+  return { env: value, config: loadEnvironment(value, catalogue) };
 };
 
 /** Fails (exit 1) unless the caller has valid credentials for the environment's account. */

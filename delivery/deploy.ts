@@ -4,13 +4,17 @@
  */
 import { spawn } from "node:child_process";
 import type { EnvironmentConfig } from "../config/schema";
-import { functionSpecs } from "../contracts/functions";
+import { DEFAULT_RESERVED_CONCURRENCY, functionSpecs } from "../contracts/functions";
 import type { Layer } from "../contracts/naming";
 import { preflightCheckTitles } from "./preflight";
 import { missingDependencies, type StackTarget } from "./stacks";
 
 /** Layers whose functions read a secret at run time (from contracts/functions.ts). */
 export const layersReadingSecrets: ReadonlySet<string> = new Set(functionSpecs.filter((spec) => spec.secrets.length > 0).map((spec) => spec.layer));
+
+/** Concurrency the functions of these layers reserve once deployed (contracts/functions.ts). */
+export const reservedConcurrencyOf = (layers: ReadonlyArray<string>): number =>
+  functionSpecs.filter((spec) => layers.includes(spec.layer)).reduce((sum, spec) => sum + (spec.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY), 0);
 
 export interface DeployPlan {
   readonly env: string;
@@ -20,6 +24,10 @@ export interface DeployPlan {
   /** Layers the selection depends on but does not include: they must already be deployed. */
   readonly assumedDeployed: ReadonlyArray<Layer>;
   readonly needsSecrets: boolean;
+  /** The selection creates the Shopify partner bus, whose event source must already exist. */
+  readonly needsPartnerSource: boolean;
+  /** What the functions of the selected and already-deployed layers reserve, checked against the quota. */
+  readonly reservedConcurrency: number;
   readonly checks: ReadonlyArray<{ id: string; title: string }>;
   /** argv of the deploy command, run from the repository root. */
   readonly command: ReadonlyArray<string>;
@@ -42,6 +50,8 @@ export const planDeploy = (config: EnvironmentConfig, selection: ReadonlyArray<S
     stacks: selection,
     assumedDeployed,
     needsSecrets: selection.some((target) => layersReadingSecrets.has(target.layer)),
+    needsPartnerSource: selection.some((target) => target.layer === "ingestion") && config.shopifyPartnerEventSource !== undefined,
+    reservedConcurrency: reservedConcurrencyOf([...selection.map((target) => target.layer), ...assumedDeployed]),
     checks: preflightCheckTitles(config),
     command,
   };

@@ -1,7 +1,8 @@
 /**
- * Checks run before `sdp deploy` touches anything: each says what it found and, when it fails,
- * what to do about it. Checks that need AWS credentials are skipped (not failed twice) when
- * there are none.
+ * Checks run before `sdp deploy` touches anything (and by `sdp deploy --dry-run`, which only
+ * reads): each says what it found and, when it fails, what to do about it. Checks that need AWS
+ * credentials are skipped (not failed twice) when there are none; a dry run without credentials
+ * still checks the config (placeholder accounts, example e-mails) and skips the rest.
  */
 import { DescribeTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
@@ -9,6 +10,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { EnvironmentConfig } from "../config/schema";
 import { secretNames } from "../contracts/env-vars";
 import { awsErrorInfo, isAccessDenied, isCredentialError, isNotFound, type AwsClients } from "./aws";
+import { accountReadiness, concurrencyReadiness, emailReadiness, partnerSourceReadiness, type Readiness } from "./readiness";
 import { checkSecrets } from "./secrets";
 import { locateBinary, repoRoot } from "./toolchain";
 
@@ -36,16 +38,26 @@ export interface PreflightOptions {
    * creates the secrets, so a first deploy of foundation alone must not require them.
    */
   readonly needsSecrets: boolean;
+  /** Whether the selection creates the Shopify partner bus (ingestion), whose source must exist. */
+  readonly needsPartnerSource?: boolean;
+  /** Concurrent executions the deployed functions reserve (0: no function, no quota check). */
+  readonly reservedConcurrency?: number;
+  /** `--dry-run`: missing credentials skip the AWS checks instead of failing them. */
+  readonly dryRun?: boolean;
 }
 
 /** The checks in the order they run, for `--dry-run` to list without running them. */
 export const preflightCheckTitles = (config: EnvironmentConfig): Array<{ id: string; title: string }> => [
+  { id: "config-account", title: `${config.name} accountId is a real AWS account (config/environments.ts)` },
+  { id: "config-emails", title: "alert e-mails are real addresses (config/environments.ts)" },
   { id: "terraform", title: "terraform binary on PATH" },
   { id: "cdktn", title: "cdktn CLI (CDK Terrain; node_modules/.bin or PATH)" },
   { id: "aws-credentials", title: "AWS credentials valid (sts:GetCallerIdentity)" },
   { id: "aws-account", title: `AWS account is ${config.accountId} (${config.name})` },
   { id: "state-bucket", title: `state bucket ${config.stateBucket} reachable (s3:HeadBucket)` },
   { id: "lock-table", title: `lock table ${config.stateLockTable} reachable (dynamodb:DescribeTable)` },
+  { id: "partner-source", title: `Shopify partner event source ${config.shopifyPartnerEventSource ?? "(none)"} exists (events:DescribeEventSource)` },
+  { id: "lambda-concurrency", title: "functions' reserved concurrency fits the account's Lambda quota (lambda:GetAccountSettings)" },
   {
     id: "secrets",
     title: `secrets populated: ${Object.values(secretNames(config.brand, config.name)).join(", ")}`,
@@ -59,6 +71,12 @@ const bootstrapFix = (config: EnvironmentConfig) => `run \`npx sdp bootstrap --e
 export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDeps, options: PreflightOptions = { needsSecrets: true }): Promise<CheckResult[]> => {
   const results: CheckResult[] = [];
   const add = (id: string, status: CheckStatus, detail: string, fix?: string) => results.push({ id, title: titleOf(config, id), status, detail, fix });
+  const addReadiness = (id: string, readiness: Readiness) => add(id, readiness.ok ? "pass" : "fail", readiness.detail, readiness.fix);
+  const awsChecks = ["aws-account", "state-bucket", "lock-table", "partner-source", "lambda-concurrency", "secrets"];
+
+  // Offline first: a placeholder account or example e-mail fails however the AWS checks go.
+  addReadiness("config-account", accountReadiness(config));
+  addReadiness("config-emails", emailReadiness(config));
 
   const terraform = locateBinary("terraform", deps.env, deps.binRoot ?? repoRoot);
   if (terraform) add("terraform", "pass", terraform);
@@ -76,15 +94,15 @@ export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDep
     const info = awsErrorInfo(error);
     add(
       "aws-credentials",
-      "fail",
-      isCredentialError(error) ? `no valid AWS credentials (${info.name}: ${info.message})` : `sts:GetCallerIdentity failed (${info.name}: ${info.message})`,
+      options.dryRun ? "skip" : "fail",
+      `${isCredentialError(error) ? `no valid AWS credentials (${info.name}: ${info.message})` : `sts:GetCallerIdentity failed (${info.name}: ${info.message})`}${options.dryRun ? "; dry run: the AWS checks are skipped" : ""}`,
       `sign in to account ${config.accountId}, e.g. \`aws sso login --profile ${config.brand}-${config.name}\` then \`export AWS_PROFILE=${config.brand}-${config.name}\``,
     );
   }
 
   const skip = (id: string) => add(id, "skip", "skipped: needs valid AWS credentials for the right account");
   if (account === undefined) {
-    for (const id of ["aws-account", "state-bucket", "lock-table", "secrets"]) skip(id);
+    for (const id of awsChecks) skip(id);
     return results;
   }
   if (account !== config.accountId) {
@@ -94,7 +112,7 @@ export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDep
       `credentials are for account ${account}, but ${config.name} is account ${config.accountId} (config/environments.ts)`,
       `switch to a profile for account ${config.accountId} (AWS_PROFILE=${config.brand}-${config.name}) or fix accountId in config/environments.ts`,
     );
-    for (const id of ["state-bucket", "lock-table", "secrets"]) skip(id);
+    for (const id of awsChecks.slice(1)) skip(id);
     return results;
   }
   add("aws-account", "pass", account);
@@ -133,6 +151,12 @@ export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDep
     }
     else add("lock-table", "fail", `${awsErrorInfo(error).name}: ${awsErrorInfo(error).message}`, "retry; check network access to DynamoDB");
   }
+
+  if (options.needsPartnerSource ?? true) addReadiness("partner-source", await partnerSourceReadiness(deps.clients.eventBridge, config));
+  else add("partner-source", "skip", "no selected stack creates the partner bus");
+  const reserved = options.reservedConcurrency ?? 0;
+  if (reserved > 0) addReadiness("lambda-concurrency", await concurrencyReadiness(deps.clients.lambda, reserved));
+  else add("lambda-concurrency", "skip", "no selected stack runs a function");
 
   if (!options.needsSecrets) {
     add("secrets", "skip", "no selected stack runs a function that reads a secret");

@@ -22,6 +22,7 @@ import { Construct } from "constructs";
 import { envVars } from "../contracts/env-vars";
 import type { SecretKey } from "../contracts/functions";
 import { tableSpecs, type TableKey } from "../contracts/tables";
+import { DEFAULT_RESERVED_CONCURRENCY } from "../contracts/functions";
 import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
 import { architectureFor, bundleFunction, type Bundle } from "./bundle";
@@ -181,9 +182,9 @@ export class EffectFunction extends Construct {
     });
   }
 
-  /** Concurrent executions reserved for the function (default 10). */
+  /** Concurrent executions reserved for the function. */
   get reservedConcurrency(): number {
-    return this.props.reservedConcurrency ?? 10;
+    return this.props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY;
   }
 
   get arn(): string {

@@ -2,21 +2,37 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeEventSourceCommand } from "@aws-sdk/client-eventbridge";
+import { GetAccountSettingsCommand } from "@aws-sdk/client-lambda";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createDeployCommand } from "../../cli/commands/deploy";
 import { runCli } from "../../cli/main";
+import { environmentCatalogue } from "../../config/environments";
 import { secretNames } from "../../contracts/env-vars";
 import { runProcess } from "../../delivery/deploy";
 import { awsError, captureIO, fakeBinDir, mockedAws, runCommand, tempDir } from "./support";
 
-const devAccount = "111111111111";
+const devAccount = "493817260154";
+const prodAccount = "730245681937";
 
-/** A healthy dev account: credentials, state bucket, lock table and every secret populated. */
-const healthy = () => {
+/**
+ * config/environments.ts as a brand fills it in: real account ids and e-mail addresses (the
+ * committed catalogue holds placeholders, which the preflight rejects: see the tests below).
+ */
+const catalogue: Record<string, unknown> = {
+  ...environmentCatalogue,
+  dev: { ...(environmentCatalogue.dev as object), accountId: devAccount, stateBucket: `acme-terraform-state-${devAccount}`, alertEmails: ["data-alerts-dev@acme-shop.com"] },
+  prod: { ...(environmentCatalogue.prod as object), accountId: prodAccount, stateBucket: `acme-terraform-state-${prodAccount}`, alertEmails: ["oncall@acme-shop.com"] },
+};
+
+/** A healthy account: credentials, state bucket, lock table, partner source, Lambda quota and every secret populated. */
+const healthy = (account = devAccount) => {
   const aws = mockedAws();
-  aws.sts.on(GetCallerIdentityCommand).resolves({ Account: devAccount, Arn: `arn:aws:sts::${devAccount}:assumed-role/dev/me` });
+  aws.sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/dev/me` });
+  aws.eventBridge.on(DescribeEventSourceCommand).resolves({ Name: "aws.partner/shopify.com/123456/acme-dev", State: "PENDING" });
+  aws.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 1000 } });
   aws.s3.on(HeadBucketCommand).resolves({});
   aws.dynamodb.on(DescribeTableCommand).resolves({ Table: { TableStatus: "ACTIVE" } });
   aws.secretsManager.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"] } });
@@ -25,14 +41,23 @@ const healthy = () => {
 };
 
 describe("sdp deploy --dry-run", () => {
-  it("prints checks, stack order and the command, and calls nothing", async () => {
+  /** Dry runs find terraform and cdktn on PATH like a real run; they run neither. */
+  const tools = () => ({ PATH: fakeBinDir({ terraform: "exit 0", cdktn: "exit 0" }) });
+  const dryRun = (aws: ReturnType<typeof mockedAws>, argv: string[], options: { catalogue?: Record<string, unknown>; ran?: { value: boolean } } = {}) =>
+    runCommand(
+      createDeployCommand({ catalogue: options.catalogue ?? catalogue, awsClients: aws.factory, root: tempDir("sdp-root-"), runProcess: async () => ((options.ran ? (options.ran.value = true) : undefined), 0) }),
+      argv,
+      tools(),
+    );
+
+  it("prints the stack order and the command, runs only the read-only checks, deploys nothing", async () => {
     const aws = healthy();
-    let ran = false;
-    const command = createDeployCommand({ awsClients: aws.factory, runProcess: async () => ((ran = true), 0) });
-    const result = await runCommand(command, ["--env", "dev", "--dry-run"]);
+    const ran = { value: false };
+    const result = await dryRun(aws, ["--env", "dev", "--dry-run"], { ran });
+    expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Deploy plan for dev (account 111111111111, eu-west-1)");
-    expect(result.stdout).toContain("state bucket acme-terraform-state-111111111111 reachable");
+    expect(result.stdout).toContain(`Deploy plan for dev (account ${devAccount}, eu-west-1)`);
+    expect(result.stdout).toContain(`state bucket acme-terraform-state-${devAccount} reachable`);
     expect(result.stdout).toContain("lock table acme-terraform-locks reachable");
     expect(result.stdout).toContain("acme/dev/shopify/webhook");
     const order = [...result.stdout.matchAll(/^ {3}\d+\. (acme-dev-[a-z-]+) /gm)].map((m) => m[1]);
@@ -40,29 +65,84 @@ describe("sdp deploy --dry-run", () => {
     expect(order.at(-1)).toBe("acme-dev-monitoring");
     expect(order).toHaveLength(7);
     expect(result.stdout).toContain(`npx cdktn deploy ${order.join(" ")}`);
-    expect(result.stdout).toContain("Dry run: nothing was checked or deployed.");
-    expect(aws.regions).toEqual([]);
-    expect(aws.sts.calls()).toHaveLength(0);
-    expect(ran).toBe(false);
+    expect(result.stdout).toContain(`[ok  ] dev accountId is a real AWS account (config/environments.ts): ${devAccount}`);
+    expect(result.stdout).toContain("[ok  ] Shopify partner event source aws.partner/shopify.com/123456/acme-dev exists (events:DescribeEventSource): aws.partner/shopify.com/123456/acme-dev (PENDING)");
+    expect(result.stdout).toMatch(/\[ok {2}\] functions' reserved concurrency fits the account's Lambda quota \(lambda:GetAccountSettings\): functions reserve \d+ of the 900 reservable/);
+    expect(result.stdout).toContain("Dry run: nothing was deployed.");
+    expect(aws.eventBridge.commandCalls(DescribeEventSourceCommand)[0]!.args[0].input).toEqual({ Name: "aws.partner/shopify.com/123456/acme-dev" });
+    expect(ran.value).toBe(false);
   });
 
   it("--json with --stacks: dependency order, assumed dependencies, no secrets check for foundation alone", async () => {
-    const command = createDeployCommand({ awsClients: healthy().factory });
-    const result = await runCommand(command, ["--env", "prod", "--stacks", "lake,acme-prod-foundation", "--dry-run", "--json", "--auto-approve"]);
+    const aws = healthy(prodAccount);
+    const result = await dryRun(aws, ["--env", "prod", "--stacks", "lake,acme-prod-foundation", "--dry-run", "--json", "--auto-approve"]);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.stacks.map((t: { stack: string }) => t.stack)).toEqual(["acme-prod-foundation", "acme-prod-lake"]);
     expect(plan.command).toEqual(["cdktn", "deploy", "acme-prod-foundation", "acme-prod-lake", "--auto-approve"]);
     expect(plan.needsSecrets).toBe(false);
-    const partial = JSON.parse((await runCommand(command, ["--env", "prod", "--stacks", "ingestion", "--dry-run", "--json"])).stdout);
+    expect(plan.passed).toBe(true);
+    // Neither layer creates the partner bus or runs a function.
+    expect(plan.checks.filter((check: { status: string }) => check.status === "skip").map((check: { id: string }) => check.id)).toEqual(["partner-source", "lambda-concurrency", "secrets"]);
+    const partial = JSON.parse((await dryRun(aws, ["--env", "prod", "--stacks", "ingestion", "--dry-run", "--json"])).stdout);
     expect(partial.command).toEqual(["cdktn", "deploy", "acme-prod-ingestion", "--ignore-missing-stack-dependencies"]);
     expect(partial.assumedDeployed).toEqual(["foundation", "lake", "hot-stores"]);
     expect(partial.needsSecrets).toBe(true);
+    expect(partial.needsPartnerSource).toBe(true);
+  });
+
+  it("fails on the committed placeholders: account ids and .example e-mails, with what to put instead", async () => {
+    const aws = healthy("111111111111");
+    const result = await dryRun(aws, ["--env", "dev", "--dry-run"], { catalogue: environmentCatalogue });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("[FAIL] dev accountId is a real AWS account (config/environments.ts): accountId 111111111111 of dev is a placeholder (one digit repeated), not an AWS account");
+    expect(result.stdout).toContain("fix: put the dev account's 12-digit id in config/environments.ts");
+    expect(result.stdout).toContain("[FAIL] alert e-mails are real addresses (config/environments.ts): data-alerts-dev@acme.example is an example address (reserved domain)");
+    expect(result.stderr).toContain("Preflight failed for dev: fix the checks marked FAIL before deploying.");
+    for (const [accountId, why] of [["123456789012", "an example id from AWS documentation"], ["000000000000", "one digit repeated"], ["012345678901", "a run of consecutive digits"]]) {
+      const placeholder = { ...catalogue, dev: { ...(catalogue.dev as object), accountId, stateBucket: `acme-terraform-state-${accountId}` } };
+      const run = await dryRun(healthy(accountId), ["--env", "dev", "--dry-run"], { catalogue: placeholder });
+      expect({ accountId, code: run.code, said: run.stdout.includes(`accountId ${accountId} of dev is a placeholder (${why})`) }).toEqual({ accountId, code: 1, said: true });
+    }
+  });
+
+  it("fails when the Shopify partner event source does not exist yet, or was deleted", async () => {
+    const aws = healthy();
+    aws.eventBridge.on(DescribeEventSourceCommand).rejects(awsError("ResourceNotFoundException", 400, "Event source aws.partner/shopify.com/123456/acme-dev does not exist."));
+    const missing = await dryRun(aws, ["--env", "dev", "--dry-run"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(`[FAIL] Shopify partner event source aws.partner/shopify.com/123456/acme-dev exists (events:DescribeEventSource): partner event source aws.partner/shopify.com/123456/acme-dev does not exist in account ${devAccount} (eu-west-1) yet`);
+    expect(missing.stdout).toContain("fix: create it from Shopify first (docs/runbooks/shopify-partner-source.md)");
+    aws.eventBridge.on(DescribeEventSourceCommand).resolves({ Name: "aws.partner/shopify.com/123456/acme-dev", State: "DELETED" });
+    const deleted = await dryRun(aws, ["--env", "dev", "--dry-run"]);
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toContain("aws.partner/shopify.com/123456/acme-dev was deleted");
+  });
+
+  it("fails when the functions reserve more concurrency than the account's quota leaves reservable", async () => {
+    const aws = healthy();
+    aws.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 150 } });
+    const result = await dryRun(aws, ["--env", "dev", "--dry-run"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/\[FAIL\] functions' reserved concurrency fits the account's Lambda quota \(lambda:GetAccountSettings\): functions reserve (\d+) concurrent executions, but the account's limit of 150 leaves only 50 reservable \(Lambda keeps 100 unreserved\)/);
+    expect(result.stdout).toContain("--service-code lambda --quota-code L-B99A9384 --desired-value");
+  });
+
+  it("without credentials still checks the config, and skips (not fails) the AWS checks", async () => {
+    const aws = healthy();
+    aws.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", 0, "Could not load credentials from any providers"));
+    const result = await dryRun(aws, ["--env", "dev", "--dry-run"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("[skip] AWS credentials valid (sts:GetCallerIdentity): no valid AWS credentials (CredentialsProviderError: Could not load credentials from any providers); dry run: the AWS checks are skipped");
+    expect(result.stdout).toContain("[skip] Shopify partner event source");
+    expect(aws.eventBridge.calls()).toHaveLength(0);
+    const placeholders = await dryRun(aws, ["--env", "dev", "--dry-run"], { catalogue: environmentCatalogue });
+    expect(placeholders.code).toBe(1);
   });
 });
 
 describe("sdp deploy usage errors (exit 2)", () => {
-  const command = createDeployCommand({ awsClients: healthy().factory });
+  const command = createDeployCommand({ catalogue, awsClients: healthy().factory });
   it.each([
     [["--dry-run"], "--env is required"],
     [["--env", "qa", "--dry-run"], '--env must be one of dev, staging, prod, got "qa"'],
@@ -92,7 +172,7 @@ describe("sdp deploy preflight", () => {
   });
 
   const deploy = (aws: ReturnType<typeof mockedAws>, argv: string[], env: NodeJS.ProcessEnv = { PATH: bin }) =>
-    runCommand(createDeployCommand({ awsClients: aws.factory, root }), argv, env);
+    runCommand(createDeployCommand({ catalogue, awsClients: aws.factory, root }), argv, env);
 
   it("no credentials: says how to sign in, skips the AWS checks, deploys nothing", async () => {
     const aws = healthy();
@@ -102,7 +182,7 @@ describe("sdp deploy preflight", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Preflight failed for dev: nothing was deployed.");
     expect(result.stderr).toContain("[FAIL] AWS credentials valid (sts:GetCallerIdentity): no valid AWS credentials (CredentialsProviderError");
-    expect(result.stderr).toContain("fix: sign in to account 111111111111, e.g. `aws sso login --profile acme-dev`");
+    expect(result.stderr).toContain(`fix: sign in to account ${devAccount}, e.g. ` + "`aws sso login --profile acme-dev`");
     expect(result.stderr).toContain("[skip] state bucket");
     expect(aws.s3.calls()).toHaveLength(0);
     expect(fs.existsSync(record)).toBe(false);
@@ -113,8 +193,8 @@ describe("sdp deploy preflight", () => {
     aws.sts.on(GetCallerIdentityCommand).resolves({ Account: "999999999999", Arn: "arn:aws:sts::999999999999:assumed-role/x/y" });
     const result = await deploy(aws, ["--env", "dev"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("[FAIL] AWS account is 111111111111 (dev): credentials are for account 999999999999, but dev is account 111111111111 (config/environments.ts)");
-    expect(result.stderr).toContain("fix: switch to a profile for account 111111111111");
+    expect(result.stderr).toContain(`[FAIL] AWS account is ${devAccount} (dev): credentials are for account 999999999999, but dev is account ${devAccount} (config/environments.ts)`);
+    expect(result.stderr).toContain(`fix: switch to a profile for account ${devAccount}`);
     expect(aws.secretsManager.calls()).toHaveLength(0);
   });
 
@@ -145,7 +225,7 @@ describe("sdp deploy preflight", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("[FAIL] terraform binary on PATH: terraform is not on PATH");
     expect(result.stderr).toContain("[ok  ] cdktn CLI");
-    expect(result.stderr).toContain("bucket acme-terraform-state-111111111111 does not exist");
+    expect(result.stderr).toContain(`bucket acme-terraform-state-${devAccount} does not exist`);
     expect(result.stderr).toContain("table acme-terraform-locks does not exist");
     expect(result.stderr).toContain("fix: run `npx sdp bootstrap --env dev --apply`");
     expect(result.stderr).toContain("[skip] secrets populated");
@@ -194,13 +274,13 @@ describe("lock-table check with a deploy role that holds only the lock's item ac
     const aws = healthy();
     aws.dynamodb.on(Describe).rejects(awsError("AccessDeniedException", 400));
     aws.dynamodb.on(GetItemCommand).resolves({});
-    const ok = await runCommand(createDeployCommand({ awsClients: aws.factory, root }), ["--env", "dev", "--stacks", "foundation"], { PATH: bin });
+    const ok = await runCommand(createDeployCommand({ catalogue, awsClients: aws.factory, root }), ["--env", "dev", "--stacks", "foundation"], { PATH: bin });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("acme-terraform-locks (reachable with dynamodb:GetItem)");
     expect(aws.dynamodb.commandCalls(GetItemCommand)[0]!.args[0].input).toEqual({ TableName: "acme-terraform-locks", Key: { LockID: { S: "sdp-preflight-probe" } } });
 
     aws.dynamodb.on(GetItemCommand).rejects(awsError("AccessDeniedException", 400));
-    const denied = await runCommand(createDeployCommand({ awsClients: aws.factory, root }), ["--env", "dev", "--stacks", "foundation"], { PATH: bin });
+    const denied = await runCommand(createDeployCommand({ catalogue, awsClients: aws.factory, root }), ["--env", "dev", "--stacks", "foundation"], { PATH: bin });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain("[FAIL] lock table acme-terraform-locks reachable (dynamodb:DescribeTable): access denied to acme-terraform-locks");
     expect(denied.stderr).toContain("fix: grant dynamodb:GetItem, PutItem, DeleteItem");

@@ -1,5 +1,7 @@
 /** Shared test plumbing for the delivery commands: captured IO and SDK-boundary mocked clients. */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -49,6 +51,8 @@ export const mockedAws = () => {
     s3: new S3Client({ region: "eu-west-1" }),
     dynamodb: new DynamoDBClient({ region: "eu-west-1" }),
     secretsManager: new SecretsManagerClient({ region: "eu-west-1" }),
+    eventBridge: new EventBridgeClient({ region: "eu-west-1" }),
+    lambda: new LambdaClient({ region: "eu-west-1" }),
   };
   const regions: string[] = [];
   return {
@@ -62,6 +66,8 @@ export const mockedAws = () => {
     s3: mockClient(clients.s3),
     dynamodb: mockClient(clients.dynamodb),
     secretsManager: mockClient(clients.secretsManager),
+    eventBridge: mockClient(clients.eventBridge),
+    lambda: mockClient(clients.lambda),
   };
 };
 

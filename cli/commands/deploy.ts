@@ -15,6 +15,8 @@ export interface DeployCommandDeps {
   readonly runProcess: ProcessRunner;
   /** Repository root: where cdktn runs and node_modules/.bin is searched. */
   readonly root: string;
+  /** The environment catalogue (default: config/environments.ts). */
+  readonly catalogue?: Record<string, unknown>;
 }
 
 export const createDeployCommand = (overrides: Partial<DeployCommandDeps> = {}): Command => {
@@ -23,15 +25,18 @@ export const createDeployCommand = (overrides: Partial<DeployCommandDeps> = {}):
     summary: "Deploy an environment's stacks in dependency order, after preflight checks",
     help: `Usage: sdp deploy --env <dev|staging|prod> [--stacks <a,b>] [--dry-run] [--auto-approve] [--json]
 
-Runs preflight checks (terraform and cdktn present, AWS credentials for the environment's
-account, state bucket and lock table reachable, secrets populated), then
+Runs preflight checks (no placeholder account id or example e-mail in config/environments.ts,
+terraform and cdktn present, AWS credentials for the environment's account, state bucket and
+lock table reachable, the Shopify partner event source created, the functions' reserved
+concurrency within the account's Lambda quota, secrets populated), then
 \`cdktn deploy <stacks...>\` in dependency order.
 
 Options:
   --env <env>        environment to deploy (dev, staging, prod)
   --stacks <a,b>     only these stacks: layer names (lake) or full names (acme-dev-lake);
                      dependencies not listed must already be deployed
-  --dry-run          print the checks, stack order and command; run nothing
+  --dry-run          run the (read-only) checks and print them with the stack order and command;
+                     deploy nothing (without credentials only the config checks run)
   --auto-approve     pass --auto-approve to cdktn (CI); otherwise cdktn asks per stack
   --json             machine-readable output on stdout
 
@@ -49,7 +54,7 @@ Examples:
         "auto-approve": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       });
-      const { env, config } = requireDeployedEnv(values.env);
+      const { env, config } = requireDeployedEnv(values.env, deps.catalogue);
       let selection;
       try {
         selection = selectStacks(env, values.stacks === undefined ? undefined : values.stacks.split(","), config);
@@ -59,13 +64,20 @@ Examples:
       }
       const plan = planDeploy(config, selection, { autoApprove: values["auto-approve"] ?? false });
 
-      if (values["dry-run"]) {
-        if (values.json) writeJson(io.stdout, { dryRun: true, ...plan });
-        else io.stdout.write(`${formatDeployPlan(plan)}\n\nDry run: nothing was checked or deployed.\n`);
-        return 0;
+      const dryRun = values["dry-run"] ?? false;
+      const checks = await runPreflight(
+        config,
+        { clients: deps.awsClients(config.region), env: io.env, binRoot: deps.root },
+        { needsSecrets: plan.needsSecrets, needsPartnerSource: plan.needsPartnerSource, reservedConcurrency: plan.reservedConcurrency, dryRun },
+      );
+      if (dryRun) {
+        const passed = preflightPassed(checks);
+        if (values.json) writeJson(io.stdout, { dryRun: true, ...plan, checks, passed });
+        else io.stdout.write(`${formatDeployPlan(plan)}\n\nPreflight (dry run):\n${formatPreflight(checks)}\n\nDry run: nothing was deployed.\n`);
+        if (!passed) io.stderr.write(`Preflight failed for ${env}: fix the checks marked FAIL before deploying.\n`);
+        return passed ? 0 : 1;
       }
 
-      const checks = await runPreflight(config, { clients: deps.awsClients(config.region), env: io.env, binRoot: deps.root }, { needsSecrets: plan.needsSecrets });
       // With --json stdout carries only the JSON document; progress goes to stderr.
       const progress = values.json ? io.stderr : io.stdout;
       if (!preflightPassed(checks)) {
