@@ -17,7 +17,6 @@
  */
 import { ConfigProvider, Effect, Exit, Layer, ManagedRuntime, TestClock, TestContext } from "effect";
 import { envVars } from "../../contracts/env-vars";
-import { routes } from "../../contracts/events";
 import type { TableKey } from "../../contracts/tables";
 import { tableKeys } from "../../contracts/tables";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../../functions/kernel/function-shape";
@@ -29,9 +28,8 @@ import { Alerts, DeadLetters, EventBus, HotStore, Idempotency, Metrics, ObjectSt
 import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as shopifyIngress } from "../../functions/shopify/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
-import { loadEventFunction, type AnyEventProgram } from "../../local/functions";
-import { matchesPattern } from "../../local/event-pattern";
 import { fixture, partnerEnvelope, SECRET, shopifyRequest } from "../shopify/support";
+import { envelopeOf, processorFor } from "../support/bus";
 import { NOW_SECONDS, RECHARGE_SECRET, rechargeFixture, rechargeRequest, STRIPE_SECRET, stripeFixture, stripeRequest } from "../stripe/support/fixtures";
 
 class Crash extends Error {
@@ -119,16 +117,6 @@ interface Outcome {
   readonly answers: string[];
 }
 
-const processorFor = (envelope: BusEnvelope): AnyEventProgram => {
-  const event = envelope as unknown as Record<string, unknown>;
-  const bus = String(envelope.source).startsWith("aws.partner/") ? "partner" : "platform";
-  const route = routes.find((candidate) => candidate.bus === bus && matchesPattern(candidate.pattern, event));
-  if (!route) throw new Error(`no route for ${envelope.source} / ${envelope["detail-type"]}`);
-  const loaded = loadEventFunction(route.processor);
-  if (!loaded || !loaded.ok) throw new Error(`processor ${route.processor} does not load`);
-  return loaded.program;
-};
-
 const runScenario = async (crashAt?: number): Promise<Outcome> => {
   const machine = new Machine(crashAt);
   const platform = makeTestPlatform({ secrets: { shopifyWebhook: SECRET, rechargeWebhook: RECHARGE_SECRET, stripeWebhook: STRIPE_SECRET } });
@@ -168,7 +156,7 @@ const runScenario = async (crashAt?: number): Promise<Outcome> => {
   const collectPublished = () => {
     for (; consumed < platform.state.events.length; consumed += 1) {
       const event = platform.state.events[consumed]!;
-      queue.push({ id: `bus-${consumed}`, source: event.source, "detail-type": event.detailType, time: new Date(clockMs).toISOString(), detail: event.detail });
+      queue.push(envelopeOf(event, `bus-${consumed}`, new Date(clockMs).toISOString()));
     }
   };
 
