@@ -99,6 +99,8 @@ export interface PlatformCounters {
   /** Totals of the functions' Count metrics (StaleUpdate, unknown event types, ...). */
   readonly metrics: Record<string, number>;
   readonly unavailable: Record<string, string>;
+  /** What the fault injector injected, when one is on (`sdp local --faults`). */
+  readonly faults?: ReturnType<FaultInjector["snapshot"]>;
 }
 
 export interface LocalPlatform {
@@ -461,6 +463,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       alerts: alerts.counters,
       metrics: metrics.totals(),
       unavailable: { ...unavailable },
+      ...(options.faultInjector ? { faults: options.faultInjector.snapshot() } : {}),
     });
     const writeCounters = () => {
       try {

@@ -7,13 +7,14 @@ import { createPlatformLog, parseLogLevel } from "../../local/log";
 import { PlatformStartFailed, startLocalPlatform } from "../../local/platform";
 import { LOCAL_DEFAULT_WEBHOOK_SECRET } from "../../contracts/env-vars";
 import { repositoryRoot } from "../../local/functions";
+import { describeFaultPlan, FaultSpecError, makeFaultInjector, parseFaultSpec, type FaultInjector } from "../../functions/kernel/faults";
 
 export const DEFAULT_LOCAL_PORT = 4010;
 export const DEFAULT_LOCAL_DATA_DIR = path.join(".sdp", "local");
 
 const help = `
 Usage: sdp local [--port <port>] [--data-dir <dir>] [--s3-port <port>] [--dynamodb-port <port>]
-                 [--log-level debug|info|warn|error]
+                 [--log-level debug|info|warn|error] [--faults <spec>]
 
 Runs the whole ingestion platform on this machine: DynamoDB (dynalite) and S3 (s3rver)
 emulators keeping their data in the data dir, the event routing of contracts/events.ts, and the
@@ -36,6 +37,13 @@ Options:
   --s3-port <port>     S3 emulator port (default 0: a free one; see the ready line)
   --dynamodb-port <port>  DynamoDB emulator port (default 0: a free one)
   --log-level <level>  default info
+  --faults <spec>      inject faults into the S3, DynamoDB, EventBridge, SNS and SQS calls of the
+                       functions, to see retries and idempotency at work (docs/local-platform.md):
+                       s3=0.3,dynamodb=0.2        30% / 20% of calls fail (half throttled)
+                       all=0.1,s3=error:0.2/throttle:0.1/after:0.5/latency:5ms-50ms,seed=7
+                       services: s3, dynamodb, eventbridge, sns, sqs, all; parts: error, throttle,
+                       after (share of errors injected after the call succeeded), latency; seed
+                       makes a run repeatable. Counts show in /status (metrics FaultInjected, Retried).
 
 Webhook secrets: SHOPIFY_WEBHOOK_SECRET, RECHARGE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET
 (comma-separated to accept several during a rotation). Unset, each is "${LOCAL_DEFAULT_WEBHOOK_SECRET}".
@@ -64,6 +72,7 @@ const command: Command = {
       "s3-port": { type: "string" },
       "dynamodb-port": { type: "string" },
       "log-level": { type: "string" },
+      faults: { type: "string" },
     });
     const port = parsePort(values.port, "--port", DEFAULT_LOCAL_PORT);
     const s3Port = parsePort(values["s3-port"], "--s3-port", 0);
@@ -71,11 +80,21 @@ const command: Command = {
     const level = values["log-level"] === undefined ? "info" : parseLogLevel(values["log-level"]);
     if (level === undefined) throw new UsageError(`--log-level must be debug, info, warn or error, got "${values["log-level"]}"`);
     const dataDir = path.resolve(values["data-dir"] === undefined ? repositoryRoot : io.cwd, values["data-dir"] ?? DEFAULT_LOCAL_DATA_DIR);
+    let faultInjector: FaultInjector | undefined;
+    if (values.faults !== undefined) {
+      try {
+        faultInjector = makeFaultInjector(parseFaultSpec(values.faults));
+      } catch (error) {
+        if (error instanceof FaultSpecError) throw new UsageError(`--faults: ${error.message}`);
+        throw error;
+      }
+    }
     const log = createPlatformLog(io.stderr, level);
+    if (faultInjector) log("warn", "fault injection on", { faults: describeFaultPlan(faultInjector.plan) });
 
     let platform;
     try {
-      platform = await startLocalPlatform({ dataDir, port, s3Port, dynamodbPort, env: io.env, log, recordLastRun: "local" });
+      platform = await startLocalPlatform({ dataDir, port, s3Port, dynamodbPort, env: io.env, log, recordLastRun: "local", ...(faultInjector ? { faultInjector } : {}) });
     } catch (error) {
       if (error instanceof PlatformStartFailed) throw new CommandFailed(error.message);
       if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE") {

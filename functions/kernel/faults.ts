@@ -231,6 +231,22 @@ export const makeFaultInjector = (planOrSpec: FaultPlan | string): FaultInjector
   };
   const injected = () => faultServices.reduce((sum, service) => sum + counters.services[service].throttled + counters.services[service].errorsBefore + counters.services[service].errorsAfter, 0);
 
+  // One error value per operation and kind: errors are immutable data, and building one captures a
+  // stack trace, which would cost more than the in-memory call it replaces.
+  const errors = new Map<string, Throttled | Transient>();
+  const errorOf = (service: FaultService, operation: string, kind: FaultKind): Throttled | Transient => {
+    const key = `${operation}|${kind}`;
+    let error = errors.get(key);
+    if (error === undefined) {
+      error =
+        kind === "throttle"
+          ? new Throttled({ service })
+          : new Transient({ service, reason: kind === "error-after" ? `injected fault: ${operation} succeeded but its answer was lost` : `injected fault: ${operation} failed` });
+      errors.set(key, error);
+    }
+    return error;
+  };
+
   const around = <A, E, R>(service: FaultService, spec: FaultSpec, operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Throttled | Transient, R> =>
     Effect.suspend(() => {
       const next = random[service];
@@ -246,18 +262,18 @@ export const makeFaultInjector = (planOrSpec: FaultPlan | string): FaultInjector
       };
       if (roll < spec.throttleRate) {
         count.throttled += 1;
-        outcome = Effect.zipRight(record("throttle"), Effect.fail(new Throttled({ service })));
+        outcome = Effect.zipRight(record("throttle"), Effect.fail(errorOf(service, operation, "throttle")));
       } else if (roll < spec.throttleRate + spec.errorRate) {
         if (next() < spec.afterShare) {
           outcome = Effect.flatMap(effect, () =>
             Effect.suspend(() => {
               count.errorsAfter += 1;
-              return Effect.zipRight(record("error-after"), Effect.fail(new Transient({ service, reason: `injected fault: ${operation} succeeded but its answer was lost` })));
+              return Effect.zipRight(record("error-after"), Effect.fail(errorOf(service, operation, "error-after")));
             }),
           );
         } else {
           count.errorsBefore += 1;
-          outcome = Effect.zipRight(record("error-before"), Effect.fail(new Transient({ service, reason: `injected fault: ${operation} failed` })));
+          outcome = Effect.zipRight(record("error-before"), Effect.fail(errorOf(service, operation, "error-before")));
         }
       } else {
         outcome = effect;
