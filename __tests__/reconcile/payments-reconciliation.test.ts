@@ -24,7 +24,7 @@ const stripeEvents = (count: number): StripeEvent[] => {
   return Array.from({ length: count }, (_, index) => {
     const sample = samples[index % samples.length]!;
     const object = { ...sample.data.object, id: `${String(sample.data.object.id).split("_")[0]}_recon${index}` };
-    return { ...sample, id: `evt_recon${String(index).padStart(4, "0")}`, created: NOW_SECONDS - 3600 - index * 60, data: { ...sample.data, object } } as StripeEvent;
+    return { ...sample, id: `evt_recon${String(index).padStart(4, "0")}`, created: NOW_SECONDS - 3600 - index * 60, data: { ...sample.data, object } } as unknown as StripeEvent;
   });
 };
 
