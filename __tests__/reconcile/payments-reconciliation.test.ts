@@ -8,6 +8,7 @@ import { ConfigProvider, Effect, Exit, Layer, ManagedRuntime, TestClock, TestCon
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { RECHARGE_API_URL_VAR, RECHARGE_STATE_KEY, reconcileRecharge } from "../../functions/reconcile/recharge";
+import { nightlyProgram } from "../../functions/reconcile/nightly";
 import { STRIPE_API_URL_VAR, reconcileStripe } from "../../functions/reconcile/stripe";
 import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
@@ -106,6 +107,31 @@ describe("nightly reconciliation of Stripe and Recharge", () => {
     expect(Exit.isSuccess(rechargeAgain) && rechargeAgain.value).toMatchObject({ recovered: 0, failed: 0 });
     // Pages were followed (120 events at 100 a page; 60 objects at 250 a page).
     expect(standin.requests.get("/v1/events")).toBeGreaterThanOrEqual(4);
+    await platform.dispose();
+  });
+
+  test("the nightly job writes its counts to the lake and alerts once per source when recovery passes the threshold", async () => {
+    const platform = platformFor();
+    const delivered = standin.deliveries(0.05, 7);
+    for (const event of delivered.stripe) await platform.run(stripeIngress(stripeRequest(JSON.stringify(event))));
+    await platform.drain();
+    const first = await platform.run(nightlyProgram({ sources: ["stripe", "recharge"] }));
+    if (Exit.isFailure(first)) throw new Error(JSON.stringify(first.cause).slice(0, 400));
+    const report = first.value;
+    const stripe = report.sources.find((tally) => tally.source === "stripe")!;
+    const recharge = report.sources.find((tally) => tally.source === "recharge")!;
+    expect(stripe.recovered).toBe(events.length - delivered.stripe.length);
+    // No Recharge webhook was delivered in this run: every object is recovered.
+    expect(recharge.recovered).toBe(subscriptions.length + charges.length);
+    expect(JSON.parse(platform.kernel.objectText(report.key)!)).toMatchObject({ runId: report.runId, sources: [{ source: "stripe", recovered: stripe.recovered }, { source: "recharge" }] });
+    expect(report.key).toMatch(/^metadata\/reconciliation\/payments\/dt=\d{4}-\d{2}-\d{2}\/reconcile-/);
+    expect(report.alerted).toEqual(["stripe", "recharge"]);
+    expect(platform.kernel.state.alerts.filter((alert) => alert.dedupKey.startsWith("reconciliation:")).map((alert) => alert.kind)).toEqual(["data-quality", "data-quality"]);
+    expect(platform.kernel.metricTotal("ReconciliationRecovered")).toBe(stripe.recovered + recharge.recovered);
+    // Run again the same day: nothing to recover, no second alert.
+    const second = await platform.run(nightlyProgram({}));
+    expect(Exit.isSuccess(second) && second.value.sources.map((tally) => tally.recovered)).toEqual([0, 0]);
+    expect(platform.kernel.state.alerts.filter((alert) => alert.dedupKey.startsWith("reconciliation:"))).toHaveLength(2);
     await platform.dispose();
   });
 
