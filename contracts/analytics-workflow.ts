@@ -5,16 +5,28 @@
  *   ResolveRunDate (input "date" or the execution's UTC start date)
  *   CreateSourceViews   Map: CREATE OR REPLACE VIEW for each source relation (raw_*, snapshot_*)
  *   FindPartitions      Athena .sync: the partitions to rewrite (affected dates, or all with "full")
- *   ReadPartitions      athena:getQueryResults
- *   RewritePartitions   Map (one date at a time): list + delete the partition's objects, then
+ *   ReadPartitions      athena:getQueryResults, one page of at most 1,000 rows
+ *   RewritePartitions   Distributed Map over the page (one date at a time, each in its own child
+ *                       execution): list + delete the partition's objects, then
  *                       INSERT INTO orders_enriched ... WHERE dt = <date> (.sync): idempotent re-runs
+ *   MorePartitions      NextToken present? -> ReadMorePartitions (next page) -> RewritePartitions
  *   CreateViews         Map: CREATE OR REPLACE VIEW for the curated views
  *   QualityQueries      Parallel .sync: order-number gaps, duplicates
  *   DataQuality         lambda:invoke the data-quality function with the result locations
  *   any failure         -> NotifyFailure (SNS alerts topic) -> Fail
  *
  * An Athena INSERT writes at most 100 partitions, so partitions are rewritten one by one; a full
- * rebuild (`{"full": true}`) walks every order date the same way.
+ * rebuild (`{"full": true}`) walks every order date the same way. Ten years are ~3,650 dates:
+ * GetQueryResults returns at most 1,000 rows a call, so the dates are read page by page
+ * (NextToken), and a Standard execution's history holds at most 25,000 events, which an inline
+ * Map spends at ~6 per date. A Distributed Map runs each date as a child execution with its own
+ * history; the parent records a handful of events per page, whatever the page holds.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
+ * https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
+ *
+ * No ItemReader (it would read the Athena result CSV from S3) and no ItemBatcher: the local runner,
+ * aws-local-stepfunctions 3.x, supports neither (it runs a Distributed Map's ItemProcessor inline
+ * over ItemsPath), and this definition is the one both run (local/analytics-state-machine.ts).
  */
 
 /** `source` and `detail-type` of the data-quality function's backfill request on the platform bus. */
@@ -54,6 +66,12 @@ export interface AnalyticsWorkflowSql {
 }
 
 export const ORDERS_ENRICHED_PREFIX = "processed/shopify/orders_enriched/";
+
+/** Rows per GetQueryResults call (the API's maximum). */
+export const PARTITION_PAGE_SIZE = 1000;
+
+/** How many dates a full rebuild rewrites at once (Athena INSERTs, one partition each). */
+export const PARTITION_REWRITE_CONCURRENCY = 1;
 
 /**
  * A string for the States.Format intrinsic: its special characters escaped, {{run_date}} turned
@@ -151,23 +169,40 @@ export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResource
         Catch: catchAll,
         Next: "ReadPartitions",
       },
+      // The page is kept whole: NextToken is absent on the last page, which a ResultSelector
+      // path cannot express.
       ReadPartitions: {
         Type: "Task",
         Resource: "arn:aws:states:::athena:getQueryResults",
-        Parameters: { "QueryExecutionId.$": "$.partitionsQuery.QueryExecutionId", MaxResults: 1000 },
-        ResultSelector: { "rows.$": "$.ResultSet.Rows" },
-        ResultPath: "$.partitions",
+        Parameters: { "QueryExecutionId.$": "$.partitionsQuery.QueryExecutionId", MaxResults: PARTITION_PAGE_SIZE },
+        ResultPath: "$.page",
         Retry: retryAthena,
         Catch: catchAll,
         Next: "RewritePartitions",
       },
+      ReadMorePartitions: {
+        Type: "Task",
+        Resource: "arn:aws:states:::athena:getQueryResults",
+        Parameters: { "QueryExecutionId.$": "$.partitionsQuery.QueryExecutionId", MaxResults: PARTITION_PAGE_SIZE, "NextToken.$": "$.page.NextToken" },
+        ResultPath: "$.page",
+        Retry: retryAthena,
+        Catch: catchAll,
+        Next: "RewritePartitions",
+      },
+      MorePartitions: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.page.NextToken", IsPresent: true, Next: "ReadMorePartitions" }],
+        Default: "CreateViewsInput",
+      },
       RewritePartitions: {
         Type: "Map",
-        ItemsPath: "$.partitions.rows",
+        Label: "RewritePartition",
+        ItemsPath: "$.page.ResultSet.Rows",
         ItemSelector: { "dt.$": "$$.Map.Item.Value.Data[0].VarCharValue" },
-        MaxConcurrency: 1,
+        MaxConcurrency: PARTITION_REWRITE_CONCURRENCY,
         ItemProcessor: {
-          ProcessorConfig: { Mode: "INLINE" },
+          // STANDARD children: Express workflows cannot wait on Athena (.sync).
+          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
           StartAt: "IsHeader",
           States: {
             // The first row of Athena results is the header ("dt").
@@ -217,7 +252,7 @@ export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResource
         },
         ResultPath: null,
         Catch: catchAll,
-        Next: "CreateViewsInput",
+        Next: "MorePartitions",
       },
       CreateViewsInput: {
         Type: "Pass",

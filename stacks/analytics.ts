@@ -96,8 +96,9 @@ export class AnalyticsStack extends PlatformStack {
     const bucket = lake.lake.bucket;
     const workgroupArn = `arn:aws:athena:${env.region}:${env.accountId}:workgroup/${lake.workgroup.name}`;
     const glue = `arn:aws:glue:${env.region}:${env.accountId}`;
+    const workflowName = `${this.prefix}-analytics`;
     const workflow = new StateMachine(this, "analytics-workflow", {
-      stateMachineName: `${this.prefix}-analytics`,
+      stateMachineName: workflowName,
       definition: analyticsWorkflowDefinition(
         { bucket: bucket.bucket, workgroup: lake.workgroup.name, database: lake.glueDatabase.name, dataQualityFunctionArn: dataQualityArn, alertsTopicArn: foundation.alertsTopic.arn },
         athenaWorkflowSql(),
@@ -109,6 +110,21 @@ export class AnalyticsStack extends PlatformStack {
       alarms: this.alarms,
     });
     workflow
+      // The Distributed Map (RewritePartitions) runs each date as a child execution of this state
+      // machine; ARNs built from the name, since the role cannot refer to the machine it runs.
+      // (the IAM section of https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html)
+      .addStatement({
+        Sid: "DistributedMapStartChildren",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [`arn:aws:states:${env.region}:${env.accountId}:stateMachine:${workflowName}`],
+      })
+      .addStatement({
+        Sid: "DistributedMapManageChildren",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution", "states:StopExecution"],
+        Resource: [`arn:aws:states:${env.region}:${env.accountId}:execution:${workflowName}/*`],
+      })
       .addStatement({
         Sid: "AthenaQueries",
         Effect: "Allow",

@@ -87,6 +87,18 @@ describe("run-time defects of the synthesized stacks", () => {
     }
   });
 
+  it.each(deployedEnvironments)("%s: the analytics state machine may start and manage its Distributed Map's child executions", (env) => {
+    const stack = synth.stack(stackName("acme", env, "analytics"));
+    const [machine] = resourcesOf(stack, "aws_sfn_state_machine").filter((m) => m.name === `acme-${env}-analytics`);
+    expect(JSON.parse(machine.definition).States.RewritePartitions.ItemProcessor.ProcessorConfig.Mode).toBe("DISTRIBUTED");
+    const account = { dev: "111111111111", staging: "222222222222", prod: "333333333333" }[env];
+    const statementsOfRole = roleStatements(env).filter((statement) => listOf(statement.Action).some((action) => action.startsWith("states:")));
+    const grants = (action: string) => statementsOfRole.filter((statement) => listOf(statement.Action).includes(action)).flatMap((statement) => listOf(statement.Resource));
+    expect(grants("states:StartExecution")).toContain(`arn:aws:states:eu-west-1:${account}:stateMachine:acme-${env}-analytics`);
+    expect(grants("states:DescribeExecution")).toContain(`arn:aws:states:eu-west-1:${account}:execution:acme-${env}-analytics/*`);
+    expect(grants("states:StopExecution")).toContain(`arn:aws:states:eu-west-1:${account}:execution:acme-${env}-analytics/*`);
+  });
+
   it.each(deployedEnvironments)("%s: the shopify_bulk_snapshots projection lists exactly the entities the bulk converter writes", (env) => {
     const tables = resourcesOf(synth.stack(stackName("acme", env, "lake")), "aws_glue_catalog_table");
     const snapshots = tables.find((table) => table.name === "shopify_bulk_snapshots");
