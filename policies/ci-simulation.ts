@@ -116,6 +116,29 @@ interface Request {
 }
 
 const cache = new Map<string, Promise<{ decision: Decision; detail?: string }>>();
+/** Shapes (principal policies, action, resource type, context keys) validated by runSimulation: the context keys it ignored. */
+const validatedShapes = new Map<string, Promise<ReadonlyArray<string> | undefined>>();
+const policyIds = new WeakMap<object, number>();
+let nextPolicyId = 1;
+const idOf = (value: unknown) => {
+  if (value === null || typeof value !== "object") return String(value);
+  if (!policyIds.has(value)) policyIds.set(value, nextPolicyId++);
+  return String(policyIds.get(value));
+};
+
+/**
+ * A request's shape: what iam-simulate validates (the policies, the action, the resource type
+ * the ARN is, the context keys). Once one request of a shape passed the validated
+ * `runSimulation`, the others of that shape are evaluated with `runUnsafeSimulation` without
+ * the context keys runSimulation ignored for it (keys the action and resource type do not
+ * take), which is what runSimulation does after its validation: same decisions, a fraction of
+ * the time (ten thousand calls per synth).
+ */
+const shapeOf = async (request: Request): Promise<string> => {
+  const service = request.action.slice(0, request.action.indexOf(":"));
+  const types = request.resource === "*" ? ["*"] : await resourceTypesOfArn(service, request.resource);
+  return [request.identity.map((p) => idOf(p.policy)).join(","), idOf(request.boundary), idOf(request.resourcePolicy), request.action, types.join("|"), Object.keys(request.context).sort().join(",")].join(" ");
+};
 
 export const simulate = (request: Request): Promise<{ decision: Decision; detail?: string }> => {
   const key = JSON.stringify(request);
@@ -139,7 +162,16 @@ export const simulate = (request: Request): Promise<{ decision: Decision; detail
         // iam-data lists no API Gateway v2 resource types (Api, Apis, Tags, ...) for the HTTP-verb
         // actions, so validated simulation rejects every /apis ARN; these are evaluated unvalidated.
         if (request.action.startsWith("apigateway:") && /::\/(apis|tags)/.test(request.resource)) return { decision: runUnsafeSimulation(simulation, {}) };
-        const result = await runSimulation(simulation, {});
+        const shape = request.resource.includes("*") && request.resource !== "*" ? undefined : await shapeOf(request);
+        const ignored = shape === undefined ? undefined : await validatedShapes.get(shape);
+        if (ignored !== undefined) {
+          const contextVariables = Object.fromEntries(Object.entries(simulation.request.contextVariables).filter(([key]) => !ignored.includes(key)));
+          return { decision: runUnsafeSimulation({ ...simulation, request: { ...simulation.request, contextVariables } }, {}) };
+        }
+        const validated = runSimulation(simulation, {});
+        if (shape !== undefined && !validatedShapes.has(shape))
+          validatedShapes.set(shape, validated.then((r) => (r.resultType === "single" ? (r.result.ignoredContextKeys ?? []) : undefined)));
+        const result = await validated;
         if (result.resultType === "error") return { decision: "Error" as const, detail: JSON.stringify(result.errors).slice(0, 500) };
         return { decision: result.overallResult };
       })(),
