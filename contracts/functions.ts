@@ -165,6 +165,12 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
   },
 ];
 
+/** Lambda's timeout for a function whose spec sets none. */
+export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 30;
+
+/** How long one invocation of the function may run before Lambda cuts it off. */
+export const functionTimeoutSeconds = (spec: Pick<FunctionSpec, "timeoutSeconds">): number => spec.timeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS;
+
 export const functionSpec = (name: string): FunctionSpec => {
   const spec = functionSpecs.find((candidate) => candidate.name === name);
   if (!spec) throw new Error(`no function named "${name}" in contracts/functions.ts`);

@@ -20,9 +20,8 @@ import * as path from "node:path";
 import { AssetType, Lazy, TerraformAsset } from "cdktn";
 import { Construct } from "constructs";
 import { envVars } from "../contracts/env-vars";
-import type { SecretKey } from "../contracts/functions";
 import { tableSpecs, type TableKey } from "../contracts/tables";
-import { DEFAULT_RESERVED_CONCURRENCY } from "../contracts/functions";
+import { DEFAULT_RESERVED_CONCURRENCY, functionTimeoutSeconds, type SecretKey } from "../contracts/functions";
 import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
 import { architectureFor, bundleFunction, type Bundle } from "./bundle";
@@ -153,7 +152,7 @@ export class EffectFunction extends Construct {
       architectures: [this.architecture],
       memorySize: props.memoryMb ?? 512,
       ...(props.ephemeralStorageMb === undefined ? {} : { ephemeralStorage: { size: props.ephemeralStorageMb } }),
-      timeout: props.timeoutSeconds ?? 30,
+      timeout: functionTimeoutSeconds(props),
       reservedConcurrentExecutions: this.reservedConcurrency,
       role: this.role.arn,
       tracingConfig: { mode: "Active" },

@@ -12,7 +12,7 @@ import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { platformBusName, routes, type Route } from "../contracts/events";
-import { functionSpec } from "../contracts/functions";
+import { functionSpec, functionTimeoutSeconds } from "../contracts/functions";
 import { AlarmFactory } from "../modules/alarms";
 import type { EffectFunction } from "../modules/effect-function";
 import { EventTargetDlq } from "../modules/event-target-dlq";
@@ -95,7 +95,7 @@ export class IngestionStack extends PlatformStack {
   private queueFor(processor: string, messagingKeyArn: string): QueueWithDlq {
     const existing = this.processorQueues[processor];
     if (existing) return existing;
-    const timeout = functionSpec(processor).timeoutSeconds ?? 30;
+    const timeout = functionTimeoutSeconds(functionSpec(processor));
     const queue = new QueueWithDlq(this, `queue-${processor}`, {
       queueName: `${this.prefix}-${processor}`,
       kmsKeyArn: messagingKeyArn,

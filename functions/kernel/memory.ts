@@ -26,6 +26,7 @@ import {
   Secrets,
   type Alert,
   type BusEvent,
+  type ClaimResult,
   type DeadLetter,
   type Item,
   type MetricUnit,
@@ -55,6 +56,7 @@ export type FaultTarget =
   | "HotStore.updateIfExists"
   | "HotStore.get"
   | "HotStore.putIfNotExists"
+  | "HotStore.claim"
   | "HotStore.delete"
   | "EventBus.publish"
   | "Alerts.publish"
@@ -250,6 +252,15 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
         if (tableOf(table).has(key)) return false;
         tableOf(table).set(key, copy(item));
         return true;
+      }),
+    claim: (table, item, expiresAttribute, nowSeconds) =>
+      op("HotStore.claim", (): ClaimResult => {
+        const key = itemKeyOf(table, item);
+        const holder = tableOf(table).get(key);
+        const expires = holder?.[expiresAttribute];
+        if (holder !== undefined && !(typeof expires === "number" && expires <= nowSeconds)) return { claimed: false, holder: Option.some(copy(holder)) };
+        tableOf(table).set(key, copy(item));
+        return { claimed: true };
       }),
   };
 
