@@ -70,5 +70,12 @@ export const reconciliationObjectKey = (runId: string, object: string) =>
 /** Events whose payload did not decode (they went to the DLQ), one object each: what `sdp dq` counts per topic and API version. */
 export const decodeFailurePrefix = (date: string) => `metadata/decode-failures/dt=${date}/`;
 
-export const decodeFailureKey = (receivedAt: string | Date, topic: string, eventId: string) =>
-  `${decodeFailurePrefix(partitionDate(receivedAt))}${keySegment(topic.replace(/\//g, "."))}/${keySegment(eventId)}.json`;
+/** metadata/decode-failures/dt=<date>/<topic, "/" as ".">/<api version>/<event id>.json: counted from the keys alone. */
+export const decodeFailureKey = (receivedAt: string | Date, topic: string, apiVersion: string, eventId: string) =>
+  `${decodeFailurePrefix(partitionDate(receivedAt))}${keySegment(topic.replace(/\//g, "."))}/${keySegment(apiVersion)}/${keySegment(eventId)}.json`;
+
+/** Topic and API version of a decode-failure key (undefined for any other key). */
+export const decodeFailureOfKey = (key: string): { readonly topic: string; readonly apiVersion: string } | undefined => {
+  const match = /^metadata\/decode-failures\/dt=[^/]+\/([^/]+)\/([^/]+)\/[^/]+\.json$/.exec(key);
+  return match ? { topic: decodeURIComponent(match[1]!).replace(/\./g, "/"), apiVersion: decodeURIComponent(match[2]!) } : undefined;
+};

@@ -6,7 +6,7 @@
 import { addDays, dateRange, daysBetween } from "./dates";
 import { robustZScore } from "./robust";
 
-export type CheckName = "freshness" | "volume" | "order-number-gaps" | "duplicates" | "bulk-count" | "schema-drift" | "hot-store";
+export type CheckName = "freshness" | "volume" | "order-number-gaps" | "duplicates" | "bulk-count" | "schema-drift" | "hot-store" | "decode-failures";
 export type Severity = "warning" | "error";
 
 export interface CheckResult {
@@ -81,6 +81,14 @@ export interface DqFacts {
   readonly fieldSamples: ReadonlyArray<FieldSample>;
   readonly hotStore: HotStoreFacts;
   readonly missing: Readonly<Record<string, string>>;
+  /** Events received on the date whose payload did not decode (to the DLQ), per topic and API version. */
+  readonly decodeFailures?: ReadonlyArray<DecodeFailureCount>;
+}
+
+export interface DecodeFailureCount {
+  readonly topic: string;
+  readonly apiVersion: string;
+  readonly count: number;
 }
 
 export const TRAILING_DAYS = 7;
@@ -246,6 +254,22 @@ export const checkHotStore = (facts: DqFacts): CheckResult[] => {
   return results;
 };
 
+/** Payloads that did not decode: one warning per topic and API version (the events wait in the DLQ). */
+export const checkDecodeFailures = (facts: DqFacts): CheckResult[] => {
+  if (facts.decodeFailures === undefined) return [];
+  if (facts.decodeFailures.length === 0) return [{ check: "decode-failures", subject: "shopify", status: "pass", message: `no event received on ${facts.date} failed to decode`, details: { count: 0 } }];
+  return [...facts.decodeFailures]
+    .sort((a, b) => a.topic.localeCompare(b.topic) || a.apiVersion.localeCompare(b.apiVersion))
+    .map((failure) => ({
+      check: "decode-failures",
+      subject: `${failure.topic}@${failure.apiVersion}`,
+      status: "fail",
+      severity: "warning",
+      message: `${failure.count} ${failure.topic} event(s) at API ${failure.apiVersion} did not decode and wait in the DLQ: fix the schema, then re-drive them (sdp replay --from-dlq)`,
+      details: { ...failure },
+    }));
+};
+
 export const runChecks = (facts: DqFacts): CheckResult[] => [
   ...checkFreshness(facts.date, facts.streams),
   ...checkVolume(facts.date, facts.streams),
@@ -254,4 +278,5 @@ export const runChecks = (facts: DqFacts): CheckResult[] => [
   ...checkBulkCounts(facts),
   ...checkSchemaDrift(facts),
   ...checkHotStore(facts),
+  ...checkDecodeFailures(facts),
 ];

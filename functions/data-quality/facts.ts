@@ -8,12 +8,12 @@
  * DuckDB locally (etl/quality.ts) or from Athena result files in AWS.
  */
 import { Effect, Option } from "effect";
-import { snapshotPrefix } from "../../contracts/lake-layout";
+import { decodeFailureOfKey, decodeFailurePrefix, snapshotPrefix } from "../../contracts/lake-layout";
 import type { TableKey } from "../../contracts/tables";
 import { sourceSpecs } from "../../contracts/analytics-sources";
 import { HotStore, ObjectStore, type StoreError } from "../kernel/services";
 import { parseCsv } from "./athena-csv";
-import type { DqFacts, FieldSample, HotStoreFacts, ManifestFacts, OrderNumberGap, StreamCounts, StreamSpec } from "./checks";
+import type { DecodeFailureCount, DqFacts, FieldSample, HotStoreFacts, ManifestFacts, OrderNumberGap, StreamCounts, StreamSpec } from "./checks";
 import { TRAILING_DAYS } from "./checks";
 import { addDays, dateRange } from "./dates";
 
@@ -168,6 +168,22 @@ export const queryFactsFromResults = (keys: QueryResultKeys): Effect.Effect<Quer
     };
   });
 
+/** Decode failures recorded for events received on `date` (metadata/decode-failures/), counted per topic and API version from the keys. */
+export const decodeFailureCounts = (date: string): Effect.Effect<DecodeFailureCount[], StoreError, ObjectStore> =>
+  Effect.map(
+    Effect.flatMap(ObjectStore, (store) => store.list(decodeFailurePrefix(date))),
+    (objects) => {
+      const counts = new Map<string, DecodeFailureCount>();
+      for (const { key } of objects) {
+        const failure = decodeFailureOfKey(key);
+        if (!failure) continue;
+        const id = `${failure.topic}\n${failure.apiVersion}`;
+        counts.set(id, { ...failure, count: (counts.get(id)?.count ?? 0) + 1 });
+      }
+      return [...counts.values()];
+    },
+  );
+
 export interface GatherOptions {
   readonly date: string;
   readonly queryFacts?: QueryFacts;
@@ -196,6 +212,7 @@ export const gatherFacts = (options: GatherOptions) =>
       fieldSamples,
       hotStore: yield* hotStoreFacts(options.hotStore),
       missing,
+      decodeFailures: yield* decodeFailureCounts(date),
     };
     return facts;
   });

@@ -86,7 +86,7 @@ export const decodeEvent = <A>(
     metrics.count("PayloadDecodeFailed", 1, { topic: event.topic, apiVersion }).pipe(
       Effect.zipRight(
         objects.putIfAbsent(
-          decodeFailureKey(event.receivedAt, event.topic, event.eventId),
+          decodeFailureKey(event.receivedAt, event.topic, apiVersion, event.eventId),
           JSON.stringify({ topic: event.topic, apiVersion, eventId: event.eventId, reason: error.reason, ...(event.rawKey ? { rawKey: event.rawKey } : {}), receivedAt: event.receivedAt }),
           { contentType: "application/json" },
         ),
