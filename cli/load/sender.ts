@@ -8,8 +8,8 @@
  * Each request's answer is timed (`sentAt`, `answeredAt`: epoch milliseconds with fractions, the
  * same clock in every thread of the process). With `retry`, a 5xx or no answer is sent again
  * with exponential backoff (honouring Retry-After), as Shopify, Recharge and Stripe retry.
- * Stripe deliveries are re-signed with the current time on each attempt when `stripeSecret` is
- * given (a Stripe signature is good for 5 minutes).
+ * Stripe deliveries signed with `stripeSecret` are re-signed with the current time on each
+ * attempt (a Stripe signature is good for 5 minutes); others (forgeries) are sent as they are.
  */
 import { Worker } from "node:worker_threads";
 
@@ -77,6 +77,10 @@ parentPort.on("message", (message) => { if (message && message.type === "stop") 
 
 const resign = (request) => {
   if (!plan.stripeSecret || request.path !== "/webhooks/stripe") return request.headers;
+  // Only what was signed with this secret is re-signed: a forgery stays a forgery.
+  const given = Object.keys(request.headers).find((name) => name.toLowerCase() === "stripe-signature");
+  const parts = Object.fromEntries(String(given ? request.headers[given] : "").split(",").map((part) => part.split("=")));
+  if (!parts.t || !parts.v1 || crypto.createHmac("sha256", plan.stripeSecret).update(parts.t + "." + request.body, "utf8").digest("hex") !== parts.v1) return request.headers;
   const t = Math.floor(Date.now() / 1000);
   const v1 = crypto.createHmac("sha256", plan.stripeSecret).update(t + "." + request.body, "utf8").digest("hex");
   const headers = Object.assign({}, request.headers);
@@ -108,7 +112,8 @@ const start = now();
 const interval = Number.isFinite(plan.ratePerSecond) && plan.ratePerSecond > 0 ? 1000 / plan.ratePerSecond : 0;
 const dueOf = (index) => start + (plan.offsetsMs ? plan.offsetsMs[index] : index * interval);
 const pending = [];
-const flush = () => { if (pending.length > 0) parentPort.postMessage({ type: "results", results: pending.splice(0) }); };
+let retrying = 0;
+const flush = () => { parentPort.postMessage({ type: "results", results: pending.splice(0), retrying }); };
 const flusher = setInterval(flush, 100);
 
 let next = 0;
@@ -126,10 +131,12 @@ const sendOne = async (index, dueAt) => {
     answer = await post(request);
     const retryable = answer.status === 0 || answer.status >= 500;
     if (!retryable || !plan.retry || attempts >= plan.retry.maxAttempts || stopped) break;
+    if (attempts === 1) retrying++;
     const backoff = Math.min(plan.retry.maxMs, plan.retry.baseMs * Math.pow(2, attempts - 1));
     const hinted = Number.isFinite(answer.retryAfter) && answer.retryAfter > 0 ? Math.min(plan.retry.maxMs, answer.retryAfter * 1000) : 0;
     await sleep(Math.max(hinted, backoff / 2 + Math.random() * backoff / 2));
   }
+  if (attempts > 1) retrying--;
   pending.push({ index, attempts, dueAt, firstSentAt, sentAt, answeredAt: now(), status: answer.status, outcome: answer.outcome, error: answer.error });
 };
 
@@ -170,6 +177,8 @@ export interface RunningSender {
   readonly done: Promise<SenderOutcome>;
   /** Stops starting requests (those in flight finish). */
   readonly stop: () => void;
+  /** Requests that failed at least once and are not answered yet (as of the last report, ~100 ms). */
+  readonly retrying: () => number;
 }
 
 /** Starts sending; `onResults` gets answers in batches as they come (every ~100 ms). */
@@ -177,12 +186,15 @@ export const startSender = (plan: SendPlan, onResults?: (results: ReadonlyArray<
   if (!isLoopback(plan.ingress)) throw new Error(`the load sender only sends to 127.0.0.1 (got ${plan.ingress})`);
   const worker = new Worker(workerSource, { eval: true, workerData: { ...plan, requests: plan.requests.map((r) => ({ path: r.path, headers: r.headers, body: r.body })) } });
   const results: SendResult[] = new Array(plan.requests.length);
+  let retrying = 0;
   const done = new Promise<SenderOutcome>((resolve, reject) => {
-    worker.on("message", (message: { type: string; results?: SendResult[]; error?: string; cpuMs?: number }) => {
+    worker.on("message", (message: { type: string; results?: SendResult[]; error?: string; cpuMs?: number; retrying?: number }) => {
       if (message.type === "results") {
+        retrying = message.retrying ?? 0;
         for (const result of message.results!) results[result.index] = result;
-        onResults?.(message.results!);
+        if (message.results!.length > 0) onResults?.(message.results!);
       } else if (message.type === "done") {
+        retrying = 0;
         void worker.terminate();
         resolve({ results, ...(message.cpuMs !== undefined ? { cpuMs: message.cpuMs } : {}) });
       } else if (message.type === "error") {
@@ -192,7 +204,7 @@ export const startSender = (plan: SendPlan, onResults?: (results: ReadonlyArray<
     });
     worker.on("error", reject);
   });
-  return { done, stop: () => worker.postMessage({ type: "stop" }) };
+  return { done, stop: () => worker.postMessage({ type: "stop" }), retrying: () => retrying };
 };
 
 /** Sends everything and waits for the answers. */
