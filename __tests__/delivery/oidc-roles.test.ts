@@ -1,11 +1,11 @@
-/** The roles the workflows assume are the ones contracts/naming.ts names and the foundation stack trusts. */
+/** The roles the workflows assume are the ones contracts/naming.ts names and the bootstrap stack trusts. */
 import { loadEnvironment } from "../../config/environments";
 import { githubDeployRoleArn, githubOidcSubjects } from "../../contracts/naming";
 import { githubTarget } from "../../delivery/github-target";
 import { githubSubject } from "../../stacks/foundation";
 
 describe("GitHub OIDC roles", () => {
-  it.each(["dev", "staging", "prod"] as const)("%s: deploy jobs assume the foundation stack's deploy role", (env) => {
+  it.each(["dev", "staging", "prod"] as const)("%s: deploy jobs assume the bootstrap stack's deploy role", (env) => {
     const config = loadEnvironment(env);
     expect(githubTarget(env)).toEqual({ role_arn: githubDeployRoleArn(config.accountId, "acme", env), region: config.region, account_id: config.accountId });
     expect(githubTarget(env).role_arn).toBe(`arn:aws:iam::${config.accountId}:role/acme-${env}-github-deploy`);
