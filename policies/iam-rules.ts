@@ -170,10 +170,17 @@ export const iamRulePack: ReadonlyArray<AsyncGuardrailRule> = [
       const findings: Finding[] = [];
       for (const doc of documents)
         for (const statement of readable(doc)) {
-          if (statement.Effect !== "Allow" || statement.Resource === undefined || resourcesOf(statement).includes("*")) continue;
+          if (statement.Effect !== "Allow" || statement.Resource === undefined) continue;
+          const onStar = resourcesOf(statement).includes("*");
           for (const action of actionsOf(statement).filter((a) => !isPattern(a))) {
             const info = await actionInfo(action);
-            if (info?.wildcardOnly) findings.push({ address: doc.address, problem: `${action} has no resource-level permissions but is granted only on ${resourcesOf(statement).join(", ")}: it is never allowed` });
+            if (!info?.wildcardOnly) continue;
+            if (!onStar) findings.push({ address: doc.address, problem: `${action} has no resource-level permissions but is granted only on ${resourcesOf(statement).join(", ")}: it is never allowed` });
+            else if (statement.Condition === undefined) {
+              // On "*", scope by the service's own condition keys where the action has any (e.g. lambda:FunctionArn).
+              const own = info.conditionKeys.filter((key) => key.toLowerCase().startsWith(`${serviceOf(action)}:`));
+              if (own.length > 0) findings.push({ address: doc.address, problem: `${action} is granted on * without a condition; scope it with ${[...new Set(own)].join(", ")}` });
+            }
           }
         }
       return findings;

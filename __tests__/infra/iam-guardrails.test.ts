@@ -101,6 +101,12 @@ const cases: Array<{ rule: string; address: string; problem: RegExp; breakIt: (s
     breakIt: (s) => setRolePolicy(s, [{ Effect: "Allow", Action: ["lambda:CreateEventSourceMapping"], Resource: ["arn:aws:lambda:eu-west-1:333333333333:event-source-mapping:*"] }]),
   },
   {
+    rule: "IAM_WILDCARD_ONLY_ON_STAR",
+    address: "aws_iam_role_policy.rp",
+    problem: /lambda:CreateEventSourceMapping is granted on \* without a condition; scope it with lambda:FunctionArn/,
+    breakIt: (s) => setRolePolicy(s, [{ Effect: "Allow", Action: ["lambda:CreateEventSourceMapping"], Resource: "*" }]),
+  },
+  {
     rule: "IAM_RESOURCE_TYPE",
     address: "aws_iam_role_policy.rp",
     problem: /scheduler:ListTagsForResource accepts schedule-group/,
