@@ -19,7 +19,7 @@
  * Retries: Throttled / Transient (and Lambda's own transient errors) with exponential backoff
  * and full jitter; LeaseUnavailable (the shop's bulk slots are busy) waits longer. Everything
  * else is caught so the lease is released and someone is alerted.
- * Plain data: no cdktf, no AWS SDK.
+ * Plain data: no cdktn, no AWS SDK.
  */
 
 export type BulkObjectName = "orders" | "customers" | "products";

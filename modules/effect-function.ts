@@ -112,7 +112,7 @@ export class EffectFunction extends Construct {
     this.architecture = architectureFor(props.nativeModules);
     // The zip carries the native bindings of this architecture on Lambda's Linux, not the host's.
     this.bundle = bundleFunction({ name: id, entry: props.entry, nativeModules: props.nativeModules, architecture: this.architecture, cacheDir: props.bundleCacheDir });
-    // The zip is named by its content hash already; passing it saves cdktf re-hashing the file
+    // The zip is named by its content hash already; passing it saves cdktn re-hashing the file
     // (24 MB for the DuckDB function) in every stack of every environment.
     const asset = new TerraformAsset(this, "code", { path: this.bundle.zipPath, type: AssetType.FILE, assetHash: path.basename(this.bundle.zipPath, ".zip") });
 

@@ -1,6 +1,6 @@
 /**
  * The guardrail engine: evaluates a rule pack on a synthesized stack (the Terraform JSON that
- * `cdktf synth` writes), so what is checked is exactly what Terraform will plan.
+ * `cdktn synth` writes), so what is checked is exactly what Terraform will plan.
  *
  * A finding can be suppressed only on the resource itself, with a written justification:
  *
@@ -25,7 +25,7 @@ export interface ResourceRef {
   /** Terraform address, e.g. `aws_s3_bucket.lake_bucket_1A2B3C4D`. */
   readonly address: string;
   readonly body: Record<string, unknown>;
-  /** Construct path from cdktf metadata, when present. */
+  /** Construct path from cdktn metadata, when present. */
   readonly path?: string;
 }
 

@@ -10,7 +10,7 @@ export const fixtureHandler = path.join(__dirname, "..", "fixtures", "tiny-handl
 
 export interface Synthesized extends BuiltApp {
   readonly outdir: string;
-  /** The cdk.tf.json cdktf wrote for a stack (with its `//` metadata). */
+  /** The cdk.tf.json cdktn wrote for a stack (with its `//` metadata). */
   stack(name: string): TfJson;
   cleanup(): void;
 }

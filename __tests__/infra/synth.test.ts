@@ -6,7 +6,7 @@ import { evaluateGuardrails } from "../../policies/guardrails";
 import { requiredTags, rulePack } from "../../policies/rules";
 import { synthesize, type Synthesized } from "./helpers";
 
-describe("the cdktf app", () => {
+describe("the CDK Terrain app", () => {
   let synth: Synthesized;
   beforeAll(() => {
     synth = synthesize();
