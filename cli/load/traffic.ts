@@ -81,3 +81,60 @@ export const envelopeIds = (envelope: BusEnvelope): string[] => {
   }
   return ids;
 };
+
+const safeJson = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Event ids of a request as it goes on the wire (a recorded file's line): the source comes from the path. */
+export const requestIds = (request: { readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body: string }): string[] => {
+  if (request.path === "/events") {
+    const envelope = safeJson(request.body);
+    const metadata = ((envelope?.detail as { metadata?: Record<string, string> } | undefined)?.metadata ?? {}) as Record<string, string>;
+    return ["X-Shopify-Webhook-Id", "X-Shopify-Event-Id"].map((name) => header(metadata, name)).filter((value): value is string => Boolean(value)).map((value) => `shopify:${value}`);
+  }
+  const source = request.path.replace(/^\/webhooks\//, "");
+  if (source === "stripe") {
+    const id = safeJson(request.body)?.id;
+    return typeof id === "string" ? [`stripe:${id}`] : [];
+  }
+  if (source === "recharge") return deliveryIds({ source: "recharge", door: "recharge", headers: request.headers, body: request.body, eventKey: "" }).slice(1);
+  if (source === "shopify") return deliveryIds({ source: "shopify", door: "shopify", headers: request.headers, body: request.body, eventKey: "" }).slice(1);
+  return [];
+};
+
+const isoMs = (value: unknown): number | undefined => {
+  if (typeof value !== "string") return undefined;
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
+};
+
+/**
+ * When a recorded request happened: the line's own "at", an envelope's "time", Shopify's
+ * X-Shopify-Triggered-At, a Stripe event's "created" (Unix seconds), or the body's
+ * updated_at / created_at (also one level down, e.g. Recharge's {"subscription": {...}}).
+ */
+export const recordedAt = (request: { readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body: string }, at?: unknown): number | undefined => {
+  const own = isoMs(at) ?? (typeof at === "number" && Number.isFinite(at) ? at : undefined);
+  if (own !== undefined) return own;
+  const body = safeJson(request.body);
+  if (request.path === "/events") return isoMs(body?.time);
+  const triggered = isoMs(header(request.headers, "X-Shopify-Triggered-At"));
+  if (triggered !== undefined) return triggered;
+  if (typeof body?.created === "number") return body.created * 1000;
+  const fromObject = (object: Record<string, unknown> | undefined) => isoMs(object?.updated_at) ?? isoMs(object?.created_at);
+  const direct = fromObject(body);
+  if (direct !== undefined) return direct;
+  for (const value of Object.values(body ?? {})) {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const nested = fromObject(value as Record<string, unknown>);
+      if (nested !== undefined) return nested;
+    }
+  }
+  return undefined;
+};
