@@ -34,7 +34,7 @@ test("the data-quality run reports decode failures per topic and API version", a
     ["orders/updated@2026-07", "fail", 2],
     ["products/update@2026-10", "fail", 1],
   ]);
-  expect(decode[0]!.message).toContain("sdp replay --from-dlq");
+  expect(decode[0]!.message).toContain("sdp redrive");
   expect(platform.state.metrics.find((metric) => metric.name === "PayloadDecodeFailures")?.value).toBe(3);
 
   // A clean day passes.
