@@ -106,7 +106,12 @@ export const changedStacks = (baseOutDir: string, headOutDir: string, catalogue:
 export const summarize = (result: ChangedStacksResult): string => {
   const lines = result.comparisons.filter((c) => c.change !== "unchanged").map((c) => `  ${c.change.padEnd(8)} ${c.stack}`);
   const head = lines.length === 0 ? "No stack changed." : `${lines.length} stack(s) differ from the base branch:`;
-  const unknown = result.unknown.length > 0 ? [`Not in the delivery catalogue (not planned): ${result.unknown.join(", ")}`] : [];
+  const bootstrap = result.unknown.filter((stack) => stack.endsWith("-bootstrap"));
+  const others = result.unknown.filter((stack) => !stack.endsWith("-bootstrap"));
+  const unknown = [
+    ...(bootstrap.length > 0 ? [`Bootstrap stacks (CI roles, permissions boundary; an administrator applies them with \`npx sdp bootstrap --env <env> --apply\`, CI never plans them): ${bootstrap.join(", ")}`] : []),
+    ...(others.length > 0 ? [`Not in the delivery catalogue (not planned): ${others.join(", ")}`] : []),
+  ];
   return [head, ...lines, ...unknown].join("\n");
 };
 

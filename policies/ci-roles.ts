@@ -6,7 +6,7 @@
  * stacks (policies/terraform-calls.ts) and none of the privilege-escalation and data-read paths.
  *
  * Design:
- * - The deploy role may create and change roles named `<brand>-<env>-*` only with the workload
+ * - The deploy role may create, change and delete roles named `<brand>-<env>-*` only with the workload
  *   boundary attached (`iam:PermissionsBoundary`), attach only listed managed policies
  *   (`iam:PolicyARN`), pass roles only to the services that run them (`iam:PassedToService`),
  *   and never touch the CI roles (`<brand>-<env>-github-*`) or the boundary policy.
@@ -132,7 +132,17 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
     {
       Sid: "RolesOnlyWithTheBoundary",
       Effect: "Allow",
-      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"],
+      Action: [
+        "iam:CreateRole",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:UpdateRole",
+        "iam:UpdateRoleDescription",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:DeleteRole",
+      ],
       Resource: [roles.workload],
       Condition: withBoundary,
     },
@@ -152,12 +162,9 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
-        "iam:UpdateRole",
-        "iam:UpdateRoleDescription",
-        "iam:UpdateAssumeRolePolicy",
+        // Tagging takes no iam:PermissionsBoundary condition key.
         "iam:TagRole",
         "iam:UntagRole",
-        "iam:DeleteRole",
       ],
       Resource: [roles.workload],
     },
@@ -232,8 +239,28 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
     {
       Sid: "NoDataReads",
       Effect: "Deny",
-      Action: ["secretsmanager:GetSecretValue", "s3:GetObject", "s3:GetObjectVersion", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "sqs:ReceiveMessage"],
-      Resource: [arn("secretsmanager", "secret:*"), `${bucketPattern(env)}/*`, arn("dynamodb", `table/${resourcePrefix(env.brand, env.name)}-*`), arn("sqs", "*")],
+      // ... nor run the workloads' code with their roles (Terraform never invokes or starts them).
+      Action: [
+        "secretsmanager:GetSecretValue",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "sqs:ReceiveMessage",
+        "lambda:InvokeFunction",
+        "states:StartExecution",
+        "states:StartSyncExecution",
+      ],
+      Resource: [
+        arn("secretsmanager", "secret:*"),
+        `${bucketPattern(env)}/*`,
+        arn("dynamodb", `table/${resourcePrefix(env.brand, env.name)}-*`),
+        arn("sqs", "*"),
+        arn("lambda", "function:*"),
+        arn("states", "stateMachine:*"),
+      ],
     },
   ];
 };

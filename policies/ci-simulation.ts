@@ -162,7 +162,8 @@ export const simulate = (request: Request): Promise<{ decision: Decision; detail
         // iam-data lists no API Gateway v2 resource types (Api, Apis, Tags, ...) for the HTTP-verb
         // actions, so validated simulation rejects every /apis ARN; these are evaluated unvalidated.
         if (request.action.startsWith("apigateway:") && /::\/(apis|tags)/.test(request.resource)) return { decision: runUnsafeSimulation(simulation, {}) };
-        const shape = request.resource.includes("*") && request.resource !== "*" ? undefined : await shapeOf(request);
+        // (runUnsafeSimulation cannot name a resource policy in its analysis: those requests are always validated.)
+        const shape = (request.resource.includes("*") && request.resource !== "*") || request.resourcePolicy ? undefined : await shapeOf(request);
         const ignored = shape === undefined ? undefined : await validatedShapes.get(shape);
         if (ignored !== undefined) {
           const contextVariables = Object.fromEntries(Object.entries(simulation.request.contextVariables).filter(([key]) => !ignored.includes(key)));
@@ -264,6 +265,8 @@ const escalationAttempts = (p: EnvPolicies): Array<Omit<EscalationAttempt, "deci
       action,
       resource: p.boundaryArn,
     })),
+    { name: "rewrite the trust policy of a role without the boundary", principal: "deploy", action: "iam:UpdateAssumeRolePolicy", resource: `arn:aws:iam::${p.account}:role/${prefix}-admin-made` },
+    { name: "delete a role without the boundary", principal: "deploy", action: "iam:DeleteRole", resource: `arn:aws:iam::${p.account}:role/${prefix}-admin-made` },
     { name: "remove a role's boundary", principal: "deploy", action: "iam:DeleteRolePermissionsBoundary", resource: `arn:aws:iam::${p.account}:role/${prefix}-shopify-orders`, context: withBoundary },
     { name: "replace a role's boundary by AdministratorAccess", principal: "deploy", action: "iam:PutRolePermissionsBoundary", resource: `arn:aws:iam::${p.account}:role/${prefix}-shopify-orders`, context: { "iam:PermissionsBoundary": admin } },
     { name: "create a user", principal: "deploy", action: "iam:CreateUser", resource: `arn:aws:iam::${p.account}:user/${prefix}-escalate` },
@@ -283,7 +286,9 @@ const escalationAttempts = (p: EnvPolicies): Array<Omit<EscalationAttempt, "deci
     { name: "schedule deletion of a key it does not own", principal: "deploy", action: "kms:ScheduleKeyDeletion", resource: foreignKey, resourcePolicy: rootKeyPolicy },
     { name: "schedule deletion of another environment's key", principal: "deploy", action: "kms:ScheduleKeyDeletion", resource: foreignKey, context: { "aws:ResourceTag/brand": p.brand, "aws:ResourceTag/environment": "other" }, resourcePolicy: rootKeyPolicy },
     { name: "create a key without the environment's tags", principal: "deploy", action: "kms:CreateKey", resource: "*" },
-    { name: "invoke a function (run code with its role)", principal: "plan", action: "lambda:InvokeFunction", resource: arn("lambda", `function:${prefix}-shopify-orders`) },
+    { name: "invoke a function (run code with its role)", principal: "deploy", action: "lambda:InvokeFunction", resource: arn("lambda", `function:${prefix}-shopify-orders`) },
+    { name: "start a workflow (run code with its role)", principal: "deploy", action: "states:StartExecution", resource: arn("states", `stateMachine:${prefix}-backfill`) },
+    { name: "plan role invokes a function", principal: "plan", action: "lambda:InvokeFunction", resource: arn("lambda", `function:${prefix}-shopify-orders`) },
     { name: "plan role writes the state", principal: "plan", action: "s3:PutObject", resource: `arn:aws:s3:::${p.brand}-terraform-state-${p.account}/${p.env}/foundation.tfstate` },
     { name: "plan role takes the state lock", principal: "plan", action: "dynamodb:PutItem", resource: arn("dynamodb", `table/${p.brand}-terraform-locks`) },
   ];

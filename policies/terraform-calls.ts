@@ -53,6 +53,10 @@ const boundaryContext = (role: ResolvedResource | undefined): Record<string, str
 };
 const withRoleBoundary = (action: string): Call => ({ action, context: (r) => boundaryContext(r.type === "aws_iam_role" ? r : r.ref("role")) });
 
+const tableKey = (r: ResolvedResource) => [r.getPath("server_side_encryption.kms_key_arn") ?? ""].filter((key) => key.startsWith("arn:"));
+const viaDynamoDb = (r: ResolvedResource) => ({ "kms:ViaService": `dynamodb.${r.env.region}.amazonaws.com`, "kms:GrantIsForAWSResource": "true" });
+const tableKeyCalls: Call[] = [on("kms:DescribeKey", tableKey, viaDynamoDb), on("kms:CreateGrant", tableKey, viaDynamoDb)];
+
 const bucketArn = (r: ResolvedResource) => `arn:aws:s3:::${r.get("bucket")}`;
 /** A bucket configuration resource: every call is authorized on the bucket. */
 const bucketConfig = (put: string, get: string, del: string = put): TerraformResourceType => ({
@@ -82,9 +86,16 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
     create: [withRoleBoundary("iam:CreateRole"), "iam:TagRole", withRoleBoundary("iam:PutRolePermissionsBoundary")],
     // Read: GetRole, and the inline_policy / managed_policy_arns attributes (ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies).
     read: ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"],
-    update: ["iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", withRoleBoundary("iam:PutRolePermissionsBoundary")],
+    update: [
+      withRoleBoundary("iam:UpdateRole"),
+      withRoleBoundary("iam:UpdateRoleDescription"),
+      withRoleBoundary("iam:UpdateAssumeRolePolicy"),
+      "iam:TagRole",
+      "iam:UntagRole",
+      withRoleBoundary("iam:PutRolePermissionsBoundary"),
+    ],
     // Delete lists and removes instance profiles and policies first (deleteRole / deleteRoleInstanceProfiles).
-    delete: ["iam:ListInstanceProfilesForRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:DeleteRole"],
+    delete: ["iam:ListInstanceProfilesForRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", withRoleBoundary("iam:DeleteRole")],
     source: provider("iam/role.go"),
   },
   aws_iam_role_policy: {
@@ -192,9 +203,11 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
   // ------------------------------------------------------------------ DynamoDB
   aws_dynamodb_table: {
     arn: (r) => arn(r, "dynamodb", `table/${r.get("name")}`),
-    create: ["dynamodb:CreateTable", "dynamodb:TagResource", "dynamodb:DescribeTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive"],
+    // A table encrypted with a customer managed key: DynamoDB describes the key and creates a grant in the caller's name
+    // (DynamoDB developer guide, "How Amazon DynamoDB uses AWS KMS": kms:CreateGrant and kms:DescribeKey via dynamodb.<region>.amazonaws.com).
+    create: ["dynamodb:CreateTable", "dynamodb:TagResource", "dynamodb:DescribeTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", ...tableKeyCalls],
     read: ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource"],
-    update: ["dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:TagResource", "dynamodb:UntagResource"],
+    update: ["dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:TagResource", "dynamodb:UntagResource", ...tableKeyCalls],
     delete: ["dynamodb:DeleteTable", "dynamodb:DescribeTable"],
     source: provider("dynamodb/table.go"),
   },

@@ -59,6 +59,15 @@ describe("changed-stacks", () => {
     expect(summarize(result)).toContain("removed  acme-staging-backfill");
   });
 
+  it("never plans a changed bootstrap stack, and says who applies it", () => {
+    writeStack(base, "acme-dev-bootstrap", stackJson("roles"));
+    writeStack(head, "acme-dev-bootstrap", stackJson("roles-changed"));
+    const result = changedStacks(base, head);
+    expect(result.matrix.include.map((entry) => entry.stack)).not.toContain("acme-dev-bootstrap");
+    expect(result.unknown).toContain("acme-dev-bootstrap");
+    expect(summarize(result)).toContain("Bootstrap stacks (CI roles, permissions boundary; an administrator applies them with `npx sdp bootstrap --env <env> --apply`, CI never plans them): acme-dev-bootstrap");
+  });
+
   it("treats a missing base synth as every stack added", () => {
     const result = changedStacks(path.join(base, "does-not-exist"), head);
     expect(result.matrix.include.map((entry) => entry.stack)).toEqual(["acme-dev-foundation", "acme-dev-lake", "acme-prod-monitoring"]);
