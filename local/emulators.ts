@@ -25,6 +25,7 @@ import { loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig } from "../config/schema";
 import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableKeys, tableSpecs, type TableKey, type TableSpec } from "../contracts/tables";
+import { guardDynaliteServer, patchDynalite } from "./dynalite-patch";
 import { patchS3rver } from "./s3rver-patch";
 
 // dynalite and s3rver ship no types; these are the parts we use.
@@ -134,6 +135,8 @@ const ensureTables = async (client: DynamoDBClient, names: Record<TableKey, stri
 export const startEmulators = async (options: EmulatorOptions): Promise<Emulators> => {
   // Pagination without DES, atomic writes, stream errors answered (fails loudly if s3rver changed).
   patchS3rver();
+  // dynalite's request and LevelDB errors answer 500 instead of throwing out of the process.
+  patchDynalite();
   const environment = options.environment ?? loadEnvironment("local");
   const dataDir = path.resolve(options.dataDir);
   const dynamoDir = path.join(dataDir, "dynamodb");
@@ -145,7 +148,7 @@ export const startEmulators = async (options: EmulatorOptions): Promise<Emulator
   const tables = localTableNames(environment);
   const region = environment.region;
 
-  const dynamoServer = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoServer = guardDynaliteServer(dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
   const s3 = new S3rver({
     address: "127.0.0.1",
     port: options.s3Port ?? 0,

@@ -1,0 +1,167 @@
+/**
+ * A maintained runtime patch of dynalite 4.0.0, the DynamoDB emulator of the embedded platform:
+ * errors answer the request that caused them instead of killing the process. `local/emulators.ts`
+ * applies it; nothing in node_modules is edited. Pinned like local/s3rver-patch.ts: dynalite's
+ * version and the SHA-256 of the files whose behaviour it relies on are checked, and any
+ * difference fails loudly.
+ *
+ * What dynalite did:
+ * - `req.on('error', err => { throw err })`: a client that hangs up in the middle of a request
+ *   body (an SDK call aborted by its timeout) threw an uncaught exception.
+ * - `if (err) throw err` for any error of an action that has no `statusCode` (LevelDB failing,
+ *   "Database is closed" for a request that arrives while the platform stops, a full disk): the
+ *   throw happens in a callback, so it was uncaught too.
+ * - a validation that throws (rather than returning a 400) threw inside the request's `end`
+ *   handler: an attribute value nested a few thousand levels deep overflowed the stack.
+ * Now: the first is ignored (the response is destroyed: the client is gone); the second becomes a
+ * 500 `InternalServerError` (retryable, as DynamoDB's own) by giving the error a status before
+ * dynalite sees it; the third is answered 500 the same way, or 400 ValidationException for a
+ * stack overflow (DynamoDB allows 32 levels of nesting). `onError` is told of each.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import type * as http from "node:http";
+import * as path from "node:path";
+
+export const PATCHED_DYNALITE_VERSION = "4.0.0";
+
+const PINNED_SOURCES: Record<string, string> = {
+  "index.js": "6f3a39f80689f51c9242df9b12e30beb9c8c1075c2b8a52a4491f5e373ef5fbe",
+  "db/index.js": "25b5b4edb29a8399f78040b825d96af3e56c422fac656710eb4fb1e8e29e5d9d",
+};
+
+export class DynalitePatchMismatch extends Error {
+  readonly _tag = "DynalitePatchMismatch";
+}
+
+const INTERNAL_ERROR = "com.amazonaws.dynamodb.v20120810#InternalServerError";
+const VALIDATION_ERROR = "com.amazon.coral.validate#ValidationException";
+const PATCHED = Symbol.for("sdp.dynalite-patched");
+
+export const dynaliteDirectory = () => path.dirname(require.resolve("dynalite/package.json"));
+
+export const verifyPinnedDynalite = (directory: string = dynaliteDirectory()) => {
+  const version = (JSON.parse(fs.readFileSync(path.join(directory, "package.json"), "utf8")) as { version?: string }).version;
+  const problems: string[] = [];
+  if (version !== PATCHED_DYNALITE_VERSION) problems.push(`dynalite is ${version}, the patch is for ${PATCHED_DYNALITE_VERSION}`);
+  for (const [file, expected] of Object.entries(PINNED_SOURCES)) {
+    const full = path.join(directory, file);
+    const actual = fs.existsSync(full) ? createHash("sha256").update(fs.readFileSync(full)).digest("hex") : "missing";
+    if (actual !== expected) problems.push(`${file} has SHA-256 ${actual}, expected ${expected}`);
+  }
+  if (problems.length > 0) {
+    throw new DynalitePatchMismatch(
+      `local/dynalite-patch.ts patches dynalite ${PATCHED_DYNALITE_VERSION}, but the installed dynalite (${directory}) differs: ${problems.join("; ")}. ` +
+        `Re-check how the new dynalite handles request and LevelDB errors and update PINNED_SOURCES, or reinstall dynalite@${PATCHED_DYNALITE_VERSION} with npm ci.`,
+    );
+  }
+};
+
+type ErrorSink = (error: Error, where: string) => void;
+let report: ErrorSink = () => undefined;
+
+/** Gives an error dynalite would throw the status and body of a DynamoDB InternalServerError. */
+const asServerError = (error: unknown) => {
+  if (!(error instanceof Error)) return error;
+  const tagged = error as Error & { statusCode?: number; body?: unknown };
+  // NotFoundError is how a missing item travels between dynalite's own functions.
+  if (tagged.statusCode !== undefined || tagged.name === "NotFoundError") return error;
+  tagged.statusCode = 500;
+  tagged.body = { __type: INTERNAL_ERROR, message: `local DynamoDB emulator: ${error.message}` };
+  report(error, "storage");
+  return error;
+};
+
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+type Callback = (error: unknown, ...rest: unknown[]) => void;
+
+/** Wraps the LevelDB store dynalite builds, so its errors carry a status. */
+const guardStore = (store: any) => {
+  const level = store.db;
+  for (const method of ["put", "get", "del", "batch"]) {
+    const original = level[method];
+    if (typeof original !== "function") continue;
+    level[method] = function (this: unknown, ...args: unknown[]) {
+      const last = args[args.length - 1];
+      if (typeof last === "function") {
+        args[args.length - 1] = ((error: unknown, ...rest: unknown[]) => (last as Callback)(error ? asServerError(error) : error, ...rest)) as Callback;
+      }
+      return original.apply(this, args);
+    };
+  }
+  for (const method of ["createValueStream", "createKeyStream", "createReadStream"]) {
+    const original = level[method];
+    if (typeof original !== "function") continue;
+    level[method] = function (this: unknown, ...args: unknown[]) {
+      const stream = original.apply(this, args) as NodeJS.EventEmitter;
+      // First in line, so dynalite's own handler sees the status.
+      stream.prependListener?.("error", (error: unknown) => void asServerError(error));
+      return stream;
+    };
+  }
+  return store;
+};
+
+/** Applies the store part of the patch (before dynalite() creates its store). */
+export const patchDynalite = (onError?: ErrorSink) => {
+  if (onError) report = onError;
+  const db = require("dynalite/db") as Record<string | symbol, unknown>;
+  if (db[PATCHED]) return;
+  verifyPinnedDynalite();
+  const create = db.create as (options: unknown) => unknown;
+  db.create = (options: unknown) => guardStore(create(options));
+  db[PATCHED] = true;
+};
+
+/**
+ * The request part: dynalite's server with its request listener guarded. Call on the server
+ * dynalite() returned, before it listens.
+ */
+export const guardDynaliteServer = (server: http.Server) => {
+  const listeners = server.listeners("request") as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
+  server.removeAllListeners("request");
+  for (const handle of listeners) {
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const fail = (error: unknown) => {
+        report(error instanceof Error ? error : new Error(String(error)), "request");
+        if (res.headersSent || res.destroyed) {
+          res.destroy();
+          return;
+        }
+        // Attribute values nested deeper than dynalite's recursion can go: DynamoDB itself allows
+        // 32 levels and answers a ValidationException, a client error.
+        const tooDeep = error instanceof RangeError && /call stack/i.test(error.message);
+        const body = JSON.stringify(
+          tooDeep
+            ? { __type: VALIDATION_ERROR, message: "Nesting Levels have exceeded supported limits" }
+            : { __type: INTERNAL_ERROR, message: `local DynamoDB emulator: ${(error as Error)?.message ?? String(error)}` },
+        );
+        res.statusCode = tooDeep ? 400 : 500;
+        res.setHeader("Content-Type", "application/x-amz-json-1.0");
+        res.setHeader("Content-Length", Buffer.byteLength(body));
+        res.end(body);
+      };
+      const on = req.on.bind(req);
+      // dynalite registers its listeners with `on`; each one is guarded.
+      req.on = ((event: string, listener: (...args: unknown[]) => void) => {
+        if (event === "error") {
+          // The client hung up: nothing to answer, nothing to throw.
+          return on("error", () => res.destroy());
+        }
+        return on(event, (...args: unknown[]) => {
+          try {
+            listener(...args);
+          } catch (error) {
+            fail(error);
+          }
+        });
+      }) as typeof req.on;
+      try {
+        handle(req, res);
+      } catch (error) {
+        fail(error);
+      }
+    });
+  }
+  return server;
+};
