@@ -7,11 +7,14 @@
  * converts the same file read directly from disk (convertJsonl), and the bench prints the ratio.
  * Each conversion runs in its own child process, so its peak RSS and CPU are its own; peak disk
  * is the most bytes its work directory held, sampled every 100 ms (and, for the stream, also
- * counted by the converter).
+ * counted by the converter). The direct conversion runs before and after the stream and the
+ * ratio uses their mean, since other work on the machine changes its load while the bench runs;
+ * CPU seconds are printed too (they do not stretch with load).
  *
  *   npm run bench -- stream                                   (10M orders, the issue's size)
  *   SDP_BENCH_STREAM_ORDERS=1000000 npx tsx bench/stream.bench.ts   (a smaller run)
  *   SDP_BENCH_PART_MB=512 ...                                 (another part size; default 256)
+ *   SDP_BENCH_DIRECT_AFTER=0 ...                              (skip the second direct conversion)
  *
  * Goals: peak disk <= 2 GB, peak RSS <= 1.5 GB, streamed wall time <= 1.5 x direct.
  */
@@ -32,9 +35,13 @@ const THREADS = os.cpus().length;
 const GOAL_DISK = 2 * 1024 ** 3;
 const GOAL_RSS = 1.5 * 1024 ** 3;
 const GOAL_RATIO = 1.5;
+/** Convert directly again after the stream (default on; SDP_BENCH_DIRECT_AFTER=0 skips it). */
+const AFTER = process.env.SDP_BENCH_DIRECT_AFTER !== "0";
 
 interface ChildResult {
   readonly seconds: number;
+  /** 1-minute load average at the start and end: other work on the machine stretches wall time. */
+  readonly load: readonly [number, number];
   readonly cpuSeconds: number;
   readonly maxRssBytes: number;
   readonly peakDiskBytes: number;
@@ -81,16 +88,18 @@ const sampleDisk = (dir: string) => {
 // Children
 
 const directChild = async (input: string, workDir: string): Promise<ChildResult> => {
+  const loadBefore = os.loadavg()[0]!;
   const stop = sampleDisk(workDir);
   const started = performance.now();
   const cpu = process.cpuUsage();
   const result = await convertJsonl({ input, outDir: path.join(workDir, "parquet"), object: "orders", memoryLimit: MEMORY_LIMIT, threads: THREADS, tempDir: path.join(workDir, "spill") });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, maxRssBytes: process.resourceUsage().maxRSS * 1024, peakDiskBytes: stop(), rows: Object.fromEntries(result.entities.map((entity) => [entity.entity, entity.rows])) };
+  return { seconds, load: [loadBefore, os.loadavg()[0]!], cpuSeconds: (used.user + used.system) / 1e6, maxRssBytes: process.resourceUsage().maxRSS * 1024, peakDiskBytes: stop(), rows: Object.fromEntries(result.entities.map((entity) => [entity.entity, entity.rows])) };
 };
 
 const streamChild = async (url: string, workDir: string): Promise<ChildResult> => {
+  const loadBefore = os.loadavg()[0]!;
   const stop = sampleDisk(workDir);
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -111,6 +120,7 @@ const streamChild = async (url: string, workDir: string): Promise<ChildResult> =
   const used = process.cpuUsage(cpu);
   return {
     seconds,
+    load: [loadBefore, os.loadavg()[0]!],
     cpuSeconds: (used.user + used.system) / 1e6,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     peakDiskBytes: stop(),
@@ -126,6 +136,11 @@ const serve = (file: string) => {
   const size = fs.statSync(file).size;
   const etag = `"${size}-${Math.floor(fs.statSync(file).mtimeMs)}"`;
   const server = http.createServer((request, response) => {
+    if (request.url === "/cpu") {
+      const used = process.cpuUsage();
+      response.end(JSON.stringify({ cpuSeconds: (used.user + used.system) / 1e6 }));
+      return;
+    }
     const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? "");
     const start = range ? Number(range[1]) : 0;
     const headers = { "content-type": "application/jsonl", etag, "accept-ranges": "bytes", "content-length": String(size - start) };
@@ -160,17 +175,9 @@ const startServer = async (file: string) => {
     });
     child.once("exit", (code) => reject(new Error(`the file server exited with ${code}`)));
   });
-  return { url, child };
-};
-
-const cpuOf = (pid: number) => {
-  // utime + stime of the server process, from /proc (Linux), in seconds.
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
+  const base = new URL(url).origin;
+  const cpuSeconds = async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
+  return { url, child, cpuSeconds };
 };
 
 const main = async () => {
@@ -181,29 +188,37 @@ const main = async () => {
   );
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}; DuckDB threads ${THREADS}, memory_limit ${MEMORY_LIMIT}; part size ${(PART_BYTES / 1024 ** 2).toFixed(0)} MiB`);
 
-  const direct = runChild("direct", file);
+  // Direct before and after the stream: the machine's load changes while the bench runs, so the
+  // stream is compared with the mean of the two (each printed, with the load average around it).
+  const directBefore = runChild("direct", file);
   const server = await startServer(file);
   let stream: ChildResult;
   let serverCpu: number;
   try {
+    const serverCpuBefore = await server.cpuSeconds();
     stream = runChild("stream", server.url);
-    serverCpu = cpuOf(server.child.pid!);
+    serverCpu = (await server.cpuSeconds()) - serverCpuBefore;
   } finally {
     server.child.kill("SIGTERM");
   }
+  const directAfter = AFTER ? runChild("direct", file) : undefined;
   const expected = { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount };
-  for (const [name, result] of [["direct", direct], ["stream", stream]] as const) {
-    if (result.rows.orders !== expected.orders || result.rows.order_line_items !== expected.order_line_items) {
+  for (const [name, result] of [["direct", directBefore], ["stream", stream], ["direct after", directAfter]] as const) {
+    if (result && (result.rows.orders !== expected.orders || result.rows.order_line_items !== expected.order_line_items)) {
       throw new Error(`${name}: rows ${JSON.stringify(result.rows)} differ from the export's counts ${JSON.stringify(expected)}`);
     }
   }
   const line = (label: string, result: ChildResult) =>
-    `  ${label.padEnd(38)} wall ${result.seconds.toFixed(1).padStart(7)} s   CPU ${result.cpuSeconds.toFixed(1).padStart(7)} s   peak RSS ${gb(result.maxRssBytes)}   peak disk ${gb(result.peakDiskBytes)}`;
-  console.log(`rows: ${expected.orders} orders + ${expected.order_line_items} line items = ${counts.objectCount} (objectCount), equal in both conversions`);
-  console.log(line("DuckDB reading the file directly", direct));
+    `  ${label.padEnd(40)} wall ${result.seconds.toFixed(1).padStart(7)} s   CPU ${result.cpuSeconds.toFixed(1).padStart(7)} s   peak RSS ${gb(result.maxRssBytes)}   peak disk ${gb(result.peakDiskBytes)}   load ${result.load[0].toFixed(1)} -> ${result.load[1].toFixed(1)}`;
+  console.log(`rows: ${expected.orders} orders + ${expected.order_line_items} line items = ${counts.objectCount} (objectCount), equal in every conversion`);
+  console.log(line("DuckDB reading the file directly", directBefore));
   console.log(line(`streamed from http://127.0.0.1 (${stream.parts} parts)`, stream));
+  if (directAfter) console.log(line("DuckDB reading the file directly, again", directAfter));
+  const direct = directAfter
+    ? { seconds: (directBefore.seconds + directAfter.seconds) / 2, cpuSeconds: (directBefore.cpuSeconds + directAfter.cpuSeconds) / 2 }
+    : directBefore;
   console.log(`  stream: converter counted peak disk ${gb(stream.countedPeakDiskBytes ?? 0)} (JSONL parts + Parquet), ${stream.cutsInsideChildren} cut(s) not at a root line, file server CPU ${serverCpu.toFixed(1)} s`);
-  console.log(`  throughput: direct ${(counts.bytes / 1024 ** 2 / direct.seconds).toFixed(0)} MB/s, streamed ${(counts.bytes / 1024 ** 2 / stream.seconds).toFixed(0)} MB/s of JSONL`);
+  console.log(`  throughput: direct ${(counts.bytes / 1024 ** 2 / direct.seconds).toFixed(0)} MB/s${directAfter ? " (mean of both)" : ""}, streamed ${(counts.bytes / 1024 ** 2 / stream.seconds).toFixed(0)} MB/s of JSONL`);
   const ratio = stream.seconds / direct.seconds;
   const verdict = (ok: boolean) => (ok ? "OK" : "MISSED");
   console.log(`goals (streamed):`);

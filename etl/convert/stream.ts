@@ -26,6 +26,8 @@
  * `cutsInsideChildren`) so disk stays bounded whatever the order.
  */
 import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -75,6 +77,11 @@ export class ExportHttpError extends Error {
   }
 }
 
+/** The first request could not be made (connection refused, DNS, TLS). */
+export class ExportNetworkError extends Error {
+  override readonly name = "ExportNetworkError";
+}
+
 /** Raised by a source when the body breaks and cannot be resumed; the splitter names the part. */
 class SourceBroken extends Error {
   constructor(
@@ -87,12 +94,48 @@ class SourceBroken extends Error {
 }
 
 export interface HttpSourceOptions {
+  /** A fetch to use instead of node:http(s) (tests, proxies). */
   readonly fetch?: typeof fetch;
   /** How many times a broken body is resumed with an HTTP Range request (default 5). */
   readonly maxResumes?: number;
   /** Wait before a resume, doubled each time (default 500 ms). */
   readonly resumeDelayMs?: number;
 }
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly header: (name: string) => string | undefined;
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly discard: () => void;
+}
+
+/** GET with node:http(s): about half the CPU of fetch's web streams per byte (measured in bench/stream.bench.ts). */
+const nodeGet = (url: string, headers: Record<string, string>): Promise<HttpAnswer> =>
+  new Promise((resolve, reject) => {
+    const client = url.startsWith("https:") ? https : http;
+    const request = client.get(url, { headers }, (response) => {
+      resolve({
+        status: response.statusCode ?? 0,
+        header: (name) => {
+          const value = response.headers[name];
+          return Array.isArray(value) ? value.join(", ") : value;
+        },
+        body: response,
+        discard: () => response.destroy(),
+      });
+    });
+    request.on("error", reject);
+  });
+
+const fetchGet = (doFetch: typeof fetch) => async (url: string, headers: Record<string, string>): Promise<HttpAnswer> => {
+  const response = await doFetch(url, { headers });
+  return {
+    status: response.status,
+    header: (name) => response.headers.get(name) ?? undefined,
+    body: (response.body ?? (async function* () {})()) as unknown as AsyncIterable<Uint8Array>,
+    discard: () => void response.body?.cancel().catch(() => undefined),
+  };
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -103,7 +146,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * that answers anything but a matching 206 makes it fail. Never ends short silently.
  */
 export async function* httpSource(url: string, options: HttpSourceOptions = {}): AsyncGenerator<Uint8Array> {
-  const doFetch = options.fetch ?? fetch;
+  const get = options.fetch ? fetchGet(options.fetch) : nodeGet;
   const maxResumes = options.maxResumes ?? 5;
   let received = 0;
   let resumes = 0;
@@ -111,38 +154,42 @@ export async function* httpSource(url: string, options: HttpSourceOptions = {}):
   let validator: string | undefined;
   let resumable = true;
   for (;;) {
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await doFetch(url, {
-        headers: { "accept-encoding": "identity", ...(received > 0 ? { range: `bytes=${received}-`, ...(validator ? { "if-range": validator } : {}) } : {}) },
-      });
+      response = await get(url, { "accept-encoding": "identity", ...(received > 0 ? { range: `bytes=${received}-`, ...(validator ? { "if-range": validator } : {}) } : {}) });
     } catch (error) {
-      if (received === 0 && resumes === 0) throw error;
+      if (received === 0 && resumes === 0) throw new ExportNetworkError((error as Error).message);
       if (resumes >= maxResumes) throw new SourceBroken(received, resumes, `resume request failed: ${(error as Error).message}`);
       resumes += 1;
       await sleep((options.resumeDelayMs ?? 500) * 2 ** (resumes - 1));
       continue;
     }
     if (received === 0) {
-      if ([403, 404, 410].includes(response.status)) throw new ExportUrlGone(response.status);
-      if (response.status !== 200 || !response.body) throw new ExportHttpError(response.status);
-      const length = response.headers.get("content-length");
-      total = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
-      const etag = response.headers.get("etag");
-      validator = etag && !etag.startsWith("W/") ? etag : (response.headers.get("last-modified") ?? undefined);
+      if ([403, 404, 410].includes(response.status)) {
+        response.discard();
+        throw new ExportUrlGone(response.status);
+      }
+      if (response.status !== 200) {
+        response.discard();
+        throw new ExportHttpError(response.status);
+      }
+      const length = response.header("content-length");
+      total = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+      const etag = response.header("etag");
+      validator = etag && !etag.startsWith("W/") ? etag : response.header("last-modified");
       // A transparently decoded body has no byte offsets to resume from.
-      const encoding = response.headers.get("content-encoding");
+      const encoding = response.header("content-encoding");
       resumable = !encoding || encoding === "identity";
     } else {
-      const range = response.headers.get("content-range");
+      const range = response.header("content-range");
       if (response.status !== 206 || !range || !range.startsWith(`bytes ${received}-`)) {
-        await response.body?.cancel().catch(() => undefined);
+        response.discard();
         throw new SourceBroken(received, resumes, `cannot resume: the server answered HTTP ${response.status}${range ? ` (${range})` : ""} to a Range request for bytes ${received}-`);
       }
     }
     let failure: string | undefined;
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response.body) {
         received += chunk.byteLength;
         yield chunk;
       }
@@ -150,6 +197,8 @@ export async function* httpSource(url: string, options: HttpSourceOptions = {}):
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause;
       failure = `${(error as Error).message}${cause?.message ? ` (${cause.message})` : ""}`;
+    } finally {
+      response.discard();
     }
     if (failure === undefined) return;
     if (!resumable) throw new SourceBroken(received, resumes, `${failure}; the body was content-encoded, so it cannot be resumed`);

@@ -20,7 +20,7 @@ import type { DownloadOutput, OperationState, SubmitOutput } from "../../contrac
 import { reconciliationObjectKey, snapshotPrefix } from "../../contracts/lake-layout";
 import { ConversionFailed as ConverterFailed } from "../../etl/convert/convert";
 import { isBulkObject } from "../../etl/convert/entities";
-import { DEFAULT_PART_BYTES, ExportHttpError, ExportStreamBroken, ExportUrlGone, httpSource, streamConvert, type StreamConvertResult } from "../../etl/convert/stream";
+import { DEFAULT_PART_BYTES, ExportHttpError, ExportNetworkError, ExportStreamBroken, ExportUrlGone, httpSource, streamConvert, type StreamConvertResult } from "../../etl/convert/stream";
 import { InvalidPayload, Transient } from "../kernel/errors";
 import { ObjectStore, type StoreError } from "../kernel/services";
 
@@ -142,10 +142,9 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
           if (error instanceof ExportHttpError) return new Transient({ service: "bulk-download", reason: `HTTP ${error.status}` });
           if (error instanceof ExportStreamBroken) return new Transient({ service: "bulk-download", reason: error.message });
           if (error instanceof ConverterFailed) return new ConversionFailed({ reason: error.message });
-          const message = (error as Error)?.message ?? String(error);
-          // fetch itself failing (connection refused, DNS) before any byte arrived.
-          if (error instanceof TypeError) return new Transient({ service: "bulk-download", reason: `network: ${message}` });
-          return new ConversionFailed({ reason: message });
+          // The first request failing (connection refused, DNS, TLS) before any byte arrived.
+          if (error instanceof ExportNetworkError) return new Transient({ service: "bulk-download", reason: `network: ${error.message}` });
+          return new ConversionFailed({ reason: (error as Error)?.message ?? String(error) });
         },
       });
       // Parts a previous attempt of this run wrote beyond this attempt's last part would be counted twice.
