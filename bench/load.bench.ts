@@ -1,0 +1,87 @@
+/**
+ * Load figures of the embedded platform (issue 17), measured in one run on this machine:
+ *   1. the S3 emulator's own raw PUT rate: s3rver alone (the same patched s3rver the platform
+ *      starts), small JSON objects put with the platform's S3 client settings at concurrency 32;
+ *   2. `sdp load` at concurrency 32 (closed loop: as fast as 32 requests in flight allow) with
+ *      3,000 signed deliveries of the demo's traffic (all sources): accepted/s, answer p99,
+ *      end-to-end/s (delivery to hot row), lost, CPU ms per event by component.
+ * Goals: end-to-end rate >= half the raw PUT rate, p99 answer latency < 250 ms, zero lost.
+ *
+ * `npm run bench -- load`   (LOAD_BENCH_EVENTS=1000 for a shorter run)
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { emulatorClients, startEmulators } from "../local/emulators";
+import { runTraffic } from "../cli/load/run";
+import { deliveryIds, loadDeliveries } from "../cli/load/traffic";
+import { webhookSecretsFrom } from "../demo/signing";
+
+const EVENTS = Number(process.env.LOAD_BENCH_EVENTS ?? 3000);
+const CONCURRENCY = 32;
+const PUTS = Number(process.env.LOAD_BENCH_PUTS ?? 3000);
+const mark = (ok: boolean) => (ok ? "ok  " : "MISS");
+
+const rawPutRate = async (): Promise<number> => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-bench-s3-"));
+  const emulators = await startEmulators({ dataDir });
+  const clients = emulatorClients(emulators);
+  const body = JSON.stringify({ id: 1, admin_graphql_api_id: "gid://shopify/Order/1", updated_at: "2026-03-01T00:00:00Z", line_items: Array.from({ length: 5 }, (_, i) => ({ id: i, title: `Item ${i}`, price: "10.00" })) });
+  try {
+    let next = 0;
+    const put = async (index: number) =>
+      clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: `raw/bench/orders/dt=2026-03-01/put-${index}.json`, Body: body, ContentType: "application/json" }));
+    for (let index = 0; index < 100; index++) await put(-index - 1); // warm-up
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < PUTS) await put(next++);
+      }),
+    );
+    return PUTS / ((performance.now() - started) / 1000);
+  } finally {
+    clients.destroy();
+    await emulators.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+const main = async () => {
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((load) => load.toFixed(1)).join(" ")} (shared: figures move with it)`);
+  const putRate = await rawPutRate();
+  console.log(`S3 emulator (s3rver alone): ${Math.round(putRate)} PUT/s at concurrency ${CONCURRENCY} (${PUTS} objects)`);
+
+  const deliveries = loadDeliveries({ count: EVENTS, sources: ["shopify", "recharge", "stripe"], seed: 17, env: process.env });
+  const report = await runTraffic({
+    items: deliveries.map((delivery) => ({ path: delivery.path, headers: delivery.headers, body: delivery.body, ids: deliveryIds(delivery) })),
+    ratePerSecond: Infinity,
+    concurrency: CONCURRENCY,
+    maxSendMs: 600_000,
+    drainTimeoutMs: 300_000,
+    env: process.env,
+    profile: true,
+    label: "bench-load",
+    stripeSecret: webhookSecretsFrom(process.env).stripe,
+  });
+  const e2eOk = report.endToEnd.perSecond >= putRate / 2;
+  const p99Ok = (report.answerLatencyMs.p99 ?? Infinity) < 250;
+  const lostOk = report.lost === 0 && report.deadLetters === 0 && report.failures === 0 && report.notSent === 0;
+  console.log(`sdp load, ${report.requests} deliveries (all sources) at concurrency ${CONCURRENCY}, embedded platform:`);
+  console.log(`       accepted ${report.acceptedPerSecond}/s; answers ${JSON.stringify(report.answers)}`);
+  console.log(`  ${mark(p99Ok)} answer latency p50 ${report.answerLatencyMs.p50} ms, p95 ${report.answerLatencyMs.p95} ms, p99 ${report.answerLatencyMs.p99} ms (goal p99 < 250 ms)`);
+  console.log(`  ${mark(e2eOk)} end to end ${report.endToEnd.perSecond}/s, lag p50 ${report.endToEnd.lagMs.p50} ms, p99 ${report.endToEnd.lagMs.p99} ms (goal >= half the raw PUT rate: ${Math.round(putRate / 2)}/s)`);
+  console.log(`  ${mark(lostOk)} lost ${report.lost}, dead letters ${report.deadLetters}, failed answers ${report.failures} (goal 0)`);
+  if (report.cpu) {
+    const cpu = report.cpu;
+    console.log(`       CPU per event ${cpu.processMsPerEvent} ms: platform thread ${cpu.platformThreadMsPerEvent} ms, sender ${cpu.senderThreadMsPerEvent} ms, libuv/other threads ${cpu.otherThreadsMsPerEvent} ms`);
+    console.log(`       platform thread by component (ms/event): ${Object.entries(cpu.componentsMsPerEvent).filter(([, v]) => v > 0).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  }
+  console.log(`load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(" ")}`);
+  console.log(e2eOk && p99Ok && lostOk ? "all load goals met" : "some load goals missed");
+};
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
