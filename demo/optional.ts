@@ -68,6 +68,8 @@ interface BackfillResult {
   readonly summary?: BackfillResult["output"];
   readonly error?: string;
   readonly cause?: string;
+  /** How the backfill reached Shopify (local/state-machine.ts LocalShopifyApp). */
+  readonly shopifyApp?: { readonly auth: string; readonly apiVersion: string; readonly endpoint: string; readonly tokensIssued?: number };
 }
 interface StateMachineModule {
   readonly runLocalBackfill: (options: {
@@ -180,14 +182,28 @@ export const runBackfill = async (context: StageContext): Promise<OptionalStage>
       BACKFILL_OBJECTS.map((object) => `${object}: ${reconciliation[object]?.countCheck ?? "no manifest"}`),
     ),
     equalCheck("Parquet rows read back = rows in the manifests", manifestRows, entityRows),
+    // The stand-in plays a Dev Dashboard app: client credentials exchanged for short-lived tokens.
+    check(
+      "Admin API reached with a client-credentials app",
+      result.shopifyApp?.auth === "client-credentials" && (result.shopifyApp.tokensIssued ?? 0) >= 1,
+      "client-credentials, at least one token issued",
+      result.shopifyApp ? `${result.shopifyApp.auth}, ${result.shopifyApp.tokensIssued ?? 0} token(s) issued` : "not reported",
+    ),
   ];
   const total = Object.values(entityRows).reduce((sum, rows) => sum + rows, 0);
   return {
     detail: `run ${runId}, ${since.toISOString().slice(0, 10)} to ${until.toISOString().slice(0, 10)}: ${Object.entries(entityRows)
       .map(([entity, rows]) => `${entity} ${rows}`)
-      .join(", ")} (${total} Parquet rows)`,
+      .join(", ")} (${total} Parquet rows)${result.shopifyApp ? `; Admin API ${result.shopifyApp.apiVersion} with ${result.shopifyApp.auth} (${result.shopifyApp.tokensIssued ?? 0} token(s))` : ""}`,
     checks,
-    data: { runId, since: since.toISOString(), until: until.toISOString(), status: result.status, parquetRows: entityRows },
+    data: {
+      runId,
+      since: since.toISOString(),
+      until: until.toISOString(),
+      status: result.status,
+      parquetRows: entityRows,
+      ...(result.shopifyApp ? { adminApiVersion: result.shopifyApp.apiVersion, adminAuth: result.shopifyApp.auth, tokensIssued: result.shopifyApp.tokensIssued ?? 0 } : {}),
+    },
     reconciliation,
   };
 };

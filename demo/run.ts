@@ -75,8 +75,41 @@ export interface DemoSummary {
   readonly analytics?: unknown;
   readonly dataQuality?: unknown;
   readonly alerts: AlertSummary;
+  /** Which Shopify API version the traffic used (X-Shopify-API-Version of each Shopify delivery), and how the backfill reached the Admin API. */
+  readonly shopify: {
+    readonly webhookApiVersions: Record<string, number>;
+    readonly adminApi?: { readonly apiVersion?: unknown; readonly auth?: unknown; readonly tokensIssued?: unknown };
+  };
   readonly next: ReadonlyArray<string>;
 }
+
+const pickAdmin = (data: unknown) => {
+  const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  return { apiVersion: record.adminApiVersion, auth: record.adminAuth, tokensIssued: record.tokensIssued };
+};
+
+/** X-Shopify-API-Version of every Shopify delivery (HTTPS headers, or the partner envelope's metadata), counted. */
+export const shopifyApiVersionsOf = (deliveries: ReadonlyArray<Pick<Delivery, "source" | "headers" | "body">>): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  const versionIn = (headers: unknown): string | undefined => {
+    if (typeof headers !== "object" || headers === null) return undefined;
+    for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === "x-shopify-api-version" && typeof value === "string") return value;
+    return undefined;
+  };
+  for (const delivery of deliveries) {
+    if (delivery.source !== "shopify") continue;
+    let version = versionIn(delivery.headers);
+    if (version === undefined) {
+      try {
+        version = versionIn((JSON.parse(delivery.body) as { detail?: { metadata?: unknown } }).detail?.metadata);
+      } catch {
+        version = undefined;
+      }
+    }
+    counts[version ?? "unknown"] = (counts[version ?? "unknown"] ?? 0) + 1;
+  }
+  return counts;
+};
 
 const doorName = (delivery: Delivery) => (delivery.door === "events" ? "events (partner bus)" : `https ${delivery.door}`);
 
@@ -377,6 +410,10 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       ...(analytics ? { analytics: analytics.data } : {}),
       ...(dataQuality ? { dataQuality: dataQuality.data } : {}),
       alerts: mine ? alertsRaised(dataDir) : { total: 0, byKind: {}, subjects: [] },
+      shopify: {
+        webhookApiVersions: traffic ? shopifyApiVersionsOf(traffic.deliveries) : {},
+        ...(backfill ? { adminApi: pickAdmin(backfill.data) } : {}),
+      },
       next: [
         `npx sdp query "select count(*) from orders"`,
         `npx sdp query "select source, entity, count(*) as events from raw_events group by all order by all"`,

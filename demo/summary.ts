@@ -43,6 +43,12 @@ export const renderSummary = (summary: DemoSummary, paint: Progress["paint"]): s
   const dead = Object.entries(events.deadLettered);
   out.push(`  dead letters ${dead.length === 0 ? "none" : dead.map(([queue, count]) => `${queue}: ${count}`).join(", ")}`);
 
+  heading("Shopify");
+  const versions = Object.entries(summary.shopify?.webhookApiVersions ?? {});
+  out.push(`  webhook traffic  API ${versions.length === 0 ? "- (no Shopify traffic)" : versions.map(([version, count]) => `${version} (${count} deliveries)`).join(", ")}`);
+  const admin = summary.shopify?.adminApi;
+  if (admin?.apiVersion !== undefined) out.push(`  Admin API        ${String(admin.apiVersion)} with ${String(admin.auth)} (${String(admin.tokensIssued ?? 0)} token(s) issued)`);
+
   heading("Hot stores (rows)");
   const tables = Object.entries(summary.hotStores);
   out.push(tables.length === 0 ? "  (not read)" : `  ${tables.map(([table, count]) => `${table} ${count}`).join(", ")}`);

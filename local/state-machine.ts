@@ -179,7 +179,17 @@ export interface LocalServiceOverrides {
  * SHOPIFY_GRAPHQL_ENDPOINT) and the local lake. Reuses the emulators of an `sdp local` already
  * running on the data dir, otherwise starts its own for the run.
  */
-export const runLocalBackfill = async (options: LocalBackfillOptions): Promise<LocalRunResult & { readonly lakeDir: string; readonly alerts: ReadonlyArray<Alert> }> => {
+/** How the local backfill reached Shopify: the app's kind of credentials, tokens issued (stand-in only) and the API version. */
+export interface LocalShopifyApp {
+  readonly auth: "client-credentials" | "access-token";
+  readonly apiVersion: string;
+  readonly endpoint: "stand-in" | "SHOPIFY_GRAPHQL_ENDPOINT";
+  readonly tokensIssued?: number;
+}
+
+export const runLocalBackfill = async (
+  options: LocalBackfillOptions,
+): Promise<LocalRunResult & { readonly lakeDir: string; readonly alerts: ReadonlyArray<Alert>; readonly shopifyApp: LocalShopifyApp }> => {
   const { startEmulators } = await import("./emulators");
   const { localEnvironment, applyEnvironment } = await import("./environment");
   const { readRunningPlatform } = await import("./platform");
@@ -188,6 +198,7 @@ export const runLocalBackfill = async (options: LocalBackfillOptions): Promise<L
   const { ShopifyAdminFromConfig } = await import("../functions/backfill/shopify-graphql");
   const { startShopifyStandin } = await import("./shopify-standin/server");
   const stops: Array<() => Promise<void>> = [];
+  let tokensIssued: (() => number) | undefined;
   try {
     const endpoint = options.env[envVars.shopifyGraphqlEndpoint];
     let shopify: { endpoint: string; token?: string; clientId?: string; clientSecret?: string; shop: string; apiVersion: string };
@@ -212,6 +223,7 @@ export const runLocalBackfill = async (options: LocalBackfillOptions): Promise<L
       // The stand-in plays a Dev Dashboard app: client credentials, short-lived tokens.
       const standin = await startShopifyStandin();
       stops.push(standin.stop);
+      tokensIssued = () => standin.tokenStats().issued;
       shopify = { endpoint: standin.url, clientId: standin.clientId, clientSecret: standin.clientSecret, shop: standin.shop, apiVersion: standin.apiVersion };
     }
 
@@ -251,7 +263,13 @@ export const runLocalBackfill = async (options: LocalBackfillOptions): Promise<L
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : { pollIntervalMs: endpoint ? 10_000 : 100 }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    return { ...result, lakeDir: running ? `s3://${emulators.bucket} (${emulators.endpoints.s3})` : `${options.dataDir}/s3/${emulators.bucket}`, alerts };
+    const shopifyApp: LocalShopifyApp = {
+      auth: shopify.clientId !== undefined ? "client-credentials" : "access-token",
+      apiVersion: shopify.apiVersion,
+      endpoint: endpoint ? "SHOPIFY_GRAPHQL_ENDPOINT" : "stand-in",
+      ...(tokensIssued ? { tokensIssued: tokensIssued() } : {}),
+    };
+    return { ...result, lakeDir: running ? `s3://${emulators.bucket} (${emulators.endpoints.s3})` : `${options.dataDir}/s3/${emulators.bucket}`, alerts, shopifyApp };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
