@@ -61,7 +61,8 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     description: "Verifies Shopify webhook HMACs, stores the raw event and publishes it to the platform bus.",
     tables: { read: [], write: ["idempotency"] },
     lake: { read: [], write: ["raw/shopify/"] },
-    secrets: ["shopifyWebhook"],
+    // shopifyAdmin: a Dev Dashboard app's webhooks are signed with its client secret, read from there when shopifyWebhook is empty.
+    secrets: ["shopifyWebhook", "shopifyAdmin"],
     publishesToPlatformBus: true,
   },
   processor("shopify-orders", "functions/shopify/orders-processor.ts", ["orders", "abandonedCarts"], "Orders, refunds and fulfillments into the orders hot store."),
