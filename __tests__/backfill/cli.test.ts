@@ -1,9 +1,12 @@
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { runCli } from "../../cli/main";
 import { parseBackfillArgs } from "../../cli/commands/backfill";
+import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
 
 const capture = () => {
   const stream = new PassThrough();
@@ -92,12 +95,52 @@ describe("sdp convert", () => {
     expect(fs.existsSync(path.join(dir, "orders", "part-00000.parquet"))).toBe(true);
   });
 
+  test("streams an http(s) URL in parts (--part-size), detecting the object while reading", async () => {
+    const lines = [...bulkLines("orders", { since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z", count: 60 })];
+    const body = Buffer.from(`${lines.join("\n")}\n`);
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { "content-length": String(body.length) });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bulk/result.jsonl?X-Goog-Signature=abc`;
+      const result = await sdp("convert", "--input", url, "--out", dir, "--part-size", "8KB", "--threads", "1", "--json");
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const parsed = JSON.parse(result.stdout);
+      const counts = countLines(lines);
+      expect(parsed).toMatchObject({ object: "orders", totalRows: counts.objectCount, partBytes: 8192 });
+      expect(parsed.parts).toBeGreaterThan(3);
+      expect(parsed.entities[0]).toMatchObject({ entity: "orders", rows: counts.rootObjectCount });
+      expect(fs.readdirSync(path.join(dir, "orders")).sort()).toEqual(Array.from({ length: parsed.parts }, (_, index) => `part-${String(index).padStart(5, "0")}.parquet`));
+    } finally {
+      server.close();
+    }
+  });
+
+  test("a URL that answers 404 fails with exit 1 and says so", async () => {
+    const server = http.createServer((_request, response) => {
+      response.writeHead(404);
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const result = await sdp("convert", "--input", `http://127.0.0.1:${(server.address() as AddressInfo).port}/gone.jsonl`, "--out", dir, "--entity", "orders");
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/HTTP 404/);
+    } finally {
+      server.close();
+    }
+  });
+
   test.each([
     [["--out", "x"], /--input/],
     [["--input", "/nonexistent/file.jsonl", "--out", "x"], /is not a file/],
     [["--input", __filename, "--out", "x", "--entity", "carts"], /--entity must be one of/],
     [["--input", __filename, "--out", "x"], /cannot tell what/],
     [["--input", __filename, "--out", "x", "--entity", "orders", "--memory-limit", "lots"], /--memory-limit/],
+    [["--input", __filename, "--out", "x", "--entity", "orders", "--part-size", "huge"], /--part-size must look like/],
   ])("bad usage %j exits 2", async (argv, message) => {
     const result = await sdp("convert", ...argv);
     expect(result.code).toBe(2);
