@@ -10,7 +10,8 @@
  * from the network, so at most two JSONL parts and one part's Parquet are on disk at a time:
  *
  *   peak disk <= 2 x hardPartBytes + Parquet of one part + DuckDB spill
- *             ~= 2 x partBytes + ~15% in practice (hardPartBytes = 2 x partBytes bounds the rest)
+ *             ~= 2 x partBytes + ~3% in practice (zstd Parquet of orders; hardPartBytes = 2 x partBytes
+ *                bounds a part when no root line comes)
  *
  * Ordering: Shopify writes each nested connection's objects on their own lines with
  * `__parentId`, and with grouped output ("places child objects directly below their
