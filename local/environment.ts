@@ -10,6 +10,7 @@
 import { envVars, LOCAL_DEFAULT_WEBHOOK_SECRET } from "../contracts/env-vars";
 import { platformBusName } from "../contracts/events";
 import { tableKeys, tableSpecs } from "../contracts/tables";
+import { S3_CONDITIONAL_WRITES_VAR } from "../functions/kernel/live";
 import type { Emulators } from "./emulators";
 
 export const webhookSecretVars = [envVars.shopifyWebhookSecret, envVars.rechargeWebhookSecret, envVars.stripeWebhookSecret] as const;
@@ -37,6 +38,8 @@ export const localEnvironment = (emulators: Emulators, inherited: NodeJS.Process
     [envVars.shopifyShopDomain]: inherited[envVars.shopifyShopDomain] ?? environment.shopDomain,
     [envVars.shopifyApiVersion]: inherited[envVars.shopifyApiVersion] ?? environment.shopifyApiVersion,
     SDP_SECRETS_SOURCE: "env",
+    // The patched s3rver honours If-None-Match: * (local/s3rver-patch.ts): one PUT per raw write, no HEAD first.
+    [S3_CONDITIONAL_WRITES_VAR]: "true",
   };
   for (const key of tableKeys) variables[tableSpecs[key].envVar] = emulators.tables[key];
   for (const name of webhookSecretVars) {

@@ -25,6 +25,9 @@
  *   file and renamed); a key the file system cannot hold is answered 400 `KeyTooLongError`, and
  *   reads of such a key answer 404 (it cannot exist). Temporary files are named `.sdp-*.tmp`; the
  *   platform removes stale ones at start (local/recovery.ts).
+ * - **Conditional writes.** PutObject with `If-None-Match: *` answers 412 PreconditionFailed when
+ *   the key exists (s3rver ignored the header and overwrote), so the kernel's `putIfAbsent` makes
+ *   one request instead of HEAD + PUT on the local platform (local/environment.ts turns it on).
  * - **Keys that escape the bucket** (`..` segments) are refused with 400 instead of writing
  *   outside the bucket's directory.
  */
@@ -114,6 +117,8 @@ const isErrno = (error: unknown, ...codes: string[]) => codes.includes((error as
 
 export interface S3rverModules {
   readonly bucketController: Record<string, AnyFunction>;
+  /** The object controller; when given, PutObject honours `If-None-Match: *`. */
+  readonly objectController?: Record<string, AnyFunction>;
   readonly FilesystemStore: { prototype: Record<string, AnyFunction> };
   readonly S3Error: new (code: string, message: string, detail?: Record<string, unknown>) => Error;
   readonly S3Object: { ALLOWED_METADATA: string[] };
@@ -142,6 +147,7 @@ export const verifyPinnedS3rver = (directory: string = s3rverDirectory()) => {
 
 const loadModules = (): S3rverModules => ({
   bucketController: require("s3rver/lib/controllers/bucket"),
+  objectController: require("s3rver/lib/controllers/object"),
   FilesystemStore: require("s3rver/lib/stores/filesystem"),
   S3Error: require("s3rver/lib/models/error"),
   S3Object: require("s3rver/lib/models/object"),
@@ -396,5 +402,32 @@ export const patchS3rver = (modules: S3rverModules = loadModules()) => {
     }
   };
 
+  // Conditional PutObject (issue 17: one conditional write instead of HEAD + PUT per raw event).
+  // `If-None-Match: *` answers 412 PreconditionFailed when the key exists, as S3 does; writes of
+  // one key are serialized so that of two concurrent conditional PUTs exactly one creates it.
+  if (modules.objectController) {
+    const controller = modules.objectController;
+    const originalPutObject = controller.putObject!;
+    const lanes = new Map<string, Promise<unknown>>();
+    controller.putObject = async function putObject(this: unknown, ctx: any) {
+      const condition = ctx.headers?.["if-none-match"];
+      if (condition === undefined) return originalPutObject.call(this, ctx);
+      if (String(condition).trim() !== "*") throw new S3Error("NotImplemented", "The local S3 emulator supports If-None-Match: * only", { Header: "If-None-Match" });
+      const id = `${ctx.params.bucket}/${ctx.params.key}`;
+      const before = lanes.get(id) ?? Promise.resolve();
+      const mine = before.catch(() => undefined).then(async () => {
+        if (await ctx.store.existsObject(ctx.params.bucket, ctx.params.key)) {
+          throw new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-None-Match" });
+        }
+        return originalPutObject.call(this, ctx);
+      });
+      lanes.set(id, mine);
+      try {
+        return await mine;
+      } finally {
+        if (lanes.get(id) === mine) lanes.delete(id);
+      }
+    };
+  }
   (proto as Record<symbol, unknown>)[S3RVER_PATCHED] = true;
 };
