@@ -219,7 +219,7 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
       // These actions have no resource-level permissions (the IAM catalogue says so; the guardrails check it).
       Sid: "ActionsWithoutResourceScope",
       Effect: "Allow",
-      Action: ["kms:ListAliases", "kms:ListKeys", "ssm:DescribeParameters", "logs:DescribeLogGroups", ...logDeliveryActions],
+      Action: ["kms:ListAliases", "kms:ListKeys", "ssm:DescribeParameters", "logs:DescribeLogGroups", "states:ValidateStateMachineDefinition", ...logDeliveryActions],
       Resource: "*",
     },
     // ---------------------------------------------------------------- explicit denies (win over any allow)
@@ -333,7 +333,13 @@ export const planStatements = (env: EnvironmentConfig): PolicyStatement[] => {
     { Sid: "DescribeSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"], Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)] },
     { Sid: "DescribeRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], Resource: [roles.workload] },
     { Sid: "DescribeKeys", Effect: "Allow", Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"], Resource: [arn("kms", "key/*")] },
-    { Sid: "ActionsWithoutResourceScope", Effect: "Allow", Action: ["kms:ListAliases", "kms:ListKeys", "logs:DescribeLogGroups", "ssm:DescribeParameters"], Resource: "*" },
+    {
+      // No resource-level permissions; ValidateStateMachineDefinition is how a plan checks a changed workflow definition.
+      Sid: "ActionsWithoutResourceScope",
+      Effect: "Allow",
+      Action: ["kms:ListAliases", "kms:ListKeys", "logs:DescribeLogGroups", "ssm:DescribeParameters", "states:ValidateStateMachineDefinition"],
+      Resource: "*",
+    },
   ];
 };
 

@@ -206,6 +206,8 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
     // A table encrypted with a customer managed key: DynamoDB describes the key and creates a grant in the caller's name
     // (DynamoDB developer guide, "How Amazon DynamoDB uses AWS KMS": kms:CreateGrant and kms:DescribeKey via dynamodb.<region>.amazonaws.com).
     create: ["dynamodb:CreateTable", "dynamodb:TagResource", "dynamodb:DescribeTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", ...tableKeyCalls],
+    // Read (resourceTableRead): DescribeTable, DescribeContinuousBackups, DescribeTimeToLive, tags. Its kms:DescribeKey of
+    // alias/aws/dynamodb (clearSSEDefaultKey) is allowed to fail: the provider ignores the error, so it is not listed.
     read: ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource"],
     update: ["dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:TagResource", "dynamodb:UntagResource", ...tableKeyCalls],
     delete: ["dynamodb:DeleteTable", "dynamodb:DescribeTable"],
@@ -215,12 +217,15 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
   aws_lambda_function: {
     arn: (r) => arn(r, "lambda", `function:${r.get("function_name")}`),
     id: (r) => r.get("function_name"),
-    create: ["lambda:CreateFunction", passRole("role", "lambda.amazonaws.com"), "lambda:PutFunctionConcurrency", "lambda:GetFunction"],
-    // Read: GetFunction (configuration, concurrency, tags), GetFunctionCodeSigningConfig, ListVersionsByFunction (for `version`/qualified ARN).
+    // Create and update wait for the function's state with GetFunctionConfiguration (waitFunctionUpdated).
+    create: ["lambda:CreateFunction", passRole("role", "lambda.amazonaws.com"), "lambda:PutFunctionConcurrency", "lambda:GetFunction", "lambda:GetFunctionConfiguration"],
+    // Read (resourceFunctionRead): GetFunction (configuration, concurrency, tags), ListVersionsByFunction (latest
+    // version, qualified ARN), GetFunctionCodeSigningConfig (zip packages); ListTags for the tags interceptor.
     read: ["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction", "lambda:ListTags"],
     update: [
       "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration",
+      "lambda:GetFunctionConfiguration",
       passRole("role", "lambda.amazonaws.com"),
       "lambda:PutFunctionConcurrency",
       "lambda:DeleteFunctionConcurrency",
@@ -264,7 +269,9 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
     arn: (r) => arn(r, "states", `stateMachine:${r.get("name")}`),
     // Logging to CloudWatch Logs makes Step Functions set up a vended log delivery in the caller's name (wildcard-only logs:*LogDelivery).
     create: ["states:CreateStateMachine", passRole("role_arn", "states.amazonaws.com"), "states:TagResource", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
-    read: ["states:DescribeStateMachine", "states:ListStateMachineVersions", "states:ListTagsForResource"],
+    // Read: DescribeStateMachine, ListStateMachineVersions, tags. Plan: a changed definition is checked by
+    // ValidateStateMachineDefinition (CustomizeDiff stateMachineDefinitionValidate; wildcard-only), so plans need it too.
+    read: ["states:DescribeStateMachine", "states:ListStateMachineVersions", "states:ListTagsForResource", "states:ValidateStateMachineDefinition"],
     update: ["states:UpdateStateMachine", passRole("role_arn", "states.amazonaws.com"), "states:TagResource", "states:UntagResource", "logs:UpdateLogDelivery", "logs:GetLogDelivery"],
     delete: ["states:DeleteStateMachine", "states:DescribeStateMachine", "logs:DeleteLogDelivery"],
     source: `${provider("sfn/state_machine.go")}; log delivery permissions: Step Functions developer guide, "IAM policies for logging to CloudWatch Logs"`,

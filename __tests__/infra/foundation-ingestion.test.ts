@@ -70,7 +70,7 @@ describe("foundation and ingestion (all contract functions built from the fixtur
     const policy = resourcesOf(bootstrap(), "aws_iam_role_policy").find((p) => p.name === "plan-this-environment");
     const statements = JSON.parse(policy.policy).Statement as Array<{ Action: string[]; Resource: string | string[] }>;
     const actions = statements.flatMap((s) => s.Action);
-    for (const action of actions) expect(action).toMatch(/^[a-z0-9]+:(Get|List|Describe|GET)/);
+    for (const action of actions) expect(action).toMatch(/^[a-z0-9]+:(Get|List|Describe|GET|ValidateStateMachineDefinition$)/);
     expect(actions).not.toContain("secretsmanager:GetSecretValue");
     const getObject = statements.filter((s) => s.Action.includes("s3:GetObject"));
     expect(getObject.flatMap((s) => [s.Resource].flat())).toEqual(["arn:aws:s3:::acme-terraform-state-222222222222/staging/*"]);

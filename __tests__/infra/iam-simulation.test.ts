@@ -83,6 +83,8 @@ describe("CI roles proven by simulation", () => {
     expect(allowed("plan", "ssm:GetParameter", /parameter\/acme\/prod\/backfill\//).length).toBeGreaterThan(0);
     expect(allowed("deploy", "glue:GetPartitionIndexes", /:table\/acme_prod_lake\//).length).toBeGreaterThan(5);
     expect(allowed("plan", "glue:GetPartitionIndexes", /:table\/acme_prod_lake\//).length).toBeGreaterThan(5);
+    // A plan of a changed workflow validates its definition (wildcard-only states:ValidateStateMachineDefinition).
+    expect(allowed("plan", "states:ValidateStateMachineDefinition", /^\*$/).length).toBeGreaterThan(0);
     for (const call of summary.simulation.calls) expect(call.decision).toBe("Allowed");
   });
 
