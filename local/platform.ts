@@ -244,7 +244,11 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
   try {
     // Before anything reads the data dir: torn files a kill left are set aside (local/recovery.ts).
     const recovery = await recoverDataDir(dataDir, { deep: uncleanStop }).catch((error: unknown) => {
-      throw error instanceof DataDirUnusable ? new PlatformStartFailed(error.message) : error;
+      if (error instanceof DataDirUnusable) throw new PlatformStartFailed(error.message);
+      // A file system error names its file (EACCES, ENOSPC, EIO ...).
+      throw new PlatformStartFailed(
+        `could not check ${dataDir} for files a kill left torn: ${(error as Error)?.message ?? String(error)}. Fix the file named (permissions, free space) or move the data dir aside and start again.`,
+      );
     });
     logRecovery(log, dataDir, recovery);
     const emulators: Emulators = await startEmulators({ dataDir, s3Port: options.s3Port, dynamodbPort: options.dynamodbPort }).catch((error: unknown) => {

@@ -22,7 +22,9 @@ webhook doors. When ready it prints one JSON line on stdout with the ingress URL
 endpoints, credentials, bucket and table names (also written to <data-dir>/platform.json).
 Platform logs go to stderr; the functions' own logs to <data-dir>/logs/functions.jsonl.
 Ctrl-C (SIGINT) or SIGTERM (to the "pid" of the ready line) stops it after every accepted event
-is processed; events still queued when it is killed are processed on the next start.
+is processed; events still queued when it is killed are processed on the next start, and
+files a kill left torn are set aside under <data-dir>/quarantine/<timestamp>/ (one log line
+names them).
 
 Doors:
   POST /webhooks/shopify    Shopify webhook (X-Shopify-Hmac-Sha256 over the raw body)
