@@ -56,7 +56,8 @@ export const githubOidcAudience = "sts.amazonaws.com";
  * Pull-request plans use a second, read-only role: a pull request runs code nobody has reviewed
  * yet, so it must not get the deploy role. It needs read access to what the stacks manage
  * (Describe/List/Get, no data-plane reads of the lake or secret values) and s3:GetObject +
- * s3:ListBucket on the state bucket; plans run with `-lock=false`, so no lock-table writes.
+ * s3:ListBucket on the state bucket; plans run with `-lock=false`, so no lock-table writes (but
+ * dynamodb:GetItem: the S3 backend reads the state's digest item from the lock table).
  */
 export const githubPlanRoleName = (brand: string, env: string) => `${brand}-${env}-github-plan`;
 export const githubPlanRoleArn = (accountId: string, brand: string, env: string) =>

@@ -267,7 +267,8 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
 
 /**
  * Read-only: what `terraform plan` needs to refresh the CI-applied stacks' resources, and their
- * state (no lock: plans run with -lock=false). No data-plane reads: no lake objects, no secret values.
+ * state (no lock: plans run with -lock=false, but the backend still reads the state's digest item
+ * from the lock table). No data-plane reads: no lake objects, no secret values.
  */
 export const planStatements = (env: EnvironmentConfig): PolicyStatement[] => {
   const arn = arnOf(env);
@@ -277,6 +278,13 @@ export const planStatements = (env: EnvironmentConfig): PolicyStatement[] => {
   return [
     { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [state.objects] },
     { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [state.bucket] },
+    {
+      // -lock=false skips the lock, not the state digest: the S3 backend reads `<bucket>/<key>-md5` from the lock table.
+      Sid: "ReadStateDigest",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem"],
+      Resource: [arn("dynamodb", `table/${env.stateLockTable}`)],
+    },
     {
       Sid: "DescribeEnvironment",
       Effect: "Allow",

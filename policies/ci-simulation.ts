@@ -294,6 +294,38 @@ const escalationAttempts = (p: EnvPolicies): Array<Omit<EscalationAttempt, "deci
   ];
 };
 
+interface BackendCall {
+  readonly address: string;
+  readonly phase: "read" | "create";
+  readonly action: string;
+  readonly resource: string;
+}
+
+/**
+ * What Terraform's S3 backend calls (hashicorp/terraform internal/backend/remote-state/s3/client.go):
+ * Get = s3:GetObject of the state and, with a dynamodb_table, dynamodb:GetItem of its digest
+ * (`<bucket>/<key>-md5`); workspaces are listed (s3:ListBucket); apply locks (PutItem with a
+ * condition, DeleteItem), writes the state (PutObject) and its digest (PutItem).
+ */
+const backendCalls = (stack: TfJson, env: { account: string; region: string }): BackendCall[] => {
+  const lockTableArn = (config: Record<string, unknown>) => `arn:aws:dynamodb:${String(config.region ?? env.region)}:${env.account}:table/${String(config.dynamodb_table)}`;
+  const reads = (address: string, config: Record<string, unknown>): BackendCall[] => [
+    { address, phase: "read", action: "s3:ListBucket", resource: `arn:aws:s3:::${String(config.bucket)}` },
+    { address, phase: "read", action: "s3:GetObject", resource: `arn:aws:s3:::${String(config.bucket)}/${String(config.key)}` },
+    ...(config.dynamodb_table ? [{ address, phase: "read" as const, action: "dynamodb:GetItem", resource: lockTableArn(config) }] : []),
+  ];
+  const own = (stack.terraform?.backend?.s3 ?? {}) as Record<string, unknown>;
+  const remote = Object.entries((stack.data?.terraform_remote_state ?? {}) as Record<string, { config?: Record<string, unknown> }>);
+  return [
+    ...reads("terraform.backend.s3", own),
+    { address: "terraform.backend.s3", phase: "create", action: "s3:PutObject", resource: `arn:aws:s3:::${String(own.bucket)}/${String(own.key)}` },
+    ...(own.dynamodb_table
+      ? (["dynamodb:PutItem", "dynamodb:DeleteItem"] as const).map((action) => ({ address: "terraform.backend.s3", phase: "create" as const, action, resource: lockTableArn(own) }))
+      : []),
+    ...remote.flatMap(([name, source]) => reads(`data.terraform_remote_state.${name}`, source.config ?? {})),
+  ];
+};
+
 export interface CiSimulationInput {
   /** Synthesized stacks by name: the CI-applied ones and the bootstrap ones. */
   readonly stacks: Readonly<Record<string, TfJson>>;
@@ -314,6 +346,15 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
     const envName = model.env(stack).environment;
     const p = policies.get(envName);
     if (!p) throw new Error(`no bootstrap stack with CI roles and a boundary for environment ${envName}`);
+    // The S3 backend: its own state and every terraform_remote_state it reads. With a dynamodb_table,
+    // reading state also reads the state's digest item (getMD5: dynamodb:GetItem), -lock=false or not.
+    for (const call of backendCalls(model.stacks[stack]!, model.env(stack))) {
+      const roles = call.phase === "read" ? (["deploy", "plan"] as const) : (["deploy"] as const);
+      for (const role of roles) {
+        const result = await simulate({ principal: role === "deploy" ? p.deployArn : p.planArn, account: p.account, action: call.action, resource: call.resource, context: {}, identity: role === "deploy" ? p.deploy : p.plan });
+        calls.push({ env: envName, role, stack, address: call.address, phase: call.phase, action: call.action, resource: call.resource, decision: result.decision, detail: result.detail });
+      }
+    }
     for (const instance of model.resources(stack)) {
       types.add(instance.type);
       const row = terraformResourceTypes[instance.type];

@@ -83,6 +83,9 @@ describe("CI roles proven by simulation", () => {
     expect(allowed("plan", "ssm:GetParameter", /parameter\/acme\/prod\/backfill\//).length).toBeGreaterThan(0);
     expect(allowed("deploy", "glue:GetPartitionIndexes", /:table\/acme_prod_lake\//).length).toBeGreaterThan(5);
     expect(allowed("plan", "glue:GetPartitionIndexes", /:table\/acme_prod_lake\//).length).toBeGreaterThan(5);
+    // Plans read each state's digest from the lock table (the S3 backend's getMD5), for their own state and every remote state.
+    expect(allowed("plan", "dynamodb:GetItem", /:table\/acme-terraform-locks$/).length).toBeGreaterThan(7);
+    expect(summary.simulation.calls.filter((c) => c.env === "prod" && c.role === "plan" && /^(s3:PutObject|dynamodb:(PutItem|DeleteItem))$/.test(c.action))).toEqual([]);
     // A plan of a changed workflow validates its definition (wildcard-only states:ValidateStateMachineDefinition).
     expect(allowed("plan", "states:ValidateStateMachineDefinition", /^\*$/).length).toBeGreaterThan(0);
     for (const call of summary.simulation.calls) expect(call.decision).toBe("Allowed");
@@ -95,6 +98,8 @@ describe("CI roles proven by simulation", () => {
     expect(new Set(noParameters.missing.map((c) => c.action))).toEqual(new Set(["ssm:PutParameter", "ssm:GetParameter", "ssm:ListTagsForResource", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:DeleteParameter"]));
     const noIndexes = await simulateProd(["lake"], withPolicy("prod", "plan-this-environment", (statements) => statements.map((s) => ({ ...s, Action: [s.Action].flat().filter((a: string) => a !== "glue:GetPartitionIndexes") }))));
     expect(noIndexes.missing.filter((c) => c.role === "plan").map((c) => c.action)).toEqual(Array(noIndexes.missing.length).fill("glue:GetPartitionIndexes"));
+    const noDigest = await simulateProd(["monitoring"], withPolicy("prod", "plan-this-environment", withoutSid("ReadStateDigest")));
+    expect(new Set(noDigest.missing.map((c) => `${c.role} ${c.action} ${c.address.split(".")[0]}`))).toEqual(new Set(["plan dynamodb:GetItem terraform", "plan dynamodb:GetItem data"]));
   }, 60_000);
 
   it.each([
