@@ -9,7 +9,7 @@ jest.setTimeout(120_000);
 afterAll(() => killDrillChildren());
 
 const drill = async (scenario: string, extra: string[] = []) => {
-  const run = await runSdp(["drill", scenario, "--orders", "1", "--fault-seconds", "0.3", "--timeout", "90", "--json", ...extra]);
+  const run = await runSdp(["drill", scenario, "--orders", "2", "--fault-seconds", "0.3", "--timeout", "90", "--json", ...extra]);
   return { ...run, report: run.stdout.trim() === "" ? undefined : JSON.parse(run.stdout) };
 };
 

@@ -33,7 +33,8 @@ Scenarios:
                      on the same data dir and port        signal: GET /health fails
   all                every scenario, one after another
 
-The failure lasts --fault-seconds at least (default 3), and until it is detected. How to run the
+Drills always start their own platform on a fresh data dir (they break it on purpose), so
+there is no --ingress. The failure lasts --fault-seconds at least (default 3), and until it is detected. How to run the
 same scenarios in staging: docs/runbooks/drills.md.
 
 Options:
