@@ -161,22 +161,24 @@ describe("token service against the stand-in", () => {
 
 describe("a backfill that outlives several tokens", () => {
   test("succeeds, every export reconciled, with tokens refreshed along the way", async () => {
-    const standin = await startShopifyStandin({ perDay: 3, tokenTtlSeconds: 0.15, legacyToken: false });
+    // Tokens live 0.8 s (refreshed 0.3 s early); the exports poll for about 3 s, so the run outlives several.
+    // Long enough that a request made with a fresh token never meets its expiry on a loaded machine.
+    const standin = await startShopifyStandin({ perDay: 3, tokenTtlSeconds: 0.8, legacyToken: false });
     try {
-      standin.setMode({ pollsToFinish: 6 });
+      standin.setMode({ pollsToFinish: 30 });
       const platform = makeTestPlatform();
       const layer = Layer.mergeAll(
         platform.layer,
         ShopifyAdminFromConfig(
           { shop: standin.shop, clientId: standin.clientId, clientSecret: standin.clientSecret, apiVersion: "2026-01", endpoint: standin.url },
-          { baseDelay: "2 millis", maxRetries: 3, token: { safetyMarginMs: 50 } },
+          { baseDelay: "2 millis", maxRetries: 3, token: { safetyMarginMs: 300 } },
         ),
       );
       const result = await runBackfillLocally(
         { runId: "tokens-1", objects: ["orders", "customers", "products"], since: "2026-04-01T00:00:00Z", until: "2026-04-03T00:00:00Z" },
-        { layer, pollIntervalMs: 40, retryIntervalMs: 5, leaseWaitMs: 100 },
+        { layer, pollIntervalMs: 100, retryIntervalMs: 5, leaseWaitMs: 100 },
       );
-      expect(result.status).toBe("SUCCEEDED");
+      expect(result.status === "SUCCEEDED" ? result.status : `${result.status}: ${JSON.stringify(result).slice(0, 600)}`).toBe("SUCCEEDED");
       if (result.status === "SUCCEEDED") expect(result.output).toMatchObject({ succeeded: 3, failed: 0 });
       expect(standin.tokenStats().issued).toBeGreaterThanOrEqual(3);
     } finally {
