@@ -265,7 +265,7 @@ export const checkDecodeFailures = (facts: DqFacts): CheckResult[] => {
       subject: `${failure.topic}@${failure.apiVersion}`,
       status: "fail",
       severity: "warning",
-      message: `${failure.count} ${failure.topic} event(s) at API ${failure.apiVersion} did not decode and wait in the DLQ: fix the schema, then re-drive them (sdp redrive locally; in AWS docs/runbooks/replaying-events.md)`,
+      message: `${failure.count} ${failure.topic} event(s) at API ${failure.apiVersion} did not decode and were sent to the DLQ: fix the schema, then re-drive them (sdp redrive locally; in AWS docs/runbooks/replaying-events.md)`,
       details: { ...failure },
     }));
 };
