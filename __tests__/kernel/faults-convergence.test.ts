@@ -45,6 +45,11 @@ const comparable = (tables: RunOutcome["tables"]) =>
 
 const rawEventIds = (objects: Record<string, string>) => Object.keys(objects).filter((key) => key.startsWith("raw/")).map((key) => key.replace(/^raw\/([^/]+)\/[^/]+\/dt=[^/]+\//, "$1:"));
 
+const over = (histogram: Record<number, number>, bound: number) =>
+  Object.entries(histogram)
+    .filter(([count]) => Number(count) > bound)
+    .reduce((sum, [, deliveries]) => sum + deliveries, 0);
+
 const summary = (name: string, run: RunOutcome) => {
   const faults = run.platform.faults?.snapshot();
   return {
@@ -66,6 +71,11 @@ const summary = (name: string, run: RunOutcome) => {
     inProcessRetries: run.stats.inProcessRetries,
     ticks: run.stats.ticks,
     answers: run.stats.answers,
+    // What the deployed bounds would have left to the DLQs (kept, not lost, but needing a redrive).
+    beyondDeployedBounds: {
+      deliveriesOverShopifys9Attempts: over(run.stats.attemptsHistogram, 9),
+      messagesOverTheStacks5Receives: over(run.stats.receivesHistogram, 5),
+    },
     attemptsHistogram: run.stats.attemptsHistogram,
     receivesHistogram: run.stats.receivesHistogram,
     recordFailures: run.stats.recordFailures,
