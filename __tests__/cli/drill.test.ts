@@ -38,6 +38,7 @@ describe("sdp drill", () => {
   it("rejects bad usage (exit 2) and has help with an example", async () => {
     expect((await runSdp(["drill"])).code).toBe(2);
     expect((await runSdp(["drill", "meteor-strike"])).code).toBe(2);
+    expect((await runSdp(["drill", "s3-errors", "--orders", "1"])).code).toBe(2);
     expect((await runSdp(["drill", "processor-down", "--fault-seconds", "120"])).code).toBe(2);
     const help = await runSdp(["drill", "--help"]);
     expect(help.code).toBe(0);
