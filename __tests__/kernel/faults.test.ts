@@ -87,6 +87,26 @@ describe("makeFaultInjector", () => {
     expect(run(11)).not.toEqual(run(12));
   });
 
+  test("retries:N retries an injected fault inside the call, as the AWS SDK does: a lost answer's retry repeats the real call", () => {
+    expect(parseFaultSpec("dynamodb=error:0.3/retries:2").services.dynamodb?.sdkRetries).toBe(2);
+    expect(() => parseFaultSpec("dynamodb=retries:x")).toThrow(/retries must be an integer/);
+    const lost = makeFaultInjector("s3=error:1/after:1/retries:2");
+    const { writes, service } = makeCounter();
+    const exit = Effect.runSyncExit(lost.wrap("s3", "Counter", service).write(7));
+    expect(Exit.isFailure(exit)).toBe(true);
+    // Three real calls (the first and two retries), every answer lost.
+    expect(writes).toEqual([7, 7, 7]);
+    expect(lost.counters.services.s3.retriedInside).toBe(2);
+
+    const injector = makeFaultInjector("dynamodb=error:0.15/throttle:0.15/retries:2,seed=5");
+    const wrapped = injector.wrap("dynamodb", "Counter", makeCounter().service);
+    let failed = 0;
+    for (let index = 0; index < 2_000; index += 1) if (Exit.isFailure(Effect.runSyncExit(wrapped.write(index)))) failed += 1;
+    // 30% per try, three tries: about 2.7% reach the caller.
+    expect(failed / 2_000).toBeLessThan(0.06);
+    expect(injector.counters.services.dynamodb.retriedInside).toBeGreaterThan(500);
+  });
+
   test("a service without a spec is returned unchanged", () => {
     const { service } = makeCounter();
     expect(makeFaultInjector("s3=0.5").wrap("sqs", "Counter", service)).toBe(service);

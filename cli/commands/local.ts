@@ -44,7 +44,8 @@ Options:
                        s3=0.3,dynamodb=0.2        30% / 20% of calls fail (half throttled)
                        all=0.1,s3=error:0.2/throttle:0.1/after:0.5/latency:5ms-50ms,seed=7
                        services: s3, dynamodb, eventbridge, sns, sqs, all; parts: error, throttle,
-                       after (share of errors injected after the call succeeded), latency; seed
+                       after (share of errors injected after the call succeeded), latency,
+                       retries (inside the call, as the AWS SDK retries: s3=0.3/retries:2); seed
                        makes a run repeatable. Counts show in /status (metrics FaultInjected, Retried).
 
 Webhook secrets: SHOPIFY_WEBHOOK_SECRET, RECHARGE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET

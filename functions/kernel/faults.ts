@@ -29,6 +29,9 @@
  *             | "throttle:" rate           calls failing with Throttled (always before the call)
  *             | "after:" rate              share of the errors injected after the real call succeeded (default 0.5)
  *             | "latency:" duration ["-" duration]   every call delayed by it (or uniformly within the range)
+ *             | "retries:" integer         retry an injected fault inside the call, as the AWS SDK does
+ *                                          (standard mode: retries:2); the retry of a lost answer
+ *                                          meets the call's own effect (a conditional write fails)
  *   rate     := a decimal from 0 to 1, or a percentage ("30%")
  *   duration := number "ms" | number "s"
  *
@@ -63,6 +66,8 @@ export interface FaultSpec {
   readonly afterShare: number;
   /** Each call is delayed uniformly within [min, max] milliseconds. */
   readonly latencyMs: readonly [number, number];
+  /** Injected faults retried inside the call (the AWS SDK's own retries); 0 when absent. */
+  readonly sdkRetries?: number;
 }
 
 export interface FaultPlan {
@@ -103,6 +108,7 @@ const parseFaults = (target: string, text: string): FaultSpec => {
   let throttleRate = 0;
   let afterShare = DEFAULT_AFTER_SHARE;
   let latencyMs: [number, number] = [0, 0];
+  let sdkRetries: number | undefined;
   for (const part of text.split("/")) {
     const colon = part.indexOf(":");
     const name = colon < 0 ? part.trim() : part.slice(0, colon).trim();
@@ -111,16 +117,19 @@ const parseFaults = (target: string, text: string): FaultSpec => {
     if (name === "error") errorRate = parseRate(value, `${target} error`);
     else if (name === "throttle") throttleRate = parseRate(value, `${target} throttle`);
     else if (name === "after") afterShare = parseRate(value, `${target} after`);
-    else if (name === "latency") {
+    else if (name === "retries") {
+      if (!/^\d+$/.test(value.trim()) || Number(value) > 10) throw new FaultSpecError(`${target} retries must be an integer from 0 to 10, got "${value}"`);
+      sdkRetries = Number(value);
+    } else if (name === "latency") {
       const dash = value.indexOf("-");
       const min = parseDuration(dash < 0 ? value : value.slice(0, dash), `${target} latency`);
       const max = dash < 0 ? min : parseDuration(value.slice(dash + 1), `${target} latency`);
       if (max < min) throw new FaultSpecError(`${target} latency range must go from low to high, got "${value}"`);
       latencyMs = [min, max];
-    } else throw new FaultSpecError(`unknown part "${name}" in ${target}=: use error, throttle, after or latency`);
+    } else throw new FaultSpecError(`unknown part "${name}" in ${target}=: use error, throttle, after, latency or retries`);
   }
   if (errorRate + throttleRate > 1) throw new FaultSpecError(`${target}: error (${errorRate}) + throttle (${throttleRate}) exceed 1`);
-  return { errorRate, throttleRate, afterShare, latencyMs };
+  return { errorRate, throttleRate, afterShare, latencyMs, ...(sdkRetries !== undefined ? { sdkRetries } : {}) };
 };
 
 /** Parses a `--faults` spec (grammar in the module comment); throws FaultSpecError saying what to fix. */
@@ -177,6 +186,8 @@ export interface ServiceFaultCounters {
   errorsAfter: number;
   delayed: number;
   delayMs: number;
+  /** Injected faults retried inside the call (`retries:`), not seen by the caller unless the retries ran out. */
+  retriedInside: number;
 }
 
 export interface FaultCounters {
@@ -226,7 +237,7 @@ export const makeFaultInjector = (planOrSpec: FaultPlan | string): FaultInjector
   const plan = typeof planOrSpec === "string" ? parseFaultSpec(planOrSpec) : planOrSpec;
   const random = Object.fromEntries(faultServices.map((service) => [service, seededPrng(plan.seed ^ hashOf(service))])) as Record<FaultService, () => number>;
   const counters: FaultCounters = {
-    services: Object.fromEntries(faultServices.map((service) => [service, { calls: 0, throttled: 0, errorsBefore: 0, errorsAfter: 0, delayed: 0, delayMs: 0 }])) as Record<FaultService, ServiceFaultCounters>,
+    services: Object.fromEntries(faultServices.map((service) => [service, { calls: 0, throttled: 0, errorsBefore: 0, errorsAfter: 0, delayed: 0, delayMs: 0, retriedInside: 0 }])) as Record<FaultService, ServiceFaultCounters>,
     operations: {},
   };
   const injected = () => faultServices.reduce((sum, service) => sum + counters.services[service].throttled + counters.services[service].errorsBefore + counters.services[service].errorsAfter, 0);
@@ -243,11 +254,34 @@ export const makeFaultInjector = (planOrSpec: FaultPlan | string): FaultInjector
           ? new Throttled({ service })
           : new Transient({ service, reason: kind === "error-after" ? `injected fault: ${operation} succeeded but its answer was lost` : `injected fault: ${operation} failed` });
       errors.set(key, error);
+      injectedErrors.add(error);
     }
     return error;
   };
 
-  const around = <A, E, R>(service: FaultService, spec: FaultSpec, operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Throttled | Transient, R> =>
+  const injectedErrors = new Set<unknown>();
+  /** One call, with the SDK-style retries of its injected faults when the spec asks for them. */
+  const around = <A, E, R>(service: FaultService, spec: FaultSpec, operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Throttled | Transient, R> => {
+    const retries = spec.sdkRetries ?? 0;
+    const single = faultOnce(service, spec, operation, effect);
+    if (retries <= 0) return single;
+    return Effect.suspend(() => {
+      let left = retries;
+      const attempt: Effect.Effect<A, E | Throttled | Transient, R> = Effect.catchIf(
+        single,
+        (error) => injectedErrors.has(error) && left > 0,
+        () =>
+          Effect.suspend(() => {
+            left -= 1;
+            counters.services[service].retriedInside += 1;
+            return attempt;
+          }),
+      );
+      return attempt;
+    });
+  };
+
+  const faultOnce = <A, E, R>(service: FaultService, spec: FaultSpec, operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Throttled | Transient, R> =>
     Effect.suspend(() => {
       const next = random[service];
       const count = counters.services[service];
@@ -347,6 +381,7 @@ export const describeFaultPlan = (plan: FaultPlan): string =>
       const spec = plan.services[service]!;
       const pct = (value: number) => `${Math.round(value * 1000) / 10}%`;
       const latency = spec.latencyMs[1] > 0 ? ` latency ${spec.latencyMs[0] === spec.latencyMs[1] ? `${spec.latencyMs[0]}ms` : `${spec.latencyMs[0]}-${spec.latencyMs[1]}ms`}` : "";
-      return `${service} error ${pct(spec.errorRate)} throttle ${pct(spec.throttleRate)} after ${pct(spec.afterShare)}${latency}`;
+      const retries = spec.sdkRetries ? ` retries ${spec.sdkRetries}` : "";
+      return `${service} error ${pct(spec.errorRate)} throttle ${pct(spec.throttleRate)} after ${pct(spec.afterShare)}${latency}${retries}`;
     })
     .join("; ") + ` (seed ${plan.seed})`;
