@@ -152,6 +152,17 @@ describe("sdp local after SIGKILL at random moments", () => {
     let killsWhileServing = 0;
     let readyStarts = 0;
     let quarantineLines = 0;
+    /** What the starts quarantined, by top directory of the data dir (for the summary line). */
+    const quarantinedKinds: Record<string, number> = {};
+    const countQuarantine = (stderr: string) => {
+      for (const line of stderr.split("\n").filter((entry) => entry.includes('"quarantined":[{'))) {
+        quarantineLines++;
+        for (const entry of (JSON.parse(line) as { quarantined: Array<{ file: string }> }).quarantined) {
+          const kind = entry.file.split(path.sep)[0]!;
+          quarantinedKinds[kind] = (quarantinedKinds[kind] ?? 0) + 1;
+        }
+      }
+    };
     let startupEstimateMs = 0;
     const started = Date.now();
 
@@ -208,7 +219,7 @@ describe("sdp local after SIGKILL at random moments", () => {
         if (!killed) failedStarts.push(`start ${kill + 1} exited by itself (${exit.code ?? exit.signal}):\n${run.stderr().slice(-3_000)}`);
         else if (ready) killsWhileServing++;
         else killsDuringStart++;
-        quarantineLines += run.stderr().split("\n").filter((line) => line.includes("quarantined")).length;
+        countQuarantine(run.stderr());
         children.delete(run.child);
       }
 
@@ -229,7 +240,7 @@ describe("sdp local after SIGKILL at random moments", () => {
         if (polls > 600) throw new Error(`the journal did not drain: depth ${health.depth}`);
         await sleep(200);
       }
-      quarantineLines += final.stderr().split("\n").filter((line) => line.includes("quarantined")).length;
+      countQuarantine(final.stderr());
 
       // Every event answered 200 is in the lake (raw copy) and in the hot store.
       const aws = awsClients(ready);
@@ -266,6 +277,7 @@ describe("sdp local after SIGKILL at random moments", () => {
           missingHot: missingHot.length,
           deadLetters: deadLetters.length,
           quarantineLines,
+          quarantinedKinds,
           seconds: Math.round((Date.now() - started) / 1000),
         }),
       );
