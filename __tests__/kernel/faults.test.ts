@@ -89,6 +89,7 @@ describe("makeFaultInjector", () => {
 
   test("retries:N retries an injected fault inside the call, as the AWS SDK does: a lost answer's retry repeats the real call", () => {
     expect(parseFaultSpec("dynamodb=error:0.3/retries:2").services.dynamodb?.sdkRetries).toBe(2);
+    expect(parseFaultSpec("s3=0.3/retries:2").services.s3).toEqual({ errorRate: 0.15, throttleRate: 0.15, afterShare: 0.5, latencyMs: [0, 0], sdkRetries: 2 });
     expect(() => parseFaultSpec("dynamodb=retries:x")).toThrow(/retries must be an integer/);
     const lost = makeFaultInjector("s3=error:1/after:1/retries:2");
     const { writes, service } = makeCounter();

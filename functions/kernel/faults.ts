@@ -24,7 +24,7 @@
  *   entry    := target "=" faults | "seed=" integer
  *   target   := s3 | dynamodb | eventbridge | sns | sqs | all
  *   faults   := rate                       a bare rate: half errors, half throttles
- *             | part ("/" part)*
+ *             | part ("/" part)*           (a bare rate may lead the parts: s3=0.3/retries:2)
  *   part     := "error:" rate              calls failing with Transient
  *             | "throttle:" rate           calls failing with Throttled (always before the call)
  *             | "after:" rate              share of the errors injected after the real call succeeded (default 0.5)
@@ -113,6 +113,13 @@ const parseFaults = (target: string, text: string): FaultSpec => {
     const colon = part.indexOf(":");
     const name = colon < 0 ? part.trim() : part.slice(0, colon).trim();
     const value = colon < 0 ? "" : part.slice(colon + 1);
+    if (colon < 0 && /^[\d.]+%?$/.test(name)) {
+      // A bare rate among parts (s3=0.3/retries:2): half errors, half throttles.
+      const rate = parseRate(name, `the rate of ${target}`);
+      errorRate = rate / 2;
+      throttleRate = rate / 2;
+      continue;
+    }
     if (colon < 0 || value.trim() === "") throw new FaultSpecError(`"${part}" in ${target}= must be name:value (error:0.2, throttle:0.1, after:0.5 or latency:50ms)`);
     if (name === "error") errorRate = parseRate(value, `${target} error`);
     else if (name === "throttle") throttleRate = parseRate(value, `${target} throttle`);
