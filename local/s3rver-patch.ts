@@ -42,6 +42,7 @@ export const PATCHED_S3RVER_VERSION = "3.7.1";
 /** SHA-256 of the s3rver files whose functions are replaced; a mismatch means s3rver changed. */
 const PINNED_SOURCES: Record<string, string> = {
   "lib/controllers/bucket.js": "c70b8860c20c524b515b304e5911b443c4f0deec2c3da07e18b186722dc74658",
+  "lib/controllers/object.js": "5eb0773debca5938379ac47580b1fc8883c2f9743a16f8044d7857f022e78323",
   "lib/stores/filesystem.js": "d648e3402588df0fc16e6243ee10ff72582e1f6d2ebecfb848c4569bc21a7160",
 };
 
