@@ -13,10 +13,12 @@
  * | a JSON-lines file (`dlq/`, `alerts.jsonl`, `logs/`) whose | the torn lines quarantined, the file  |
  * |  last line was cut off, or (not logs) lines that do not   | rewritten with the whole lines        |
  * |  parse                                                    |                                       |
- * | an S3 object whose `._S3rver_metadata.json` is empty or   | the object's files quarantined        |
- * |  not JSON, whose `.md5` is torn or does not match it, or  |  (the note says whether it was an     |
- * |  a raw event copy that is not JSON (deep check only)      |  accepted event's raw copy, and if    |
+ * | an S3 object that does not match its `.md5`, or a raw     | the object's files quarantined        |
+ * |  event copy that is not JSON (deep check only)            |  (the note says whether it was an     |
+ * |                                                          |  accepted event's raw copy, and if    |
  * |                                                          |  the journal still holds the event)   |
+ * | an empty or non-JSON `._S3rver_metadata.json`, a torn     | that side file quarantined; the whole |
+ * |  `.md5`, of an object that is whole (deep check only)     |  object stays in the lake             |
  * | `counters.json` / `platform.json` not JSON                | quarantined (both are rewritten)      |
  * | dynalite's LevelDB that does not open (an empty or       | the whole directory copied to the     |
  * |  missing CURRENT, a torn MANIFEST)                        |  quarantine, then LevelDB's repair    |
@@ -223,16 +225,32 @@ export const recoverDataDir = async (dataDir: string, options: RecoveryOptions):
       const object = readIfExists(path.join(root, `${base}._S3rver_object`));
       const md5 = readIfExists(path.join(root, `${base}._S3rver_object.md5`))?.toString("utf8");
       const metadata = readIfExists(path.join(root, `${base}._S3rver_metadata.json`));
-      const problems: string[] = [];
-      if (metadata !== undefined && !parsesAsJson(metadata.toString("utf8"))) problems.push(metadata.length === 0 ? "its metadata file is empty" : "its metadata file is not JSON");
-      if (md5 !== undefined && !MD5.test(md5)) problems.push("its .md5 file is torn");
-      else if (md5 !== undefined && object !== undefined && createHash("md5").update(object).digest("hex") !== md5) problems.push("its content does not match its .md5 (cut off while written)");
       // <bucket>/raw/<source>/<entity>/dt=<day>/<event-id>.json
       const parts = base.split(path.sep);
       const key = parts.slice(2).join("/");
       const isRawEvent = key.startsWith("raw/") && key.endsWith(".json");
-      if (isRawEvent && object !== undefined && problems.length === 0 && !parsesAsJson(object.toString("utf8"))) problems.push("the raw event copy is not JSON (cut off while written)");
+      const metadataTorn = metadata !== undefined && !parsesAsJson(metadata.toString("utf8"));
+      const md5Torn = md5 !== undefined && !MD5.test(md5);
+      const md5Mismatch = !md5Torn && md5 !== undefined && object !== undefined && createHash("md5").update(object).digest("hex") !== md5;
+      const rawNotJson = isRawEvent && object !== undefined && !parsesAsJson(object.toString("utf8"));
+      const problems = [
+        metadataTorn ? (metadata!.length === 0 ? "its metadata file is empty" : "its metadata file is not JSON") : undefined,
+        md5Torn ? "its .md5 file is torn" : undefined,
+        md5Mismatch ? "its content does not match its .md5 (cut off while written)" : undefined,
+        rawNotJson ? "the raw event copy is not JSON (cut off while written)" : undefined,
+      ].filter((problem): problem is string => problem !== undefined);
       if (problems.length === 0) continue;
+      if (!md5Mismatch && !rawNotJson) {
+        // The object is whole (it matches its .md5, or there is none): only the torn side files go.
+        const consequences = [
+          metadataTorn ? "it is served without its content type and user metadata" : undefined,
+          md5Torn ? "s3rver computes a new .md5 from it" : undefined,
+        ].filter((consequence): consequence is string => consequence !== undefined);
+        const reason = `S3 object ${parts[1]}/${key}: ${problems.join("; ")}; the object itself is whole and stays in the lake (${consequences.join("; ")})`;
+        if (metadataTorn) quarantine(`${base}._S3rver_metadata.json`, reason);
+        if (md5Torn) quarantine(`${base}._S3rver_object.md5`, reason);
+        continue;
+      }
       let rawEvent: QuarantinedFile["rawEvent"];
       if (isRawEvent) {
         const eventId = path.posix.basename(key, ".json");

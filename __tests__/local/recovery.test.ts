@@ -78,10 +78,13 @@ describe("start-up recovery of a data dir left by a kill", () => {
 
       // What a SIGKILL at various moments leaves behind (each one seen with s3rver 3.7.1 or our files):
       fs.writeFileSync(path.join(dataDir, "platform.lock"), ""); // killed right after creating the lock
-      // 1. a PUT cut off: the raw copy's metadata file empty (HeadBucket answered 500, sdp local exited)
+      // 1. a PUT cut off: the raw copy's metadata file empty (HeadBucket answered 500, sdp local
+      //    exited), the object itself whole; and another raw copy cut off (not matching its .md5)
       const raw0 = rawFileOf(dataDir, bucket, "rec-0");
       const metadata0 = raw0.replace(/_object$/, "_metadata.json");
       fs.writeFileSync(path.join(dataDir, metadata0), "");
+      const raw1 = rawFileOf(dataDir, bucket, "rec-1");
+      fs.truncateSync(path.join(dataDir, raw1), 10);
       // 2. the partner event's raw copy cut off while its journal entry was still there (killed
       //    between the raw write and the acknowledgement): it is re-processed and written again
       const rawPartner = rawFileOf(dataDir, bucket, "rec-partner");
@@ -116,16 +119,19 @@ describe("start-up recovery of a data dir left by a kill", () => {
       expect(quarantineDir.startsWith(path.join(dataDir, "quarantine") + path.sep)).toBe(true);
       const named = (line.fields!.quarantined as Array<{ file: string; reason: string }>).map((entry) => entry.file);
       expect(named).toEqual(
-        expect.arrayContaining([raw0, metadata0, rawPartner, "counters.json", path.join("dlq", "shopify-https-orders.jsonl"), "alerts.jsonl", "dynamodb"]),
+        expect.arrayContaining([metadata0, raw1, `${raw1}.md5`, rawPartner, "counters.json", path.join("dlq", "shopify-https-orders.jsonl"), "alerts.jsonl", "dynamodb"]),
       );
+      // A whole object whose metadata was torn stays in the lake: only the metadata file goes.
+      expect(named).not.toContain(raw0);
       expect((line.fields!.quarantined as Array<{ file: string }>).some((entry) => entry.file.startsWith(path.join("queues", "shopify-partner-orders")) && !entry.file.includes(journalId))).toBe(true);
       expect(line.fields!.removedTemporaryFiles).toEqual(expect.arrayContaining([path.join("s3", bucket, "raw", ".sdp-123-abcdef.tmp")]));
       expect((line.fields!.removedTemporaryFiles as string[]).some((file) => file.endsWith(".json.tmp"))).toBe(true);
       expect(line.fields!.repaired).toEqual(["dynamodb"]);
       // The raw copies are told apart: the partner one is still journaled, the webhook one is not.
       const copies = line.fields!.rawEventCopies as Array<{ key: string; stillJournaled: boolean; note: string }>;
+      expect(copies.map((copy) => path.posix.basename(copy.key)).sort()).toEqual(["rec-1.json", "rec-partner.json"]);
       expect(copies.find((copy) => copy.key.endsWith("/rec-partner.json"))).toMatchObject({ stillJournaled: true, note: expect.stringContaining("still in the journal and will be re-processed") });
-      expect(copies.find((copy) => copy.key.endsWith("/rec-0.json"))).toMatchObject({ stillJournaled: false });
+      expect(copies.find((copy) => copy.key.endsWith("/rec-1.json"))).toMatchObject({ stillJournaled: false, note: expect.stringContaining("no longer journaled") });
 
       // Quarantined files keep their relative paths, with their bytes; temporary files are gone.
       expect(fs.readFileSync(path.join(quarantineDir, metadata0), "utf8")).toBe("");
@@ -150,8 +156,10 @@ describe("start-up recovery of a data dir left by a kill", () => {
         const partnerKey = rawKeys.find((key) => key.endsWith("/rec-partner.json"))!;
         expect(partnerKey).toBeDefined();
         expect(Buffer.from(await aws.getText(partnerKey)).equals(partnerBytes)).toBe(true);
-        // The webhook event whose metadata was torn is in quarantine, said so above.
-        expect(rawKeys.filter((key) => /\/rec-[12]\.json$/.test(key))).toHaveLength(2);
+        // The copy whose metadata was torn is still served; the cut-off one is in quarantine.
+        expect(rawKeys.filter((key) => /\/rec-[02]\.json$/.test(key))).toHaveLength(2);
+        expect(rawKeys.filter((key) => key.endsWith("/rec-1.json"))).toEqual([]);
+        expect(JSON.parse(await aws.getText(rawKeys.find((key) => key.endsWith("/rec-0.json"))!))).toMatchObject({ id: expect.anything() });
       } finally {
         aws.destroy();
       }
@@ -179,11 +187,14 @@ describe("start-up recovery of a data dir left by a kill", () => {
       expect(shallow.quarantined).toEqual([]);
       const deep = await recoverDataDir(dataDir, { deep: true, now: new Date("2026-12-01T10:00:00Z") });
       expect(deep.quarantineDir).toBe(path.join("quarantine", "2026-12-01T10-00-00-000Z"));
-      expect(deep.quarantined.map((entry) => entry.file).sort()).toEqual([
-        path.join("s3", "bucket", "raw", "shopify", "orders", "dt=2026-01-31", "w-1.json._S3rver_metadata.json"),
-        path.join("s3", "bucket", "raw", "shopify", "orders", "dt=2026-01-31", "w-1.json._S3rver_object"),
-      ]);
+      expect(deep.quarantined.map((entry) => entry.file)).toEqual([path.join("s3", "bucket", "raw", "shopify", "orders", "dt=2026-01-31", "w-1.json._S3rver_metadata.json")]);
       expect(deep.quarantined[0]!.reason).toContain("its metadata file is empty");
+      expect(deep.quarantined[0]!.reason).toContain("stays in the lake");
+      // A raw copy cut off mid-write (not JSON): the object and its side files go.
+      fs.writeFileSync(path.join(bucketDir, "w-2.json._S3rver_object"), '{"id":');
+      const cut = await recoverDataDir(dataDir, { deep: true });
+      expect(cut.quarantined.map((entry) => path.basename(entry.file))).toEqual(["w-2.json._S3rver_object"]);
+      expect(cut.quarantined[0]!.rawEvent).toMatchObject({ key: "raw/shopify/orders/dt=2026-01-31/w-2.json", journaled: [] });
 
       // A data dir the emulators cannot use (here: s3 is a file): the error names the data,
       // says what to do, and nothing is left running or locked.
