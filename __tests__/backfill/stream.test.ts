@@ -106,6 +106,25 @@ describe("streamConvert: bounded parts", () => {
     expect(fs.existsSync(path.join(dir, "work", "jsonl"))).toBe(false);
   });
 
+  test.each([7, 333, 4096])("the same parts and counts whatever the network's chunk size (%i bytes)", async (size) => {
+    const lines = ordersLines(150);
+    const text = Buffer.from(`${lines.join("\n")}\n`);
+    async function* chunks() {
+      for (let at = 0; at < text.length; at += size) yield text.subarray(at, at + size);
+    }
+    const reader = partReader();
+    const result = await streamConvert({ source: chunks(), object: "orders", workDir: path.join(dir, `work-${size}`), partBytes: 12_000, threads: 1, onPart: reader.onPart });
+    expect(result.totalRows).toBe(lines.length);
+    expect(result.jsonlBytes).toBe(text.length);
+    expect(reader.parts.length).toBeGreaterThan(3);
+    for (const [at, { part, orderIds, parentIds }] of reader.parts.entries()) {
+      const ids = new Set(orderIds);
+      expect(parentIds.filter((id) => !ids.has(id))).toEqual([]);
+      if (at < reader.parts.length - 1) expect(part.jsonlBytes).toBeGreaterThanOrEqual(12_000);
+      expect(part.jsonlBytes).toBeLessThan(12_000 + 3_000);
+    }
+  });
+
   test("an ungrouped export (children far from their parent) is still cut, at line boundaries, within the hard limit", async () => {
     const lines = ordersLines(300);
     const roots = lines.filter((line) => !line.includes("__parentId"));

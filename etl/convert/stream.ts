@@ -454,9 +454,11 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
         object ??= objectOfLine(firstLine);
       }
     }
+    if (!full && written >= partBytes) full = true;
     const last = buffer.lastIndexOf(0x0a);
     let position = 0;
     while (position <= last && !convertError) {
+      if (!full && written >= partBytes) full = true;
       if (!full) {
         // Fast path: whole runs of lines, no per-line work, until the part is full.
         const room = partBytes - written;
@@ -500,6 +502,18 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     try {
       for await (const chunk of decode(options.source)) {
         if (convertError) break;
+        if (carry && !full && firstLine !== undefined) {
+          // Finish the carried line without copying it: no cut can fall in front of it while the part has room.
+          const newline = chunk.indexOf(0x0a);
+          if (newline === -1) {
+            carry = Buffer.concat([carry, chunk]);
+            continue;
+          }
+          write(carry, 0, carry.length);
+          write(chunk, 0, newline + 1);
+          carry = await take(chunk.subarray(newline + 1));
+          continue;
+        }
         carry = await take(carry ? Buffer.concat([carry, chunk]) : chunk);
       }
     } catch (error) {
