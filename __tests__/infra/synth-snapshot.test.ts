@@ -8,7 +8,7 @@
  *   UPDATE_SYNTH_SNAPSHOT=1 npx jest __tests__/infra/synth-snapshot.test.ts
  *   git diff __tests__/fixtures/synth-snapshot/
  *
- * History: the commit "Test: every stack synthesized with cdktn 0.24 equals the cdktf 0.21
+ * History: commit c164b0e, "Test: every stack synthesized with cdktn 0.24 equals the cdktf 0.21
  * before-snapshot ..." (right after "Move to CDK Terrain") proved that the move from cdktf 0.21
  * to CDK Terrain changed nothing but the toolchain version in the `//` metadata, the aws
  * provider's version (6.25.0 -> 6.66.0) and its source ("aws" -> "hashicorp/aws", the same
@@ -40,13 +40,16 @@ const normalize = (json: any): any => {
 
 describe("the synthesized stacks", () => {
   let synth: Synthesized;
+  /** Every stack the app wrote: the layer stacks and any other (the bootstrap stacks). */
+  let written: string[];
   beforeAll(() => {
     synth = synthesize();
+    written = fs.readdirSync(path.join(synth.outdir, "stacks")).sort();
     if (updating) {
       fs.rmSync(snapshotDir, { recursive: true, force: true });
       fs.mkdirSync(snapshotDir, { recursive: true });
-      for (const stack of synth.stacks) {
-        fs.writeFileSync(path.join(snapshotDir, `${stack.node.id}.json`), `${JSON.stringify(normalize(synth.stack(stack.node.id)), null, 2)}\n`);
+      for (const name of written) {
+        fs.writeFileSync(path.join(snapshotDir, `${name}.json`), `${JSON.stringify(normalize(synth.stack(name)), null, 2)}\n`);
       }
     }
   });
@@ -55,7 +58,9 @@ describe("the synthesized stacks", () => {
   const names = fs.readdirSync(snapshotDir).map((file) => path.basename(file, ".json")).sort();
 
   it("has a snapshot for every stack it synthesizes, and none for a stack it does not", () => {
-    expect(synth.stacks.map((stack) => stack.node.id).sort()).toEqual(names);
+    // Read again: an update run has just rewritten the folder.
+    expect(written).toEqual(fs.readdirSync(snapshotDir).map((file) => path.basename(file, ".json")).sort());
+    for (const stack of synth.stacks) expect(written).toContain(stack.node.id);
   });
 
   it.each(names)("synthesizes %s as the reviewed snapshot says (UPDATE_SYNTH_SNAPSHOT=1 to accept a change)", (name) => {
