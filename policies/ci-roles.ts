@@ -27,6 +27,15 @@ export const passedToServices = ["lambda.amazonaws.com", "states.amazonaws.com",
 export const attachablePolicyArns = ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess", "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"] as const;
 
 /** Tags (provider default_tags) that mark a KMS key as this environment's; the deploy role manages only such keys. */
+/** Shopify partner event sources of the environment's region (their ARNs carry no account id). */
+export const partnerEventSourceArn = (env: EnvironmentConfig) => `arn:aws:events:${env.region}::event-source/aws.partner/shopify.com/*`;
+
+/** The read-only calls `sdp deploy` makes before it deploys (delivery/readiness.ts), for the simulation. */
+export const preflightCalls = (env: { readonly region: string }, partnerSource = "aws.partner/shopify.com/1234567/acme") => [
+  { action: "events:DescribeEventSource", resource: `arn:aws:events:${env.region}::event-source/${partnerSource}` },
+  { action: "lambda:GetAccountSettings", resource: "*" },
+];
+
 export const keyOwnershipTags = (env: EnvironmentConfig): Record<string, string> => ({ brand: env.brand, environment: env.name });
 
 const arnOf = (env: EnvironmentConfig) => (service: string, resource: string) => `arn:aws:${service}:${env.region}:${env.accountId}:${resource}`;
@@ -215,11 +224,13 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
       Resource: "*",
       Condition: { ArnLike: { "lambda:FunctionArn": arn("lambda", `function:${resourcePrefix(env.brand, env.name)}-*`) } },
     },
+    // sdp deploy's preflight (delivery/readiness.ts): does the Shopify partner event source exist yet?
+    { Sid: "PreflightPartnerEventSource", Effect: "Allow", Action: ["events:DescribeEventSource"], Resource: [partnerEventSourceArn(env)] },
     {
       // These actions have no resource-level permissions (the IAM catalogue says so; the guardrails check it).
       Sid: "ActionsWithoutResourceScope",
       Effect: "Allow",
-      Action: ["kms:ListAliases", "kms:ListKeys", "ssm:DescribeParameters", "logs:DescribeLogGroups", "states:ValidateStateMachineDefinition", ...logDeliveryActions],
+      Action: ["kms:ListAliases", "kms:ListKeys", "ssm:DescribeParameters", "logs:DescribeLogGroups", "states:ValidateStateMachineDefinition", "lambda:GetAccountSettings", ...logDeliveryActions],
       Resource: "*",
     },
     // ---------------------------------------------------------------- explicit denies (win over any allow)
@@ -341,11 +352,13 @@ export const planStatements = (env: EnvironmentConfig): PolicyStatement[] => {
     { Sid: "DescribeSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"], Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)] },
     { Sid: "DescribeRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], Resource: [roles.workload] },
     { Sid: "DescribeKeys", Effect: "Allow", Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"], Resource: [arn("kms", "key/*")] },
+    // sdp deploy's preflight (delivery/readiness.ts): does the Shopify partner event source exist yet?
+    { Sid: "PreflightPartnerEventSource", Effect: "Allow", Action: ["events:DescribeEventSource"], Resource: [partnerEventSourceArn(env)] },
     {
       // No resource-level permissions; ValidateStateMachineDefinition is how a plan checks a changed workflow definition.
       Sid: "ActionsWithoutResourceScope",
       Effect: "Allow",
-      Action: ["kms:ListAliases", "kms:ListKeys", "logs:DescribeLogGroups", "ssm:DescribeParameters", "states:ValidateStateMachineDefinition"],
+      Action: ["kms:ListAliases", "kms:ListKeys", "logs:DescribeLogGroups", "ssm:DescribeParameters", "states:ValidateStateMachineDefinition", "lambda:GetAccountSettings"],
       Resource: "*",
     },
   ];

@@ -14,7 +14,7 @@
  */
 import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { githubDeployRoleName, githubPlanRoleName, permissionsBoundaryName } from "../contracts/naming";
-import { attachablePolicyArns } from "./ci-roles";
+import { attachablePolicyArns, preflightCalls } from "./ci-roles";
 import { list, type TfJson } from "./guardrails";
 import type { PolicyStatement } from "./iam";
 import { actionInfo, expandActions, resourceTypesOfArn } from "./iam-catalogue";
@@ -341,6 +341,7 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
   const types = new Set<string>();
   const withoutRow = new Set<string>();
   const boundaryBlocked: SimulatedCall[] = [];
+  const preflightSimulated = new Set<string>();
 
   for (const stack of input.ciStacks) {
     const envName = model.env(stack).environment;
@@ -354,6 +355,15 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
         const result = await simulate({ principal: role === "deploy" ? p.deployArn : p.planArn, account: p.account, action: call.action, resource: call.resource, context: {}, identity: role === "deploy" ? p.deploy : p.plan });
         calls.push({ env: envName, role, stack, address: call.address, phase: call.phase, action: call.action, resource: call.resource, decision: result.decision, detail: result.detail });
       }
+    }
+    // What sdp deploy reads before it deploys (its preflight): both roles run it (--dry-run in pull requests).
+    if (!preflightSimulated.has(envName)) {
+      preflightSimulated.add(envName);
+      for (const call of preflightCalls(model.env(stack)))
+        for (const role of ["deploy", "plan"] as const) {
+          const result = await simulate({ principal: role === "deploy" ? p.deployArn : p.planArn, account: p.account, action: call.action, resource: call.resource, context: {}, identity: role === "deploy" ? p.deploy : p.plan });
+          calls.push({ env: envName, role, stack, address: "sdp deploy preflight", phase: "read", action: call.action, resource: call.resource, decision: result.decision, detail: result.detail });
+        }
     }
     for (const instance of model.resources(stack)) {
       types.add(instance.type);

@@ -1,5 +1,6 @@
 import { Effect, Exit, Option } from "effect";
 import { Transient } from "../../functions/kernel/errors";
+import { makeIdempotency } from "../../functions/kernel/idempotency";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { Alerts, EventBus, HotStore, Idempotency, ObjectStore, Secrets } from "../../functions/kernel/services";
 import { run, runExit } from "../shopify/support";
@@ -114,6 +115,23 @@ describe("in-memory Idempotency", () => {
     expect(result.done).toBe("duplicate");
     expect(platform.item("idempotency", { key: "alive" })).toMatchObject({ status: "in-progress" });
   });
+});
+
+test("a claim whose write succeeded but whose answer was lost is recognised by its retry, not waited out", async () => {
+  const platform = makeTestPlatform();
+  const store = await run(platform.layer, HotStore);
+  let lost = 1;
+  // The first claim is written, then its answer is lost (a Transient after the call), as a dropped connection does.
+  const lossy = { ...store, claim: (...args: Parameters<typeof store.claim>) => Effect.flatMap(store.claim(...args), (result) => (lost-- > 0 ? Effect.fail(new Transient({ service: "dynamodb", reason: "answer lost" })) : Effect.succeed(result))) };
+  const idempotency = makeIdempotency(lossy);
+  let runs = 0;
+  const outcome = await run(platform.layer, idempotency.once("lost-answer", Effect.sync(() => ++runs)));
+  expect(outcome).toEqual({ status: "processed", value: 1 });
+  expect(platform.item("idempotency", { key: "lost-answer" })).toMatchObject({ status: "completed" });
+  // Another run's claim is still another's: it waits.
+  platform.state.tables.idempotency.set(JSON.stringify(["other"]), { key: "other", status: "in-progress", expires_at: Math.floor(Date.now() / 1000) + 60, claim_token: "someone-else" });
+  const other = await runExit(platform.layer, idempotency.once("other", Effect.succeed(1)));
+  expect(Exit.isFailure(other) && JSON.stringify(other.cause)).toContain("InProgress");
 });
 
 describe("other in-memory services", () => {

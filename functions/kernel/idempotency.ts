@@ -21,15 +21,19 @@
  *     a queue redelivers the message later, a webhook door answers 503 with Retry-After. It is
  *     never acknowledged as a duplicate: the holder may yet die, and then nobody would finish it.
  *   - Only COMPLETED makes a redelivery a `duplicate`.
+ *   - The claim carries a token of the run that wrote it, so a retry of a claim whose write
+ *     succeeded but whose answer was lost recognises its own claim instead of waiting it out.
  *   - A claim met after its deadline is taken over by the same conditional write (the holder died
  *     without releasing it); two runs racing for it cannot both win.
  *   - The effect itself must be safe to repeat (raw writes are If-None-Match, upserts are guarded
  *     by `updated_at`): a crash after the effect and before COMPLETED runs it again.
  */
+import { randomUUID } from "node:crypto";
 import { Clock, Effect, Exit, FiberRef, Layer, Option } from "effect";
 import { DEFAULT_FUNCTION_TIMEOUT_SECONDS } from "../../contracts/functions";
 import { invocationDeadline } from "./deadline";
 import { InProgress } from "./errors";
+import { withRetry } from "./retry";
 import { HotStore, Idempotency, type IdempotencyOutcome, type Item, type StoreError } from "./services";
 
 export interface IdempotencyOptions {
@@ -63,20 +67,27 @@ export const makeIdempotency = (store: HotStore["Type"], options: IdempotencyOpt
     return new InProgress({ key, retryAfterMs: Math.max(1000, expires * 1000 - nowMs) });
   };
 
-  /** Takes the claim, or says why not: "duplicate" (completed) or an InProgress failure. */
+  /**
+   * Takes the claim, or says why not: "duplicate" (completed) or an InProgress failure. The claim
+   * carries a token of this run: when the write succeeded but its answer was lost and the retry
+   * (the SDK's or ours) meets the item, the token says the holder is this run itself.
+   */
   const acquire = (key: string): Effect.Effect<"claimed" | "duplicate", StoreError | InProgress> =>
     Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
       Effect.flatMap(claimExpiry(nowMs), (expiresAt) => {
         const nowSeconds = Math.floor(nowMs / 1000);
+        const token = randomUUID();
         const attempt = (retriesLeft: number): Effect.Effect<"claimed" | "duplicate", StoreError | InProgress> =>
-          Effect.flatMap(store.claim(TABLE, { key, status: "in-progress", [EXPIRES]: expiresAt }, EXPIRES, nowSeconds), (result) => {
+          Effect.flatMap(store.claim(TABLE, { key, status: "in-progress", [EXPIRES]: expiresAt, claim_token: token }, EXPIRES, nowSeconds), (result) => {
             if (result.claimed) return Effect.succeed("claimed" as const);
             // The holder was removed between the failed write and the read: try once more.
             if (Option.isNone(result.holder)) return retriesLeft > 0 ? attempt(retriesLeft - 1) : Effect.fail(inProgress(key, {}, nowMs));
             const holder = result.holder.value;
-            return isCompletedRecord(holder) ? Effect.succeed("duplicate" as const) : Effect.fail(inProgress(key, holder, nowMs));
+            if (isCompletedRecord(holder)) return Effect.succeed("duplicate" as const);
+            return holder.claim_token === token ? Effect.succeed("claimed" as const) : Effect.fail(inProgress(key, holder, nowMs));
           });
-        return attempt(1);
+        // A lost answer of a claim that was written: retried here, where the token recognises it.
+        return withRetry()(attempt(1));
       }),
     );
 
