@@ -6,7 +6,10 @@
  *   2. verify    bad or missing signature          -> 401, nothing stored
  *   3. parse     not UTF-8, not a JSON object, nested over 64 levels, or an id / topic / shop
  *                over the limits of limits.ts      -> 400, nothing stored
- *   4. dedup     event id seen before              -> 200 {"status":"duplicate"}
+ *   4. dedup     event id completed before          -> 200 {"status":"duplicate"}
+ *                event id claimed by a delivery still running (or that died before answering:
+ *                its claim lasts until that invocation's deadline) -> 503 + Retry-After, never
+ *                "duplicate", so the provider's retry is processed
  *   5. store     raw body to raw/<source>/<entity>/dt=<received>/<event-id>.json FIRST
  *                (If-None-Match, so a retry never rewrites it)
  *   6. publish   a platform bus event (contracts/events.ts); the payload travels inline only when
@@ -124,6 +127,13 @@ export const webhookIngress =
       if (outcome._tag === "Left") {
         const error = outcome.left;
         if (error._tag === "InvalidPayload") return yield* reject(400, `invalid payload: ${error.reason}`, error.reason);
+        if (error._tag === "InProgress") {
+          // An earlier delivery of this event is still being stored, or died before answering:
+          // never "duplicate" (it may never finish); the provider's retry after the claim lapses is processed.
+          yield* metrics.count("WebhookInProgress", 1, dimensions);
+          yield* Effect.logInfo("an earlier delivery of this event holds its claim; asking for a retry", { topic: webhook.topic, eventId: webhook.eventId });
+          return { ...json(503, { error: "an earlier delivery of this event is still being processed; retry later" }), headers: { "content-type": "application/json", "retry-after": String(Math.ceil(error.retryAfterMs / 1000)) } };
+        }
         yield* metrics.count("WebhookFailed", 1, dimensions);
         yield* Effect.logError("could not store the webhook; the provider will redeliver", { reason: error._tag, topic: webhook.topic, eventId: webhook.eventId });
         return json(503, { error: "temporarily unavailable, retry later" });
