@@ -2,6 +2,8 @@
  * A small seeded random source (mulberry32) so the demo's traffic is the same on every run with
  * the same seed: a failing demo can be reproduced exactly.
  */
+import { seededPrng } from "../functions/kernel/prng";
+
 export interface Random {
   /** Uniform in [0, 1). */
   readonly next: () => number;
@@ -14,14 +16,7 @@ export interface Random {
 }
 
 export const seededRandom = (seed: number): Random => {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededPrng(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   return {
     next,

@@ -1,29 +1,14 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { ExportStreamBroken, fileSource, httpSource, isChildLine, streamConvert, type ConvertedPart } from "../../etl/convert/stream";
+import { queryDuckDb, tempDirPerTest } from "../support/duckdb";
 import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-stream-test-"));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-const query = async (sql: string) => {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-};
+const tempDir = tempDirPerTest("stream-test");
+const query = queryDuckDb;
 
 const ordersLines = (count: number) => [...bulkLines("orders", { since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z", count })];
 
@@ -66,7 +51,7 @@ describe("streamConvert: bounded parts", () => {
   test("parts end at root boundaries even when the size limit falls inside a root's children", async () => {
     const lines = ordersLines(400);
     const text = `${lines.join("\n")}\n`;
-    const file = path.join(dir, "orders.jsonl");
+    const file = path.join(tempDir(), "orders.jsonl");
     fs.writeFileSync(file, text);
     const partBytes = 16_000;
     // The fixed-size cut points land inside runs of child lines: a byte splitter would break roots from their children.
@@ -83,7 +68,7 @@ describe("streamConvert: bounded parts", () => {
     expect(insideChildren.length).toBeGreaterThan(0);
 
     const reader = partReader();
-    const result = await streamConvert({ source: fileSource(file), object: "orders", workDir: path.join(dir, "work"), partBytes, threads: 1, memoryLimit: "256MB", onPart: reader.onPart });
+    const result = await streamConvert({ source: fileSource(file), object: "orders", workDir: path.join(tempDir(), "work"), partBytes, threads: 1, memoryLimit: "256MB", onPart: reader.onPart });
     expect(reader.parts.length).toBeGreaterThan(5);
     for (const [at, { part, orderIds, parentIds }] of reader.parts.entries()) {
       expect(part.endsAtRoot).toBe(true);
@@ -102,8 +87,8 @@ describe("streamConvert: bounded parts", () => {
     expect(result.cutsInsideChildren).toBe(0);
     // Two JSONL parts and one part's Parquet at most; the stream cleaned up after itself.
     expect(result.peakDiskBytes).toBeLessThan(3 * (partBytes + 4_000));
-    expect(fs.readdirSync(path.join(dir, "work", "parquet", "orders"))).toEqual([]);
-    expect(fs.existsSync(path.join(dir, "work", "jsonl"))).toBe(false);
+    expect(fs.readdirSync(path.join(tempDir(), "work", "parquet", "orders"))).toEqual([]);
+    expect(fs.existsSync(path.join(tempDir(), "work", "jsonl"))).toBe(false);
   });
 
   test.each([7, 333, 4096])("the same parts and counts whatever the network's chunk size (%i bytes)", async (size) => {
@@ -113,7 +98,7 @@ describe("streamConvert: bounded parts", () => {
       for (let at = 0; at < text.length; at += size) yield text.subarray(at, at + size);
     }
     const reader = partReader();
-    const result = await streamConvert({ source: chunks(), object: "orders", workDir: path.join(dir, `work-${size}`), partBytes: 12_000, threads: 1, onPart: reader.onPart });
+    const result = await streamConvert({ source: chunks(), object: "orders", workDir: path.join(tempDir(), `work-${size}`), partBytes: 12_000, threads: 1, onPart: reader.onPart });
     expect(result.totalRows).toBe(lines.length);
     expect(result.jsonlBytes).toBe(text.length);
     expect(reader.parts.length).toBeGreaterThan(3);
@@ -129,10 +114,10 @@ describe("streamConvert: bounded parts", () => {
     const lines = ordersLines(300);
     const roots = lines.filter((line) => !line.includes("__parentId"));
     const children = lines.filter((line) => line.includes("__parentId"));
-    const file = path.join(dir, "ungrouped.jsonl");
+    const file = path.join(tempDir(), "ungrouped.jsonl");
     fs.writeFileSync(file, `${[...roots, ...children].join("\n")}\n`);
     const reader = partReader();
-    const result = await streamConvert({ source: fileSource(file), object: "orders", workDir: path.join(dir, "work"), partBytes: 10_000, hardPartBytes: 20_000, threads: 1, onPart: reader.onPart });
+    const result = await streamConvert({ source: fileSource(file), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 10_000, hardPartBytes: 20_000, threads: 1, onPart: reader.onPart });
     expect(result.cutsInsideChildren).toBeGreaterThan(0);
     expect(reader.parts.every(({ part }) => part.jsonlBytes < 20_000 + 1_000)).toBe(true);
     expect(result.totalRows).toBe(lines.length);
@@ -147,8 +132,8 @@ describe("streamConvert: bounded parts", () => {
     const lines = [...bulkLines("products", { since: "2026-01-01T00:00:00Z", until: "2026-01-03T00:00:00Z", perDay: 150 })];
     const server = await startResultServer(zlib.gzipSync(`${lines.join("\n")}\n`));
     try {
-      const out = path.join(dir, "out");
-      const result = await streamConvert({ source: httpSource(server.url), object: "detect", workDir: path.join(dir, "work"), outDir: out, keepParquet: true, partBytes: 8_000, threads: 1 });
+      const out = path.join(tempDir(), "out");
+      const result = await streamConvert({ source: httpSource(server.url), object: "detect", workDir: path.join(tempDir(), "work"), outDir: out, keepParquet: true, partBytes: 8_000, threads: 1 });
       expect(result.object).toBe("products");
       expect(result.parts.length).toBeGreaterThan(3);
       expect(result.totalRows).toBe(countLines(lines).objectCount);
@@ -171,7 +156,7 @@ describe("streamConvert: a broken connection", () => {
     const data = body();
     const server = await startResultServer(data, { breakAfter: 40_123, chunked });
     try {
-      const result = await streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1 }), object: "orders", workDir: path.join(dir, "work"), partBytes: 20_000, threads: 1 });
+      const result = await streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1 }), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 20_000, threads: 1 });
       expect(server.requests).toEqual([{}, { range: "bytes=40123-" }]);
       expect(result.totalRows).toBe(countLines(data.toString().trimEnd().split("\n")).objectCount);
       expect(result.jsonlBytes).toBe(data.length);
@@ -183,7 +168,7 @@ describe("streamConvert: a broken connection", () => {
   test("a server that cannot resume (answers 200 to Range) fails naming the part, never a short export", async () => {
     const server = await startResultServer(body(), { breakAfter: 70_000, honourRange: false });
     try {
-      const failure = streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1 }), object: "orders", workDir: path.join(dir, "work"), partBytes: 20_000, threads: 1 });
+      const failure = streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1 }), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 20_000, threads: 1 });
       await expect(failure).rejects.toBeInstanceOf(ExportStreamBroken);
       const error = (await failure.catch((caught: unknown) => caught)) as ExportStreamBroken;
       // Up to 70,000 bytes (what the kernel delivered before the reset) at ~20,000 a part: the fourth part (index 3).
@@ -199,7 +184,7 @@ describe("streamConvert: a broken connection", () => {
   test("a connection that keeps breaking fails after the resumes it may try, naming the part", async () => {
     const server = await startResultServer(body(), { breakAfter: 25_000, breakEvery: 1_000 });
     try {
-      const failure = streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1, maxResumes: 3 }), object: "orders", workDir: path.join(dir, "work"), partBytes: 20_000, threads: 1 });
+      const failure = streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1, maxResumes: 3 }), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 20_000, threads: 1 });
       await expect(failure).rejects.toMatchObject({ name: "ExportStreamBroken", part: 1, resumes: 3 });
       expect(server.requests).toHaveLength(4);
     } finally {

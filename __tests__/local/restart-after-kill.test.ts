@@ -7,6 +7,7 @@
  * can be replayed. Deliveries that got no answer (the process died under them) or a 503 are sent
  * again on the next start, as Shopify retries a delivery.
  */
+import { seededPrng } from "../../functions/kernel/prng";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,18 +22,6 @@ const KILLS = 20;
 const SEED = Number(process.env.SDP_KILL_SEED ?? 20261201);
 
 jest.setTimeout(420_000);
-
-/** mulberry32: a small seeded generator, [0, 1). */
-const seeded = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 // bin/sdp runs the CLI in its own process on Node 22 (it hands over to node_modules' Node 22 when
 // started by an older one, which would put a launcher between us and the pid we kill).
@@ -139,7 +128,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("sdp local after SIGKILL at random moments", () => {
   it(`restarts every time on the same data dir (${KILLS} kills, seed ${SEED}) and keeps every event it answered 200`, async () => {
-    const random = seeded(SEED);
+    const random = seededPrng(SEED);
     const dataDir = tempDataDir("kill");
     const accepted = new Set<number>();
     const unanswered: Delivery[] = [];

@@ -41,6 +41,7 @@
  * Later entries override earlier ones for the same service (so `all=...` then one service).
  * error + throttle must not exceed 1. A bad spec raises `FaultSpecError` naming what to fix.
  */
+import { seededPrng } from "./prng";
 import { Duration, Effect, Option } from "effect";
 import { Throttled, Transient } from "./errors";
 import { Metrics } from "./services";
@@ -170,17 +171,8 @@ export const uniformFaultPlan = (rate: number, seed = DEFAULT_FAULT_SEED, extra:
   services: Object.fromEntries(faultServices.map((service) => [service, { errorRate: rate / 2, throttleRate: rate / 2, afterShare: DEFAULT_AFTER_SHARE, latencyMs: [0, 0], ...extra }])),
 });
 
-/** mulberry32: small, fast, good enough to pick faults reproducibly. */
-export const seededPrng = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** The seeded generator faults are picked with (prng.ts), for callers that pick alongside. */
+export { seededPrng };
 
 export type FaultKind = "throttle" | "error-before" | "error-after";
 

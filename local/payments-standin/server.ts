@@ -11,6 +11,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { seededPrng } from "../../functions/kernel/prng";
 
 export interface StripeEvent {
   readonly id: string;
@@ -42,15 +43,6 @@ export interface PaymentsStandin {
   readonly deliveries: (dropRate: number, seed: number) => { readonly stripe: StripeEvent[]; readonly subscriptions: RechargeObject[]; readonly charges: RechargeObject[]; readonly dropped: number };
   readonly close: () => Promise<void>;
 }
-
-/** A small seeded PRNG (mulberry32), so which webhooks are dropped is the same on every run. */
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 const json = (response: http.ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { "content-type": "application/json" });
@@ -127,7 +119,7 @@ export const startPaymentsStandin = async (options: PaymentsStandinOptions): Pro
     url: `http://127.0.0.1:${port}`,
     requests,
     deliveries: (dropRate, seed) => {
-      const random = seeded(seed);
+      const random = seededPrng(seed);
       let dropped = 0;
       const keep = <T>(items: ReadonlyArray<T>, onDrop: (item: T) => void = () => undefined) =>
         items.filter((item) => {
