@@ -7,26 +7,11 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynalitePatchMismatch, dynaliteDirectory, patchDynalite, verifyPinnedDynalite } from "../../local/dynalite-patch";
-import { emulatorClients, startEmulators, type Emulators } from "../../local/emulators";
-import { tempDataDir } from "./support";
+import { emulatorsForTests, tempDataDir } from "./support";
 
 jest.setTimeout(60_000);
 
-let dataDir: string;
-let emulators: Emulators;
-let clients: ReturnType<typeof emulatorClients>;
-
-beforeAll(async () => {
-  dataDir = tempDataDir("dynalite-patch");
-  emulators = await startEmulators({ dataDir });
-  clients = emulatorClients(emulators);
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await emulators?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+const fixture = emulatorsForTests("dynalite-patch");
 
 const signedHeaders = (target: string) => ({
   "Content-Type": "application/x-amz-json-1.0",
@@ -36,8 +21,8 @@ const signedHeaders = (target: string) => ({
 });
 
 const stillServes = async () => {
-  await clients.dynamodb.send(new PutItemCommand({ TableName: emulators.tables.orders, Item: { id: { S: "alive" } } }));
-  const { Item } = await clients.dynamodb.send(new GetItemCommand({ TableName: emulators.tables.orders, Key: { id: { S: "alive" } } }));
+  await fixture.clients.dynamodb.send(new PutItemCommand({ TableName: fixture.emulators.tables.orders, Item: { id: { S: "alive" } } }));
+  const { Item } = await fixture.clients.dynamodb.send(new GetItemCommand({ TableName: fixture.emulators.tables.orders, Key: { id: { S: "alive" } } }));
   expect(Item?.id?.S).toBe("alive");
 };
 
@@ -58,7 +43,7 @@ describe("dynalite patch", () => {
   });
 
   it("survives a client that hangs up in the middle of a request body (dynalite threw the request's error)", async () => {
-    const port = Number(new URL(emulators.endpoints.dynamodb).port);
+    const port = Number(new URL(fixture.emulators.endpoints.dynamodb).port);
     for (let attempt = 0; attempt < 3; attempt++) {
       await new Promise<void>((resolve, reject) => {
         const socket = net.connect(port, "127.0.0.1", () => {
@@ -81,10 +66,10 @@ describe("dynalite patch", () => {
   it("answers an item nested thousands of levels deep with 400 ValidationException, not a crash", async () => {
     let value = '{"S":"x"}';
     for (let depth = 0; depth < 5_000; depth++) value = `{"M":{"a":${value}}}`;
-    const response = await fetch(emulators.endpoints.dynamodb, {
+    const response = await fetch(fixture.emulators.endpoints.dynamodb, {
       method: "POST",
       headers: signedHeaders("PutItem"),
-      body: `{"TableName":"${emulators.tables.orders}","Item":{"id":{"S":"deep"},"v":${value}}}`,
+      body: `{"TableName":"${fixture.emulators.tables.orders}","Item":{"id":{"S":"deep"},"v":${value}}}`,
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ __type: expect.stringContaining("ValidationException") });

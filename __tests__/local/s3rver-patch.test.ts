@@ -16,29 +16,14 @@ import {
   paginateListObjectsV2,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { emulatorClients, startEmulators, type Emulators } from "../../local/emulators";
 import { compareKeys, PATCHED_S3RVER_VERSION, S3rverPatchMismatch, s3rverDirectory, verifyPinnedS3rver } from "../../local/s3rver-patch";
-import { tempDataDir } from "./support";
+import { emulatorsForTests, tempDataDir } from "./support";
 
 jest.setTimeout(90_000);
 
-let dataDir: string;
-let emulators: Emulators;
-let clients: ReturnType<typeof emulatorClients>;
+const fixture = emulatorsForTests("s3rver-patch");
 
-beforeAll(async () => {
-  dataDir = tempDataDir("s3rver-patch");
-  emulators = await startEmulators({ dataDir });
-  clients = emulatorClients(emulators);
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await emulators?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-const put = (key: string, body = `{"key":${JSON.stringify(key)}}`) => clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: key, Body: body }));
+const put = (key: string, body = `{"key":${JSON.stringify(key)}}`) => fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: body }));
 
 const statusOf = async (promise: Promise<unknown>) => {
   try {
@@ -86,7 +71,7 @@ describe("s3rver patch", () => {
     // 100 through PutObject, the rest written straight into s3rver's layout (as PutObject leaves
     // it: the object, its .md5 and its metadata), which is quicker than 2,900 more requests.
     await inParallel(keys.slice(0, 100), 8, (key) => put(key));
-    const bucketDir = path.join(dataDir, "s3", emulators.bucket);
+    const bucketDir = path.join(fixture.dataDir, "s3", fixture.emulators.bucket);
     for (const key of keys.slice(100)) {
       const body = `{"key":${JSON.stringify(key)}}`;
       const file = path.join(bucketDir, `${key}._S3rver_object`);
@@ -98,7 +83,7 @@ describe("s3rver patch", () => {
 
     const listed: string[] = [];
     let pages = 0;
-    for await (const page of paginateListObjectsV2({ client: clients.s3 }, { Bucket: emulators.bucket, Prefix: "bulk/" })) {
+    for await (const page of paginateListObjectsV2({ client: fixture.clients.s3 }, { Bucket: fixture.emulators.bucket, Prefix: "bulk/" })) {
       pages++;
       listed.push(...(page.Contents ?? []).map((object) => object.Key!));
     }
@@ -113,7 +98,7 @@ describe("s3rver patch", () => {
     let token: string | undefined;
     let requests = 0;
     do {
-      const page = await clients.s3.send(new ListObjectsV2Command({ Bucket: emulators.bucket, Prefix: "bulk/", EncodingType: "url", MaxKeys: 1000, ContinuationToken: token }));
+      const page = await fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, Prefix: "bulk/", EncodingType: "url", MaxKeys: 1000, ContinuationToken: token }));
       requests++;
       cli.push(...(page.Contents ?? []).map((object) => decodeURIComponent(object.Key!)));
       expect(page.KeyCount).toBe(page.Contents?.length ?? 0);
@@ -124,7 +109,7 @@ describe("s3rver patch", () => {
     expect(cli).toEqual(listed);
 
     // HeadBucket on a bucket with more than a page of objects (s3rver answered it by listing).
-    expect(await statusOf(clients.s3.send(new HeadBucketCommand({ Bucket: emulators.bucket })))).toBe(200);
+    expect(await statusOf(fixture.clients.s3.send(new HeadBucketCommand({ Bucket: fixture.emulators.bucket })))).toBe(200);
   });
 
   it("pages in S3's key order even where file names sort otherwise, and a delimiter's common prefixes appear once", async () => {
@@ -132,59 +117,59 @@ describe("s3rver patch", () => {
     const keys = ["order/a", "order/a-b", "order/a.json", "order/a/x", "order/a/y", "order/b", "order/z/1", "order/é"];
     for (const key of keys) await put(key);
     const byOne: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: clients.s3, pageSize: 1 }, { Bucket: emulators.bucket, Prefix: "order/" })) {
+    for await (const page of paginateListObjectsV2({ client: fixture.clients.s3, pageSize: 1 }, { Bucket: fixture.emulators.bucket, Prefix: "order/" })) {
       byOne.push(...(page.Contents ?? []).map((object) => object.Key!));
     }
     expect(byOne).toEqual(keys);
 
     const entries: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: clients.s3, pageSize: 2 }, { Bucket: emulators.bucket, Prefix: "order/", Delimiter: "/" })) {
+    for await (const page of paginateListObjectsV2({ client: fixture.clients.s3, pageSize: 2 }, { Bucket: fixture.emulators.bucket, Prefix: "order/", Delimiter: "/" })) {
       entries.push(...(page.Contents ?? []).map((object) => object.Key!), ...(page.CommonPrefixes ?? []).map((prefix) => `prefix:${prefix.Prefix}`));
     }
     expect(entries.sort()).toEqual(["order/a", "order/a-b", "order/a.json", "order/b", "order/é", "prefix:order/a/", "prefix:order/z/"].sort());
   });
 
   it("answers a continuation token it did not issue with 400, not 500", async () => {
-    const answer = await statusOf(clients.s3.send(new ListObjectsV2Command({ Bucket: emulators.bucket, ContinuationToken: "bm90IGEgdG9rZW4=" })));
+    const answer = await statusOf(fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, ContinuationToken: "bm90IGEgdG9rZW4=" })));
     expect(answer).toBe(400);
     const otherBucket = Buffer.from(JSON.stringify({ b: "another-bucket", k: "x" })).toString("base64url");
-    expect(await statusOf(clients.s3.send(new ListObjectsV2Command({ Bucket: emulators.bucket, ContinuationToken: `s1.${otherBucket}` })))).toBe(400);
+    expect(await statusOf(fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, ContinuationToken: `s1.${otherBucket}` })))).toBe(400);
   });
 
   it("answers a key the file system cannot hold with 400 KeyTooLongError and keeps running (s3rver's write stream threw ENAMETOOLONG unhandled)", async () => {
     const longId = "x".repeat(300);
-    const error = await clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: `raw/shopify/orders/dt=2026-01-31/${longId}.json`, Body: "{}" })).catch((caught) => caught);
+    const error = await fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/shopify/orders/dt=2026-01-31/${longId}.json`, Body: "{}" })).catch((caught) => caught);
     expect(error).toBeInstanceOf(S3ServiceException);
     expect((error as S3ServiceException).$metadata.httpStatusCode).toBe(400);
     expect((error as S3ServiceException).name).toBe("KeyTooLongError");
-    expect(await statusOf(clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: `${"d".repeat(300)}/x.json`, Body: "{}" })))).toBe(400);
+    expect(await statusOf(fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `${"d".repeat(300)}/x.json`, Body: "{}" })))).toBe(400);
     // Reads and deletes of such a key: it cannot exist.
-    expect(await statusOf(clients.s3.send(new GetObjectCommand({ Bucket: emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
-    expect(await statusOf(clients.s3.send(new HeadObjectCommand({ Bucket: emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
-    expect(await statusOf(clients.s3.send(new DeleteObjectCommand({ Bucket: emulators.bucket, Key: `raw/${longId}.json` })))).toBe(200);
+    expect(await statusOf(fixture.clients.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
+    expect(await statusOf(fixture.clients.s3.send(new HeadObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
+    expect(await statusOf(fixture.clients.s3.send(new DeleteObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(200);
     // A key that would escape the bucket's directory.
-    expect(await statusOf(clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: "raw/../../escape.json", Body: "{}" })))).toBe(400);
-    expect(fs.existsSync(path.join(dataDir, "s3", "escape.json._S3rver_object"))).toBe(false);
+    expect(await statusOf(fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: "raw/../../escape.json", Body: "{}" })))).toBe(400);
+    expect(fs.existsSync(path.join(fixture.dataDir, "s3", "escape.json._S3rver_object"))).toBe(false);
 
     // The emulator still serves, and nothing was left behind.
     await put("after/long-key.json", '{"ok":true}');
-    const body = await (await clients.s3.send(new GetObjectCommand({ Bucket: emulators.bucket, Key: "after/long-key.json" }))).Body!.transformToString();
+    const body = await (await fixture.clients.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: "after/long-key.json" }))).Body!.transformToString();
     expect(body).toBe('{"ok":true}');
-    const leftovers = fs.readdirSync(path.join(dataDir, "s3"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".tmp") || file.includes("x".repeat(100)));
+    const leftovers = fs.readdirSync(path.join(fixture.dataDir, "s3"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".tmp") || file.includes("x".repeat(100)));
     expect(leftovers).toEqual([]);
   });
 
   it("writes an object with its .md5 and metadata, nothing temporary left, and serves it back with its content type", async () => {
     const key = "raw/shopify/orders/dt=2026-01-31/w-atomic.json";
-    await clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: key, Body: '{"id":1}', ContentType: "application/json", Metadata: { topic: "orders/create" } }));
-    const directory = path.join(dataDir, "s3", emulators.bucket, "raw", "shopify", "orders", "dt=2026-01-31");
+    await fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: '{"id":1}', ContentType: "application/json", Metadata: { topic: "orders/create" } }));
+    const directory = path.join(fixture.dataDir, "s3", fixture.emulators.bucket, "raw", "shopify", "orders", "dt=2026-01-31");
     expect(fs.readdirSync(directory).filter((file) => file.startsWith("w-atomic")).sort()).toEqual([
       "w-atomic.json._S3rver_metadata.json",
       "w-atomic.json._S3rver_object",
       "w-atomic.json._S3rver_object.md5",
     ]);
     expect(fs.readdirSync(directory).filter((file) => file.endsWith(".tmp"))).toEqual([]);
-    const got = await clients.s3.send(new GetObjectCommand({ Bucket: emulators.bucket, Key: key }));
+    const got = await fixture.clients.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: key }));
     expect(got.ContentType).toBe("application/json");
     expect(got.Metadata).toEqual({ topic: "orders/create" });
     expect(got.ETag).toBe(JSON.stringify(createHash("md5").update('{"id":1}').digest("hex")));

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { emulatorClients, startEmulators, type Emulators } from "../../local/emulators";
 import type { ReadyInfo } from "../../local/platform";
 
 export const tempDataDir = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `sdp-${label}-`));
@@ -137,4 +138,23 @@ export const awsClients = (ready: ReadyInfo) => {
       dynamo.destroy();
     },
   };
+};
+
+/**
+ * Emulators on a fresh data dir for a test file (started before all, stopped and removed after
+ * all). Read the fields inside tests: they are set once beforeAll has run.
+ */
+export const emulatorsForTests = (label: string) => {
+  const fixture = {} as { dataDir: string; emulators: Emulators; clients: ReturnType<typeof emulatorClients> };
+  beforeAll(async () => {
+    fixture.dataDir = tempDataDir(label);
+    fixture.emulators = await startEmulators({ dataDir: fixture.dataDir });
+    fixture.clients = emulatorClients(fixture.emulators);
+  });
+  afterAll(async () => {
+    fixture.clients?.destroy();
+    await fixture.emulators?.stop();
+    if (fixture.dataDir) fs.rmSync(fixture.dataDir, { recursive: true, force: true });
+  });
+  return fixture;
 };
