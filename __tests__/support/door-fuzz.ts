@@ -625,3 +625,14 @@ export const sendRaw = (port: number, testCase: DoorCase, timeoutMs = 15_000): P
       if (testCase.truncated) socket.end();
     });
   });
+
+/** Fuzzes one door of a running `sdp local` over raw HTTP; `counters` collects what was answered. */
+export const fuzzDoorOverHttp = (port: number, door: Door, runs: number, seed: number, counters: FuzzCounters) =>
+  fc.assert(
+    fc.asyncProperty(httpDoorCase(door), async (testCase) => {
+      const answer = await sendRaw(port, testCase);
+      const problem = checkAnswer(counters, testCase, answer.status);
+      if (problem) throw new Error(`${problem}: ${answer.body.slice(0, 300)}`);
+    }),
+    { numRuns: runs, seed, endOnFailure: true },
+  );
