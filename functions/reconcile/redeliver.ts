@@ -35,16 +35,17 @@ export const redeliver = (
   });
   const request: HttpRequest = { method: "POST", path: `/reconcile/${source}`, headers, rawBody: Buffer.from(rawBody, "utf8"), requestId: randomUUID(), receivedAt };
   return Effect.map(door(request), (response) => {
-    if (response.statusCode !== 200) return { outcome: "failed" as const, status: response.statusCode, reason: safeError(response.body) };
-    return { outcome: response.body.includes('"duplicate"') ? ("held" as const) : ("recovered" as const), status: 200 };
+    const answer = answerOf(response.body);
+    if (response.statusCode !== 200) return { outcome: "failed" as const, status: response.statusCode, reason: typeof answer.error === "string" ? answer.error : "rejected" };
+    return { outcome: answer.status === "duplicate" ? ("held" as const) : ("recovered" as const), status: 200 };
   });
 };
 
-const safeError = (body: string): string => {
+/** The door's JSON answer ({"status": ...} or {"error": ...}, kernel/ingress.ts `json`). */
+const answerOf = (body: string): { readonly status?: unknown; readonly error?: unknown } => {
   try {
-    const parsed = JSON.parse(body) as { error?: unknown };
-    return typeof parsed.error === "string" ? parsed.error : "rejected";
+    return JSON.parse(body) as { status?: unknown; error?: unknown };
   } catch {
-    return "rejected";
+    return {};
   }
 };
