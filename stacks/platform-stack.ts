@@ -29,7 +29,7 @@ export const dataClassification: Record<StackKind, string> = {
 };
 
 export interface PlatformStackOptions {
-  /** The rule pack to enforce (default: policies/rules.ts). */
+  /** The rule pack to enforce (default: policies/rules/index.ts). */
   readonly rules?: ReadonlyArray<GuardrailRule>;
 }
 
