@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CommandFailed, UsageError, type Command, type CommandIO } from "./command";
+import { LakeUnreadable } from "../local/lake-errors";
 
 const commandsDir = path.join(__dirname, "commands");
 
@@ -53,7 +54,8 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CommandIO): Promis
       io.stderr.write(`sdp ${name}: ${error.message}\nRun \`sdp ${name} --help\` for usage.\n`);
       return 2;
     }
-    if (error instanceof CommandFailed) {
+    // The lake reader (local/) says what to fix the same way a command does.
+    if (error instanceof CommandFailed || error instanceof LakeUnreadable) {
       io.stderr.write(`sdp ${name}: ${error.message}\n`);
       return 1;
     }

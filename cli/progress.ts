@@ -3,28 +3,10 @@
  * stdout stays clean for `--json` and pipes). Otherwise (CI, pipes, files): plain lines, one
  * when a step starts and one when it ends, never carriage returns or colour codes.
  */
+import { formatSeconds, type Progress, type ProgressBar } from "../demo/progress";
 import { useColour } from "./command";
 
-export interface ProgressBar {
-  /** Adds `count` finished units; `detail` replaces the text after the counter. */
-  readonly tick: (count?: number, detail?: string) => void;
-  /** Ends the bar with a closing line. */
-  readonly done: (summary?: string) => void;
-}
-
-export interface Progress {
-  /** Whether output is a terminal (bars) or plain lines. */
-  readonly interactive: boolean;
-  readonly bar: (label: string, total: number) => ProgressBar;
-  /** A line of its own (clears a bar being drawn first). */
-  readonly line: (text: string) => void;
-  /** Colours a status word when colours are on. */
-  readonly paint: (text: string, colour: "green" | "red" | "yellow" | "dim" | "bold") => string;
-}
-
 const codes = { green: 32, red: 31, yellow: 33, dim: 2, bold: 1 } as const;
-
-export const formatSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export const createProgress = (stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv, options: { quiet?: boolean } = {}): Progress => {
   const interactive = Boolean(stream.isTTY) && env.CI === undefined && !options.quiet;

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tableKeys, type TableKey } from "../contracts/tables";
-import { listObjectKeys, openLakeDatabase, scanHotStores, type LakeLocation } from "../cli/lake-views";
+import { listObjectKeys, openLakeDatabase, scanHotStores, type LakeLocation } from "../local/lake-views";
 
 export interface PrefixCount {
   readonly prefix: string;

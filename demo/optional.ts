@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Progress } from "../cli/progress";
-import { listObjectKeys, locateLake, openLakeDatabase } from "../cli/lake-views";
+import type { Progress } from "./progress";
+import { listObjectKeys, locateLake, openLakeDatabase } from "../local/lake-views";
 import { repositoryRoot } from "../local/functions";
 import type { LocalPlatform } from "../local/platform";
 import { check, equalCheck, type Check } from "./stage";

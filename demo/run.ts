@@ -16,8 +16,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tableKeys, type TableKey } from "../contracts/tables";
-import { locateLake, scanHotStores } from "../cli/lake-views";
-import type { Progress } from "../cli/progress";
+import { locateLake, scanHotStores } from "../local/lake-views";
+import type { Progress } from "./progress";
 import { readRunningPlatform, startLocalPlatform, type LocalPlatform, type PlatformCounters } from "../local/platform";
 import { alertsRaised, countRawObjects, deadLetters, objectsPerPrefix, snapshotRows, type AlertSummary, type PrefixCount } from "./inspect";
 import { firstOrderNumberAfterBackfill, runAnalytics, runBackfill, runDataQuality, type OptionalStage } from "./optional";

@@ -1,5 +1,5 @@
 /** The demo's closing summary, as text for people (the JSON form is the DemoSummary itself). */
-import { formatSeconds, type Progress } from "../cli/progress";
+import { formatSeconds, type Progress } from "./progress";
 import type { DemoSummary } from "./run";
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { chooseDataDir } from "../../cli/lake-views";
+import { chooseDataDir } from "../../cli/data-dir";
 import { UsageError } from "../../cli/command";
 import { buildFixtureDataDir, FIXTURE_ORDER_ID, runSdp, tempDir } from "./support";
 

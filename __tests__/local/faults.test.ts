@@ -10,7 +10,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { locateLake, scanHotStores } from "../../cli/lake-views";
+import { locateLake, scanHotStores } from "../../local/lake-views";
 import { tableKeys, type TableKey } from "../../contracts/tables";
 import { countRawObjects, deadLetters } from "../../demo/inspect";
 import { stripeSignature, webhookSecretsFrom } from "../../demo/signing";

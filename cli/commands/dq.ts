@@ -19,7 +19,7 @@ import { Alerts, HotStore } from "../../functions/kernel/services";
 import { LocalAlertLog } from "../../local/alerts";
 import { readRunningPlatform } from "../../local/platform";
 import { isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
-import { chooseDataDir } from "../lake-views";
+import { chooseDataDir } from "../data-dir";
 
 /**
  * The hot stores of a running `sdp local` on this data dir, read through the live HotStore; the

@@ -6,7 +6,7 @@
 import { openLakeDir } from "../../etl/lake";
 import { runEtl } from "../../etl/runner";
 import { isoDate, parseOptions, UsageError, type Command } from "../command";
-import { chooseDataDir } from "../lake-views";
+import { chooseDataDir } from "../data-dir";
 
 const command: Command = {
   summary: "Build orders_enriched and the curated views on DuckDB over the local lake",

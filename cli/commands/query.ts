@@ -3,7 +3,8 @@
  */
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
 import { formatRows, type OutputFormat } from "../format";
-import { chooseDataDir, locateLake, openLakeDatabase, runQuery } from "../lake-views";
+import { locateLake, openLakeDatabase, runQuery } from "../../local/lake-views";
+import { chooseDataDir } from "../data-dir";
 
 const help = `
 Usage: sdp query "<SQL>" [--data-dir <dir>] [--format table|json|csv] [--json]

@@ -3,7 +3,7 @@
  * The local counterpart of `aws sqs start-message-move-task` (docs/runbooks/replaying-events.md).
  */
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
-import { chooseDataDir } from "../lake-views";
+import { chooseDataDir } from "../data-dir";
 import { readRunningPlatform } from "../../local/platform";
 import type { RedriveResult } from "../../local/redrive";
 import { isLoopback } from "../load/sender";

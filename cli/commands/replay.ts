@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
 import { createProgress } from "../progress";
-import { chooseDataDir } from "../lake-views";
+import { chooseDataDir } from "../data-dir";
 import { readRunningPlatform } from "../../local/platform";
 import { answerLabel, forEachLimited, postDelivery, type OutgoingRequest } from "../../demo/send";
 

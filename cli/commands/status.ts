@@ -3,7 +3,8 @@
  */
 import { parseOptions, type Command } from "../command";
 import { createProgress } from "../progress";
-import { chooseDataDir, locateLake } from "../lake-views";
+import { locateLake } from "../../local/lake-views";
+import { chooseDataDir } from "../data-dir";
 import { alertsRaised, deadLetters, hotStoreRows, objectsPerPrefix, pendingMessages, snapshotRows } from "../../demo/inspect";
 
 const help = `

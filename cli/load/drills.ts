@@ -30,7 +30,7 @@ import { verifyHotStores } from "../../demo/verify";
 import { repositoryRoot } from "../../local/functions";
 import { startLocalPlatform, type LocalPlatform, type PlatformCounters, type ReadyInfo } from "../../local/platform";
 import type { ConsumerResult } from "../../local/queues";
-import { locateLake, scanHotStores } from "../lake-views";
+import { locateLake, scanHotStores } from "../../local/lake-views";
 import { redriveThrough } from "../commands/redrive";
 import { startSender, type SendResult } from "./sender";
 import { drillTraffic } from "./traffic";

@@ -32,11 +32,9 @@ import type { AddressInfo } from "node:net";
 import { loadEnvironment } from "../config/environments";
 import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableSpecs, type TableKey } from "../contracts/tables";
-import { readLastRun, readRunningPlatform, type ReadyInfo } from "../local/platform";
-import { repositoryRoot } from "../local/functions";
+import { readRunningPlatform, type ReadyInfo } from "./platform";
 import { S3RVER_OBJECT_SUFFIX, s3rverLake, type LakeDir } from "../etl/lake";
-import { CommandFailed, UsageError, type CommandIO } from "./command";
-
+import { LakeUnreadable } from "./lake-errors";
 
 /** View name -> hot-store table, for the tables analysts query. */
 export const hotStoreViews: Readonly<Record<string, TableKey>> = {
@@ -49,30 +47,6 @@ export const hotStoreViews: Readonly<Record<string, TableKey>> = {
   payments: "payments",
   invoices: "invoices",
   disputes: "disputes",
-};
-
-export interface DataDirChoice {
-  readonly dataDir: string;
-  /** How it was chosen, for the stderr note. */
-  readonly origin: "flag" | "last-run";
-}
-
-/** `--data-dir` if given (relative to the cwd), else the most recent `sdp demo` / `sdp local` run. */
-export const chooseDataDir = (given: string | undefined, io: CommandIO, commandName: string, root: string = repositoryRoot): DataDirChoice => {
-  if (given !== undefined) {
-    const dataDir = path.resolve(io.cwd, given);
-    if (!fs.existsSync(dataDir)) throw new UsageError(`--data-dir ${dataDir} does not exist`);
-    return { dataDir, origin: "flag" };
-  }
-  const last = readLastRun(root);
-  if (!last) {
-    throw new UsageError("no data dir given and no previous run found: run `npm start` (sdp demo) or `sdp local` first, or pass --data-dir <dir>");
-  }
-  if (!fs.existsSync(last.dataDir)) {
-    throw new UsageError(`the last ${last.kind} run used ${last.dataDir}, which no longer exists: run \`npm start\` again or pass --data-dir`);
-  }
-  io.stderr.write(`sdp ${commandName}: using ${last.dataDir} (the most recent \`sdp ${last.kind}\` run, started ${last.startedAt}); pass --data-dir to choose another\n`);
-  return { dataDir: last.dataDir, origin: "last-run" };
 };
 
 export interface LakeLocation {
@@ -167,7 +141,7 @@ export const scanHotStores = async (lake: LakeLocation, keys: ReadonlyArray<Tabl
         server.listen(0, "127.0.0.1", () => resolve());
       });
     } catch (error) {
-      throw new CommandFailed(`cannot open the hot stores in ${dynamoDir}: ${(error as Error).message}. Is another process using this data dir?`);
+      throw new LakeUnreadable(`cannot open the hot stores in ${dynamoDir}: ${(error as Error).message}. Is another process using this data dir?`);
     }
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => new Promise<void>((resolve) => server.close(() => resolve()));
@@ -185,8 +159,8 @@ export const scanHotStores = async (lake: LakeLocation, keys: ReadonlyArray<Tabl
     }
     return result;
   } catch (error) {
-    if (error instanceof CommandFailed) throw error;
-    throw new CommandFailed(`could not read the hot stores: ${(error as Error).message}`);
+    if (error instanceof LakeUnreadable) throw error;
+    throw new LakeUnreadable(`could not read the hot stores: ${(error as Error).message}`);
   } finally {
     client.destroy();
     await close();
