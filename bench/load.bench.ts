@@ -1,5 +1,5 @@
 /**
- * Load figures of the embedded platform (issue 17), measured in one run on this machine:
+ * Load figures of the embedded platform, measured in one run on this machine:
  *   1. the S3 emulator's own raw PUT rate: s3rver alone (the same patched s3rver the platform
  *      starts), small JSON objects put with the platform's S3 client settings at concurrency 32;
  *   2. `sdp load` at concurrency 32 (closed loop: as fast as 32 requests in flight allow) with

@@ -1,5 +1,5 @@
 /**
- * Streamed backfill bench (issue 14): 10,000,000 orders with ~25,000,000 line items of bulk-export
+ * Streamed backfill bench: 10,000,000 orders with ~25,000,000 line items of bulk-export
  * JSONL (~13 GB, generated once into bench/.data/ and reused), served by a local HTTP server on
  * 127.0.0.1 as Shopify's signed result URL is (its own process; Range requests honoured), and
  * converted by the download's streaming converter (etl/convert/stream.ts) in parts of

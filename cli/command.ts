@@ -3,7 +3,7 @@
  * default-exports a `Command`; `cli/main.ts` finds it by file name, so adding a command touches
  * no shared registry.
  *
- * Conventions (issue 6): exit 0 on success, 1 on failure, 2 on bad usage; errors go to stderr
+ * Conventions: exit 0 on success, 1 on failure, 2 on bad usage; errors go to stderr
  * and say what to fix; `--json` for machine output; colours and progress only on a TTY.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";

@@ -3,7 +3,8 @@
  * (plain data: the ETL, the data-quality function and the data dictionary all read it). Each source is a relation
  * the portable SQL in etl/sql/ reads by name; an engine adapter provides it:
  *   - DuckDB (etl/duckdb-engine.ts) as a view over the files under the lake directory;
- *   - Athena as a Glue table over the same S3 prefix (etl/athena-ddl.ts), partition projection on `dt`.
+ *   - Athena as a Glue table over the same S3 prefix (stacks/lake-catalog.ts), partition projection on `dt`,
+ *     and the views of etl/athena.ts.
  *
  * Raw-object envelope (agreed with the kernel's ingress): a raw object is the webhook body as
  * received (bytes unchanged, one JSON document). Topic, event id and received time live in the

