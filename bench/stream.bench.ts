@@ -11,7 +11,7 @@
  * ratio uses their mean, since other work on the machine changes its load while the bench runs;
  * CPU seconds are printed too (they do not stretch with load).
  *
- *   npm run bench -- stream                                   (10M orders, the issue's size)
+ *   npm run bench -- stream                                   (10M orders, the default)
  *   SDP_BENCH_STREAM_ORDERS=1000000 npx tsx bench/stream.bench.ts   (a smaller run)
  *   SDP_BENCH_PART_MB=512 ...                                 (another part size; default 256)
  *   SDP_BENCH_DIRECT_AFTER=0 ...                              (skip the second direct conversion)
