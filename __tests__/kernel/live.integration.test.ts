@@ -12,9 +12,10 @@ import { Effect, Exit, Layer, Option } from "effect";
 import { envVars } from "../../contracts/env-vars";
 import { tableKeys, tableSpecs, type TableKey } from "../../contracts/tables";
 import { classifyAwsError } from "../../functions/kernel/aws-errors";
-import { liveLayer, makeEmfMetrics } from "../../functions/kernel/live";
+import { HotStoreLive, IdempotencyLive, makeEmfMetrics, ObjectStoreLive, SecretsLive } from "../../functions/kernel/live";
+import { loggerLayer } from "../../functions/kernel/logger";
 import type { Alert, BusEvent, DeadLetter } from "../../functions/kernel/services";
-import { HotStore, Idempotency, ObjectStore, Secrets } from "../../functions/kernel/services";
+import { Alerts, DeadLetters, EventBus, HotStore, Idempotency, Metrics, ObjectStore, Secrets } from "../../functions/kernel/services";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { fixture, fixtureText, partnerEnvelope, SECRET, shopifyRequest } from "../shopify/support";
@@ -92,13 +93,17 @@ afterAll(async () => {
 });
 
 const captured = { events: [] as BusEvent[], alerts: [] as Alert[], deadLetters: [] as DeadLetter[], metrics: [] as string[], logs: [] as string[] };
-const layer = liveLayer({
-  eventBus: { publish: (events) => Effect.sync(() => void captured.events.push(...events)) },
-  alerts: { publish: (alert) => Effect.sync(() => (captured.alerts.push(alert), { published: true })) },
-  deadLetters: { send: (letter) => Effect.sync(() => void captured.deadLetters.push(letter)) },
-  metrics: makeEmfMetrics((line) => captured.metrics.push(line)),
-  logSink: (line) => captured.logs.push(line),
-});
+// The live S3, DynamoDB and Secrets layers; in-process EventBus, Alerts, DeadLetters, metrics and logs that the tests read.
+const layer = Layer.mergeAll(
+  ObjectStoreLive,
+  SecretsLive,
+  IdempotencyLive,
+  Layer.succeed(EventBus, { publish: (events) => Effect.sync(() => void captured.events.push(...events)) }),
+  Layer.succeed(Alerts, { publish: (alert) => Effect.sync(() => (captured.alerts.push(alert), { published: true })) }),
+  Layer.succeed(DeadLetters, { send: (letter) => Effect.sync(() => void captured.deadLetters.push(letter)) }),
+  Layer.succeed(Metrics, makeEmfMetrics((line) => captured.metrics.push(line))),
+  loggerLayer((line) => captured.logs.push(line)),
+).pipe(Layer.provideMerge(HotStoreLive));
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer>>) => Effect.runPromise(Effect.provide(effect, layer));
 
 describe("live ObjectStore on s3rver", () => {

@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Option } from "effect";
 import type { BusEnvelope, EventProgram, HttpProgram, HttpRequest, HttpResponse, TaskProgram } from "./function-shape";
+import { FUNCTION_NAME_VAR, optionalConfig } from "./config";
 import { parseJson } from "./json";
 import { withInvocationDeadline } from "./deadline";
 import { withLogContext } from "./logger";
@@ -69,13 +70,37 @@ const deadlineOf = (context?: LambdaContext): number | undefined => {
 
 // ---------------------------------------------------------------------------------------------
 
-/** One runtime per container, built on first use (cold start) and reused by every invocation. */
-const runtimeOnce = <R, E>(layer: Layer.Layer<R, E, never>) => {
-  let runtime: ManagedRuntime.ManagedRuntime<R, E> | undefined;
-  return () => (runtime ??= ManagedRuntime.make(layer));
+/** The runtimes built in this container (one per handler), disposed together on shutdown. */
+const runtimes = new Set<ManagedRuntime.ManagedRuntime<never, unknown>>();
+
+/** Disposes every runtime built in this process: their layers' scopes close (SDK clients destroyed). */
+export const disposeRuntimes = async (): Promise<void> => {
+  const built = [...runtimes];
+  runtimes.clear();
+  await Promise.allSettled(built.map((runtime) => runtime.dispose()));
 };
 
-const functionNameOf = (context?: LambdaContext) => context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local";
+/**
+ * Lambda sends SIGTERM before it shuts a container down (when an extension is registered): the
+ * runtimes are disposed, then the process exits, as Lambda expects of a SIGTERM handler.
+ */
+export const onShutdownSignal = (): Promise<void> => disposeRuntimes().finally(() => process.exit(0));
+
+/** One runtime per container, built from its layer on first use (cold start) and reused by every invocation. */
+const runtimeOnce = <R, E>(layer: Layer.Layer<R, E, never>) => {
+  let runtime: ManagedRuntime.ManagedRuntime<R, E> | undefined;
+  return () => {
+    if (runtime !== undefined) return runtime;
+    runtime = ManagedRuntime.make(layer);
+    if (!process.listeners("SIGTERM").includes(onShutdownSignal)) process.on("SIGTERM", onShutdownSignal);
+    runtimes.add(runtime as ManagedRuntime.ManagedRuntime<never, unknown>);
+    return runtime;
+  };
+};
+
+/** The name on log lines: Lambda's context, else the runtime's variable (through Config), else "local". */
+const functionNameOf = (context?: LambdaContext): Effect.Effect<string> =>
+  context?.functionName !== undefined ? Effect.succeed(context.functionName) : Effect.map(optionalConfig(FUNCTION_NAME_VAR), (name) => name ?? "local");
 
 /** Flushes buffered metrics when the layer provides Metrics. */
 const flushMetrics = Effect.serviceOption(Metrics).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (metrics) => metrics.flush })));
@@ -106,14 +131,15 @@ export const httpHandler = <R, LE>(program: HttpProgram<R>, layer: Layer.Layer<R
   const runtime = runtimeOnce(layer);
   return async (event: ApiGatewayV2Event, context?: LambdaContext): Promise<ApiGatewayV2Result> => {
     const request = toHttpRequest(event);
-    const run = program(request).pipe(
-      Effect.catchAllDefect((defect) =>
-        Effect.as(Effect.logError("unhandled defect", redactText(String(defect instanceof Error ? (defect.stack ?? defect.message) : defect))), internalError(request.requestId)),
+    const run = Effect.flatMap(functionNameOf(context), (functionName) =>
+      program(request).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.as(Effect.logError("unhandled defect", redactText(String(defect instanceof Error ? (defect.stack ?? defect.message) : defect))), internalError(request.requestId)),
+        ),
+        Effect.ensuring(flushMetrics),
+        withLogContext({ correlationId: request.requestId, functionName }),
       ),
-      Effect.ensuring(flushMetrics),
-      withLogContext({ correlationId: request.requestId, functionName: functionNameOf(context) }),
-      withInvocationDeadline(deadlineOf(context)),
-    );
+    ).pipe(withInvocationDeadline(deadlineOf(context)));
     const exit = await runtime().runPromiseExit(run);
     const response = Exit.isSuccess(exit) ? exit.value : internalError(request.requestId);
     return { statusCode: response.statusCode, headers: { "content-type": "application/json", ...response.headers }, body: response.body };
@@ -193,13 +219,11 @@ export const sqsHandler = <E, R, LE>(program: EventProgram<E, R>, layer: Layer.L
     }).pipe(withLogContext({ correlationId: parseEnvelopeId(record.body) ?? record.messageId, functionName, messageId: record.messageId }));
 
   return async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> => {
-    const functionName = functionNameOf(context);
     const records = event.Records ?? [];
     const results = await runtime().runPromise(
-      Effect.forEach(records, (record) => Effect.catchAllDefect(processRecord(record, functionName), () => Effect.succeed(false)), { concurrency: options.concurrency ?? 4 }).pipe(
-        Effect.ensuring(flushMetrics),
-        withInvocationDeadline(deadlineOf(context)),
-      ),
+      Effect.flatMap(functionNameOf(context), (functionName) =>
+        Effect.forEach(records, (record) => Effect.catchAllDefect(processRecord(record, functionName), () => Effect.succeed(false)), { concurrency: options.concurrency ?? 4 }),
+      ).pipe(Effect.ensuring(flushMetrics), withInvocationDeadline(deadlineOf(context))),
     );
     return { batchItemFailures: records.filter((_, index) => !results[index]).map((record) => ({ itemIdentifier: record.messageId })) };
   };
@@ -220,8 +244,7 @@ const parseEnvelopeId = (body: string): string | undefined => {
 export const eventHandler = <E, R, LE>(program: EventProgram<E, R>, layer: Layer.Layer<R | DeadLetters, LE, never>) => {
   const runtime = runtimeOnce(layer);
   return async (event: BusEnvelope, context?: LambdaContext): Promise<void> => {
-    const functionName = functionNameOf(context);
-    const outcome = await runtime().runPromise(
+    const settle = (functionName: string) =>
       Effect.gen(function* () {
         const exit = yield* Effect.exit(program(event));
         const settled = outcomeOf(exit);
@@ -232,8 +255,8 @@ export const eventHandler = <E, R, LE>(program: EventProgram<E, R>, layer: Layer
           return Exit.isSuccess(sent) ? ({ kind: "ok" } as RecordOutcome) : ({ kind: "retry", reason: "the dead-letter queue is unavailable" } as RecordOutcome);
         }
         return settled;
-      }).pipe(Effect.ensuring(flushMetrics), withLogContext({ correlationId: event.id, functionName }), withInvocationDeadline(deadlineOf(context))),
-    );
+      }).pipe(Effect.ensuring(flushMetrics), withLogContext({ correlationId: event.id, functionName }));
+    const outcome = await runtime().runPromise(Effect.flatMap(functionNameOf(context), settle).pipe(withInvocationDeadline(deadlineOf(context))));
     if (outcome.kind === "retry") throw new TaskFailed("RetryableFailure", redactText(outcome.reason));
   };
 };
@@ -251,10 +274,9 @@ export class TaskFailed extends Error {
 export const taskHandler = <I, O, E, R, LE>(program: TaskProgram<I, O, E, R>, layer: Layer.Layer<R, LE, never>) => {
   const runtime = runtimeOnce(layer);
   return async (input: I, context?: LambdaContext): Promise<O> => {
+    const correlationId = context?.awsRequestId ?? randomUUID();
     const exit = await runtime().runPromiseExit(
-      program(input).pipe(
-        Effect.ensuring(flushMetrics),
-        withLogContext({ correlationId: context?.awsRequestId ?? randomUUID(), functionName: functionNameOf(context) }),
+      Effect.flatMap(functionNameOf(context), (functionName) => program(input).pipe(Effect.ensuring(flushMetrics), withLogContext({ correlationId, functionName }))).pipe(
         withInvocationDeadline(deadlineOf(context)),
       ),
     );

@@ -6,16 +6,19 @@
  */
 import { Cause, FiberRef, HashMap, Layer, List, Logger, LogLevel, Effect } from "effect";
 import { envVars } from "../../contracts/env-vars";
+import { FUNCTION_NAME_VAR, optionalConfigNow } from "./config";
 import { redact } from "./redact";
 
 export type LogSink = (line: string) => void;
 
 /**
  * In Lambda, log lines go to stdout (CloudWatch Logs). Anywhere else (sdp local, the CLI) they go
- * to stderr, so a command's stdout carries only its own output (e.g. the ready line).
+ * to stderr, so a command's stdout carries only its own output (e.g. the ready line). Lambda sets
+ * AWS_LAMBDA_FUNCTION_NAME before the module loads, so it is read once.
  */
+const inLambda = Boolean(optionalConfigNow(FUNCTION_NAME_VAR));
 export const defaultSink: LogSink = (line) => {
-  if (process.env.AWS_LAMBDA_FUNCTION_NAME) process.stdout.write(`${line}\n`);
+  if (inLambda) process.stdout.write(`${line}\n`);
   else process.stderr.write(`${line}\n`);
 };
 const stdoutSink = defaultSink;
@@ -59,7 +62,7 @@ const parseLevel = (value: string | undefined): LogLevel.LogLevel => {
 };
 
 /** Replaces Effect's default logger with the JSON one; minimum level from SDP_LOG_LEVEL (default info). */
-export const loggerLayer = (sink: LogSink = stdoutSink, level: LogLevel.LogLevel = parseLevel(process.env[envVars.logLevel])): Layer.Layer<never> =>
+export const loggerLayer = (sink: LogSink = stdoutSink, level: LogLevel.LogLevel = parseLevel(optionalConfigNow(envVars.logLevel))): Layer.Layer<never> =>
   Layer.merge(Logger.replace(Logger.defaultLogger, jsonLogger(sink)), Logger.minimumLogLevel(level));
 
 /** Runs `effect` with the correlation id and function name on every log line it writes. */

@@ -1,0 +1,222 @@
+/** The HotStore (DynamoDB tables, contracts/tables.ts) on the AWS SDK v3; the same code serves AWS and dynalite. */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Effect, Layer, Option } from "effect";
+import { tableSpecs, type TableKey } from "../../../contracts/tables";
+import { awsCall, awsCallWithOutcomes, errorName } from "../aws-errors";
+import { HotStore, type ClaimResult, type Item, type UpsertOutcome } from "../services";
+import { configValue } from "../config";
+import { scopedClient, sdk } from "./sdk";
+
+/** The table name for a logical table, from its env var (a missing variable is a deployment bug). */
+export const tableNameOf = (table: TableKey): Effect.Effect<string> => configValue(tableSpecs[table].envVar);
+
+const keyNamesOf = (table: TableKey): string[] => {
+  const spec = tableSpecs[table] as { partitionKey: { name: string }; sortKey?: { name: string } };
+  return spec.sortKey ? [spec.partitionKey.name, spec.sortKey.name] : [spec.partitionKey.name];
+};
+
+const keyOf = (table: TableKey, item: Item): Item => Object.fromEntries(keyNamesOf(table).map((name) => [name, item[name]]));
+
+/** How items marshal, wherever a document client is made (Lambda, the local platform, the CLI). */
+export const documentClientFor = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  sdk.documents().DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+
+
+const conditionFailed = (error: unknown) => errorName(error) === "ConditionalCheckFailedException";
+
+/** Drops undefined values (DynamoDB has no such type). */
+const defined = (item: Item): Item => Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
+
+export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotStore["Type"] => ({
+  putIfNewer: (table, item, versionAttribute) =>
+    Effect.flatMap(tableNameOf(table), (TableName) => {
+      const [partitionKey] = keyNamesOf(table);
+      const names: Record<string, string> = { "#pk": partitionKey!, "#deleted": "deleted" };
+      const values: Record<string, unknown> = { ":true": true };
+      const notTombstone = "(attribute_not_exists(#deleted) OR #deleted <> :true)";
+      let condition: string;
+      if (item.deleted === true) {
+        condition = `attribute_not_exists(#pk) OR ${notTombstone}`;
+      } else if (item[versionAttribute] === undefined) {
+        names["#v"] = versionAttribute;
+        condition = `attribute_not_exists(#pk) OR (${notTombstone} AND attribute_not_exists(#v))`;
+      } else {
+        names["#v"] = versionAttribute;
+        values[":v"] = item[versionAttribute];
+        condition = `attribute_not_exists(#pk) OR (${notTombstone} AND (attribute_not_exists(#v) OR #v < :v))`;
+      }
+      return awsCallWithOutcomes(
+        "dynamodb",
+        "PutItem(if newer)",
+        (abortSignal) =>
+          client()
+            .send(new (sdk.documents().PutCommand)({ TableName, Item: defined(item), ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }), { abortSignal })
+            .then(() => "written" as UpsertOutcome),
+        (error) => (conditionFailed(error) ? ("stale" as UpsertOutcome) : undefined),
+      );
+    }),
+  put: (table, item) =>
+    Effect.flatMap(tableNameOf(table), (TableName) =>
+      Effect.asVoid(awsCall("dynamodb", "PutItem", (abortSignal) => client().send(new (sdk.documents().PutCommand)({ TableName, Item: defined(item) }), { abortSignal }))),
+    ),
+  updateIfExists: (table, key, attributes) =>
+    Effect.flatMap(tableNameOf(table), (TableName) => {
+      const entries = Object.entries(attributes).filter(([name, value]) => value !== undefined && !keyNamesOf(table).includes(name));
+      const names: Record<string, string> = { "#pk": keyNamesOf(table)[0]! };
+      const values: Record<string, unknown> = {};
+      const sets = entries.map(([name, value], index) => {
+        names[`#a${index}`] = name;
+        values[`:a${index}`] = value;
+        return `#a${index} = :a${index}`;
+      });
+      if (sets.length === 0) {
+        return Effect.map(
+          awsCall("dynamodb", "GetItem", (abortSignal) => client().send(new (sdk.documents().GetCommand)({ TableName, Key: keyOf(table, key) }), { abortSignal })),
+          (response) => response.Item !== undefined,
+        );
+      }
+      return awsCallWithOutcomes(
+        "dynamodb",
+        "UpdateItem(if exists)",
+        (abortSignal) =>
+          client()
+            .send(
+              new (sdk.documents().UpdateCommand)({
+                TableName,
+                Key: keyOf(table, key),
+                UpdateExpression: `SET ${sets.join(", ")}`,
+                ConditionExpression: "attribute_exists(#pk)",
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              }),
+              { abortSignal },
+            )
+            .then(() => true),
+        (error) => (conditionFailed(error) ? false : undefined),
+      );
+    }),
+  get: (table, key) =>
+    Effect.flatMap(tableNameOf(table), (TableName) =>
+      Effect.map(
+        awsCall("dynamodb", "GetItem", (abortSignal) => client().send(new (sdk.documents().GetCommand)({ TableName, Key: keyOf(table, key), ConsistentRead: true }), { abortSignal })),
+        (response) => Option.fromNullable(response.Item as Item | undefined),
+      ),
+    ),
+  delete: (table, key) =>
+    Effect.flatMap(tableNameOf(table), (TableName) =>
+      Effect.asVoid(awsCall("dynamodb", "DeleteItem", (abortSignal) => client().send(new (sdk.documents().DeleteCommand)({ TableName, Key: keyOf(table, key) }), { abortSignal }))),
+    ),
+  query: (table, index, keyName, keyValue) =>
+    Effect.flatMap(tableNameOf(table), (TableName) =>
+      awsCall("dynamodb", "Query", async (abortSignal) => {
+        const items: Item[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await client().send(
+            new (sdk.documents().QueryCommand)({
+              TableName,
+              IndexName: index,
+              KeyConditionExpression: "#k = :k",
+              ExpressionAttributeNames: { "#k": keyName },
+              ExpressionAttributeValues: { ":k": keyValue },
+              ExclusiveStartKey: start,
+            }),
+            { abortSignal },
+          );
+          items.push(...((page.Items ?? []) as Item[]));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return items;
+      }),
+    ),
+  scan: (table) =>
+    Effect.flatMap(tableNameOf(table), (TableName) =>
+      awsCall("dynamodb", "Scan", async (abortSignal) => {
+        const items: Item[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await client().send(new (sdk.documents().ScanCommand)({ TableName, ExclusiveStartKey: start }), { abortSignal });
+          items.push(...((page.Items ?? []) as Item[]));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return items;
+      }),
+    ),
+  putIfNotExists: (table, item) =>
+    Effect.flatMap(tableNameOf(table), (TableName) =>
+      awsCallWithOutcomes(
+        "dynamodb",
+        "PutItem(if not exists)",
+        (abortSignal) =>
+          client()
+            .send(
+              new (sdk.documents().PutCommand)({ TableName, Item: defined(item), ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]! } }),
+              { abortSignal },
+            )
+            .then(() => true),
+        (error) => (conditionFailed(error) ? false : undefined),
+      ),
+    ),
+  claim: (table, item, expiresAttribute, nowSeconds) =>
+    Effect.flatMap(tableNameOf(table), (TableName) => {
+      const key = keyOf(table, item);
+      const taken = { claimed: false } as const;
+      return Effect.flatMap(
+        awsCallWithOutcomes(
+          "dynamodb",
+          "PutItem(claim)",
+          (abortSignal) =>
+            client()
+              .send(
+                new (sdk.documents().PutCommand)({
+                  TableName,
+                  Item: defined(item),
+                  ConditionExpression: "attribute_not_exists(#pk) OR #exp <= :now",
+                  ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]!, "#exp": expiresAttribute },
+                  ExpressionAttributeValues: { ":now": nowSeconds },
+                  // The holder comes back with the failed write, saving a read (where the store supports it).
+                  ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+                }),
+                { abortSignal },
+              )
+              .then((): ClaimResult => ({ claimed: true })),
+          (error) => (conditionFailed(error) ? ({ ...taken, holder: holderOf(error) } as ClaimResult) : undefined),
+        ),
+        (result) =>
+          result.claimed || Option.isSome(result.holder)
+            ? Effect.succeed(result)
+            : Effect.map(
+                awsCall("dynamodb", "GetItem", (abortSignal) => client().send(new (sdk.documents().GetCommand)({ TableName, Key: key, ConsistentRead: true }), { abortSignal })),
+                (response): ClaimResult => ({ claimed: false, holder: Option.fromNullable(response.Item as Item | undefined) }),
+              ),
+      );
+    }),
+});
+
+/** The stored item a ConditionalCheckFailedException carries with ReturnValuesOnConditionCheckFailure. */
+const holderOf = (error: unknown): Option.Option<Item> => {
+  const raw = (error as { Item?: Record<string, unknown> } | undefined)?.Item;
+  if (raw === undefined || raw === null || typeof raw !== "object") return Option.none();
+  return Option.some(sdk.util().unmarshall(raw as Parameters<typeof import("@aws-sdk/util-dynamodb").unmarshall>[0]) as Item);
+};
+
+
+/** The DynamoDB HotStore with its own client, destroyed with the layer. */
+export const HotStoreLive: Layer.Layer<HotStore> = Layer.scoped(
+  HotStore,
+  Effect.map(
+    scopedClient(
+      () => {
+        const base = new (sdk.dynamodb().DynamoDBClient)({});
+        return { base, documents: documentClientFor(base) };
+      },
+      // The document client's own destroy() does nothing: the base client holds the sockets.
+      ({ base }) => base.destroy(),
+    ),
+    (client) => makeDynamoHotStore(() => client().documents),
+  ),
+);
