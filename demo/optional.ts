@@ -271,7 +271,7 @@ export const runAnalytics = async (context: StageContext): Promise<OptionalStage
 
 // --- Data quality ------------------------------------------------------------------------------
 
-const dataQualityFiles = ["cli/commands/dq.ts", "functions/data-quality/program.ts"];
+const dataQualityFiles = ["local/data-quality.ts", "functions/data-quality/program.ts"];
 
 interface DataQualityReport {
   readonly date: string;
@@ -292,14 +292,14 @@ interface DqModule {
 }
 
 /**
- * Interface used: cli/commands/dq.ts `runDataQualityLocally(dataDir, date, {env})` (the same
+ * Interface used: local/data-quality.ts `runDataQualityLocally(dataDir, date, {env})` (the same
  * program the scheduled function runs, over the local lake; hot-store counts through the running
  * platform). Checked: the report is written, and no check fails with severity error.
  */
 export const runDataQuality = async (context: StageContext): Promise<OptionalStage> => {
   if (!installed(...dataQualityFiles)) return notInstalled("the data-quality checks", dataQualityFiles);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runDataQualityLocally } = require(path.join(repositoryRoot, "cli/commands/dq.ts")) as DqModule;
+  const { runDataQualityLocally } = require(path.join(repositoryRoot, "local/data-quality.ts")) as DqModule;
   const date = isoDate(context.now);
   const bar = context.progress.bar(`data quality for ${date}`, 0);
   // A copy: the runner points table variables at the running platform.

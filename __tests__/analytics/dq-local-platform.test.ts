@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { runDataQualityLocally } from "../../cli/commands/dq";
+import { runDataQualityLocally } from "../../local/data-quality";
 import { s3rverLake } from "../../etl/lake";
 import { runEtl } from "../../etl/runner";
 import { readAlerts } from "../../local/alerts";

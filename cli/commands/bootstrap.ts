@@ -4,7 +4,7 @@
  */
 import { defaultAwsClients, type AwsClientFactory } from "../../delivery/aws";
 import { applyBootstrap, BootstrapFailed, bootstrapPlan } from "../../delivery/bootstrap";
-import { requireAccount, requireDeployedEnv, writeJson } from "../../delivery/command-support";
+import { requireAccount, requireDeployedEnv, writeJson } from "../delivery-support";
 import { runProcess, type ProcessRunner } from "../../delivery/deploy";
 import { locateBinary, repoRoot } from "../../delivery/toolchain";
 import { bootstrapStackName } from "../../contracts/naming";

@@ -3,7 +3,7 @@
  * checks, then `cdktn deploy` (CDK Terrain) of the stacks in dependency order.
  */
 import { defaultAwsClients, type AwsClientFactory } from "../../delivery/aws";
-import { requireDeployedEnv, writeJson } from "../../delivery/command-support";
+import { requireDeployedEnv, writeJson } from "../delivery-support";
 import { formatDeployPlan, planDeploy, runProcess, type ProcessRunner } from "../../delivery/deploy";
 import { formatPreflight, preflightPassed, runPreflight } from "../../delivery/preflight";
 import { selectStacks, UnknownStacks } from "../../delivery/stacks";

@@ -3,35 +3,12 @@
  * local lake with the same program the scheduled function runs in AWS. Exit 0 when nothing failed
  * with severity error, 1 when something did, 2 on bad usage.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ConfigProvider, Effect, Layer } from "effect";
-import { tableKeys, tableSpecs } from "../../contracts/tables";
 import { openLakeDir } from "../../etl/lake";
-import { lakeObjectStoreLayer } from "../../etl/lake-object-store";
-import { queryFactsOnDuckDb } from "../../etl/quality";
 import { yesterday } from "../../functions/data-quality/dates";
-import { dataQualityProgram, type DataQualityReport } from "../../functions/data-quality/program";
-import { makeTestPlatform } from "../../functions/kernel/memory";
-import { documentClientFor, makeDynamoHotStore } from "../../functions/kernel/live";
-import { Alerts, HotStore } from "../../functions/kernel/services";
-import { LocalAlertLog } from "../../local/alerts";
-import { readRunningPlatform } from "../../local/platform";
-import { isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
+import type { DataQualityReport } from "../../functions/data-quality/program";
+import { runDataQualityLocally } from "../../local/data-quality";
+import { isoDate, parseOptions, UsageError, type Command } from "../command";
 import { chooseDataDir } from "../data-dir";
-
-/**
- * The hot stores of a running `sdp local` on this data dir, read through the live HotStore; the
- * table names reach it through a config provider (the environment is left alone).
- */
-const runningHotStore = (dataDir: string) => {
-  const info = readRunningPlatform(dataDir);
-  if (!info) return undefined;
-  const names = new Map(tableKeys.flatMap((key) => (info.tables[key] ? [[tableSpecs[key].envVar, info.tables[key]!] as const] : [])));
-  const client = documentClientFor(new DynamoDBClient({ region: info.region, endpoint: info.endpoints.dynamodb, credentials: info.credentials }));
-  return { layer: Layer.succeed(HotStore, makeDynamoHotStore(() => client)), config: ConfigProvider.fromMap(names).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv())) };
-};
 
 const render = (report: DataQualityReport) => {
   const lines = [`data quality for ${report.date}: ${report.summary.passed} passed, ${report.summary.failed} failed (${report.summary.errors} error, ${report.summary.warnings} warning), ${report.summary.skipped} skipped`];
@@ -42,29 +19,6 @@ const render = (report: DataQualityReport) => {
   if (report.backfillDays.length > 0) lines.push(`days to backfill: ${report.backfillDays.join(", ")}`);
   lines.push(`report: ${report.resultKey}`);
   return `${lines.join("\n")}\n`;
-};
-
-export const runDataQualityLocally = async (dataDir: string, date: string, _io: Pick<CommandIO, "env">) => {
-  const lake = openLakeDir(dataDir);
-  const queryFacts = await queryFactsOnDuckDb(lake, date);
-  const hotStore = runningHotStore(dataDir);
-  // Locally nobody reads EMF metrics or the platform bus, so those land in memory (the report
-  // lists the days to backfill). Alerts of an `sdp local`/`sdp demo` data dir go to its
-  // alerts.jsonl, once per failed check and day, like the platform's other alerts.
-  const platform = makeTestPlatform();
-  const alertLog = fs.existsSync(path.join(dataDir, "s3")) ? new LocalAlertLog(path.join(dataDir, "alerts.jsonl")) : undefined;
-  const checkedAt = new Date().toISOString();
-  const program = dataQualityProgram({
-    date,
-    runId: `local-${checkedAt.replace(/[-:.]/g, "").slice(0, 15)}`,
-    checkedAt,
-    queryFacts,
-    hotStore: hotStore ? "counts" : "none",
-  });
-  const withStore = program.pipe(Effect.provide(lakeObjectStoreLayer(lake)));
-  const withHotStore = hotStore ? withStore.pipe(Effect.provide(hotStore.layer), Effect.withConfigProvider(hotStore.config)) : withStore;
-  const withAlerts = alertLog ? withHotStore.pipe(Effect.provide(Layer.succeed(Alerts, alertLog.service))) : withHotStore;
-  return Effect.runPromise(withAlerts.pipe(Effect.provide(platform.layer)));
 };
 
 const command: Command = {

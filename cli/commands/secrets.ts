@@ -3,7 +3,7 @@
  * Values are never printed.
  */
 import { defaultAwsClients, type AwsClientFactory } from "../../delivery/aws";
-import { requireAccount, requireDeployedEnv, writeJson } from "../../delivery/command-support";
+import { requireAccount, requireDeployedEnv, writeJson } from "../delivery-support";
 import { checkSecrets } from "../../delivery/secrets";
 import { parseOptions, UsageError, type Command } from "../command";
 

@@ -9,7 +9,7 @@ import { environmentCatalogue, isEnvironmentName, loadEnvironment } from "../../
 import type { EnvironmentConfig } from "../../config/schema";
 import { envVars, secretNames } from "../../contracts/env-vars";
 import { defaultAwsClients, awsErrorInfo, type AwsClientFactory } from "../../delivery/aws";
-import { requireAccount, writeJson } from "../../delivery/command-support";
+import { requireAccount, writeJson } from "../delivery-support";
 import {
   appConfigInputFor,
   contractSubscriptions,

@@ -1,10 +1,10 @@
-/** Pieces the delivery commands (deploy, secrets, bootstrap) share. */
+/** Pieces the delivery commands (deploy, secrets, bootstrap, shopify) share; the work itself is in delivery/. */
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { deployedEnvironments, loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig } from "../config/schema";
-import { CommandFailed, UsageError } from "../cli/command";
-import { awsErrorInfo, isCredentialError } from "./aws";
-import { isDeployedEnvironment, type DeployedEnvironment } from "./stacks";
+import { CommandFailed, UsageError } from "./command";
+import { awsErrorInfo, isCredentialError } from "../delivery/aws";
+import { isDeployedEnvironment, type DeployedEnvironment } from "../delivery/stacks";
 
 /** `catalogue`: the environment catalogue to read (default config/environments.ts; tests pass their own). */
 export const requireDeployedEnv = (value: string | undefined, catalogue?: Record<string, unknown>): { env: DeployedEnvironment; config: EnvironmentConfig } => {
