@@ -29,6 +29,8 @@
  * over ItemsPath), and this definition is the one both run (local/analytics-state-machine.ts).
  */
 
+import { ORDERS_ENRICHED_PREFIX } from "./lake-layout";
+
 /** `source` and `detail-type` of the data-quality function's backfill request on the platform bus. */
 export const DATA_QUALITY_SOURCE = "sdp.data-quality";
 export const BACKFILL_REQUESTED_DETAIL_TYPE = "backfillRequested";
@@ -65,7 +67,8 @@ export interface AnalyticsWorkflowSql {
   readonly quality: { readonly orderNumberGaps: string; readonly processedDuplicates: string };
 }
 
-export const ORDERS_ENRICHED_PREFIX = "processed/shopify/orders_enriched/";
+/** The orders_enriched prefix the workflow rewrites (contracts/lake-layout.ts). */
+export { ORDERS_ENRICHED_PREFIX };
 
 /** Rows per GetQueryResults call (the API's maximum). */
 export const PARTITION_PAGE_SIZE = 1000;

@@ -2,7 +2,14 @@
  * Environment variable names the functions read. The stacks set them (through
  * `EffectFunction.grant...`), `sdp local` sets them for the embedded platform.
  * Table names use `tableSpecs[...].envVar`.
+ *
+ * Every variable read anywhere in functions/, local/, etl/, cli/ and demo/ is listed here (or in
+ * `externalEnvVars`, `tableSpecs[...].envVar`, `alertKindTopicEnvVar`); a test scans the sources
+ * and fails on one that is not (__tests__/infra/env-vars.test.ts).
  */
+import { alertKinds } from "./alerts";
+import { tableKeys, tableSpecs } from "./tables";
+
 export const envVars = {
   environment: "SDP_ENV",
   brand: "SDP_BRAND",
@@ -26,7 +33,58 @@ export const envVars = {
   shopifyShopDomain: "SHOPIFY_SHOP_DOMAIN",
   shopifyApiVersion: "SHOPIFY_API_VERSION",
   shopifyGraphqlEndpoint: "SHOPIFY_GRAPHQL_ENDPOINT",
+  /** Locally, the API secrets' values (in AWS: their ARNs above). */
+  rechargeApiToken: "RECHARGE_API_TOKEN",
+  stripeApiKey: "STRIPE_API_KEY",
+  /** "env": secrets are read from the value variables (sdp local); otherwise from Secrets Manager by ARN. */
+  secretsSource: "SDP_SECRETS_SOURCE",
+  /** "true"/"false": raw writes use S3's If-None-Match (default: on in AWS, off against an S3 endpoint override). */
+  s3ConditionalWrites: "SDP_S3_CONDITIONAL_WRITES",
+  abandonedCartTtlDays: "SDP_ABANDONED_CART_TTL_DAYS",
+  /** Size of one part of a streamed bulk export (backfill-download). */
+  bulkPartMb: "BULK_PART_MB",
+  stripeSignatureToleranceSeconds: "STRIPE_SIGNATURE_TOLERANCE_SECONDS",
+  rechargeSignatureToleranceSeconds: "RECHARGE_SIGNATURE_TOLERANCE_SECONDS",
+  rechargeChargeFailedAlertAttempts: "RECHARGE_CHARGE_FAILED_ALERT_ATTEMPTS",
+  stripePaymentFailedAlertMinAmount: "STRIPE_PAYMENT_FAILED_ALERT_MIN_AMOUNT",
+  /** Where the nightly reconciliation calls the payment providers (default: their public APIs; the stand-ins in tests). */
+  rechargeApiUrl: "SDP_RECHARGE_API_URL",
+  stripeApiUrl: "SDP_STRIPE_API_URL",
+  /** sdp: where the last run's record goes (default .sdp/last-run.json), and "0" to keep none from the demo. */
+  lastRunFile: "SDP_LAST_RUN_FILE",
+  recordLastRun: "SDP_RECORD_LAST_RUN",
 } as const;
+
+/** Variables we read but do not define: set by the Lambda runtime, for the AWS SDK, or by the shell. */
+export const externalEnvVars = {
+  lambdaFunctionName: "AWS_LAMBDA_FUNCTION_NAME",
+  region: "AWS_REGION",
+  defaultRegion: "AWS_DEFAULT_REGION",
+  accessKeyId: "AWS_ACCESS_KEY_ID",
+  secretAccessKey: "AWS_SECRET_ACCESS_KEY",
+  endpointUrlS3: "AWS_ENDPOINT_URL_S3",
+  endpointUrlDynamodb: "AWS_ENDPOINT_URL_DYNAMODB",
+  requestChecksumCalculation: "AWS_REQUEST_CHECKSUM_CALCULATION",
+  responseChecksumValidation: "AWS_RESPONSE_CHECKSUM_VALIDATION",
+  ec2MetadataDisabled: "AWS_EC2_METADATA_DISABLED",
+  ci: "CI",
+  noColor: "NO_COLOR",
+} as const;
+
+export type SecretKey = "shopifyAdmin" | "shopifyWebhook" | "rechargeApi" | "rechargeWebhook" | "stripeApi" | "stripeWebhook";
+
+/**
+ * The variables of each secret, the one map of them: in AWS the function gets the secret's ARN
+ * in `arn` (EffectFunction.grantSecretRead); locally its value in `value` (the kernel's Secrets).
+ */
+export const secretEnvVars: Readonly<Record<SecretKey, { readonly arn: string; readonly value: string }>> = {
+  shopifyWebhook: { arn: envVars.shopifyWebhookSecretArn, value: envVars.shopifyWebhookSecret },
+  shopifyAdmin: { arn: envVars.shopifyAdminSecretArn, value: envVars.shopifyAdminToken },
+  rechargeWebhook: { arn: envVars.rechargeWebhookSecretArn, value: envVars.rechargeWebhookSecret },
+  rechargeApi: { arn: envVars.rechargeApiSecretArn, value: envVars.rechargeApiToken },
+  stripeWebhook: { arn: envVars.stripeWebhookSecretArn, value: envVars.stripeWebhookSecret },
+  stripeApi: { arn: envVars.stripeApiSecretArn, value: envVars.stripeApiKey },
+};
 
 /** Secrets Manager secret names per environment (the foundation stack creates them). */
 export const secretNames = (brand: string, env: string) => ({
@@ -47,3 +105,12 @@ export const LOCAL_DEFAULT_WEBHOOK_SECRET = "local-dev-webhook-secret";
  * to the people who handle churn, disputes and failed payments).
  */
 export const alertKindTopicEnvVar = (kind: string) => `${envVars.alertsTopicArn}_${kind.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
+
+/** Every environment variable name the platform knows: what the sources may read. */
+export const knownEnvVarNames = (): ReadonlySet<string> =>
+  new Set<string>([
+    ...Object.values(envVars),
+    ...Object.values(externalEnvVars),
+    ...tableKeys.map((key) => tableSpecs[key].envVar),
+    ...alertKinds.map(alertKindTopicEnvVar),
+  ]);

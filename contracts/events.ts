@@ -37,28 +37,63 @@ export interface PlatformEventDetail {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
-export const shopifyTopicFamilies = {
-  orders: [
-    "orders/create",
-    "orders/updated",
-    "orders/paid",
-    "orders/cancelled",
-    "orders/fulfilled",
-    "orders/partially_fulfilled",
-    "orders/delete",
-    "refunds/create",
-    "fulfillments/create",
-    "fulfillments/update",
-  ],
-  customers: ["customers/create", "customers/update", "customers/delete"],
-  products: ["products/create", "products/update", "products/delete"],
-  checkouts: ["checkouts/create", "checkouts/update", "carts/create", "carts/update"],
-  app: ["app/uninstalled"],
-  bulkOperations: ["bulk_operations/finish"],
-} as const;
+/** A family of Shopify topics: one webhook subscription, one EventBridge rule per door, one processor. */
+export interface ShopifyFamilySpec {
+  /** The topics, as Shopify names them (lower case). */
+  readonly topics: ReadonlyArray<string>;
+  /**
+   * The processor function (contracts/functions.ts) the family's rules deliver to. Its spec's
+   * `handlerModule` exports one handler per topic here, and a test holds the two equal.
+   */
+  readonly processor: string;
+}
 
-export type ShopifyTopicFamily = keyof typeof shopifyTopicFamilies;
-export const shopifyTopics: ReadonlyArray<string> = Object.values(shopifyTopicFamilies).flat();
+/**
+ * The Shopify topic -> handler mapping: each topic belongs to one family, each family to one
+ * processor. The webhook subscriptions (delivery/shopify-app-config.ts), the ingestion stack's
+ * rules and `sdp local`'s routes are all made from this.
+ */
+export const shopifyFamilies = {
+  orders: {
+    processor: "shopify-orders",
+    topics: [
+      "orders/create",
+      "orders/updated",
+      "orders/paid",
+      "orders/cancelled",
+      "orders/fulfilled",
+      "orders/partially_fulfilled",
+      "orders/delete",
+      "refunds/create",
+      "fulfillments/create",
+      "fulfillments/update",
+    ],
+  },
+  customers: { processor: "shopify-customers", topics: ["customers/create", "customers/update", "customers/enable", "customers/disable", "customers/delete"] },
+  products: { processor: "shopify-products", topics: ["products/create", "products/update", "products/delete"] },
+  checkouts: { processor: "shopify-checkouts", topics: ["checkouts/create", "checkouts/update", "carts/create", "carts/update"] },
+  app: { processor: "shopify-app", topics: ["app/uninstalled"] },
+  bulkOperations: { processor: "backfill-bulk-finish", topics: ["bulk_operations/finish"] },
+} as const satisfies Record<string, ShopifyFamilySpec>;
+
+export type ShopifyTopicFamily = keyof typeof shopifyFamilies;
+const shopifyFamilyNames = Object.keys(shopifyFamilies) as ShopifyTopicFamily[];
+
+/** The topics of each family. */
+export const shopifyTopicFamilies = Object.fromEntries(shopifyFamilyNames.map((family) => [family, shopifyFamilies[family].topics])) as {
+  readonly [F in ShopifyTopicFamily]: (typeof shopifyFamilies)[F]["topics"];
+};
+export const shopifyTopics: ReadonlyArray<string> = shopifyFamilyNames.flatMap((family) => shopifyFamilies[family].topics);
+
+/** The Shopify topics each processor is routed (processor name -> topics). */
+export const shopifyTopicsByProcessor = (): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const byProcessor = new Map<string, string[]>();
+  for (const family of shopifyFamilyNames) {
+    const { processor, topics } = shopifyFamilies[family];
+    byProcessor.set(processor, [...(byProcessor.get(processor) ?? []), ...topics]);
+  }
+  return byProcessor;
+};
 
 /** The lake entity (raw/shopify/<entity>/...) of a Shopify topic: the part before the slash. */
 export const shopifyEntityOfTopic = (topic: string) => topic.split("/")[0]!.toLowerCase();
@@ -112,19 +147,10 @@ export interface Route {
   readonly processor: string;
 }
 
-const shopifyProcessorOf: Record<ShopifyTopicFamily, string> = {
-  orders: "shopify-orders",
-  customers: "shopify-customers",
-  products: "shopify-products",
-  checkouts: "shopify-checkouts",
-  app: "shopify-app",
-  bulkOperations: "backfill-bulk-finish",
-};
-
 export const routes: ReadonlyArray<Route> = [
-  ...(Object.keys(shopifyTopicFamilies) as ShopifyTopicFamily[]).flatMap((family): Route[] => [
-    { id: `shopify-partner-${family}`, bus: "partner", pattern: shopifyPartnerPattern(family), processor: shopifyProcessorOf[family] },
-    { id: `shopify-https-${family}`, bus: "platform", pattern: shopifyPlatformPattern(family), processor: shopifyProcessorOf[family] },
+  ...shopifyFamilyNames.flatMap((family): Route[] => [
+    { id: `shopify-partner-${family}`, bus: "partner", pattern: shopifyPartnerPattern(family), processor: shopifyFamilies[family].processor },
+    { id: `shopify-https-${family}`, bus: "platform", pattern: shopifyPlatformPattern(family), processor: shopifyFamilies[family].processor },
   ]),
   { id: "recharge", bus: "platform", pattern: rechargePattern(), processor: "recharge-processor" },
   { id: "stripe", bus: "platform", pattern: stripePattern(), processor: "stripe-processor" },

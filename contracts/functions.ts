@@ -3,17 +3,34 @@
  * `EffectFunction` module and grant exactly what is listed here; `sdp local` runs the same
  * handler exports in-process with the same environment variables.
  */
+import type { AlertKind } from "./alerts";
+import type { SecretKey } from "./env-vars";
 import type { TableKey } from "./tables";
 
-export type SecretKey = "shopifyAdmin" | "shopifyWebhook" | "rechargeApi" | "rechargeWebhook" | "stripeApi" | "stripeWebhook";
+export type { SecretKey } from "./env-vars";
+
+/** The module of a processor's logic: it exports one handler per topic (topic -> handler). */
+export interface HandlerModule {
+  /** Path of the TypeScript file from the repository root. */
+  readonly path: string;
+  /** Name of its export, a Record<topic, handler>; its keys are the topics routed to the function (contracts/events.ts). */
+  readonly topicHandlers: string;
+}
 
 export interface FunctionSpec {
   readonly name: string;
   readonly layer: "ingestion" | "backfill" | "analytics";
   /** Path of the TypeScript entry file from the repository root. */
   readonly entry: string;
-  /** Exported handler name in the entry file. */
+  /** Exported handler name in the entry file (Lambda's `index.<handler>`). */
   readonly handler: string;
+  /** For a processor that dispatches by topic: the module holding its topic handlers. */
+  readonly handlerModule?: HandlerModule;
+  /**
+   * Packages that cannot be bundled (native addons such as @duckdb/node-api): shipped in the zip's
+   * node_modules instead (modules/bundle.ts), and the function runs on x86_64.
+   */
+  readonly nativeModules?: ReadonlyArray<string>;
   readonly trigger: "http" | "sqs" | "state-machine" | "schedule";
   readonly description: string;
   readonly tables: { readonly read: ReadonlyArray<TableKey>; readonly write: ReadonlyArray<TableKey> };
@@ -21,7 +38,8 @@ export interface FunctionSpec {
   readonly lake: { readonly read: ReadonlyArray<string>; readonly write: ReadonlyArray<string> };
   readonly secrets: ReadonlyArray<SecretKey>;
   readonly publishesToPlatformBus?: boolean;
-  readonly publishesAlerts?: boolean;
+  /** The alert kinds the function raises: it gets the alerts topic (and each kind's own topic, if it has one). */
+  readonly alertKinds?: ReadonlyArray<AlertKind>;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
   readonly reservedConcurrency?: number;
@@ -33,6 +51,9 @@ export interface FunctionSpec {
   /** For HTTP functions: the route key, e.g. "POST /webhooks/shopify". */
   readonly route?: string;
 }
+
+/** Whether the function publishes alerts (it raises at least one kind). */
+export const publishesAlerts = (spec: Pick<FunctionSpec, "alertKinds">): boolean => (spec.alertKinds ?? []).length > 0;
 
 /** Concurrent executions a function reserves when its spec sets none (sdp deploy checks the quota). */
 export const DEFAULT_RESERVED_CONCURRENCY = 10;
@@ -65,11 +86,22 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     secrets: ["shopifyWebhook", "shopifyAdmin"],
     publishesToPlatformBus: true,
   },
-  processor("shopify-orders", "functions/shopify/orders-processor.ts", ["orders", "abandonedCarts"], "Orders, refunds and fulfillments into the orders hot store."),
-  processor("shopify-customers", "functions/shopify/customers-processor.ts", ["customers"], "Customers into the customers hot store."),
-  processor("shopify-products", "functions/shopify/products-processor.ts", ["products"], "Products into the products hot store."),
-  processor("shopify-checkouts", "functions/shopify/checkouts-processor.ts", ["abandonedCarts"], "Checkouts and carts into the abandoned-carts store."),
-  processor("shopify-app", "functions/shopify/app-processor.ts", [], "app/uninstalled: stores the event and alerts.", { publishesAlerts: true }),
+  processor("shopify-orders", "functions/shopify/orders-processor.ts", ["orders", "abandonedCarts"], "Orders, refunds and fulfillments into the orders hot store.", {
+    handlerModule: { path: "functions/shopify/orders.ts", topicHandlers: "orderHandlers" },
+  }),
+  processor("shopify-customers", "functions/shopify/customers-processor.ts", ["customers"], "Customers into the customers hot store.", {
+    handlerModule: { path: "functions/shopify/customers.ts", topicHandlers: "customerHandlers" },
+  }),
+  processor("shopify-products", "functions/shopify/products-processor.ts", ["products"], "Products into the products hot store.", {
+    handlerModule: { path: "functions/shopify/products.ts", topicHandlers: "productHandlers" },
+  }),
+  processor("shopify-checkouts", "functions/shopify/checkouts-processor.ts", ["abandonedCarts"], "Checkouts and carts into the abandoned-carts store.", {
+    handlerModule: { path: "functions/shopify/checkouts.ts", topicHandlers: "checkoutHandlers" },
+  }),
+  processor("shopify-app", "functions/shopify/app-processor.ts", [], "app/uninstalled: stores the event and alerts.", {
+    handlerModule: { path: "functions/shopify/app.ts", topicHandlers: "appHandlers" },
+    alertKinds: ["app-uninstalled"],
+  }),
   {
     name: "recharge-ingress",
     layer: "ingestion",
@@ -83,7 +115,9 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     secrets: ["rechargeWebhook"],
     publishesToPlatformBus: true,
   },
-  processor("recharge-processor", "functions/recharge/processor.ts", ["subscriptions", "charges"], "Recharge subscriptions and charges.", { publishesAlerts: true }),
+  processor("recharge-processor", "functions/recharge/processor.ts", ["subscriptions", "charges"], "Recharge subscriptions and charges.", {
+    alertKinds: ["subscription-cancelled", "charge-failed"],
+  }),
   {
     name: "stripe-ingress",
     layer: "ingestion",
@@ -97,7 +131,9 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     secrets: ["stripeWebhook"],
     publishesToPlatformBus: true,
   },
-  processor("stripe-processor", "functions/stripe/processor.ts", ["payments", "invoices", "disputes"], "Stripe charges, payment intents, invoices and disputes.", { publishesAlerts: true }),
+  processor("stripe-processor", "functions/stripe/processor.ts", ["payments", "invoices", "disputes"], "Stripe charges, payment intents, invoices and disputes.", {
+    alertKinds: ["dispute-opened", "payment-failed"],
+  }),
   {
     name: "backfill-submit",
     layer: "backfill",
@@ -130,6 +166,7 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     tables: { read: [], write: [] },
     lake: { read: [], write: ["snapshots/shopify/", "metadata/reconciliation/"] },
     secrets: [],
+    nativeModules: ["@duckdb/node-api"],
     memoryMb: 3008,
     timeoutSeconds: 900,
     // The export is streamed in bounded parts with at most 2 GB on disk at a time (JSONL part plus
@@ -146,7 +183,7 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     tables: { read: [], write: ["leases"] },
     lake: { read: ["metadata/reconciliation/"], write: ["metadata/reconciliation/"] },
     secrets: [],
-    publishesAlerts: true,
+    alertKinds: ["backfill-failed"],
   },
   processor("backfill-bulk-finish", "functions/backfill/bulk-finish.ts", [], "bulk_operations/finish webhook: lets a waiting run continue without polling.", { layer: "backfill" }),
   {
@@ -159,7 +196,7 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     tables: { read: ["orders", "customers", "products", "subscriptions", "payments"], write: [] },
     lake: { read: ["raw/", "snapshots/", "processed/", "metadata/", "athena-results/"], write: ["metadata/data-quality/"] },
     secrets: [],
-    publishesAlerts: true,
+    alertKinds: ["data-quality"],
     // Days with order-number gaps go to the platform bus as a backfill request (contracts/analytics-workflow.ts).
     publishesToPlatformBus: true,
     timeoutSeconds: 300,

@@ -5,6 +5,7 @@
  * object, never split), Parquet snapshots with read_parquet.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import type { LakeDir } from "./lake";
 import { duckdbShims } from "./sql-allowlist";
 import { sourceSpecs, type RawSourceSpec, type SnapshotSourceSpec } from "./sources";
@@ -135,7 +136,7 @@ export const registerSources = async (engine: Engine, lake: LakeDir) => {
 
 /** `orders_enriched` as the views read it: the processed Parquet partitions in the lake. */
 export const registerProcessedOrders = async (engine: Engine, lake: LakeDir, columnsSql: string) => {
-  const glob = lake.glob("processed/shopify/orders_enriched/dt=*/*.parquet");
+  const glob = lake.glob(`${ORDERS_ENRICHED_PREFIX}dt=*/*.parquet`);
   if (!(await hasFiles(engine, glob))) {
     await engine.run(`CREATE OR REPLACE VIEW orders_enriched AS SELECT * FROM (${columnsSql}) WHERE FALSE`);
     return;

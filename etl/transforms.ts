@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 
 export interface ColumnSpec {
   readonly name: string;
@@ -37,7 +38,7 @@ export const ordersEnriched: TransformSpec = {
   sqlFile: "orders_enriched.sql",
   description:
     "Latest state of every Shopify order from webhooks and bulk exports together (deduplicated by order id, newest updated_at wins, deleted orders removed), partitioned by order date.",
-  outputPrefix: "processed/shopify/orders_enriched/",
+  outputPrefix: ORDERS_ENRICHED_PREFIX,
   inputs: ["raw_shopify_orders", "snapshot_orders", "snapshot_line_items", "raw_recharge_charges"],
   columns: [
     col("order_id", "VARCHAR", "Order GID (gid://shopify/Order/<id>); unique per row."),

@@ -21,18 +21,42 @@ export type AnyEventProgram = (event: BusEnvelope) => Effect.Effect<void, unknow
 
 export type Loaded<P> = { readonly ok: true; readonly spec: FunctionSpec; readonly program: P } | { readonly ok: false; readonly spec: FunctionSpec; readonly reason: string };
 
+/**
+ * A spec names an entry file that is not there, or that lacks the exports the platform runs
+ * (`program` here, the spec's `handler` in Lambda): `sdp local` does not start, as synth fails.
+ */
+export class FunctionEntryInvalid extends Error {
+  readonly _tag = "FunctionEntryInvalid";
+  constructor(readonly spec: FunctionSpec, reason: string) {
+    super(`function ${spec.name} (contracts/functions.ts): ${reason}`);
+  }
+}
+
 const load = <P>(spec: FunctionSpec, root: string): Loaded<P> => {
   const file = path.join(root, spec.entry);
-  if (!fs.existsSync(file)) return { ok: false, spec, reason: `${spec.entry} does not exist yet` };
+  if (!fs.existsSync(file)) throw new FunctionEntryInvalid(spec, `its entry file ${spec.entry} does not exist; write it or fix the spec's \`entry\``);
+  let module: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module = require(file) as { program?: unknown };
-    if (typeof module.program !== "function") return { ok: false, spec, reason: `${spec.entry} does not export a \`program\` function` };
-    return { ok: true, spec, program: module.program as P };
+    module = require(file) as Record<string, unknown>;
   } catch (error) {
     return { ok: false, spec, reason: `${spec.entry} failed to load: ${(error as Error)?.message ?? String(error)}` };
   }
+  const missing = ["program", spec.handler].filter((name) => typeof module[name] !== "function");
+  if (missing.length > 0) {
+    throw new FunctionEntryInvalid(spec, `${spec.entry} does not export ${missing.map((name) => `a \`${name}\` function`).join(" or ")} (the platform runs \`program\`, Lambda the spec's \`handler\`)`);
+  }
+  return { ok: true, spec, program: module.program as P };
 };
+
+/** The route keys of the webhook doors: the `route` of every spec with `trigger: "http"`, in contract order. */
+export const webhookRouteKeys = (specs: ReadonlyArray<FunctionSpec> = functionSpecs): string[] =>
+  specs
+    .filter((spec) => spec.trigger === "http")
+    .map((spec) => {
+      if (spec.route === undefined) throw new Error(`function ${spec.name} (contracts/functions.ts) has trigger "http" but no \`route\``);
+      return spec.route;
+    });
 
 /** The HTTP function serving a route key such as "POST /webhooks/shopify". */
 export const loadHttpFunction = (routeKey: string, root = repositoryRoot): Loaded<AnyHttpProgram> | undefined => {

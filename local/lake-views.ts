@@ -30,6 +30,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadEnvironment } from "../config/environments";
+import { ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableSpecs, type TableKey } from "../contracts/tables";
 import { readRunningPlatform, type ReadyInfo } from "./platform";
@@ -295,9 +296,9 @@ export const openLakeDatabase = async (lake: LakeLocation, options: OpenOptions 
     }
 
     // Analytics outputs.
-    if (listObjectKeys(lake, "processed/shopify/orders_enriched/").some((key) => key.endsWith(".parquet"))) {
-      await run(`CREATE VIEW orders_enriched AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, "processed/shopify/orders_enriched/**/*.parquet"))}, hive_partitioning = true, union_by_name = true)`);
-      relations.push({ name: "orders_enriched", from: "processed/shopify/orders_enriched/" });
+    if (listObjectKeys(lake, ORDERS_ENRICHED_PREFIX).some((key) => key.endsWith(".parquet"))) {
+      await run(`CREATE VIEW orders_enriched AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `${ORDERS_ENRICHED_PREFIX}**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`);
+      relations.push({ name: "orders_enriched", from: ORDERS_ENRICHED_PREFIX });
     }
     for (const view of subdirectories(path.join(lake.bucketDir, "curated"))) {
       const keys = listObjectKeys(lake, `curated/${view}/`);

@@ -130,6 +130,36 @@ export class BundleFailed extends Error {
   }
 }
 
+/** A function's entry file is missing, or does not export the handler Lambda is told to call. */
+export class EntryInvalid extends Error {
+  readonly _tag = "EntryInvalid";
+  constructor(functionName: string, entry: string, reason: string) {
+    super(`function ${functionName}: ${reason} (entry ${entry}; fix the file or the function's spec in contracts/functions.ts)`);
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Fails unless `entry` exists and exports `handler` (as `export const|let|var|function|async
+ * function <handler>`, `export { ... <handler> ... }` or `export { x as <handler> }`). An entry that
+ * re-exports with `export * from` is taken at its word.
+ */
+export const checkEntry = (functionName: string, entry: string, handler: string): void => {
+  const file = path.resolve(repoRoot, entry);
+  let source: string;
+  try {
+    source = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new EntryInvalid(functionName, entry, `its entry file ${path.relative(repoRoot, file)} does not exist`);
+  }
+  const name = escapeRegExp(handler);
+  const declared = new RegExp(`\\bexport\\s+(?:const|let|var|(?:async\\s+)?function\\*?)\\s+${name}\\b`);
+  const listed = new RegExp(`\\bexport\\s*\\{[^}]*\\b${name}\\b\\s*(?:,[^}]*)?\\}`);
+  if (declared.test(source) || listed.test(source) || /\bexport\s*\*\s*from\b/.test(source)) return;
+  throw new EntryInvalid(functionName, entry, `its entry file does not export \`${handler}\`, the handler Lambda calls (index.${handler})`);
+};
+
 const sha = (data: string | Buffer, encoding: "hex" | "base64" = "hex") => crypto.createHash("sha256").update(data).digest(encoding);
 
 /** node_modules files are fingerprinted by size and mtime (fast); our sources by content. */

@@ -19,25 +19,15 @@ import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue";
 import * as path from "node:path";
 import { AssetType, Lazy, TerraformAsset } from "cdktn";
 import { Construct } from "constructs";
-import { envVars } from "../contracts/env-vars";
+import { envVars, secretEnvVars } from "../contracts/env-vars";
 import { tableSpecs, type TableKey } from "../contracts/tables";
 import { DEFAULT_RESERVED_CONCURRENCY, functionTimeoutSeconds, type SecretKey } from "../contracts/functions";
 import { policyDocument, serviceTrustPolicy, statements, type PolicyStatement } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
-import { architectureFor, bundleFunction, type Bundle } from "./bundle";
+import { architectureFor, bundleFunction, checkEntry, type Bundle } from "./bundle";
 import { encryptedLogGroup } from "./log-group";
 import type { QueueWithDlq } from "./queue-with-dlq";
 import type { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group";
-
-/** The secret each SecretKey's ARN is passed in. */
-export const secretArnEnvVar: Record<SecretKey, string> = {
-  shopifyAdmin: envVars.shopifyAdminSecretArn,
-  shopifyWebhook: envVars.shopifyWebhookSecretArn,
-  rechargeApi: envVars.rechargeApiSecretArn,
-  rechargeWebhook: envVars.rechargeWebhookSecretArn,
-  stripeApi: envVars.stripeApiSecretArn,
-  stripeWebhook: envVars.stripeWebhookSecretArn,
-};
 
 export interface FunctionKeys {
   readonly logs: string;
@@ -109,6 +99,7 @@ export class EffectFunction extends Construct {
   constructor(scope: Construct, id: string, readonly props: EffectFunctionProps) {
     super(scope, id);
     this.keys = props.keys;
+    checkEntry(id, props.entry, props.handler ?? "handler");
     this.architecture = architectureFor(props.nativeModules);
     // The zip carries the native bindings of this architecture on Lambda's Linux, not the host's.
     this.bundle = bundleFunction({ name: id, entry: props.entry, nativeModules: props.nativeModules, architecture: this.architecture, cacheDir: props.bundleCacheDir });
@@ -245,7 +236,7 @@ export class EffectFunction extends Construct {
       ...statements.kmsDecrypt("SecretsKeyDecrypt", this.keys.secrets),
       Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.props.region}.amazonaws.com` } },
     });
-    return this.addEnvironment(secretArnEnvVar[key], secret.arn);
+    return this.addEnvironment(secretEnvVars[key].arn, secret.arn);
   }
 
   grantPutEvents(bus: BusRef): this {

@@ -22,7 +22,7 @@ import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
 import { ANALYTICS_SCHEDULE, analyticsWorkflowDefinition, backfillRequestPattern, backfillStateMachineName } from "../contracts/analytics-workflow";
 import { platformBusName } from "../contracts/events";
-import { lakePrefixes } from "../contracts/lake-layout";
+import { lakePrefixes, ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import { athenaWorkflowSql } from "../etl/athena";
 import { StateMachine } from "../modules/state-machine";
 import { policyDocument, serviceTrustPolicy, statements } from "../policies/iam";
@@ -35,7 +35,7 @@ import type { FoundationStack } from "./foundation";
 import type { HotStoresStack } from "./hot-stores";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
-import { buildSpecFunction, existingEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+import { buildSpecFunction, specEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
 
 export interface AnalyticsStackProps {
   readonly foundation: FoundationStack;
@@ -66,7 +66,7 @@ export class AnalyticsStack extends PlatformStack {
       name: platformBusName(env.brand, env.name),
       arn: `arn:aws:events:${env.region}:${env.accountId}:event-bus/${platformBusName(env.brand, env.name)}`,
     };
-    for (const { spec, entry } of specsOfLayer("analytics", props.functionEntry ?? existingEntry)) {
+    for (const { spec, entry } of specsOfLayer("analytics", props.functionEntry ?? specEntry)) {
       const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus, bundleCacheDir: props.bundleCacheDir }));
       this.functions[spec.name] = fn;
       if (spec.trigger === "schedule") {
@@ -149,7 +149,7 @@ export class AnalyticsStack extends PlatformStack {
         Sid: "LakeWrite",
         Effect: "Allow",
         Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-        Resource: [`${bucket.arn}/${lakePrefixes.processed}shopify/orders_enriched/*`, `${bucket.arn}/${lakePrefixes.athenaResults}*`],
+        Resource: [`${bucket.arn}/${ORDERS_ENRICHED_PREFIX}*`, `${bucket.arn}/${lakePrefixes.athenaResults}*`],
       })
       .addStatement(statements.kmsEncryptDecrypt("LakeKey", foundation.keys.lake.arn))
       .addStatement(statements.snsPublish("Alerts", foundation.alertsTopic.arn))

@@ -17,7 +17,7 @@ import { IngestionStack } from "./ingestion";
 import { LakeStack } from "./lake";
 import { MonitoringStack } from "./monitoring";
 import { PlatformStack } from "./platform-stack";
-import { existingEntry, prebundleSpecs, type FunctionEntryResolver } from "./spec-functions";
+import { specEntry, prebundleSpecs, type FunctionEntryResolver } from "./spec-functions";
 
 export interface BuildAppOptions {
   /** An existing app (e.g. `Testing.app()`); otherwise a new App with `outdir`. */
@@ -64,7 +64,7 @@ export const buildApp = (options: BuildAppOptions = {}): BuiltApp => {
   const app = options.app ?? new App(options.outdir ? { outdir: options.outdir, skipValidation: false } : {});
   const stackOptions = { rules: options.rules };
   const shared = { functionEntry: options.functionEntry, bundleCacheDir: options.bundleCacheDir };
-  prebundleSpecs(options.functionEntry ?? existingEntry, options.bundleCacheDir);
+  prebundleSpecs(options.functionEntry ?? specEntry, options.bundleCacheDir);
 
   const environments = envs.map((env): EnvironmentStacks => {
     if (env.name === "local") throw new Error('"local" runs on the embedded platform (sdp local), not in AWS: it has no stacks');

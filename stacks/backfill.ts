@@ -28,7 +28,7 @@ import type { HotStoresStack } from "./hot-stores";
 import type { IngestionStack } from "./ingestion";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
-import { buildSpecFunction, existingEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+import { buildSpecFunction, specEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
 
 export interface BackfillStackProps {
   readonly foundation: FoundationStack;
@@ -51,7 +51,7 @@ export class BackfillStack extends PlatformStack {
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
     this.scheduler = new SchedulerRole(this, "scheduler", { roleName: `${this.prefix}-backfill-scheduler`, accountId: env.accountId });
 
-    for (const { spec, entry } of specsOfLayer("backfill", props.functionEntry ?? existingEntry)) {
+    for (const { spec, entry } of specsOfLayer("backfill", props.functionEntry ?? specEntry)) {
       const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: ingestion.platformBus, bundleCacheDir: props.bundleCacheDir }));
       this.functions[spec.name] = fn;
       const queue = ingestion.processorQueues[spec.name];

@@ -22,7 +22,7 @@ import type { FoundationStack } from "./foundation";
 import type { HotStoresStack } from "./hot-stores";
 import type { LakeStack } from "./lake";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
-import { buildSpecFunction, existingEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
+import { buildSpecFunction, specEntry, specFunctionDeps, specsOfLayer, type FunctionEntryResolver } from "./spec-functions";
 import { addPaymentAlerts } from "./payment-alerts";
 
 export interface IngestionStackProps {
@@ -69,7 +69,7 @@ export class IngestionStack extends PlatformStack {
       });
     }
 
-    const built = specsOfLayer("ingestion", props.functionEntry ?? existingEntry);
+    const built = specsOfLayer("ingestion", props.functionEntry ?? specEntry);
     for (const { spec, entry } of built) {
       this.functions[spec.name] = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: this.platformBus, bundleCacheDir: props.bundleCacheDir }));
     }

@@ -4,7 +4,7 @@
  * contracts/lake-layout.ts. Columns cover what the transforms read; the analytics issue may
  * widen them (keep them in step with etl/sql).
  */
-import { lakePrefixes, processedOrdersPrefix } from "../contracts/lake-layout";
+import { lakePrefixes, ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import { sources } from "../contracts/lake-layout";
 import { shopifyTopicFamilies } from "../contracts/events";
 import { sourceSpecs } from "../contracts/analytics-sources";
@@ -100,7 +100,7 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
   {
     name: "orders_enriched",
     description: "Latest state of every order with money, subscription and customer-sequence columns, by order date.",
-    prefix: processedOrdersPrefix(),
+    prefix: ORDERS_ENRICHED_PREFIX,
     format: "parquet",
     // The columns of etl/transforms.ts in SELECT order (the workflow's INSERT relies on it), dt as the partition.
     columns: ordersEnriched.columns.filter((column) => column.name !== "dt").map((column) => ({ name: column.name, type: glueType(column.type), comment: column.meaning.slice(0, 250) })),
@@ -112,7 +112,7 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
       "projection.dt.interval": "1",
       "projection.dt.interval.unit": "DAYS",
     },
-    locationTemplate: "processed/shopify/orders_enriched/dt=${dt}/",
+    locationTemplate: `${ORDERS_ENRICHED_PREFIX}dt=\${dt}/`,
   },
   {
     name: "raw_text",

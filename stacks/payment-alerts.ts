@@ -11,18 +11,21 @@ import { SnsTopicSubscription } from "@cdktn/provider-aws/lib/sns-topic-subscrip
 import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
+import { paymentAlertKindList, type PaymentAlertKind } from "../contracts/alerts";
 import { alertKindTopicEnvVar } from "../contracts/env-vars";
+import { functionSpecs } from "../contracts/functions";
 import type { AlarmFactory } from "../modules/alarms";
 import type { EffectFunction } from "../modules/effect-function";
 import { statements } from "../policies/iam";
 
-/** Which processor raises which payment alert kind (functions/alerts/payment-alerts.ts). */
-export const paymentAlertKinds = {
-  "subscription-cancelled": "recharge-processor",
-  "charge-failed": "recharge-processor",
-  "dispute-opened": "stripe-processor",
-  "payment-failed": "stripe-processor",
-} as const;
+/** Which function raises which payment alert kind: the spec that lists the kind in its `alertKinds` (one per kind). */
+export const paymentAlertKinds: Readonly<Record<PaymentAlertKind, string>> = Object.fromEntries(
+  paymentAlertKindList.map((kind) => {
+    const raisers = functionSpecs.filter((spec) => (spec.alertKinds ?? []).includes(kind));
+    if (raisers.length !== 1) throw new Error(`payment alert kind ${kind} must be raised by exactly one function in contracts/functions.ts, found ${raisers.length}`);
+    return [kind, raisers[0]!.name];
+  }),
+) as Record<PaymentAlertKind, string>;
 
 /** The payment doors and the EMF dimension `source` their ingress metrics carry. */
 export const paymentDoors = { "recharge-ingress": "recharge", "stripe-ingress": "stripe" } as const;

@@ -1,34 +1,31 @@
 /**
  * Builds the Lambda functions described in contracts/functions.ts with EffectFunction and exactly
- * the grants each spec lists. A function is built only when its entry file exists: the entry
- * files are written by the issues that own them, and a stack must synthesize before they land.
+ * the grants each spec lists. Every spec is built from its entry file: one that is missing, or
+ * lacks the spec's handler export, fails synth (modules/bundle.ts `checkEntry`).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { envVars } from "../contracts/env-vars";
-import { functionSpecs, type FunctionSpec } from "../contracts/functions";
+import { functionSpecs, publishesAlerts, type FunctionSpec } from "../contracts/functions";
 import type { TableKey } from "../contracts/tables";
 import type { AlarmFactory } from "../modules/alarms";
-import { prebundleFunctions, repoRoot } from "../modules/bundle";
+import { checkEntry, prebundleFunctions } from "../modules/bundle";
 import { EffectFunction, type ArnRef, type BucketRef, type BusRef, type FunctionKeys, type TableRef } from "../modules/effect-function";
 import type { SecretKey } from "../contracts/functions";
 import type { FoundationStack } from "./foundation";
 import type { HotStoresStack } from "./hot-stores";
 import type { LakeStack } from "./lake";
 
-/** Packages a function loads at run time from its zip instead of the bundle (native addons). */
-export const nativeModulesOf: Readonly<Record<string, ReadonlyArray<string>>> = {
-  "backfill-download": ["@duckdb/node-api"],
-};
-
 /**
  * Decides which entry file a spec is built from, or `undefined` to leave it out. The default
- * builds a spec from its own entry once that file exists; tests point every spec at a fixture.
+ * builds every spec from its own entry, and fails when that file is missing or lacks the spec's
+ * handler export; tests point every spec at a fixture (or leave the functions out).
  */
 export type FunctionEntryResolver = (spec: FunctionSpec) => string | undefined;
-export const existingEntry: FunctionEntryResolver = (spec) => (fs.existsSync(path.resolve(repoRoot, spec.entry)) ? spec.entry : undefined);
+export const specEntry: FunctionEntryResolver = (spec) => {
+  checkEntry(spec.name, spec.entry, spec.handler);
+  return spec.entry;
+};
 
 export interface SpecFunctionDeps {
   readonly env: EnvironmentConfig;
@@ -91,7 +88,7 @@ export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: s
     region: deps.env.region,
     keys: deps.keys,
     alarms: deps.alarms,
-    nativeModules: nativeModulesOf[spec.name],
+    nativeModules: spec.nativeModules,
     environment: commonEnvironment(deps.env),
     bundleCacheDir: deps.bundleCacheDir,
   });
@@ -105,7 +102,7 @@ export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: s
     if (!deps.platformBus) throw new Error(`${spec.name} publishes to the platform bus, but its stack has none`);
     fn.grantPutEvents(deps.platformBus);
   }
-  if (spec.publishesAlerts) {
+  if (publishesAlerts(spec)) {
     fn.grantPublishAlerts(deps.alertsTopic);
     // The live Alerts service publishes one alert per dedupKey, remembered in the idempotency table.
     if (!written.has("idempotency")) fn.grantTableReadWrite("idempotency", deps.tables.idempotency);
@@ -126,6 +123,6 @@ export const prebundleSpecs = (resolve: FunctionEntryResolver, cacheDir?: string
   prebundleFunctions(
     functionSpecs.flatMap((spec) => {
       const entry = resolve(spec);
-      return entry === undefined ? [] : [{ name: spec.name, entry, nativeModules: nativeModulesOf[spec.name], cacheDir }];
+      return entry === undefined ? [] : [{ name: spec.name, entry, nativeModules: spec.nativeModules, cacheDir }];
     }),
   );

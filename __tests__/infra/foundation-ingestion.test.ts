@@ -1,6 +1,6 @@
 import { secretNames } from "../../contracts/env-vars";
 import { platformBusName, routes } from "../../contracts/events";
-import { functionSpecs } from "../../contracts/functions";
+import { functionSpecs, publishesAlerts } from "../../contracts/functions";
 import { tableSpecs } from "../../contracts/tables";
 import { githubOidcSubjects, githubPlanRoleName } from "../../contracts/naming";
 import { signatureVerifiedRoutes } from "../../policies/public-routes";
@@ -130,10 +130,10 @@ describe("foundation and ingestion (all contract functions built from the fixtur
       const variables = lambdas.find((l) => l.function_name === `acme-staging-${spec.name}`).environment.variables;
       for (const key of [...spec.tables.read, ...spec.tables.write]) expect(variables[tableSpecs[key].envVar]).toContain("terraform_remote_state");
       expect(Boolean(variables.SDP_EVENT_BUS_NAME)).toBe(Boolean(spec.publishesToPlatformBus));
-      expect(Boolean(variables.SDP_ALERTS_TOPIC_ARN)).toBe(Boolean(spec.publishesAlerts));
+      expect(Boolean(variables.SDP_ALERTS_TOPIC_ARN)).toBe(publishesAlerts(spec));
       // Queue consumers send invalid events straight to their queue's DLQ; alert publishers dedup in the idempotency table.
       expect(Boolean(variables.SDP_DEAD_LETTER_QUEUE_URL)).toBe(spec.trigger === "sqs");
-      if (spec.publishesAlerts) expect(variables[tableSpecs.idempotency.envVar]).toContain("terraform_remote_state");
+      if (publishesAlerts(spec)) expect(variables[tableSpecs.idempotency.envVar]).toContain("terraform_remote_state");
     }
   });
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { architectureFor, bundleFunction, lambdaPlatform, NativeBindingMissing } from "../../modules/bundle";
-import { nativeModulesOf } from "../../stacks/spec-functions";
+import { functionSpec } from "../../contracts/functions";
 import { fixtureHandler, readZip } from "./helpers";
 
 /** ELF e_machine: which cpu a shared object is built for. */
@@ -26,7 +26,7 @@ describe("native bindings in a function's zip", () => {
   afterAll(() => temp.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   it("backfill-download ships @duckdb/node-bindings-linux-x64 (an x86-64 ELF) and no other platform's binding", () => {
-    const native = nativeModulesOf["backfill-download"]!;
+    const native = functionSpec("backfill-download").nativeModules!;
     expect(architectureFor(native)).toBe("x86_64");
     const bundle = bundleFunction({ name: "backfill-download-binding-test", entry: fixtureHandler, nativeModules: native, cacheDir: tempDir("sdp-bundle-") });
     const entries = readZip(bundle.zipPath);

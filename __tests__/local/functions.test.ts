@@ -40,14 +40,18 @@ describe("loading function programs from contracts/functions.ts", () => {
     }
   });
 
-  it("reports a missing entry file or one without a `program` export instead of throwing", () => {
+  it("fails on a missing entry file or one without a `program` (or `handler`) export, naming the function and the file", () => {
     const root = tempDataDir("functions");
     try {
       const spec: FunctionSpec = functionSpecs.find((candidate) => candidate.name === "shopify-orders")!;
-      expect(loadEventFunction(spec.name, root)).toMatchObject({ ok: false, reason: expect.stringContaining("does not exist") });
+      expect(() => loadEventFunction(spec.name, root)).toThrow(expect.objectContaining({ _tag: "FunctionEntryInvalid", message: expect.stringContaining(`${spec.entry} does not exist`) }));
       fs.mkdirSync(path.join(root, path.dirname(spec.entry)), { recursive: true });
       fs.writeFileSync(path.join(root, spec.entry), "module.exports = { handler: () => undefined };");
-      expect(loadEventFunction(spec.name, root)).toMatchObject({ ok: false, reason: expect.stringContaining("does not export a `program`") });
+      expect(() => loadEventFunction(spec.name, root)).toThrow(expect.objectContaining({ message: expect.stringContaining("does not export a `program`") }));
+      const door = functionSpecs.find((candidate) => candidate.route === "POST /webhooks/shopify")!;
+      fs.mkdirSync(path.join(root, path.dirname(door.entry)), { recursive: true });
+      fs.writeFileSync(path.join(root, door.entry), "module.exports = { program: () => undefined };");
+      expect(() => loadHttpFunction("POST /webhooks/shopify", root)).toThrow(/function shopify-ingress .*does not export a `handler` function/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -6,7 +6,7 @@ import { CommandFailed, parseOptions, UsageError, type Command } from "../comman
 import { createPlatformLog, parseLogLevel } from "../../local/log";
 import { PlatformStartFailed, startLocalPlatform } from "../../local/platform";
 import { LOCAL_DEFAULT_WEBHOOK_SECRET } from "../../contracts/env-vars";
-import { repositoryRoot } from "../../local/functions";
+import { FunctionEntryInvalid, repositoryRoot } from "../../local/functions";
 import { describeFaultPlan, FaultSpecError, makeFaultInjector, parseFaultSpec, type FaultInjector } from "../../functions/kernel/faults";
 
 export const DEFAULT_LOCAL_PORT = 4010;
@@ -99,7 +99,7 @@ const command: Command = {
     try {
       platform = await startLocalPlatform({ dataDir, port, s3Port, dynamodbPort, env: io.env, log, recordLastRun: "local", ...(faultInjector ? { faultInjector } : {}) });
     } catch (error) {
-      if (error instanceof PlatformStartFailed) throw new CommandFailed(error.message);
+      if (error instanceof PlatformStartFailed || error instanceof FunctionEntryInvalid) throw new CommandFailed(error.message);
       if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
         throw new CommandFailed(`a port is in use (${(error as Error).message}): pick others with --port / --s3-port / --dynamodb-port (0 chooses a free one)`);
       }
