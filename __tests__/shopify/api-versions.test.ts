@@ -18,7 +18,7 @@ import { program as appProgram } from "../../functions/shopify/app-processor";
 import { program as checkoutsProgram } from "../../functions/shopify/checkouts-processor";
 import { program as customersProgram } from "../../functions/shopify/customers-processor";
 import { businessEffectKey } from "../../functions/shopify/event-identity";
-import { fastDecoder } from "../../functions/shopify/fast-decode";
+import { fastDecoder } from "../../functions/kernel/fast-decode";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { program as productsProgram } from "../../functions/shopify/products-processor";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { Either, Option, Schema } from "effect";
-import { fastDecoder } from "../../functions/shopify/fast-decode";
+import { fastDecoder } from "../../functions/kernel/fast-decode";
 import { Cart, Checkout, Customer, Deletion, Fulfillment, Order, Product, Refund, Shop } from "../../functions/shopify/schemas";
 
 const fixture = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "shopify", `${name}.json`), "utf8"));

@@ -2,7 +2,7 @@ import { Effect, Exit, Layer, Redacted, TestClock, TestContext } from "effect";
 import { SecretUnavailable } from "../../functions/kernel/errors";
 import { Secrets } from "../../functions/kernel/services";
 import { signStripePayload, verifyStripeRequest, verifyStripeSignature } from "../../functions/stripe/signature";
-import { hexDigestEquals, parseSignatureHeader } from "../../functions/stripe/signing";
+import { hexDigestEquals, parseSignatureHeader } from "../../functions/kernel/webhook-signature";
 
 const body = Buffer.from('{"id":"evt_1","type":"charge.succeeded","created":1795000000}');
 const secret = "whsec_test_current";

@@ -95,11 +95,20 @@ export const rechargeChargeFailedAlert = (charge: FailedRechargeCharge, settings
   };
 };
 
+/**
+ * An amount in minor units as alert text: "15000 USD (minor units)"; "15000 (minor units, unknown
+ * currency)" when the payload named no currency; undefined (the line is left out) without an amount.
+ */
+export const minorUnitsText = (amount: number | null | undefined, currency: string | null | undefined): string | undefined => {
+  if (amount === undefined || amount === null) return undefined;
+  return currency ? `${amount} ${currency.toUpperCase()} (minor units)` : `${amount} (minor units, unknown currency)`;
+};
+
 export interface OpenedDispute {
   readonly id: string;
-  readonly chargeId?: string;
-  readonly amount: number;
-  readonly currency: string;
+  readonly chargeId?: string | null;
+  readonly amount?: number | null;
+  readonly currency?: string | null;
   readonly reason?: string | null;
   readonly status: string;
   readonly evidenceDueBy?: string;
@@ -112,7 +121,7 @@ export const disputeOpenedAlert = (dispute: OpenedDispute): Alert => ({
   message: lines([
     ["Dispute", dispute.id],
     ["Charge", dispute.chargeId],
-    ["Amount", `${dispute.amount} ${dispute.currency.toUpperCase()} (minor units)`],
+    ["Amount", minorUnitsText(dispute.amount, dispute.currency)],
     ["Reason", scrubFreeText(dispute.reason)],
     ["Status", dispute.status],
     ["Evidence due by", dispute.evidenceDueBy],
@@ -124,8 +133,9 @@ export interface FailedPayment {
   /** The payment intent when there is one (Stripe sends charge.failed and payment_intent.payment_failed for one failure). */
   readonly paymentIntentId?: string | null;
   readonly chargeId?: string | null;
-  readonly amount: number;
-  readonly currency: string;
+  /** Absent when the payload had none: the failure alerts all the same (it cannot be shown to be below the threshold). */
+  readonly amount?: number | null;
+  readonly currency?: string | null;
   readonly customerId?: string | null;
   readonly failureCode?: string | null;
   readonly declineCode?: string | null;
@@ -133,18 +143,20 @@ export interface FailedPayment {
 }
 
 export const paymentFailedAlert = (payment: FailedPayment, settings: PaymentAlertSettings): Alert | undefined => {
-  if (payment.amount < settings.paymentFailedMinAmount) return undefined;
+  const minorUnits = payment.amount ?? undefined;
+  if (minorUnits !== undefined && minorUnits < settings.paymentFailedMinAmount) return undefined;
   const subjectId = payment.paymentIntentId ?? payment.chargeId;
   if (!subjectId) return undefined;
+  const amount = minorUnits === undefined ? "amount unknown" : payment.currency ? `${minorUnits} ${payment.currency.toUpperCase()} minor units` : `${minorUnits} minor units, unknown currency`;
   return {
     kind: "payment-failed",
     severity: "warning",
-    subject: `Stripe payment ${subjectId} failed (${payment.amount} ${payment.currency.toUpperCase()} minor units)`,
+    subject: `Stripe payment ${subjectId} failed (${amount})`,
     message: lines([
       ["Payment intent", payment.paymentIntentId],
       ["Charge", payment.chargeId],
       ["Customer id", payment.customerId],
-      ["Amount", `${payment.amount} ${payment.currency.toUpperCase()} (minor units)`],
+      ["Amount", minorUnitsText(payment.amount, payment.currency) ?? "unknown"],
       ["Failure code", scrubFreeText(payment.failureCode)],
       ["Decline code", scrubFreeText(payment.declineCode)],
       ["Message", scrubFreeText(payment.failureMessage)],

@@ -6,10 +6,9 @@
  */
 import { Either } from "effect";
 import { InvalidPayload } from "../kernel/errors";
-import type { DescribedDelivery } from "../stripe/describe";
-import { sha256Hex } from "../stripe/signing";
-import { JsonTooDeep, MAX_JSON_DEPTH, parseJson as parseJsonKeepingLargeIntegers } from "../kernel/json";
 import { MAX_TOPIC_LENGTH } from "../kernel/limits";
+import { parseJsonObjectBody, type DescribedDelivery } from "../kernel/webhook-body";
+import { sha256Hex } from "../kernel/webhook-signature";
 import { RECHARGE_TOPIC_HEADER } from "./signature";
 import { rechargeLakeEntity } from "./topics";
 
@@ -31,16 +30,11 @@ export const describeRechargeDelivery = (headers: Readonly<Record<string, string
   if (topic.length > MAX_TOPIC_LENGTH || !TOPIC.test(topic)) {
     return Either.left(new InvalidPayload({ reason: `X-Recharge-Topic must be <resource>/<event> in a-z 0-9 _, at most ${MAX_TOPIC_LENGTH} characters`, field: RECHARGE_TOPIC_HEADER }));
   }
-  const text = rawBody.toString("utf8");
-  let payload: unknown;
-  try {
-    payload = parseJsonKeepingLargeIntegers(text, MAX_JSON_DEPTH);
-  } catch (error) {
-    return Either.left(new InvalidPayload({ reason: error instanceof JsonTooDeep ? error.message : "body is not valid JSON" }));
-  }
-  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return Either.left(new InvalidPayload({ reason: "body is not a JSON object" }));
+  const parsed = parseJsonObjectBody(rawBody);
+  if (Either.isLeft(parsed)) return Either.left(parsed.left);
+  const payload = parsed.right;
   const entity = rechargeLakeEntity(topic);
-  const objectId = objectIdOf(payload as Record<string, unknown>, entity) ?? "noid";
+  const objectId = objectIdOf(payload, entity) ?? "noid";
   const eventId = `${topic.replace("/", "-")}.${objectId}.${sha256Hex(topic, "\n", rawBody).slice(0, 20)}`;
   return Either.right({ eventId, topic, entity, payload });
 };

@@ -6,26 +6,14 @@
  * platform bus and answers 200. 401 bad signature (nothing stored), 400 malformed JSON or
  * missing topic, 413 over 1 MiB, 500 when the secret cannot be read (Recharge retries).
  */
-import { Effect, Either } from "effect";
 import { httpHandler } from "../kernel/adapters";
-import type { HttpRequest } from "../kernel/function-shape";
-import { webhookIngress, type VerifiedWebhook } from "../kernel/ingress";
+import { webhookIngress } from "../kernel/ingress";
 import { liveLayer } from "../kernel/live";
+import { verifyThenDescribe } from "../kernel/webhook-body";
 import { describeRechargeDelivery } from "./describe";
 import { verifyRechargeRequest } from "./signature";
 
-export const verifyRechargeWebhook = (request: HttpRequest) =>
-  verifyRechargeRequest(request).pipe(
-    Effect.catchTag("SecretUnavailable", (error) => Effect.die(new Error(`Recharge webhook secret unavailable: ${error.reason}`))),
-    Effect.zipRight(
-      Effect.suspend(() =>
-        Either.match(describeRechargeDelivery(request.headers, request.rawBody), {
-          onLeft: (error) => Effect.fail(error),
-          onRight: ({ eventId, topic, entity }) => Effect.succeed<VerifiedWebhook>({ eventId, topic, entity }),
-        }),
-      ),
-    ),
-  );
+export const verifyRechargeWebhook = verifyThenDescribe("Recharge", verifyRechargeRequest, (request) => describeRechargeDelivery(request.headers, request.rawBody));
 
 export const program = webhookIngress({ source: "recharge", verify: verifyRechargeWebhook });
 

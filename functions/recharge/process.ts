@@ -7,25 +7,27 @@
 import { Effect } from "effect";
 import { paymentAlertSettings, rechargeChargeFailedAlert, subscriptionCancelledAlert } from "../alerts/payment-alerts";
 import { InvalidPayload } from "../kernel/errors";
-import { Alerts, Metrics } from "../kernel/services";
-import { outcomeMetric, putNewest } from "../stripe/guarded-write";
-import { decodeOrInvalid, type PaymentDelivery } from "../stripe/delivery";
+import { byEventVersion, decodePayload, publishAlert, upsertNewest, type PlatformDelivery } from "../kernel/processor-frame";
+import { Metrics } from "../kernel/services";
 import { chargeAttempts, chargeCustomerId, chargeItem, subscriptionItem, type DeliveryFacts } from "./records";
 import { ChargeWebhook, SubscriptionWebhook } from "./schemas";
 import { rechargeEntityOfTopic } from "./topics";
 
 type RechargeTable = "subscriptions" | "charges";
 
+const decodeSubscription = decodePayload(SubscriptionWebhook, "Recharge subscription");
+const decodeCharge = decodePayload(ChargeWebhook, "Recharge charge");
+
 export type RechargeOutcome = "written" | "stale" | "duplicate" | "unknown-topic";
 
 const buildItem = <A>(build: () => A) =>
   Effect.try({ try: build, catch: (error) => (error instanceof InvalidPayload ? error : new InvalidPayload({ reason: "could not map the Recharge object" })) });
 
-const processSubscription = (delivery: PaymentDelivery, facts: DeliveryFacts) =>
+const processSubscription = (delivery: PlatformDelivery, facts: DeliveryFacts) =>
   Effect.gen(function* () {
-    const { subscription } = yield* decodeOrInvalid(SubscriptionWebhook, delivery.payload, "Recharge subscription");
+    const { subscription } = yield* decodeSubscription(delivery.payload);
     const item = yield* buildItem(() => subscriptionItem(subscription, facts));
-    const outcome = yield* putNewest("subscriptions", item);
+    const outcome = yield* upsertNewest("subscriptions", item, byEventVersion, { source: "recharge" });
     // Alert on the business event even when this delivery is stale: the cancellation happened,
     // and the dedupKey keeps redeliveries and retries to one alert.
     if (item.status === "cancelled") {
@@ -37,16 +39,17 @@ const processSubscription = (delivery: PaymentDelivery, facts: DeliveryFacts) =>
           cancelledAt: item.cancelled_at as string | undefined,
           cancellationReason: subscription.cancellation_reason,
         }),
+        "recharge",
       );
     }
     return { outcome, objectId: subscription.id, table: "subscriptions" as RechargeTable };
   });
 
-const processCharge = (delivery: PaymentDelivery, facts: DeliveryFacts) =>
+const processCharge = (delivery: PlatformDelivery, facts: DeliveryFacts) =>
   Effect.gen(function* () {
-    const { charge } = yield* decodeOrInvalid(ChargeWebhook, delivery.payload, "Recharge charge");
+    const { charge } = yield* decodeCharge(delivery.payload);
     const item = yield* buildItem(() => chargeItem(charge, facts));
-    const outcome = yield* putNewest("charges", item);
+    const outcome = yield* upsertNewest("charges", item, byEventVersion, { source: "recharge" });
     const failed = delivery.topic === "charge/failed" || delivery.topic === "charge/max_retries_reached" || item.status === "error";
     if (failed) {
       const settings = yield* Effect.orDie(paymentAlertSettings);
@@ -64,18 +67,12 @@ const processCharge = (delivery: PaymentDelivery, facts: DeliveryFacts) =>
         },
         settings,
       );
-      if (alert) yield* publishAlert(alert);
+      if (alert) yield* publishAlert(alert, "recharge");
     }
     return { outcome, objectId: charge.id, table: "charges" as RechargeTable };
   });
 
-const publishAlert = (alert: Parameters<Alerts["Type"]["publish"]>[0]) =>
-  Effect.gen(function* () {
-    const { published } = yield* (yield* Alerts).publish(alert);
-    yield* (yield* Metrics).count(published ? "AlertPublished" : "AlertDeduplicated", 1, { source: "recharge", kind: alert.kind });
-  });
-
-export const processRechargeDelivery = (delivery: PaymentDelivery) =>
+export const processRechargeDelivery = (delivery: PlatformDelivery) =>
   Effect.gen(function* () {
     const metrics = yield* Metrics;
     const entity = rechargeEntityOfTopic(delivery.topic);
@@ -86,7 +83,6 @@ export const processRechargeDelivery = (delivery: PaymentDelivery) =>
     }
     const facts: DeliveryFacts = { topic: delivery.topic, eventId: delivery.eventId, tieBreaker: delivery.eventId, receivedAt: delivery.receivedAt };
     const { outcome, objectId, table } = yield* entity === "subscription" ? processSubscription(delivery, facts) : processCharge(delivery, facts);
-    yield* metrics.count(outcomeMetric[outcome], 1, { source: "recharge", table });
     // Debug: one line per event is the hot path; counts go to metrics, the row keeps last_event_id.
     yield* Effect.logDebug("recharge delivery processed").pipe(Effect.annotateLogs({ topic: delivery.topic, eventId: delivery.eventId, objectId, table, outcome }));
     return outcome as RechargeOutcome;

@@ -3,19 +3,12 @@
  * per event into the subscriptions / charges hot stores, with alerts. InvalidPayload goes to the
  * DLQ without retry; store errors retry.
  */
-import { Effect } from "effect";
 import { sqsHandler } from "../kernel/adapters";
 import { liveLayer } from "../kernel/live";
-import type { BusEnvelope } from "../kernel/function-shape";
-import { readPaymentDelivery } from "../stripe/delivery";
+import { platformProcessor } from "../kernel/processor-frame";
 import { processRechargeDelivery } from "./process";
 
-export const program = (envelope: BusEnvelope) =>
-  readPaymentDelivery(envelope, "recharge").pipe(
-    Effect.flatMap(processRechargeDelivery),
-    Effect.asVoid,
-    Effect.annotateLogs({ function: "recharge-processor", correlationId: envelope.id }),
-  );
+export const program = platformProcessor("recharge-processor", "recharge", processRechargeDelivery);
 
 /** Alerts go to the topic of their kind when the stack granted one (kernel `alertTopicOf`). */
 export const handler = sqsHandler(program, liveLayer());

@@ -5,10 +5,9 @@
  * of the delivery), so out-of-order and repeated deliveries converge on the newest state.
  */
 import { InvalidPayload } from "../kernel/errors";
-import { normaliseTimestamp, statusRank, versionOf } from "../stripe/versions";
+import { VERSION_ATTRIBUTE } from "../kernel/processor-frame";
+import { normaliseTimestamp, statusRank, versionOf } from "../kernel/versions";
 import type { RechargeCharge, RechargeSubscription } from "./schemas";
-
-import { VERSION_ATTRIBUTE } from "../stripe/guarded-write";
 
 const subscriptionStatusRanks: Record<string, number> = { active: 10, paused: 20, cancelled: 30, expired: 40, deleted: 90 };
 const chargeStatusRanks: Record<string, number> = {

@@ -16,7 +16,7 @@
  */
 import { ParseResult, Schema } from "effect";
 import { normalizeDecimal } from "../kernel/decimal";
-import { normaliseTimestamp } from "../stripe/versions";
+import { normaliseTimestamp } from "../kernel/versions";
 
 /** Recharge ids are integers; as text (large ones already are) at most 64 characters, so an id is a sane key. */
 const isIdText = (value: string) => /^[A-Za-z0-9_-]{1,64}$/.test(value);

@@ -11,7 +11,7 @@
 import { Config, Effect, Either, Option, Redacted } from "effect";
 import { withRetry } from "../kernel/retry";
 import { HotStore, ObjectStore, Secrets, type Item } from "../kernel/services";
-import { decodeOrInvalid } from "../stripe/delivery";
+import { decodePayload } from "../kernel/processor-frame";
 import { describeRechargeDelivery } from "../recharge/describe";
 import { chargeItem, subscriptionItem } from "../recharge/records";
 import { ChargeWebhook, SubscriptionWebhook } from "../recharge/schemas";
@@ -51,12 +51,15 @@ const listUpdated = (base: string, token: string, path: string, since: Date) =>
     }
   });
 
+const decodeSubscription = decodePayload(SubscriptionWebhook, "Recharge subscription");
+const decodeCharge = decodePayload(ChargeWebhook, "Recharge charge");
+
 /** The object as the hot store would hold it, when it decodes (otherwise the door and the processor judge it). */
 const storedFormOf = (resource: Resource, object: Record<string, unknown>, receivedAt: string) => {
   const facts = { topic: `${resource}/updated`, eventId: "reconcile", tieBreaker: "", receivedAt };
   return resource === "subscription"
-    ? Effect.map(decodeOrInvalid(SubscriptionWebhook, { subscription: object }, "Recharge subscription"), ({ subscription }) => subscriptionItem(subscription, facts) as Item)
-    : Effect.map(decodeOrInvalid(ChargeWebhook, { charge: object }, "Recharge charge"), ({ charge }) => chargeItem(charge, facts) as Item);
+    ? Effect.map(decodeSubscription({ subscription: object }), ({ subscription }) => subscriptionItem(subscription, facts) as Item)
+    : Effect.map(decodeCharge({ charge: object }), ({ charge }) => chargeItem(charge, facts) as Item);
 };
 
 /** True when the hot store already holds this state of the object or a newer one. */

@@ -4,11 +4,10 @@
  * float arithmetic: a number reaches here only when it is a safe integer (the kernel's JSON
  * parser keeps larger ids as strings), so `String(id)` is its exact text.
  */
-import { Either, Option, ParseResult, Schema } from "effect";
-import { InvalidPayload } from "../kernel/errors";
-import { redactText } from "../kernel/redact";
-import { fastDecoder } from "./fast-decode";
 import type { Id } from "./schemas";
+
+/** The kernel's one payload decoder (processor-frame.ts): an Either, the error naming the field, never its value. */
+export { decodePayload } from "../kernel/processor-frame";
 
 const GID = /^gid:\/\/shopify\/(\w+)\/([^/\s?]+)/;
 
@@ -39,25 +38,6 @@ export const optionalGidOf = (type: string, resource: { readonly id?: Id | strin
 
 /** The legacy numeric id (text) of a GID. */
 export const legacyIdOf = (gidValue: string): string => GID.exec(gidValue)?.[2] ?? gidValue;
-
-/** Decodes `payload` with `schema`, or an InvalidPayload naming the first bad field (values redacted). */
-export const decodePayload = <A, I>(schema: Schema.Schema<A, I, never>, what: string) => {
-  // Built once per schema: decoding is on the hot path of every event.
-  const decode = Schema.decodeUnknownEither(schema, { errors: "first" });
-  // Valid payloads take the compiled fast path (same output); anything else gets Effect's decoder and its message.
-  const fast = fastDecoder(schema.ast);
-  return (payload: unknown): Either.Either<A, InvalidPayload> => {
-    const quick = fast?.(payload);
-    if (quick !== undefined && Option.isSome(quick)) return Either.right(quick.value as A);
-    const result = decode(payload);
-    if (Either.isRight(result)) return Either.right(result.right);
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left);
-    const first = issues[0];
-    const field = first ? first.path.map(String).join(".") : undefined;
-    const message = first ? first.message.replace(/actual .*/s, "").trim() : "does not match";
-    return Either.left(new InvalidPayload({ reason: redactText(`${what}: ${field ? `${field}: ` : ""}${message}`).slice(0, 300), ...(field ? { field } : {}) }));
-  };
-};
 
 /** UTC ISO-8601 of a timestamp, so versions compare as strings in DynamoDB conditions. */
 export const utc = (timestamp: string): string => new Date(timestamp).toISOString();

@@ -5,16 +5,20 @@
  *      FIRST (If-None-Match: a redelivery never rewrites it); platform events are already stored;
  *   3. run the topic's handler once per event id (a failed run releases the key, so the queue's
  *      retry runs it again); a topic this processor does not handle is acknowledged and counted.
+ * Decoding and the guarded write are the kernel's processor frame (kernel/processor-frame.ts),
+ * shared with Recharge and Stripe; why Shopify keeps an idempotency record and they do not is
+ * written down there.
  */
-import { Effect, Either } from "effect";
+import { Effect } from "effect";
 import { shopifyEntityOfTopic } from "../../contracts/events";
 import { rawEventKey } from "../../contracts/lake-layout";
 import type { TableKey } from "../../contracts/tables";
 import { InvalidPayload, type InProgress } from "../kernel/errors";
 import type { BusEnvelope } from "../kernel/function-shape";
 import { decodeIncomingEvent, type IncomingEvent } from "../kernel/incoming-event";
+import { byUpdatedAt, upsertNewest, type WriteOutcome } from "../kernel/processor-frame";
+import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError } from "../kernel/services";
 import { businessEffectKeyOf, rawObjectMetadata } from "./event-identity";
-import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError, type UpsertOutcome } from "../kernel/services";
 
 export type ShopifyServices = ObjectStore | HotStore | Idempotency | Metrics | Alerts;
 export type TopicHandler = (event: IncomingEvent) => Effect.Effect<void, InvalidPayload | StoreError, ShopifyServices>;
@@ -54,23 +58,8 @@ export const shopifyProcessor =
       yield* metrics.count("EventProcessed", 1, { processor: processorName, topic: event.topic });
     }).pipe(Effect.annotateLogs({ processor: processorName }));
 
-/** Decodes a payload or fails with InvalidPayload (to the DLQ: the raw object is already kept). */
-export const decodeOr = <A>(result: Either.Either<A, InvalidPayload>): Effect.Effect<A, InvalidPayload> =>
-  Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left);
-
-const countStale = (table: TableKey, item: Item) =>
-  Effect.gen(function* () {
-    const metrics = yield* Metrics;
-    yield* metrics.count("StaleUpdate", 1, { table });
-    yield* Effect.logInfo("stale update skipped", { table, key: String(item.id ?? item.token ?? "") });
-  });
-
-/** Guarded upsert by `updated_at`: a stale update is counted, not an error. */
-export const upsertNewer = (table: TableKey, item: Item): Effect.Effect<UpsertOutcome, StoreError, HotStore | Metrics> =>
-  // A flatMap chain, not a generator: this runs on every event, and a generator costs more than the in-memory store call it wraps.
-  Effect.flatMap(HotStore, (store) =>
-    Effect.tap(store.putIfNewer(table, item, "updated_at"), (outcome) => (outcome === "stale" ? countStale(table, item) : Effect.void)),
-  );
+/** The kernel's guarded write by `updated_at` (processor-frame.ts): a stale update is counted, not an error. */
+export const upsertNewer = (table: TableKey, item: Item): Effect.Effect<WriteOutcome, StoreError, HotStore | Metrics> => upsertNewest(table, item, byUpdatedAt);
 
 /** A tombstone: the key, `deleted: true` and when; never replaced by a late update. */
 export const writeTombstone = (table: TableKey, key: Item, event: IncomingEvent, extra: Item = {}) =>

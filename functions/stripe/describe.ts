@@ -5,16 +5,10 @@
  */
 import { Either } from "effect";
 import { InvalidPayload } from "../kernel/errors";
-import { JsonTooDeep, MAX_JSON_DEPTH, parseJson } from "../kernel/json";
 import { eventIdProblem, firstProblem, topicProblem } from "../kernel/limits";
+import { parseJsonObjectBody, type DescribedDelivery } from "../kernel/webhook-body";
 
-export interface DescribedDelivery {
-  readonly eventId: string;
-  readonly topic: string;
-  /** raw/<source>/<entity>/...: the object family (charge, payment_intent, invoice, dispute, customer...). */
-  readonly entity: string;
-  readonly payload: unknown;
-}
+export type { DescribedDelivery } from "../kernel/webhook-body";
 
 const ENTITY = /^[a-z0-9_]+$/;
 
@@ -26,14 +20,9 @@ export const stripeEntityOfType = (type: string): string => {
 };
 
 export const describeStripeBody = (rawBody: Buffer): Either.Either<DescribedDelivery, InvalidPayload> => {
-  let payload: unknown;
-  try {
-    // The kernel's parser: nesting capped before anything recurses, large integers kept exact.
-    payload = parseJson(rawBody.toString("utf8"), MAX_JSON_DEPTH);
-  } catch (error) {
-    return Either.left(new InvalidPayload({ reason: error instanceof JsonTooDeep ? error.message : "body is not valid JSON" }));
-  }
-  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return Either.left(new InvalidPayload({ reason: "body is not a JSON object" }));
+  const parsed = parseJsonObjectBody(rawBody);
+  if (Either.isLeft(parsed)) return Either.left(parsed.left);
+  const payload = parsed.right;
   const { id, type } = payload as { id?: unknown; type?: unknown };
   if (typeof id !== "string" || id.trim() === "") return Either.left(new InvalidPayload({ reason: "event id is missing", field: "id" }));
   if (typeof type !== "string" || type.trim() === "") return Either.left(new InvalidPayload({ reason: "event type is missing", field: "type" }));

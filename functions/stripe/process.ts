@@ -8,13 +8,18 @@
 import { Effect } from "effect";
 import type { TableKey } from "../../contracts/tables";
 import { disputeOpenedAlert, paymentAlertSettings, paymentFailedAlert } from "../alerts/payment-alerts";
+import { byEventVersion, decodePayload, publishAlert, upsertNewest, type PlatformDelivery } from "../kernel/processor-frame";
 import type { Alert } from "../kernel/services";
-import { Alerts, Metrics } from "../kernel/services";
-import { outcomeMetric, putNewest } from "./guarded-write";
-import { decodeOrInvalid, type PaymentDelivery } from "./delivery";
+import { Metrics } from "../kernel/services";
+import { isoFromUnixSeconds } from "../kernel/versions";
 import { chargeItem, disputeItem, invoiceItem, paymentIntentItem } from "./records";
 import { StripeCharge, StripeDispute, StripeEvent, StripeInvoice, StripePaymentIntent } from "./schemas";
-import { isoFromUnixSeconds } from "./versions";
+
+const decodeEvent = decodePayload(StripeEvent, "Stripe event");
+const decodeDispute = decodePayload(StripeDispute, "Stripe dispute");
+const decodeCharge = decodePayload(StripeCharge, "Stripe charge");
+const decodeIntent = decodePayload(StripePaymentIntent, "Stripe payment intent");
+const decodeInvoice = decodePayload(StripeInvoice, "Stripe invoice");
 
 export type StripeOutcome = "written" | "stale" | "duplicate" | "unknown-type";
 
@@ -35,7 +40,7 @@ const handle = (event: StripeEvent, receivedAt: string) =>
     const object = event.data.object;
     switch (stripeTargetOf(event.type, object.object)) {
       case "disputes": {
-        const dispute = yield* decodeOrInvalid(StripeDispute, object, "Stripe dispute");
+        const dispute = yield* decodeDispute(object);
         const alert =
           event.type === "charge.dispute.created"
             ? disputeOpenedAlert({
@@ -52,7 +57,7 @@ const handle = (event: StripeEvent, receivedAt: string) =>
       }
       case "payments": {
         if (object.object === "charge") {
-          const charge = yield* decodeOrInvalid(StripeCharge, object, "Stripe charge");
+          const charge = yield* decodeCharge(object);
           const alert =
             event.type === "charge.failed"
               ? paymentFailedAlert(
@@ -70,7 +75,7 @@ const handle = (event: StripeEvent, receivedAt: string) =>
               : undefined;
           return { table: "payments", item: chargeItem(charge, event, receivedAt), alert } satisfies Handled;
         }
-        const intent = yield* decodeOrInvalid(StripePaymentIntent, object, "Stripe payment intent");
+        const intent = yield* decodeIntent(object);
         const alert =
           event.type === "payment_intent.payment_failed"
             ? paymentFailedAlert(
@@ -90,7 +95,7 @@ const handle = (event: StripeEvent, receivedAt: string) =>
         return { table: "payments", item: paymentIntentItem(intent, event, receivedAt), alert } satisfies Handled;
       }
       case "invoices": {
-        const invoice = yield* decodeOrInvalid(StripeInvoice, object, "Stripe invoice");
+        const invoice = yield* decodeInvoice(object);
         return { table: "invoices", item: invoiceItem(invoice, event, receivedAt) } satisfies Handled;
       }
       case undefined:
@@ -98,22 +103,19 @@ const handle = (event: StripeEvent, receivedAt: string) =>
     }
   });
 
-const store = (event: StripeEvent, handled: Handled) =>
+const store = (handled: Handled) =>
   Effect.gen(function* () {
-    const outcome = yield* putNewest(handled.table, handled.item);
+    const outcome = yield* upsertNewest(handled.table, handled.item, byEventVersion, { source: "stripe" });
     // The alert follows the business event, not the write: a stale or retried delivery of a
     // dispute still names the same dispute, and the dedupKey keeps it to one alert.
-    if (handled.alert) {
-      const { published } = yield* (yield* Alerts).publish(handled.alert);
-      yield* (yield* Metrics).count(published ? "AlertPublished" : "AlertDeduplicated", 1, { source: "stripe", kind: handled.alert.kind });
-    }
+    if (handled.alert) yield* publishAlert(handled.alert, "stripe");
     return outcome;
   });
 
-export const processStripeDelivery = (delivery: PaymentDelivery) =>
+export const processStripeDelivery = (delivery: PlatformDelivery) =>
   Effect.gen(function* () {
     const metrics = yield* Metrics;
-    const event = yield* decodeOrInvalid(StripeEvent, delivery.payload, "Stripe event");
+    const event = yield* decodeEvent(delivery.payload);
     const handled = yield* handle(event, delivery.receivedAt);
     const annotations = { type: event.type, eventId: event.id };
     if (handled === undefined) {
@@ -121,8 +123,7 @@ export const processStripeDelivery = (delivery: PaymentDelivery) =>
       yield* Effect.logInfo("stripe event type not processed; kept raw").pipe(Effect.annotateLogs(annotations));
       return "unknown-type" as StripeOutcome;
     }
-    const outcome = yield* store(event, handled);
-    yield* metrics.count(outcomeMetric[outcome], 1, { source: "stripe", table: handled.table });
+    const outcome = yield* store(handled);
     yield* Effect.logDebug("stripe event processed").pipe(Effect.annotateLogs({ ...annotations, objectId: String(handled.item.id), table: handled.table, outcome }));
     return outcome as StripeOutcome;
   });

@@ -3,11 +3,12 @@
  * amounts and failure codes; billing details, e-mails and card data stay in the raw lake only.
  * `version` orders by the event's `created`, then by status precedence (a final state recorded in
  * the same second beats an intermediate one), then by event id, so any delivery order converges.
+ * Fields Stripe leaves out or nulls (amounts, currency, the objects' own `created`) are left out
+ * of the item (NULL in SQL), never guessed.
  */
-import { isoFromUnixSeconds, sortableSeconds, statusRank, versionOf } from "./versions";
+import { VERSION_ATTRIBUTE } from "../kernel/processor-frame";
+import { isoFromUnixSeconds, sortableSeconds, statusRank, versionOf } from "../kernel/versions";
 import type { StripeCharge, StripeDispute, StripeEvent, StripeInvoice, StripePaymentIntent } from "./schemas";
-
-import { VERSION_ATTRIBUTE } from "./guarded-write";
 
 const chargeRanks: Record<string, number> = { pending: 10, failed: 50, succeeded: 60, refunded: 70 };
 const paymentIntentRanks: Record<string, number> = {
@@ -30,6 +31,11 @@ const disputeRanks: Record<string, number> = {
   won: 50,
   lost: 50,
 };
+
+/** ISO-8601 of an optional time that Stripe sends as 0 or null when there is none (canceled_at, period_end...). */
+const isoOrUndefined = (seconds: number | null | undefined) => (seconds ? isoFromUnixSeconds(seconds) : undefined);
+/** ISO-8601 of an object's `created`, when the payload has one. */
+const createdIso = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? undefined : isoFromUnixSeconds(seconds));
 
 const compact = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined && value !== null));
 
@@ -66,7 +72,7 @@ export const chargeItem = (charge: StripeCharge, event: StripeEvent, receivedAt:
     outcome_reason: charge.outcome?.reason,
     payment_intent_id: charge.payment_intent,
     invoice_id: charge.invoice,
-    created: isoFromUnixSeconds(charge.created),
+    created: createdIso(charge.created),
     ...common(event, receivedAt),
     [VERSION_ATTRIBUTE]: version(event, chargeRanks, chargeState(charge)),
   });
@@ -89,9 +95,9 @@ export const paymentIntentItem = (intent: StripePaymentIntent, event: StripeEven
     failure_message: intent.last_payment_error?.message,
     latest_charge_id: intent.latest_charge,
     invoice_id: intent.invoice,
-    canceled_at: intent.canceled_at ? isoFromUnixSeconds(intent.canceled_at) : undefined,
+    canceled_at: isoOrUndefined(intent.canceled_at),
     cancellation_reason: intent.cancellation_reason,
-    created: isoFromUnixSeconds(intent.created),
+    created: createdIso(intent.created),
     ...common(event, receivedAt),
     [VERSION_ATTRIBUTE]: version(event, paymentIntentRanks, paymentIntentState(intent, event)),
   });
@@ -110,13 +116,13 @@ export const invoiceItem = (invoice: StripeInvoice, event: StripeEvent, received
     amount_remaining: invoice.amount_remaining,
     total: invoice.total,
     attempt_count: invoice.attempt_count,
-    next_payment_attempt: invoice.next_payment_attempt ? isoFromUnixSeconds(invoice.next_payment_attempt) : undefined,
+    next_payment_attempt: isoOrUndefined(invoice.next_payment_attempt),
     billing_reason: invoice.billing_reason,
     subscription_id: invoice.subscription,
     payment_intent_id: invoice.payment_intent,
-    period_start: invoice.period_start ? isoFromUnixSeconds(invoice.period_start) : undefined,
-    period_end: invoice.period_end ? isoFromUnixSeconds(invoice.period_end) : undefined,
-    created: isoFromUnixSeconds(invoice.created),
+    period_start: isoOrUndefined(invoice.period_start),
+    period_end: isoOrUndefined(invoice.period_end),
+    created: createdIso(invoice.created),
     ...common(event, receivedAt),
     [VERSION_ATTRIBUTE]: version(event, invoiceRanks, status),
   });
@@ -132,8 +138,8 @@ export const disputeItem = (dispute: StripeDispute, event: StripeEvent, received
     amount: dispute.amount,
     currency: dispute.currency,
     is_charge_refundable: dispute.is_charge_refundable,
-    evidence_due_by: dispute.evidence_details?.due_by ? isoFromUnixSeconds(dispute.evidence_details.due_by) : undefined,
-    created: isoFromUnixSeconds(dispute.created),
+    evidence_due_by: isoOrUndefined(dispute.evidence_details?.due_by),
+    created: createdIso(dispute.created),
     ...common(event, receivedAt),
     [VERSION_ATTRIBUTE]: version(event, disputeRanks, dispute.status),
   });

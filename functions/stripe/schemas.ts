@@ -1,7 +1,14 @@
 /**
  * Stripe webhook payloads: the Event envelope and the objects we store (charge, payment intent,
- * invoice, dispute). Strict on the fields used, tolerant of everything else (kept in the raw lake).
- * Invalid values go to the DLQ as an InvalidPayload naming the field (never its value):
+ * invoice, dispute).
+ *
+ * Required are only the fields a processor keys, orders or routes on: the event's `id` (dedup
+ * key), `type` (route) and `created` (version), `data.object.object` (route), each object's `id`
+ * (table key) and, where the version ranks it, `status` (charge, payment intent, dispute). Every
+ * other field, amounts and currencies included, is optional and nullable (Stripe drops or nulls
+ * fields between API versions; an absent one is absent from the hot-store row and NULL in SQL),
+ * and unknown fields pass through to the raw copy untouched. A field that is present is still
+ * checked; invalid values go to the DLQ as an InvalidPayload naming the field (never its value):
  *   money   integers in the currency's minor units (`"amount": 15000` is 150.00 USD), safe
  *           integers only: no floats, no strings, no `1e400`; currencies three-letter codes.
  *   time    `created` and the other timestamps are Unix seconds, whole and within years 1970-9999
@@ -31,7 +38,7 @@ export const StripeEvent = Schema.Struct({
   id: StripeId,
   type: Schema.NonEmptyString,
   created: UnixSeconds,
-  livemode: Schema.optional(Schema.Boolean),
+  livemode: optionalNullable(Schema.Boolean),
   api_version: optionalNullable(Schema.String),
   data: Schema.Struct({ object: Schema.Struct({ object: Schema.String }, { key: Schema.String, value: Schema.Unknown }) }),
 });
@@ -40,31 +47,31 @@ export type StripeEvent = typeof StripeEvent.Type;
 export const StripeCharge = Schema.Struct({
   id: StripeId,
   object: Schema.Literal("charge"),
-  amount: MinorUnits,
-  amount_captured: Schema.optional(MinorUnits),
-  amount_refunded: Schema.optional(MinorUnits),
-  currency: Currency,
+  amount: optionalNullable(MinorUnits),
+  amount_captured: optionalNullable(MinorUnits),
+  amount_refunded: optionalNullable(MinorUnits),
+  currency: optionalNullable(Currency),
   customer: optionalNullable(Reference),
   status: Schema.NonEmptyString,
-  paid: Schema.optional(Schema.Boolean),
-  refunded: Schema.optional(Schema.Boolean),
-  disputed: Schema.optional(Schema.Boolean),
-  captured: Schema.optional(Schema.Boolean),
+  paid: optionalNullable(Schema.Boolean),
+  refunded: optionalNullable(Schema.Boolean),
+  disputed: optionalNullable(Schema.Boolean),
+  captured: optionalNullable(Schema.Boolean),
   failure_code: optionalNullable(Schema.String),
   failure_message: optionalNullable(Schema.String),
   outcome: optionalNullable(Schema.Struct({ network_status: optionalNullable(Schema.String), reason: optionalNullable(Schema.String), type: optionalNullable(Schema.String) })),
   payment_intent: optionalNullable(Reference),
   invoice: optionalNullable(Reference),
-  created: UnixSeconds,
+  created: optionalNullable(UnixSeconds),
 });
 export type StripeCharge = typeof StripeCharge.Type;
 
 export const StripePaymentIntent = Schema.Struct({
   id: StripeId,
   object: Schema.Literal("payment_intent"),
-  amount: MinorUnits,
-  amount_received: Schema.optional(MinorUnits),
-  currency: Currency,
+  amount: optionalNullable(MinorUnits),
+  amount_received: optionalNullable(MinorUnits),
+  currency: optionalNullable(Currency),
   customer: optionalNullable(Reference),
   status: Schema.NonEmptyString,
   last_payment_error: optionalNullable(
@@ -74,7 +81,7 @@ export const StripePaymentIntent = Schema.Struct({
   invoice: optionalNullable(Reference),
   canceled_at: optionalNullable(UnixSeconds),
   cancellation_reason: optionalNullable(Schema.String),
-  created: UnixSeconds,
+  created: optionalNullable(UnixSeconds),
 });
 export type StripePaymentIntent = typeof StripePaymentIntent.Type;
 
@@ -84,33 +91,33 @@ export const StripeInvoice = Schema.Struct({
   customer: optionalNullable(Reference),
   status: optionalNullable(Schema.String),
   number: optionalNullable(Schema.String),
-  currency: Currency,
-  amount_due: MinorUnits,
-  amount_paid: MinorUnits,
-  amount_remaining: MinorUnits,
-  total: Schema.optional(MinorUnits),
-  attempt_count: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative())),
+  currency: optionalNullable(Currency),
+  amount_due: optionalNullable(MinorUnits),
+  amount_paid: optionalNullable(MinorUnits),
+  amount_remaining: optionalNullable(MinorUnits),
+  total: optionalNullable(MinorUnits),
+  attempt_count: optionalNullable(Schema.Number.pipe(Schema.int(), Schema.nonNegative())),
   next_payment_attempt: optionalNullable(UnixSeconds),
   billing_reason: optionalNullable(Schema.String),
   subscription: optionalNullable(Reference),
   payment_intent: optionalNullable(Reference),
   period_start: optionalNullable(UnixSeconds),
   period_end: optionalNullable(UnixSeconds),
-  created: UnixSeconds,
+  created: optionalNullable(UnixSeconds),
 });
 export type StripeInvoice = typeof StripeInvoice.Type;
 
 export const StripeDispute = Schema.Struct({
   id: StripeId,
   object: Schema.Literal("dispute"),
-  amount: MinorUnits,
-  currency: Currency,
-  charge: Reference,
+  amount: optionalNullable(MinorUnits),
+  currency: optionalNullable(Currency),
+  charge: optionalNullable(Reference),
   payment_intent: optionalNullable(Reference),
   reason: optionalNullable(Schema.String),
   status: Schema.NonEmptyString,
-  is_charge_refundable: Schema.optional(Schema.Boolean),
+  is_charge_refundable: optionalNullable(Schema.Boolean),
   evidence_details: optionalNullable(Schema.Struct({ due_by: optionalNullable(UnixSeconds) })),
-  created: UnixSeconds,
+  created: optionalNullable(UnixSeconds),
 });
 export type StripeDispute = typeof StripeDispute.Type;

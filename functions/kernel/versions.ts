@@ -3,7 +3,8 @@
  * A version is `<time>#<status rank>#<tie-breaker>`, every part fixed-width so that string order
  * is time order, then status precedence (a final state beats an intermediate one recorded at the
  * same instant), then an arbitrary but deterministic tie-breaker so that any permutation of the
- * same deliveries converges on the same item. Shared by the Stripe and Recharge processors.
+ * same deliveries converges on the same item. Used by the Stripe and Recharge processors; the
+ * Shopify processors order by `updated_at` itself (processor-frame.ts `upsertNewest`).
  */
 
 /** Rank of a status in `ranks` (unknown statuses rank lowest), two digits. */
