@@ -54,7 +54,8 @@ export const webhookRouteKeys = (specs: ReadonlyArray<FunctionSpec> = functionSp
   specs
     .filter((spec) => spec.trigger === "http")
     .map((spec) => {
-      if (spec.route === undefined) throw new Error(`function ${spec.name} (contracts/functions.ts) has trigger "http" but no \`route\``);
+      // The doors take POSTs (the HTTP API's route keys, "POST /webhooks/<source>").
+      if (spec.route === undefined || !/^POST \/\S+$/.test(spec.route)) throw new Error(`function ${spec.name} (contracts/functions.ts) has trigger "http" but no \`route\` of the form "POST /path"`);
       return spec.route;
     });
 

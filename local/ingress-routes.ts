@@ -9,7 +9,7 @@ import { withInvocationDeadline } from "../functions/kernel/deadline";
 import type { HttpResponse } from "../functions/kernel/function-shape";
 import type { KernelServices } from "../functions/kernel/live";
 import { withLogContext } from "../functions/kernel/logger";
-import { loadHttpFunction } from "./functions";
+import { loadHttpFunction, webhookRouteKeys } from "./functions";
 import type { PlatformLog } from "./log";
 import type { DoorCounters } from "./platform-types";
 import { flushMetrics } from "./processors";
@@ -45,14 +45,18 @@ export const makeDoorCounters = () => {
   return { countResponse, snapshot };
 };
 
-/** The webhook doors; a door whose function is missing answers 503 and is recorded in `unavailable`. */
+/**
+ * The webhook doors: one per function with `trigger: "http"` in contracts/functions.ts, at its
+ * `route`. A missing entry file fails the start (local/functions.ts); a door whose function
+ * fails to load answers 503 and is recorded in `unavailable`.
+ */
 export const webhookRoutes = (
   root: string,
   runtime: ManagedRuntime.ManagedRuntime<KernelServices, never>,
   unavailable: Record<string, string>,
   log: PlatformLog,
 ): IngressRoute[] =>
-  ["POST /webhooks/shopify", "POST /webhooks/recharge", "POST /webhooks/stripe"].map((routeKey) => {
+  webhookRouteKeys().map((routeKey) => {
     const loaded = loadHttpFunction(routeKey, root);
     const path_ = routeKey.slice("POST ".length);
     if (!loaded || !loaded.ok) {

@@ -4,7 +4,7 @@ import { Cause, Exit } from "effect";
 import { functionSpecs, type FunctionSpec } from "../../contracts/functions";
 import { InvalidPayload, StaleUpdate, Throttled, Transient } from "../../functions/kernel/errors";
 import { metadataValue, parseEnvelope, partnerDedupeKeys } from "../../local/event-door";
-import { consumerResultOf, loadEventFunction, loadHttpFunction } from "../../local/functions";
+import { consumerResultOf, loadEventFunction, loadHttpFunction, webhookRouteKeys } from "../../local/functions";
 import { tempDataDir } from "./support";
 
 describe("consumerResultOf (how a local queue settles a processor's exit)", () => {
@@ -55,6 +55,15 @@ describe("loading function programs from contracts/functions.ts", () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the webhook doors of sdp local", () => {
+  it("are the routes of the specs with trigger \"http\", in contract order", () => {
+    expect(webhookRouteKeys()).toEqual(functionSpecs.filter((spec) => spec.trigger === "http").map((spec) => spec.route));
+    expect(webhookRouteKeys()).toEqual(["POST /webhooks/shopify", "POST /webhooks/recharge", "POST /webhooks/stripe"]);
+    const door = functionSpecs.find((spec) => spec.trigger === "http")!;
+    expect(() => webhookRouteKeys([{ ...door, route: undefined }])).toThrow(`function ${door.name} (contracts/functions.ts) has trigger "http" but no \`route\``);
   });
 });
 
