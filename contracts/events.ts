@@ -46,6 +46,8 @@ export interface ShopifyFamilySpec {
    * `handlerModule` exports one handler per topic here, and a test holds the two equal.
    */
   readonly processor: string;
+  /** The app's access scopes Shopify requires to deliver these topics (its webhooks reference). */
+  readonly scopes: ReadonlyArray<string>;
 }
 
 /**
@@ -56,6 +58,7 @@ export interface ShopifyFamilySpec {
 export const shopifyFamilies = {
   orders: {
     processor: "shopify-orders",
+    scopes: ["read_orders"],
     topics: [
       "orders/create",
       "orders/updated",
@@ -69,11 +72,12 @@ export const shopifyFamilies = {
       "fulfillments/update",
     ],
   },
-  customers: { processor: "shopify-customers", topics: ["customers/create", "customers/update", "customers/enable", "customers/disable", "customers/delete"] },
-  products: { processor: "shopify-products", topics: ["products/create", "products/update", "products/delete"] },
-  checkouts: { processor: "shopify-checkouts", topics: ["checkouts/create", "checkouts/update", "carts/create", "carts/update"] },
-  app: { processor: "shopify-app", topics: ["app/uninstalled"] },
-  bulkOperations: { processor: "backfill-bulk-finish", topics: ["bulk_operations/finish"] },
+  customers: { processor: "shopify-customers", scopes: ["read_customers"], topics: ["customers/create", "customers/update", "customers/enable", "customers/disable", "customers/delete"] },
+  products: { processor: "shopify-products", scopes: ["read_products"], topics: ["products/create", "products/update", "products/delete"] },
+  // checkouts/* and carts/* are delivered to apps with read_orders.
+  checkouts: { processor: "shopify-checkouts", scopes: ["read_orders"], topics: ["checkouts/create", "checkouts/update", "carts/create", "carts/update"] },
+  app: { processor: "shopify-app", scopes: [], topics: ["app/uninstalled"] },
+  bulkOperations: { processor: "backfill-bulk-finish", scopes: [], topics: ["bulk_operations/finish"] },
 } as const satisfies Record<string, ShopifyFamilySpec>;
 
 export type ShopifyTopicFamily = keyof typeof shopifyFamilies;

@@ -11,7 +11,7 @@
  * `shopify app deploy` then subscribes everything.
  */
 import type { EnvironmentConfig } from "../config/schema";
-import { shopifyTopicFamilies, type ShopifyTopicFamily } from "../contracts/events";
+import { shopifyFamilies, shopifyTopicFamilies, type ShopifyTopicFamily } from "../contracts/events";
 
 export const COMPLIANCE_TOPICS = ["customers/data_request", "customers/redact", "shop/redact"] as const;
 
@@ -174,17 +174,6 @@ export interface WebhookSubscriptionsPage {
 // ---------------------------------------------------------------------------------------------
 // Access scopes, derived from what the platform asks Shopify for
 
-/** Scope each thing the platform does needs (Shopify's webhooks reference and Admin API docs). */
-const scopeOfFamily: Record<ShopifyTopicFamily, ReadonlyArray<string>> = {
-  orders: ["read_orders"],
-  customers: ["read_customers"],
-  products: ["read_products"],
-  // checkouts/* and carts/* are delivered to apps with read_orders.
-  checkouts: ["read_orders"],
-  app: [],
-  bulkOperations: [],
-};
-
 /** Bulk exports (functions/backfill/queries.ts): orders older than 60 days also need read_all_orders. */
 const scopeOfBulkObject: Record<string, ReadonlyArray<string>> = {
   orders: ["read_orders", "read_all_orders"],
@@ -195,7 +184,8 @@ const scopeOfBulkObject: Record<string, ReadonlyArray<string>> = {
 /** The app's access scopes: every routed topic family and every bulk export (sorted, unique). */
 export const requiredScopes = (bulkObjectNames: ReadonlyArray<string>): string[] => {
   const scopes = new Set<string>();
-  for (const family of Object.keys(shopifyTopicFamilies) as ShopifyTopicFamily[]) for (const scope of scopeOfFamily[family]) scopes.add(scope);
+  // Each topic family's scopes are in its contract (contracts/events.ts shopifyFamilies).
+  for (const family of Object.keys(shopifyFamilies) as ShopifyTopicFamily[]) for (const scope of shopifyFamilies[family].scopes) scopes.add(scope);
   for (const object of bulkObjectNames) {
     const needed = scopeOfBulkObject[object];
     if (needed === undefined) throw new Error(`no access scope known for the bulk export of "${object}": add it to delivery/shopify-app-config.ts`);
