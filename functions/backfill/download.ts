@@ -1,5 +1,8 @@
 /** Lambda `backfill-download` (contracts/functions.ts): see download-program.ts. */
+import { Effect } from "effect";
+import { envVars } from "../../contracts/env-vars";
 import { DEFAULT_PART_BYTES } from "../../etl/convert/stream";
+import { optionalConfig } from "../kernel/config";
 import { taskHandler } from "../kernel/adapters";
 import { liveLayer } from "../kernel/live";
 import { downloadProgram, type DownloadInput } from "./download-program";
@@ -9,12 +12,12 @@ import { downloadProgram, type DownloadInput } from "./download-program";
  * 2 x this plus one part's Parquet (at most 4 x + Parquet when no root line comes for a whole
  * part), so 256 MiB stays far below the function's ephemeral storage; see docs/backfill.md.
  */
-export const partBytesFromEnv = (value = process.env.BULK_PART_MB): number => {
+export const partBytesOf = (value: string | undefined): number => {
   const mb = value === undefined || value === "" ? NaN : Number(value);
   return Number.isInteger(mb) && mb > 0 ? mb * 1024 * 1024 : DEFAULT_PART_BYTES;
 };
 
-export const program = (input: DownloadInput) => downloadProgram(input, { partBytes: partBytesFromEnv() });
+export const program = (input: DownloadInput) => Effect.flatMap(optionalConfig(envVars.bulkPartMb), (value) => downloadProgram(input, { partBytes: partBytesOf(value) }));
 // Lambda gives /tmp (the configured ephemeral storage) and the configured memory; DuckDB stays
 // below its memory_limit (1 GB) and spills the rest to /tmp.
 export const handler = taskHandler(program, liveLayer());

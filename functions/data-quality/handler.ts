@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Effect } from "effect";
 import { envVars } from "../../contracts/env-vars";
 import { taskHandler } from "../kernel/adapters";
+import { optionalConfig } from "../kernel/config";
 import { InvalidPayload } from "../kernel/errors";
 import { liveLayer } from "../kernel/live";
 import { isIsoDate, yesterday } from "./dates";
@@ -48,7 +49,7 @@ export const program = (event: DataQualityEvent | null | undefined) =>
       checkedAt,
       queryFacts: input.queryFacts,
       queryResults,
-      hotStore: input.hotStore ?? (process.env[envVars.environment] === "local" ? "counts" : "cloudwatch"),
+      hotStore: input.hotStore ?? ((yield* optionalConfig(envVars.environment)) === "local" ? "counts" : "cloudwatch"),
       requestBackfill: input.requestBackfill,
     });
     return report;

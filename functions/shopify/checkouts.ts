@@ -8,6 +8,8 @@
  * newest checkout fields plus `status: "recovered"` and the order that recovered it.
  */
 import { Effect, Option } from "effect";
+import { envVars } from "../../contracts/env-vars";
+import { optionalConfig } from "../kernel/config";
 import { addDecimals, multiplyDecimal } from "../kernel/decimal";
 import { HotStore, type Item, type StoreError } from "../kernel/services";
 import { decodeEvent, withApiVersion } from "./event-identity";
@@ -15,11 +17,11 @@ import { compact, decodePayload, epochSeconds, optionalGidOf, utc, utcOrUndefine
 import { upsertNewer, type TopicHandler } from "./processor";
 import { Cart, Checkout, moneyText } from "./schemas";
 
-/** How long an unrecovered checkout or cart is kept (days); SDP_ABANDONED_CART_TTL_DAYS overrides. */
-export const abandonedCartTtlSeconds = (): number => {
-  const days = Number(process.env.SDP_ABANDONED_CART_TTL_DAYS ?? "30");
+/** How long an unrecovered checkout or cart is kept, in seconds: SDP_ABANDONED_CART_TTL_DAYS days (default 30). */
+export const abandonedCartTtlSeconds: Effect.Effect<number> = Effect.map(optionalConfig(envVars.abandonedCartTtlDays), (value) => {
+  const days = Number(value ?? "30");
   return Math.round((Number.isFinite(days) && days > 0 ? days : 30) * 86400);
-};
+});
 
 const RECOVERY_FIELDS = ["recovered_order_id", "recovered_at"] as const;
 
@@ -38,7 +40,7 @@ const linesTotal = (lines: ReadonlyArray<Line>): string | undefined => {
 const quantityOf = (lines: ReadonlyArray<Line>) => lines.reduce((sum, line) => sum + (line.quantity ?? 0), 0);
 
 /** Keyed by token; `checkout_id` only when the payload has an id (2026-04+ `checkouts/create` has none). */
-export const checkoutItem = (checkout: Checkout): Item => {
+export const checkoutItem = (checkout: Checkout, ttlSeconds: number): Item => {
   const lines = checkout.line_items ?? [];
   return compact({
     token: checkout.token,
@@ -57,11 +59,11 @@ export const checkoutItem = (checkout: Checkout): Item => {
     item_quantity: quantityOf(lines),
     abandoned_checkout_url: checkout.abandoned_checkout_url,
     status: checkout.completed_at ? "completed" : "open",
-    expires_at: epochSeconds(checkout.updated_at) + abandonedCartTtlSeconds(),
+    expires_at: epochSeconds(checkout.updated_at) + ttlSeconds,
   });
 };
 
-export const cartItem = (cart: Cart): Item => {
+export const cartItem = (cart: Cart, ttlSeconds: number): Item => {
   const lines = cart.line_items ?? [];
   return compact({
     token: cart.token,
@@ -72,7 +74,7 @@ export const cartItem = (cart: Cart): Item => {
     line_count: lines.length,
     item_quantity: quantityOf(lines),
     status: "open",
-    expires_at: epochSeconds(cart.updated_at) + abandonedCartTtlSeconds(),
+    expires_at: epochSeconds(cart.updated_at) + ttlSeconds,
   });
 };
 
@@ -95,14 +97,18 @@ export const markRecovered = (token: string, orderId: string, orderCreatedAt: st
     return Effect.flatMap(updateExisting, (updated) => {
       if (updated) return Effect.void;
       // The order came first: leave a stub the checkout's own update will keep.
-      const stub = { token, ...recovery, expires_at: epochSeconds(orderCreatedAt) + abandonedCartTtlSeconds() };
-      // Lost the race to a checkout that arrived meanwhile: update it after all.
-      return Effect.flatMap(store.putIfNotExists("abandonedCarts", stub), (created) => (created ? Effect.void : Effect.asVoid(updateExisting)));
+      return Effect.flatMap(abandonedCartTtlSeconds, (ttlSeconds) => {
+        const stub = { token, ...recovery, expires_at: epochSeconds(orderCreatedAt) + ttlSeconds };
+        // Lost the race to a checkout that arrived meanwhile: update it after all.
+        return Effect.flatMap(store.putIfNotExists("abandonedCarts", stub), (created) => (created ? Effect.void : Effect.asVoid(updateExisting)));
+      });
     });
   });
 
-const handleCheckout: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeCheckout, event), (checkout) => upsertKeepingRecovery(withApiVersion(checkoutItem(checkout), event)));
-const handleCart: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeCart, event), (cart) => upsertKeepingRecovery(withApiVersion(cartItem(cart), event)));
+const handleCheckout: TopicHandler = (event) =>
+  Effect.flatMap(decodeEvent(decodeCheckout, event), (checkout) => Effect.flatMap(abandonedCartTtlSeconds, (ttl) => upsertKeepingRecovery(withApiVersion(checkoutItem(checkout, ttl), event))));
+const handleCart: TopicHandler = (event) =>
+  Effect.flatMap(decodeEvent(decodeCart, event), (cart) => Effect.flatMap(abandonedCartTtlSeconds, (ttl) => upsertKeepingRecovery(withApiVersion(cartItem(cart, ttl), event))));
 
 export const checkoutHandlers: Readonly<Record<string, TopicHandler>> = {
   "checkouts/create": handleCheckout,
