@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { Effect, Exit } from "effect";
 import { program } from "../../functions/stripe/processor";
-import { stripeTargetOf } from "../../functions/stripe/process";
+import { stripeTargetOf } from "../../functions/stripe/processor-program";
 import { makePaymentsTestPlatform, runOn, type PaymentsTestPlatform } from "./support/payments-platform";
 import { editJson, stripeEnvelope, stripeFixture } from "./support/fixtures";
 

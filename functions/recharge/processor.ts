@@ -6,7 +6,7 @@
 import { sqsHandler } from "../kernel/adapters";
 import { liveLayer } from "../kernel/live";
 import { platformProcessor } from "../kernel/processor-frame";
-import { processRechargeDelivery } from "./process";
+import { processRechargeDelivery } from "./processor-program";
 
 export const program = platformProcessor("recharge-processor", "recharge", processRechargeDelivery);
 

@@ -6,7 +6,7 @@
 import { sqsHandler } from "../kernel/adapters";
 import { liveLayer } from "../kernel/live";
 import { platformProcessor } from "../kernel/processor-frame";
-import { processStripeDelivery } from "./process";
+import { processStripeDelivery } from "./processor-program";
 
 export const program = platformProcessor("stripe-processor", "stripe", processStripeDelivery);
 
