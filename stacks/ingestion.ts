@@ -74,7 +74,7 @@ export class IngestionStack extends PlatformStack {
       this.functions[spec.name] = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: this.platformBus, bundleCacheDir: props.bundleCacheDir }));
     }
 
-    // Issue 4: per-kind payment alert topics and the payment doors' alarms.
+    // Per-kind payment alert topics and the payment doors' alarms.
     addPaymentAlerts(this, { env, prefix: this.prefix, messagingKeyArn: foundation.keys.messaging.arn, functions: this.functions, alarms: this.alarms });
 
     for (const route of routes) {

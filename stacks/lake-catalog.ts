@@ -1,8 +1,8 @@
 /**
  * The Glue tables over the lake, with partition projection so Athena never needs
  * `MSCK REPAIR` or crawlers: partitions are computed from the S3 key layout of
- * contracts/lake-layout.ts. Columns cover what the transforms read; the analytics issue may
- * widen them (keep them in step with etl/sql).
+ * contracts/lake-layout.ts. Columns cover what the transforms read (keep them in step with
+ * etl/sql).
  */
 import { lakePrefixes, ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import { sources } from "../contracts/lake-layout";

@@ -1,5 +1,5 @@
 /**
- * Payment alerts (issue 4), added to the ingestion stack: one SNS topic per payment alert kind
+ * Payment alerts, added to the ingestion stack: one SNS topic per payment alert kind
  * (subscription cancelled, charge failed, dispute opened, payment failed), each encrypted with the
  * messaging key and mailed to the environment's alert addresses; the processors that raise a kind
  * may publish to its topic and get its ARN in `alertKindTopicEnvVar(kind)` (they fall back to the

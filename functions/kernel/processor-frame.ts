@@ -14,7 +14,7 @@
  *   alert     `publishAlert`: alerts carry a dedupKey naming the business event, so a retried or
  *             stale delivery of the same event never alerts twice.
  *
- * DECISION (issue 13): does a processor need an idempotency record when its write is guarded?
+ * DECISION: does a processor need an idempotency record when its write is guarded?
  *
  *   The guarded write is what makes a redelivery harmless, for every source: a repeat carries
  *   the same `updated_at` or the same version and is refused like any older state, and a crash
