@@ -6,15 +6,21 @@
  *   ExportEachObject (Map over objects, one bulk operation each)
  *     Submit -> WaitForOperation -> AwaitFinish -> Poll -> OperationStatus?
  *        CREATED / RUNNING / CANCELING        -> WaitForOperation
- *        COMPLETED                            -> Download -> RecordSuccess
+ *        COMPLETED                            -> Download -> DownloadDone? -> RecordSuccess
  *        FAILED + INTERNAL_SERVER_ERROR/TIMEOUT with partialDataUrl -> Download (partial, flagged)
  *        FAILED (other) / CANCELED / EXPIRED  -> RecordFailure (alert)
+ *     Download that ran out of invocation time -> DownloadDone? -> Download (resumes where it stopped)
  *     any task error (after its retries)      -> RecordFailure (alert, lease released)
  *   Summarize (run manifest) -> AnyFailed? -> Succeed | Fail
  *
  * AwaitFinish hands a task token to the poll function, which stores it on the lease; the
  * bulk_operations/finish webhook wakes the run with SendTaskSuccess as soon as Shopify is done.
  * Without a webhook the state times out after `awaitFinishSeconds` and the run polls anyway.
+ *
+ * A Lambda invocation lasts 15 minutes at most, too short for the largest exports: the download
+ * stops at a part boundary when its remaining time runs low, records its progress in the lake
+ * (reconciliationProgressKey) after every part, and answers `continue: true`; DownloadDone loops
+ * back to Download, which resumes from the recorded progress, until it answers `continue: false`.
  *
  * Retries: Throttled / Transient (and Lambda's own transient errors) with exponential backoff
  * and full jitter; LeaseUnavailable (the shop's bulk slots are busy) waits longer. Everything
@@ -68,10 +74,23 @@ export interface OperationState {
 }
 
 export interface DownloadOutput {
+  /** False: the export is converted and checked (DownloadDone goes on to RecordSuccess). */
+  readonly continue: false;
   readonly manifestKey: string;
   readonly partial: boolean;
   readonly totalRows: number;
   readonly rows: Readonly<Record<string, number>>;
+}
+
+/** The invocation ran low on time and stopped at a part boundary: DownloadDone runs Download again. */
+export interface DownloadContinue {
+  readonly continue: true;
+  /** Where the progress is recorded (the next invocation reads it from there, not from here). */
+  readonly progressKey: string;
+  readonly partsDone: number;
+  readonly nextOffset: number;
+  readonly rowsSoFar: number;
+  readonly invocations: number;
 }
 
 export type ObjectOutcome = "succeeded" | "partial" | "failed";
@@ -135,6 +154,7 @@ export const backfillStates = {
   poll: "Poll",
   status: "OperationStatus",
   download: "Download",
+  downloadDone: "DownloadDone",
   recordSuccess: "RecordSuccess",
   recordFailure: "RecordFailure",
   recordUnavailable: "RecordUnavailable",
@@ -250,7 +270,13 @@ export const backfillWorkflowDefinition = (resources: BackfillTaskResources, opt
             TimeoutSeconds: 900,
             Retry: retry,
             Catch: catchToFailure,
-            Next: backfillStates.recordSuccess,
+            Next: backfillStates.downloadDone,
+          },
+          // The download stopped before its invocation's end with more to do: run it again.
+          [backfillStates.downloadDone]: {
+            Type: "Choice",
+            Choices: [{ And: [{ Variable: "$.download.continue", IsPresent: true }, { Variable: "$.download.continue", BooleanEquals: true }], Next: backfillStates.download }],
+            Default: backfillStates.recordSuccess,
           },
           [backfillStates.recordSuccess]: {
             Type: "Task",

@@ -52,10 +52,8 @@ export const rawEventKey = (source: Source, entity: string, receivedAt: string |
 
 export const snapshotPrefix = (entity: string, runId: string) => `snapshots/shopify/${keySegment(entity)}/run=${keySegment(runId)}/`;
 
-/** Where the orders_enriched table lives, Hive-partitioned by `dt=YYYY-MM-DD/`: the one place this prefix is written. */
-export const ORDERS_ENRICHED_PREFIX = `${lakePrefixes.processed}shopify/orders_enriched/`;
-
-export const processedOrdersPrefix = (date?: string) => (date ? `${ORDERS_ENRICHED_PREFIX}dt=${date}/` : ORDERS_ENRICHED_PREFIX);
+export const processedOrdersPrefix = (date?: string) =>
+  date ? `processed/shopify/orders_enriched/dt=${date}/` : "processed/shopify/orders_enriched/";
 
 export const curatedPrefix = (view: string) => `curated/${keySegment(view)}/`;
 
@@ -68,6 +66,14 @@ export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-
 /** One object's (orders, customers, products) part of a backfill run's reconciliation. */
 export const reconciliationObjectKey = (runId: string, object: string) =>
   `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.json`;
+
+/**
+ * How far one object's download got (parts uploaded, the offset to resume at), rewritten after
+ * every part so a later invocation resumes there. Not `.json`, so the reconciliation views and
+ * the data-quality facts, which read every `.json` under metadata/reconciliation/, skip it.
+ */
+export const reconciliationProgressKey = (runId: string, object: string) =>
+  `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.download-progress`;
 
 /** Events whose payload did not decode (they went to the DLQ), one object each: what `sdp dq` counts per topic and API version. */
 export const decodeFailurePrefix = (date: string) => `metadata/decode-failures/dt=${date}/`;

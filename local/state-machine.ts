@@ -14,14 +14,15 @@ import {
   type BackfillTaskResources,
   type SummaryOutput,
 } from "../contracts/backfill-workflow";
-import { functionSpec } from "../contracts/functions";
-import { downloadProgram } from "../functions/backfill/download-program";
+import { functionSpec, functionTimeoutSeconds } from "../contracts/functions";
+import { downloadProgram, type DownloadOptions } from "../functions/backfill/download-program";
+import { withInvocationDeadline } from "../functions/kernel/deadline";
 import { awaitProgram, pollProgram, type AwaitInput } from "../functions/backfill/poll-program";
 import { makeLocalTaskTokens } from "../functions/backfill/task-tokens";
 import { recordProgram } from "../functions/backfill/record-program";
 import { submitProgram } from "../functions/backfill/submit-program";
-import { loggerLayer } from "../functions/kernel/logger";
-import { Alerts, DeadLetters, EventBus, Metrics, type Alert } from "../functions/kernel/services";
+import type { Transient } from "../functions/kernel/errors";
+import type { Alert, BusEvent, DeadLetter } from "../functions/kernel/services";
 
 /** Lambda ARNs the local definition names (only their names matter locally). */
 export const localTaskResources = (region = "eu-west-1", accountId = "000000000000"): BackfillTaskResources => {
@@ -32,12 +33,13 @@ export const localTaskResources = (region = "eu-west-1", accountId = "0000000000
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyTask = (input: any) => Effect.Effect<unknown, unknown, any>;
 
-const programs: Record<keyof BackfillTaskResources, AnyTask> = {
+/** Each invocation of the download ends at the function's timeout, as in Lambda; it resumes in the next (DownloadDone). */
+const programsWith = (download: DownloadOptions = {}): Record<keyof BackfillTaskResources, AnyTask> => ({
   submit: submitProgram,
   poll: pollProgram,
-  download: (input) => downloadProgram(input),
+  download: (input) => Effect.suspend(() => downloadProgram(input, download).pipe(withInvocationDeadline(Date.now() + functionTimeoutSeconds(functionSpec("backfill-download")) * 1000))),
   record: recordProgram,
-};
+});
 
 /** A failure as Lambda reports it to Step Functions: the error's name is its `_tag`. */
 export const taskError = (cause: Cause.Cause<unknown>): Error => {
@@ -68,6 +70,8 @@ export interface LocalRunOptions<R> {
   /** Milliseconds a submit waits for a busy lease before trying again (default 500; 20 tries). */
   readonly leaseWaitMs?: number;
   readonly onProgress?: (progress: BackfillProgress) => void;
+  /** Options of every Download invocation (tests: a small part size, a short deadline). */
+  readonly download?: DownloadOptions;
 }
 
 export type LocalRunResult =
@@ -84,6 +88,7 @@ export const runBackfillLocally = async <R>(input: BackfillExecutionInput, optio
   const resources = localTaskResources();
   const definition = backfillWorkflowDefinition(resources);
   const runtime = ManagedRuntime.make(Layer.merge(options.layer, localTaskTokens.layer));
+  const programs = programsWith(options.download);
   let summary: SummaryOutput | undefined;
   // AwaitFinish: the Lambda gets {FunctionName, Payload}; the token is per operation locally.
   const awaitFinish = async (stateInput: unknown) => {
@@ -162,6 +167,16 @@ export interface LocalBackfillOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly onProgress?: (progress: BackfillProgress) => void;
   readonly pollIntervalMs?: number;
+  /** The kernel layer factory (default: functions/kernel/live `liveLayer`, pointed at the emulators). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly kernelLayer?: (overrides: LocalServiceOverrides) => Layer.Layer<any, any, never>;
+}
+
+/** In-process stand-ins for the services whose AWS targets (SNS, EventBridge, SQS) do not run locally. */
+export interface LocalServiceOverrides {
+  readonly eventBus: { readonly publish: (events: ReadonlyArray<BusEvent>) => Effect.Effect<void, Transient> };
+  readonly alerts: { readonly publish: (alert: Alert) => Effect.Effect<{ readonly published: boolean }, Transient> };
+  readonly deadLetters: { readonly send: (letter: DeadLetter) => Effect.Effect<void, Transient> };
 }
 
 /**
@@ -227,29 +242,27 @@ export const runLocalBackfill = async (
     stops.push(async () => restore());
 
     const alerts: Alert[] = [];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const live = require("../functions/kernel/live") as typeof import("../functions/kernel/live");
-    // The live lake, tables and secrets (the emulators); in-process stand-ins for what has no
-    // local AWS target (EventBridge, SNS, SQS). The CLI prints its own progress: metrics and JSON
-    // logs stay out of its output.
-    const kernel = Layer.mergeAll(
-      live.ObjectStoreLive,
-      live.SecretsLive,
-      live.IdempotencyLive,
-      Layer.succeed(EventBus, { publish: () => Effect.void }),
-      Layer.succeed(Alerts, {
+    const overrides: LocalServiceOverrides = {
+      eventBus: { publish: () => Effect.void },
+      alerts: {
         publish: (alert) =>
           Effect.sync(() => {
             if (alerts.some((seen) => seen.dedupKey === alert.dedupKey)) return { published: false };
             alerts.push(alert);
             return { published: true };
           }),
-      }),
-      Layer.succeed(DeadLetters, { send: () => Effect.void }),
-      Layer.succeed(Metrics, live.makeEmfMetrics(() => undefined)),
-      loggerLayer(() => undefined),
-    ).pipe(Layer.provideMerge(live.HotStoreLive));
-    const layer = Layer.mergeAll(kernel, ShopifyAdminFromConfig(shopify));
+      },
+      deadLetters: { send: () => Effect.void },
+    };
+    const kernel =
+      options.kernelLayer ??
+      ((given: LocalServiceOverrides) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const live = require("../functions/kernel/live") as typeof import("../functions/kernel/live");
+        // The CLI prints its own progress: metrics and JSON logs stay out of its output.
+        return live.liveLayer({ ...given, metrics: live.makeEmfMetrics(() => undefined), logSink: () => undefined });
+      });
+    const layer = Layer.mergeAll(kernel(overrides), ShopifyAdminFromConfig(shopify));
     const result = await runBackfillLocally(options.input, {
       layer,
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : { pollIntervalMs: endpoint ? 10_000 : 100 }),

@@ -2,8 +2,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { Effect, Exit, Layer } from "effect";
-import type { OperationState, SubmitOutput } from "../../contracts/backfill-workflow";
-import { reconciliationManifestKey, reconciliationObjectKey } from "../../contracts/lake-layout";
+import type { DownloadContinue, DownloadOutput, OperationState, SubmitOutput } from "../../contracts/backfill-workflow";
+import { reconciliationManifestKey, reconciliationObjectKey, reconciliationProgressKey } from "../../contracts/lake-layout";
 import { bulkFinishProgram } from "../../functions/backfill/bulk-finish-program";
 import { downloadProgram } from "../../functions/backfill/download-program";
 import { slotName } from "../../functions/backfill/lease";
@@ -13,7 +13,9 @@ import { TaskTokens } from "../../functions/backfill/task-tokens";
 import { recordObjectProgram, summaryProgram } from "../../functions/backfill/record-program";
 import { ShopifyAdminFromConfig } from "../../functions/backfill/shopify-graphql";
 import { submitProgram } from "../../functions/backfill/submit-program";
+import { Transient } from "../../functions/kernel/errors";
 import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
+import { ObjectStore } from "../../functions/kernel/services";
 import { bulkLines, countLines, startShopifyStandin, type ShopifyStandin } from "../../local/shopify-standin";
 
 let standin: ShopifyStandin;
@@ -33,6 +35,12 @@ const failureOf = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) &
 const valueOf = <A>(exit: Exit.Exit<A, unknown>): A => {
   if (Exit.isFailure(exit)) throw new Error(`expected success, got ${JSON.stringify(exit.cause)}`);
   return exit.value;
+};
+/** A download that finished in this invocation (not `continue: true`). */
+const finishedDownload = <A extends { readonly continue: boolean }>(exit: Exit.Exit<A, unknown>): Extract<A, { continue: false }> => {
+  const value = valueOf(exit);
+  if (value.continue) throw new Error(`expected the download to finish, got ${JSON.stringify(value)}`);
+  return value as Extract<A, { continue: false }>;
 };
 
 beforeEach(async () => {
@@ -182,7 +190,7 @@ describe("download", () => {
 
   test("converts, uploads one Parquet dataset per entity and writes a manifest whose counts match", async () => {
     const { submitted, state } = await finished("run-1");
-    const output = valueOf(await download(submitted, state));
+    const output = finishedDownload(await download(submitted, state));
     const lines = [...bulkLines("orders", standin.datasetOptions([...standin.operations.values()][0]!))];
     const counts = countLines(lines);
     expect(output).toMatchObject({ partial: false, totalRows: counts.objectCount, rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount } });
@@ -203,7 +211,7 @@ describe("download", () => {
   test("FAILED with INTERNAL_SERVER_ERROR keeps the partial data and flags it", async () => {
     standin.setMode({ outcome: "failed-partial" });
     const { submitted, state } = await finished("run-1");
-    const output = valueOf(await download(submitted, state));
+    const output = finishedDownload(await download(submitted, state));
     expect(output.partial).toBe(true);
     expect(output.totalRows).toBeGreaterThan(0);
     expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!)).toMatchObject({ partial: true, countCheck: "skipped-partial", errorCode: "INTERNAL_SERVER_ERROR" });
@@ -212,7 +220,7 @@ describe("download", () => {
   test("gzip results are read", async () => {
     standin.setMode({ gzip: true });
     const { submitted, state } = await finished("run-1", "products");
-    expect(valueOf(await download(submitted, state)).totalRows).toBe(state.objectCount);
+    expect(finishedDownload(await download(submitted, state)).totalRows).toBe(state.objectCount);
   });
 
   test("an expired result URL is ExportUrlExpired (not retried)", async () => {
@@ -238,7 +246,7 @@ describe("download", () => {
 
   test("a completed export with nothing in range writes an empty, matching manifest", async () => {
     const { submitted, state } = await finished("run-1");
-    const output = valueOf(await download(submitted, { ...state, url: null, objectCount: 0, rootObjectCount: 0 }));
+    const output = finishedDownload(await download(submitted, { ...state, url: null, objectCount: 0, rootObjectCount: 0 }));
     expect(output).toMatchObject({ totalRows: 0, partial: false });
     expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!)).toMatchObject({ countCheck: "match", totalRows: 0 });
   });
@@ -253,7 +261,7 @@ describe("download", () => {
     try {
       const { submitted, state } = await finished("run-1", "customers");
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/result.jsonl`;
-      expect(valueOf(await download(submitted, { ...state, url, objectCount: 1, rootObjectCount: 1 })).totalRows).toBe(1);
+      expect(finishedDownload(await download(submitted, { ...state, url, objectCount: 1, rootObjectCount: 1 })).totalRows).toBe(1);
     } finally {
       server.close();
     }
@@ -263,7 +271,7 @@ describe("download", () => {
     const { submitted, state } = await finished("run-1");
     // A stale part from an earlier, longer attempt of this run is removed, not counted.
     platform.state.objects.set("snapshots/shopify/orders/run=run-1/part-00099.parquet", { body: new Uint8Array([1]) });
-    const output = valueOf(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, memoryLimit: "256MB", partBytes: 1_000 })));
+    const output = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, memoryLimit: "256MB", partBytes: 1_000 })));
     const lines = [...bulkLines("orders", standin.datasetOptions([...standin.operations.values()][0]!))];
     const counts = countLines(lines);
     expect(output).toMatchObject({ partial: false, totalRows: counts.objectCount, rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount } });
@@ -279,12 +287,101 @@ describe("download", () => {
   test("a partial export (partialDataUrl) is streamed in parts the same way and flagged", async () => {
     standin.setMode({ outcome: "timeout-partial" });
     const { submitted, state } = await finished("run-1");
-    const output = valueOf(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
+    const output = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
     expect(output.partial).toBe(true);
     const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!);
     expect(manifest).toMatchObject({ partial: true, countCheck: "skipped-partial", errorCode: "TIMEOUT" });
     expect(manifest.parts).toBeGreaterThan(1);
     expect(output.totalRows).toBeGreaterThan(0);
+  });
+
+  /** Invocations with a budget of two parts each: a clock that advances 1 s per look, the deadline at 4 s. */
+  const twoPartBudget = () => {
+    let now = 0;
+    return { clock: () => (now += 1_000), deadlineMs: 4_000, deadlineMarginMs: 0 };
+  };
+  /** Runs the download as the workflow does (DownloadDone): again while it answers `continue: true`. */
+  const downloadInInvocations = async (input: Parameters<typeof downloadProgram>[0], options: Parameters<typeof downloadProgram>[1], layer = layerFor()) => {
+    const answers: Array<DownloadOutput | DownloadContinue> = [];
+    for (let invocation = 0; invocation < 50; invocation++) {
+      const answer = valueOf(await Effect.runPromiseExit(downloadProgram(input, { ...options, ...twoPartBudget() }).pipe(Effect.provide(layer)) as Effect.Effect<DownloadOutput | DownloadContinue, unknown>));
+      answers.push(answer);
+      if (!answer.continue) return { answers, output: answer };
+    }
+    throw new Error("the download never finished");
+  };
+  const snapshotObjects = (runId: string) =>
+    new Map([...platform.state.objects.entries()].filter(([key]) => key.startsWith("snapshots/") && key.includes(`/run=${runId}/`)).map(([key, value]) => [key.replace(`/run=${runId}/`, "/run=*/"), Buffer.from(value.body).toString("base64")]));
+  const comparableManifest = (runId: string, object = "orders") => {
+    const { writtenAt: _writtenAt, invocations: _invocations, runId: _runId, entities, ...rest } = JSON.parse(platform.objectText(reconciliationObjectKey(runId, object))!);
+    return { ...rest, entities: (entities as Array<{ key?: string; keys?: string[] }>).map((entity) => ({ ...entity, key: entity.key?.replace(`/run=${runId}/`, "/run=*/"), keys: entity.keys?.map((key) => key.replace(`/run=${runId}/`, "/run=*/")) })) };
+  };
+
+  test.each([
+    ["plain", "orders", false],
+    ["gzip", "products", true],
+  ] as const)("a %s export that outlives its invocation resumes in the next ones: the same parts and counts as one run", async (_kind, object, gzip) => {
+    standin.setMode({ gzip });
+    const { submitted, state } = await finished("run-1", object);
+    const one = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
+    const { answers, output } = await downloadInInvocations({ ...submitted, runId: "run-2", operation: state }, { threads: 1, partBytes: 1_000 });
+    const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-2", object))!);
+    // Two parts per invocation, each stopping at a part boundary and answering `continue`.
+    expect(manifest.parts).toBeGreaterThanOrEqual(3);
+    expect(answers.length).toBe(Math.ceil(manifest.parts / 2));
+    expect(answers.slice(0, -1).every((answer) => answer.continue)).toBe(true);
+    expect(answers[0]).toMatchObject({ continue: true, partsDone: 2, invocations: 1, progressKey: reconciliationProgressKey("run-2", object) });
+    expect(manifest).toMatchObject({ countCheck: "match", totalRows: state.objectCount, invocations: answers.length });
+    expect({ ...output, manifestKey: "" }).toEqual({ ...one, manifestKey: "" });
+    expect(comparableManifest("run-2", object)).toEqual(comparableManifest("run-1", object));
+    // Byte for byte the same Parquet parts under the same keys.
+    expect(snapshotObjects("run-2")).toEqual(snapshotObjects("run-1"));
+    // A retry of the last (finished) invocation changes nothing.
+    expect(finishedDownload(await run(downloadProgram({ ...submitted, runId: "run-2", operation: state }, { threads: 1, partBytes: 1_000 })))).toEqual(output);
+    expect(snapshotObjects("run-2")).toEqual(snapshotObjects("run-1"));
+  });
+
+  test("a crash between uploading a part and recording its progress: the retry makes that part again under its key, no row counted twice", async () => {
+    const { submitted, state } = await finished("run-1");
+    const one = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
+    const progressKey = reconciliationProgressKey("run-2", "orders");
+    const uploads = new Map<string, number>();
+    let progressWrites = 0;
+    const crashing = Layer.effect(
+      ObjectStore,
+      Effect.map(ObjectStore, (store) => ({
+        ...store,
+        putFile: (key: string, file: string, options?: Parameters<typeof store.putFile>[2]) => {
+          uploads.set(key, (uploads.get(key) ?? 0) + 1);
+          return store.putFile(key, file, options);
+        },
+        // The third part is uploaded, then the invocation dies before its progress is written.
+        put: (key: string, body: string | Uint8Array, options?: Parameters<typeof store.put>[2]) =>
+          key === progressKey && ++progressWrites === 3 ? Effect.fail(new Transient({ service: "s3", reason: "the invocation died" })) : store.put(key, body, options),
+      })),
+    ).pipe(Layer.provide(platform.layer));
+    const layer = Layer.mergeAll(layerFor(), crashing);
+    const crashed = await Effect.runPromiseExit(downloadProgram({ ...submitted, runId: "run-2", operation: state }, { threads: 1, partBytes: 1_000 }).pipe(Effect.provide(layer)) as Effect.Effect<unknown, unknown>);
+    expect(failureOf(crashed)).toMatchObject({ _tag: "Transient" });
+    expect(uploads.get("snapshots/shopify/orders/run=run-2/part-00002.parquet")).toBe(1);
+    expect(JSON.parse(platform.objectText(progressKey)!)).toMatchObject({ nextIndex: 2, complete: false });
+    // The retry (as Step Functions retries Transient) resumes from the recorded progress.
+    const { output } = await downloadInInvocations({ ...submitted, runId: "run-2", operation: state }, { threads: 1, partBytes: 1_000 }, layer);
+    expect(uploads.get("snapshots/shopify/orders/run=run-2/part-00002.parquet")).toBe(2);
+    expect(uploads.get("snapshots/shopify/orders/run=run-2/part-00000.parquet")).toBe(1);
+    expect({ ...output, manifestKey: "" }).toEqual({ ...one, manifestKey: "" });
+    expect(comparableManifest("run-2")).toEqual(comparableManifest("run-1"));
+    expect(snapshotObjects("run-2")).toEqual(snapshotObjects("run-1"));
+  });
+
+  test("progress of another operation under the same run id is not resumed", async () => {
+    const { submitted, state } = await finished("run-1");
+    platform.state.objects.set(reconciliationProgressKey("run-1", "orders"), {
+      body: new TextEncoder().encode(JSON.stringify({ runId: "run-1", object: "orders", operationId: "gid://shopify/BulkOperation/999999", status: "COMPLETED", partial: false, partBytes: 1_000, encoding: "plain", nextIndex: 3, nextOffset: 5_000, parts: [], invocations: 1, complete: false })),
+    });
+    const output = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
+    expect(output.totalRows).toBe(state.objectCount);
+    expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!)).toMatchObject({ countCheck: "match", invocations: 1 });
   });
 
   test("a connection that breaks mid-stream and cannot be resumed fails Transient naming the part", async () => {
@@ -318,7 +415,7 @@ describe("download", () => {
 describe("record", () => {
   test("success releases the lease, marks the manifest and raises no alert", async () => {
     const { submitted, state } = await finished("run-1");
-    const downloaded = valueOf(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1 })));
+    const downloaded = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1 })));
     const output = valueOf(await run(recordObjectProgram({ ...submitted, operation: state, download: downloaded })));
     expect(output).toMatchObject({ object: "orders", outcome: "succeeded", totalRows: downloaded.totalRows });
     expect(platform.items("leases")).toEqual([]);
@@ -343,7 +440,7 @@ describe("record", () => {
     const base: OperationState = { id: submitted.operationId, status: "CANCELED", errorCode: null, objectCount: 0, rootObjectCount: 0, fileSize: null, url: null, partialDataUrl: null, partialAvailable: false };
     expect(valueOf(await run(recordObjectProgram({ ...submitted, operation: base }))).outcome).toBe("failed");
     const partial = valueOf(
-      await run(recordObjectProgram({ ...submitted, object: "customers", operation: { ...base, status: "FAILED", errorCode: "TIMEOUT" }, download: { manifestKey: "k", partial: true, totalRows: 3, rows: {} } })),
+      await run(recordObjectProgram({ ...submitted, object: "customers", operation: { ...base, status: "FAILED", errorCode: "TIMEOUT" }, download: { continue: false, manifestKey: "k", partial: true, totalRows: 3, rows: {} } })),
     );
     expect(partial.outcome).toBe("partial");
     expect(platform.state.alerts.map((alert) => alert.severity)).toEqual(["critical", "warning"]);

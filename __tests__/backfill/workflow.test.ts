@@ -40,7 +40,13 @@ describe("workflow definition", () => {
     expect(inner[backfillStates.wait]!.Next).toBe(backfillStates.awaitFinish);
     expect(inner[backfillStates.awaitFinish]!.Next).toBe(backfillStates.poll);
     expect(inner[backfillStates.poll]!.Next).toBe(backfillStates.status);
-    expect(inner[backfillStates.download]!.Next).toBe(backfillStates.recordSuccess);
+    expect(inner[backfillStates.download]!.Next).toBe(backfillStates.downloadDone);
+    // A download that ran out of invocation time answers `continue: true` and runs again; otherwise on to RecordSuccess.
+    expect(inner[backfillStates.downloadDone]).toMatchObject({
+      Type: "Choice",
+      Choices: [{ And: [{ Variable: "$.download.continue", IsPresent: true }, { Variable: "$.download.continue", BooleanEquals: true }], Next: backfillStates.download }],
+      Default: backfillStates.recordSuccess,
+    });
     const choices = inner[backfillStates.status]!.Choices as Array<Record<string, unknown>>;
     expect(choices.map((choice) => choice.Next)).toEqual([backfillStates.download, backfillStates.download, backfillStates.wait]);
     expect(inner[backfillStates.status]!.Default).toBe(backfillStates.recordFailure);
@@ -124,6 +130,28 @@ describe("local workflow (aws-local-stepfunctions) against the Shopify stand-in"
     expect(platform.state.alerts).toEqual([]);
     // On 2026-01 the three exports ran side by side.
     expect(standin.maxRunning()).toBe(3);
+  });
+
+  test("an export that outlives one invocation loops through DownloadDone back to Download until it is done", async () => {
+    const progress: BackfillProgress[] = [];
+    const result = await runBackfillLocally(input(["orders"]), {
+      layer: Layer.mergeAll(platform.layer, ShopifyAdminFromConfig({ shop: standin.shop, token: standin.token, apiVersion: "2026-01", endpoint: standin.url })),
+      pollIntervalMs: 5,
+      retryIntervalMs: 5,
+      // Every invocation (900 s, as the function's timeout) keeps all of it in hand: one part each.
+      download: { threads: 1, partBytes: 1_000, deadlineMarginMs: 900_000 },
+      onProgress: (event) => progress.push(event),
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!);
+    expect(manifest).toMatchObject({ countCheck: "match", outcome: "succeeded", totalRows: manifest.objectCount });
+    expect(manifest.parts).toBeGreaterThan(3);
+    const downloads = progress.filter((event) => event.state === backfillStates.download && event.kind === "entered").length;
+    expect(downloads).toBe(manifest.parts);
+    expect(manifest.invocations).toBe(downloads);
+    expect(progress.filter((event) => event.state === backfillStates.downloadDone && event.kind === "entered").length).toBe(downloads);
+    expect(progress.filter((event) => event.state === backfillStates.recordSuccess && event.kind === "entered").length).toBe(1);
+    expect(platform.items("leases")).toEqual([]);
   });
 
   test("throttling and 5xx from Shopify are retried until the run succeeds", async () => {

@@ -101,6 +101,13 @@ export interface HttpSourceOptions {
   readonly maxResumes?: number;
   /** Wait before a resume, doubled each time (default 500 ms). */
   readonly resumeDelayMs?: number;
+  /**
+   * Start at this byte of the body (a download resumed by a later invocation): asked for with
+   * `Range: bytes=<startAt>-`; a server that answers 200 instead is read from its start and the
+   * first `startAt` bytes are dropped. Only for a body that is not gzip (byte offsets of the
+   * compressed stream are not line boundaries).
+   */
+  readonly startAt?: number;
 }
 
 interface HttpAnswer {
@@ -149,7 +156,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function* httpSource(url: string, options: HttpSourceOptions = {}): AsyncGenerator<Uint8Array> {
   const get = options.fetch ? fetchGet(options.fetch) : nodeGet;
   const maxResumes = options.maxResumes ?? 5;
+  const startAt = options.startAt ?? 0;
+  // Bytes of the body (from its byte 0) received so far, and bytes still to drop before yielding.
   let received = 0;
+  let skip = 0;
+  let first = true;
   let resumes = 0;
   let total: number | undefined;
   let validator: string | undefined;
@@ -157,25 +168,36 @@ export async function* httpSource(url: string, options: HttpSourceOptions = {}):
   for (;;) {
     let response: HttpAnswer;
     try {
-      response = await get(url, { "accept-encoding": "identity", ...(received > 0 ? { range: `bytes=${received}-`, ...(validator ? { "if-range": validator } : {}) } : {}) });
+      const from = first ? startAt : received;
+      response = await get(url, { "accept-encoding": "identity", ...(from > 0 ? { range: `bytes=${from}-`, ...(validator ? { "if-range": validator } : {}) } : {}) });
     } catch (error) {
-      if (received === 0 && resumes === 0) throw new ExportNetworkError((error as Error).message);
+      if (first && resumes === 0) throw new ExportNetworkError((error as Error).message);
       if (resumes >= maxResumes) throw new SourceBroken(received, resumes, `resume request failed: ${(error as Error).message}`);
       resumes += 1;
       await sleep((options.resumeDelayMs ?? 500) * 2 ** (resumes - 1));
       continue;
     }
-    if (received === 0) {
+    if (first) {
       if ([403, 404, 410].includes(response.status)) {
         response.discard();
         throw new ExportUrlGone(response.status);
       }
-      if (response.status !== 200) {
+      const range = response.header("content-range");
+      const ranged = startAt > 0 && response.status === 206 && range !== undefined && range.startsWith(`bytes ${startAt}-`);
+      if (response.status !== 200 && !ranged) {
         response.discard();
         throw new ExportHttpError(response.status);
       }
+      first = false;
       const length = response.header("content-length");
-      total = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+      const bodyLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+      if (ranged) {
+        received = startAt;
+        total = bodyLength === undefined ? undefined : startAt + bodyLength;
+      } else {
+        skip = startAt;
+        total = bodyLength;
+      }
       const etag = response.header("etag");
       validator = etag && !etag.startsWith("W/") ? etag : response.header("last-modified");
       // A transparently decoded body has no byte offsets to resume from.
@@ -192,6 +214,16 @@ export async function* httpSource(url: string, options: HttpSourceOptions = {}):
     try {
       for await (const chunk of response.body) {
         received += chunk.byteLength;
+        if (skip > 0) {
+          if (chunk.byteLength <= skip) {
+            skip -= chunk.byteLength;
+            continue;
+          }
+          const rest = chunk.subarray(skip);
+          skip = 0;
+          yield rest;
+          continue;
+        }
         yield chunk;
       }
       if (total !== undefined && received < total) failure = `the body ended after ${received} of ${total} bytes`;
@@ -213,8 +245,8 @@ export const fileSource = (file: string): AsyncIterable<Uint8Array> => fs.create
 
 export const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
-/** gzip is detected from the first two bytes, not a name or header. */
-async function* decode(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+/** gzip is detected from the first two bytes, not a name or header; `seen` says which it was. */
+async function* decode(source: AsyncIterable<Uint8Array>, seen: { encoding?: ExportEncoding }): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   while (head.length < 2) {
@@ -234,9 +266,11 @@ async function* decode(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer
     }
   })();
   if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    seen.encoding = "plain";
     yield* rest;
     return;
   }
+  seen.encoding = "gzip";
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
   const piping = pipeline(Readable.from(rest, { objectMode: false }), gunzip);
   piping.catch(() => undefined);
@@ -276,12 +310,17 @@ const isBlank = (buffer: Buffer, start: number, end: number) => {
   return true;
 };
 
+/** How the export's bytes came: plain JSONL or gzip (detected from its first two bytes). */
+export type ExportEncoding = "plain" | "gzip";
+
 export interface ConvertedPart {
   /** 0-based; files are named part-<index, 5 digits>.parquet. */
   readonly index: number;
   readonly fileName: string;
   /** JSONL bytes in this part. */
   readonly jsonlBytes: number;
+  /** Offset in the (decoded) JSONL just past this part: where the next part starts. */
+  readonly endOffset: number;
   /** False when the part was cut inside a run of child lines (no root within hardPartBytes). */
   readonly endsAtRoot: boolean;
   readonly entities: ReadonlyArray<EntityOutput>;
@@ -304,9 +343,24 @@ export interface StreamConvertOptions {
   readonly memoryLimit?: string;
   readonly threads?: number;
   /** Called once per converted part, in order; the part's Parquet is deleted when it resolves. */
-  readonly onPart?: (part: ConvertedPart, object: BulkObject) => Promise<void>;
+  readonly onPart?: (part: ConvertedPart, object: BulkObject, encoding: ExportEncoding | undefined) => Promise<void>;
   /** Names the export in errors ("cannot convert <label> (part 3) to orders"). */
   readonly label?: string;
+  /**
+   * Resuming an export a previous invocation stopped (see `stopAfterPart`): the first part's
+   * index, and the (decoded) JSONL offset it starts at, which is always in front of a root line.
+   * With `skipBytes` the source starts at the export's byte 0 and that many decoded bytes are
+   * dropped first (gzip); without it the source already starts at `startOffset` (HTTP Range).
+   */
+  readonly startIndex?: number;
+  readonly startOffset?: number;
+  readonly skipBytes?: number;
+  /**
+   * Asked each time a part is closed (before the next one is read); true stops the stream at
+   * this part boundary: the parts closed so far are converted and handed to onPart, and the
+   * result says where to go on (`stopped`, `nextIndex`, `nextOffset`).
+   */
+  readonly stopAfterPart?: (closed: { readonly index: number; readonly endOffset: number }) => boolean;
 }
 
 export interface StreamConvertResult {
@@ -320,6 +374,13 @@ export interface StreamConvertResult {
   /** Most bytes this conversion held on disk at once (JSONL parts + Parquet not yet deleted). */
   readonly peakDiskBytes: number;
   readonly partBytes: number;
+  /** How the source's bytes were encoded (undefined when it had none). */
+  readonly encoding: ExportEncoding | undefined;
+  /** True when stopAfterPart stopped the stream; it goes on at part `nextIndex`, offset `nextOffset`. */
+  readonly stopped: boolean;
+  readonly nextIndex: number;
+  /** Decoded JSONL bytes consumed from the export's start (the whole export when not stopped). */
+  readonly nextOffset: number;
 }
 
 const objectOfGid: Record<string, BulkObject> = { Order: "orders", Customer: "customers", Product: "products" };
@@ -352,8 +413,12 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
   const done: Array<StreamConvertResult["parts"][number]> = [];
   const keptFiles = new Map<string, string[]>();
 
-  // The part being written.
-  let index = 0;
+  // The part being written, and the (decoded) offset it starts at.
+  let index = options.startIndex ?? 0;
+  let partStart = options.startOffset ?? 0;
+  // stopAfterPart said stop: no more bytes are taken.
+  let stopping = false;
+  const seen: { encoding?: ExportEncoding } = {};
   let file = path.join(partsDir, `part-${index}.jsonl`);
   let fd = fs.openSync(file, "w");
   let written = 0;
@@ -394,7 +459,7 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     if (pendingBytes >= 1 << 20) flush();
   };
 
-  const convertPart = async (part: { index: number; file: string; jsonlBytes: number; endsAtRoot: boolean }) => {
+  const convertPart = async (part: { index: number; file: string; jsonlBytes: number; endOffset: number; endsAtRoot: boolean }) => {
     try {
       const fileName = partFileName(part.index);
       if (part.jsonlBytes === 0) {
@@ -409,14 +474,14 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
       const parquetBytes = entities.reduce((sum, entity) => sum + entity.bytes, 0);
       grow(parquetBytes);
       const converted: ConvertedPart = { ...part, fileName, entities };
-      await options.onPart?.(converted, object);
+      await options.onPart?.(converted, object, seen.encoding);
       if (options.keepParquet) {
         for (const entity of entities) if (entity.file) keptFiles.set(entity.entity, [...(keptFiles.get(entity.entity) ?? []), entity.file]);
       } else {
         for (const entity of entities) if (entity.file) fs.rmSync(entity.file, { force: true });
       }
       grow(-parquetBytes);
-      done.push({ index: part.index, fileName, jsonlBytes: part.jsonlBytes, endsAtRoot: part.endsAtRoot, entities: entities.map(({ file: _file, ...rest }) => rest) });
+      done.push({ index: part.index, fileName, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, entities: entities.map(({ file: _file, ...rest }) => rest) });
     } catch (error) {
       convertError ??= error;
       throw error;
@@ -424,15 +489,17 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
   };
 
   /** Closes the current part, waits for the previous one's conversion, starts this one's, opens the next. */
-  const closePart = async (endsAtRoot: boolean) => {
+  const closePart = async (endsAtRoot: boolean, last = false) => {
     flush();
     fs.closeSync(fd);
-    const part = { index, file, jsonlBytes: written, endsAtRoot };
+    const part = { index, file, jsonlBytes: written, endOffset: partStart + written, endsAtRoot };
+    partStart = part.endOffset;
     if (!endsAtRoot) cutsInsideChildren += 1;
     // Two parts in flight at most: this one (about to convert) and the next (being written).
     await converting;
     converting = convertPart(part);
     converting.catch(() => undefined);
+    if (!last && options.stopAfterPart && written > 0 && !convertError && options.stopAfterPart({ index, endOffset: part.endOffset })) stopping = true;
     index += 1;
     file = path.join(partsDir, `part-${index}.jsonl`);
     fd = fs.openSync(file, "w");
@@ -457,7 +524,7 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     if (!full && written >= partBytes) full = true;
     const last = buffer.lastIndexOf(0x0a);
     let position = 0;
-    while (position <= last && !convertError) {
+    while (position <= last && !convertError && !stopping) {
       if (!full && written >= partBytes) full = true;
       if (!full) {
         // Fast path: whole runs of lines, no per-line work, until the part is full.
@@ -499,9 +566,20 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
   };
 
   try {
+    let skip = options.skipBytes ?? 0;
     try {
-      for await (const chunk of decode(options.source)) {
-        if (convertError) break;
+      for await (const whole of decode(options.source, seen)) {
+        if (convertError || stopping) break;
+        let chunk = whole;
+        if (skip > 0) {
+          // Resuming a gzip export: the bytes before the resume offset were converted already.
+          if (whole.length <= skip) {
+            skip -= whole.length;
+            continue;
+          }
+          chunk = whole.subarray(skip);
+          skip = 0;
+        }
         if (carry && !full && firstLine !== undefined) {
           // Finish the carried line without copying it: no cut can fall in front of it while the part has room.
           const newline = chunk.indexOf(0x0a);
@@ -515,6 +593,7 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
           continue;
         }
         carry = await take(carry ? Buffer.concat([carry, chunk]) : chunk);
+        if (stopping) break;
       }
     } catch (error) {
       if (convertError) throw convertError;
@@ -522,12 +601,15 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
       throw error;
     }
     if (convertError) throw convertError;
-    // The last line may lack its newline.
-    if (carry && !isBlank(carry, 0, carry.length)) {
-      if (firstLine === undefined) object ??= objectOfLine(carry.toString("utf8", 0, Math.min(carry.length, 4096)));
-      write(carry, 0, carry.length);
+    if (!stopping) {
+      if (skip > 0) throw new ExportStreamBroken(index, partStart, 0, `the export ended ${skip} bytes before the offset ${partStart} this download resumes at`);
+      // The last line may lack its newline.
+      if (carry && !isBlank(carry, 0, carry.length)) {
+        if (firstLine === undefined) object ??= objectOfLine(carry.toString("utf8", 0, Math.min(carry.length, 4096)));
+        write(carry, 0, carry.length);
+      }
+      if (written > 0 || index === 0) await closePart(true, true);
     }
-    if (written > 0 || index === 0) await closePart(true);
     await converting;
   } finally {
     try {
@@ -557,5 +639,9 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     cutsInsideChildren,
     peakDiskBytes,
     partBytes,
+    encoding: seen.encoding,
+    stopped: stopping,
+    nextIndex: index,
+    nextOffset: partStart,
   };
 };

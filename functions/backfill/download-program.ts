@@ -7,6 +7,17 @@
  * A connection that breaks mid-stream is resumed with HTTP Range requests; if it cannot be, the
  * task fails Transient with a reason naming the part (never a silently short export).
  *
+ * Across invocations: a Lambda invocation lasts 15 minutes, less than the largest exports need.
+ * After every part is uploaded, its progress (parts so far with their counts, the next part's
+ * index and JSONL offset) is written to `reconciliationProgressKey`; when the invocation's
+ * remaining time (kernel/deadline.ts) drops below a margin plus two parts' time, the stream stops
+ * at the part boundary and the task answers `continue: true`, and the workflow runs it again
+ * (DownloadDone). The next invocation (or a retry of a failed one) resumes from the recorded
+ * progress: a Range request from the offset for a plain export, the export re-read and the
+ * bytes before the offset skipped for a gzip one. Part keys are derived from the part index and
+ * a part starts at the recorded offset, so a part uploaded but not yet recorded (a crash in
+ * between) is made again identically and overwrites itself: no part, no row is counted twice.
+ *
  * The count check is the point: rows written must equal Shopify's objectCount, or the task fails
  * with CountMismatch after writing a manifest that says so (rows summed over all parts). A silent short export is the worst
  * bug a backfill can have. Partial data (FAILED with INTERNAL_SERVER_ERROR / TIMEOUT) is kept and
@@ -15,12 +26,23 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Data, Effect, Either, Runtime } from "effect";
-import type { DownloadOutput, OperationState, SubmitOutput } from "../../contracts/backfill-workflow";
-import { reconciliationObjectKey, snapshotPrefix } from "../../contracts/lake-layout";
+import { Data, Effect, Either, FiberRef, Option, Runtime } from "effect";
+import type { DownloadContinue, DownloadOutput, OperationState, SubmitOutput } from "../../contracts/backfill-workflow";
+import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
 import { ConversionFailed as ConverterFailed } from "../../etl/convert/convert";
-import { isBulkObject } from "../../etl/convert/entities";
-import { DEFAULT_PART_BYTES, ExportHttpError, ExportNetworkError, ExportStreamBroken, ExportUrlGone, httpSource, streamConvert, type StreamConvertResult } from "../../etl/convert/stream";
+import { isBulkObject, objectSpecs } from "../../etl/convert/entities";
+import {
+  DEFAULT_PART_BYTES,
+  ExportHttpError,
+  ExportNetworkError,
+  ExportStreamBroken,
+  ExportUrlGone,
+  httpSource,
+  streamConvert,
+  type ExportEncoding,
+  type StreamConvertResult,
+} from "../../etl/convert/stream";
+import { invocationDeadline } from "../kernel/deadline";
 import { InvalidPayload, Transient } from "../kernel/errors";
 import { ObjectStore, type StoreError } from "../kernel/services";
 
@@ -69,6 +91,8 @@ export interface ObjectManifest {
   readonly partBytes?: number;
   readonly cutsInsideChildren?: number;
   readonly jsonlBytes?: number;
+  /** Invocations of the download the export took (more than one when it outlived an invocation). */
+  readonly invocations?: number;
   readonly writtenAt: string;
   readonly outcome?: string;
   readonly reason?: string;
@@ -83,7 +107,58 @@ export interface DownloadOptions {
   /** Range resumes of a broken body before failing (default 5), and the first wait. */
   readonly maxResumes?: number;
   readonly resumeDelayMs?: number;
+  /**
+   * When the invocation ends (epoch ms; default: the invocation deadline the Lambda adapter
+   * sets, kernel/deadline.ts; none: the download runs to the end), the time it keeps in hand
+   * (default 60 s) and the clock (tests).
+   */
+  readonly deadlineMs?: number;
+  readonly deadlineMarginMs?: number;
+  readonly clock?: () => number;
 }
+
+/** Time kept in hand after the last part: the manifest, the answer, and a slow last upload. */
+export const DEFAULT_DEADLINE_MARGIN_MS = 60_000;
+
+type RecordedPart = StreamConvertResult["parts"][number];
+
+/** What `reconciliationProgressKey` holds: the parts uploaded so far and where to go on. */
+export interface DownloadProgress {
+  readonly runId: string;
+  readonly object: string;
+  readonly operationId: string;
+  readonly status: string;
+  readonly partial: boolean;
+  /** Fixed by the first invocation, so every invocation cuts parts the same way. */
+  readonly partBytes: number;
+  readonly encoding: ExportEncoding | null;
+  readonly nextIndex: number;
+  readonly nextOffset: number;
+  readonly parts: ReadonlyArray<RecordedPart>;
+  readonly invocations: number;
+  readonly complete: boolean;
+  readonly updatedAt: string;
+}
+
+/** The recorded progress when it belongs to this very export (same operation, same URL kind). */
+const parseProgress = (text: string, input: DownloadInput, partial: boolean): DownloadProgress | undefined => {
+  try {
+    const progress = JSON.parse(text) as DownloadProgress;
+    const ok =
+      progress.runId === input.runId &&
+      progress.object === input.object &&
+      progress.operationId === input.operation.id &&
+      progress.status === input.operation.status &&
+      progress.partial === partial &&
+      Number.isInteger(progress.nextIndex) &&
+      Number.isInteger(progress.nextOffset) &&
+      Number.isInteger(progress.partBytes) &&
+      Array.isArray(progress.parts);
+    return ok ? progress : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const partKey = (entity: string, runId: string, fileName: string) => `${snapshotPrefix(entity, runId)}${fileName}`;
 
@@ -100,6 +175,12 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
     const url = partial ? operation.partialDataUrl : operation.url;
     const store = yield* ObjectStore;
     const manifestKey = reconciliationObjectKey(input.runId, input.object);
+    const progressKey = reconciliationProgressKey(input.runId, input.object);
+    const recorded = url ? Option.flatMapNullable(yield* store.getText(progressKey), (text) => parseProgress(text, input, partial)) : Option.none();
+    const before = Option.getOrUndefined(recorded);
+    const invocations = (before?.invocations ?? 0) + 1;
+    const partBytes = before?.partBytes ?? options.partBytes ?? DEFAULT_PART_BYTES;
+    const deadline = options.deadlineMs ?? (yield* FiberRef.get(invocationDeadline));
 
     const work = yield* Effect.acquireRelease(
       Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "sdp-backfill-"))),
@@ -107,10 +188,44 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
     );
     const runtime = yield* Effect.runtime<ObjectStore>();
     let converted: StreamConvertResult | undefined;
+    // Every part of the export, over all invocations.
+    let parts: ReadonlyArray<RecordedPart> = before?.parts ?? [];
     // A completed export with nothing in range has no URL: zero rows, still checked and recorded.
-    if (url) {
+    if (url && !before?.complete) {
       let uploadError: StoreError | undefined;
-      const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
+      let encoding: ExportEncoding | null = before?.encoding ?? null;
+      const progressOf = (next: { nextIndex: number; nextOffset: number }, complete: boolean): DownloadProgress => ({
+        runId: input.runId,
+        object: input.object,
+        operationId: operation.id,
+        status: operation.status,
+        partial,
+        partBytes,
+        encoding,
+        ...next,
+        parts,
+        invocations,
+        complete,
+        updatedAt: new Date().toISOString(),
+      });
+      const writeProgress = (progress: DownloadProgress) => store.put(progressKey, JSON.stringify(progress), { contentType: "application/json" });
+      // Stop at a part boundary while the rest of the invocation still fits this part's conversion and one more part's.
+      const clock = options.clock ?? Date.now;
+      const margin = options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
+      let lastClose = clock();
+      let longestPart = 0;
+      const stopAfterPart =
+        deadline === undefined
+          ? undefined
+          : () => {
+              const now = clock();
+              longestPart = Math.max(longestPart, now - lastClose);
+              lastClose = now;
+              return deadline - now < margin + 2 * longestPart;
+            };
+      const startOffset = before?.nextOffset ?? 0;
+      // A plain export resumes with a Range request; gzip offsets are of the decoded bytes, so it is re-read and skipped.
+      const ranged = startOffset > 0 && encoding === "plain";
       converted = yield* Effect.tryPromise({
         try: () =>
           streamConvert({
@@ -118,14 +233,20 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
               ...(options.fetch ? { fetch: options.fetch } : {}),
               ...(options.maxResumes !== undefined ? { maxResumes: options.maxResumes } : {}),
               ...(options.resumeDelayMs !== undefined ? { resumeDelayMs: options.resumeDelayMs } : {}),
+              ...(ranged ? { startAt: startOffset } : {}),
             }),
             object: input.object,
             workDir: work,
             partBytes,
+            startIndex: before?.nextIndex ?? 0,
+            startOffset,
+            ...(startOffset > 0 && !ranged ? { skipBytes: startOffset } : {}),
+            ...(stopAfterPart ? { stopAfterPart } : {}),
             ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
             ...(options.threads ? { threads: options.threads } : {}),
-            // Each part is uploaded before the next one's conversion starts; the stream then deletes it.
-            onPart: async (part) => {
+            // Each part is uploaded, then recorded, before the next one's conversion starts; the stream then deletes it.
+            onPart: async (part, _object, seen) => {
+              encoding ??= seen ?? null;
               for (const entity of part.entities) {
                 if (!entity.file) continue;
                 const uploaded = await Runtime.runPromise(runtime)(Effect.either(store.putFile(partKey(entity.entity, input.runId, part.fileName), entity.file, { contentType: "application/vnd.apache.parquet" })));
@@ -133,6 +254,12 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
                   uploadError = uploaded.left;
                   throw uploaded.left;
                 }
+              }
+              parts = [...parts.filter((each) => each.index < part.index), { index: part.index, fileName: part.fileName, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, entities: part.entities.map(({ file: _file, ...rest }) => rest) }];
+              const recordedNow = await Runtime.runPromise(runtime)(Effect.either(writeProgress(progressOf({ nextIndex: part.index + 1, nextOffset: part.endOffset }, false))));
+              if (Either.isLeft(recordedNow)) {
+                uploadError = recordedNow.left;
+                throw recordedNow.left;
               }
             },
           }),
@@ -147,9 +274,21 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
           return new ConversionFailed({ reason: (error as Error)?.message ?? String(error) });
         },
       });
-      // Parts a previous attempt of this run wrote beyond this attempt's last part would be counted twice.
-      for (const entity of converted.entities) {
-        const keep = new Set(converted.parts.filter((part) => part.entities.some((each) => each.entity === entity.entity && each.rows > 0)).map((part) => partKey(entity.entity, input.runId, part.fileName)));
+      if (converted.stopped) {
+        // Out of time: the last part's progress is recorded (onPart); the workflow runs the download again.
+        const rowsSoFar = parts.reduce((sum, part) => sum + part.entities.reduce((rows, entity) => rows + entity.rows, 0), 0);
+        yield* Effect.logInfo("bulk export download continues in another invocation").pipe(
+          Effect.annotateLogs({ runId: input.runId, object: input.object, partsDone: parts.length, nextOffset: converted.nextOffset, rowsSoFar, invocations }),
+        );
+        const more: DownloadContinue = { continue: true, progressKey, partsDone: parts.length, nextOffset: converted.nextOffset, rowsSoFar, invocations };
+        return more;
+      }
+      yield* writeProgress(progressOf({ nextIndex: converted.nextIndex, nextOffset: converted.nextOffset }, true));
+    }
+    if (url) {
+      // Parts a previous attempt of this run wrote beyond this export's last part would be counted twice.
+      for (const entity of objectSpecs[input.object].entities) {
+        const keep = new Set(parts.filter((part) => part.entities.some((each) => each.entity === entity.entity && each.rows > 0)).map((part) => partKey(entity.entity, input.runId, part.fileName)));
         for (const stale of yield* store.list(snapshotPrefix(entity.entity, input.runId))) {
           if (!keep.has(stale.key)) yield* store.delete(stale.key);
         }
@@ -157,11 +296,14 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
     }
 
     const entities: Array<ObjectManifest["entities"][number]> = [];
-    for (const entity of converted?.entities ?? []) {
-      const keys = (converted?.parts ?? []).filter((part) => part.entities.some((each) => each.entity === entity.entity && each.rows > 0)).map((part) => partKey(entity.entity, input.runId, part.fileName));
-      entities.push(keys.length === 0 ? { entity: entity.entity, rows: 0, bytes: 0 } : { entity: entity.entity, rows: entity.rows, key: keys[0]!, keys, bytes: entity.bytes });
+    for (const { entity } of url ? objectSpecs[input.object].entities : []) {
+      const withRows = parts.filter((part) => part.entities.some((each) => each.entity === entity && each.rows > 0));
+      const keys = withRows.map((part) => partKey(entity, input.runId, part.fileName));
+      const rows = parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === entity)?.rows ?? 0), 0);
+      const bytes = parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === entity)?.bytes ?? 0), 0);
+      entities.push(keys.length === 0 ? { entity, rows: 0, bytes: 0 } : { entity, rows, key: keys[0]!, keys, bytes });
     }
-    const totalRows = converted?.totalRows ?? 0;
+    const totalRows = entities.reduce((sum, entity) => sum + entity.rows, 0);
     const countCheck = partial ? "skipped-partial" : totalRows === operation.objectCount ? "match" : "mismatch";
     const manifest: ObjectManifest = {
       runId: input.runId,
@@ -179,7 +321,15 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
       totalRows,
       countCheck,
       entities,
-      ...(converted ? { parts: converted.parts.length, partBytes: converted.partBytes, cutsInsideChildren: converted.cutsInsideChildren, jsonlBytes: converted.jsonlBytes } : {}),
+      ...(url
+        ? {
+            parts: parts.length,
+            partBytes,
+            cutsInsideChildren: parts.filter((part) => !part.endsAtRoot).length,
+            jsonlBytes: parts.reduce((sum, part) => sum + part.jsonlBytes, 0),
+            invocations: before?.complete ? before.invocations : invocations,
+          }
+        : {}),
       writtenAt: new Date().toISOString(),
     };
     yield* store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: "application/json" });
@@ -187,6 +337,6 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
     if (countCheck === "mismatch") {
       return yield* Effect.fail(new CountMismatch({ expected: operation.objectCount, written: totalRows, manifestKey }));
     }
-    const output: DownloadOutput = { manifestKey, partial, totalRows, rows: Object.fromEntries(entities.map((entity) => [entity.entity, entity.rows])) };
+    const output: DownloadOutput = { continue: false, manifestKey, partial, totalRows, rows: Object.fromEntries(entities.map((entity) => [entity.entity, entity.rows])) };
     return output;
   }).pipe(Effect.scoped);
