@@ -52,8 +52,10 @@ export const rawEventKey = (source: Source, entity: string, receivedAt: string |
 
 export const snapshotPrefix = (entity: string, runId: string) => `snapshots/shopify/${keySegment(entity)}/run=${keySegment(runId)}/`;
 
-export const processedOrdersPrefix = (date?: string) =>
-  date ? `processed/shopify/orders_enriched/dt=${date}/` : "processed/shopify/orders_enriched/";
+/** Where the orders_enriched table lives, Hive-partitioned by `dt=YYYY-MM-DD/`: the one place this prefix is written. */
+export const ORDERS_ENRICHED_PREFIX = `${lakePrefixes.processed}shopify/orders_enriched/`;
+
+export const processedOrdersPrefix = (date?: string) => (date ? `${ORDERS_ENRICHED_PREFIX}dt=${date}/` : ORDERS_ENRICHED_PREFIX);
 
 export const curatedPrefix = (view: string) => `curated/${keySegment(view)}/`;
 

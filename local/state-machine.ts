@@ -21,8 +21,8 @@ import { awaitProgram, pollProgram, type AwaitInput } from "../functions/backfil
 import { makeLocalTaskTokens } from "../functions/backfill/task-tokens";
 import { recordProgram } from "../functions/backfill/record-program";
 import { submitProgram } from "../functions/backfill/submit-program";
-import type { Transient } from "../functions/kernel/errors";
-import type { Alert, BusEvent, DeadLetter } from "../functions/kernel/services";
+import { loggerLayer } from "../functions/kernel/logger";
+import { Alerts, DeadLetters, EventBus, Metrics, type Alert } from "../functions/kernel/services";
 
 /** Lambda ARNs the local definition names (only their names matter locally). */
 export const localTaskResources = (region = "eu-west-1", accountId = "000000000000"): BackfillTaskResources => {
@@ -167,16 +167,6 @@ export interface LocalBackfillOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly onProgress?: (progress: BackfillProgress) => void;
   readonly pollIntervalMs?: number;
-  /** The kernel layer factory (default: functions/kernel/live `liveLayer`, pointed at the emulators). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly kernelLayer?: (overrides: LocalServiceOverrides) => Layer.Layer<any, any, never>;
-}
-
-/** In-process stand-ins for the services whose AWS targets (SNS, EventBridge, SQS) do not run locally. */
-export interface LocalServiceOverrides {
-  readonly eventBus: { readonly publish: (events: ReadonlyArray<BusEvent>) => Effect.Effect<void, Transient> };
-  readonly alerts: { readonly publish: (alert: Alert) => Effect.Effect<{ readonly published: boolean }, Transient> };
-  readonly deadLetters: { readonly send: (letter: DeadLetter) => Effect.Effect<void, Transient> };
 }
 
 /**
@@ -242,27 +232,29 @@ export const runLocalBackfill = async (
     stops.push(async () => restore());
 
     const alerts: Alert[] = [];
-    const overrides: LocalServiceOverrides = {
-      eventBus: { publish: () => Effect.void },
-      alerts: {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const live = require("../functions/kernel/live") as typeof import("../functions/kernel/live");
+    // The live lake, tables and secrets (the emulators); in-process stand-ins for what has no
+    // local AWS target (EventBridge, SNS, SQS). The CLI prints its own progress: metrics and JSON
+    // logs stay out of its output.
+    const kernel = Layer.mergeAll(
+      live.ObjectStoreLive,
+      live.SecretsLive,
+      live.IdempotencyLive,
+      Layer.succeed(EventBus, { publish: () => Effect.void }),
+      Layer.succeed(Alerts, {
         publish: (alert) =>
           Effect.sync(() => {
             if (alerts.some((seen) => seen.dedupKey === alert.dedupKey)) return { published: false };
             alerts.push(alert);
             return { published: true };
           }),
-      },
-      deadLetters: { send: () => Effect.void },
-    };
-    const kernel =
-      options.kernelLayer ??
-      ((given: LocalServiceOverrides) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const live = require("../functions/kernel/live") as typeof import("../functions/kernel/live");
-        // The CLI prints its own progress: metrics and JSON logs stay out of its output.
-        return live.liveLayer({ ...given, metrics: live.makeEmfMetrics(() => undefined), logSink: () => undefined });
-      });
-    const layer = Layer.mergeAll(kernel(overrides), ShopifyAdminFromConfig(shopify));
+      }),
+      Layer.succeed(DeadLetters, { send: () => Effect.void }),
+      Layer.succeed(Metrics, live.makeEmfMetrics(() => undefined)),
+      loggerLayer(() => undefined),
+    ).pipe(Layer.provideMerge(live.HotStoreLive));
+    const layer = Layer.mergeAll(kernel, ShopifyAdminFromConfig(shopify));
     const result = await runBackfillLocally(options.input, {
       layer,
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : { pollIntervalMs: endpoint ? 10_000 : 100 }),
