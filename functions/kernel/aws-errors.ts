@@ -12,23 +12,18 @@
  *   anything else (other validation, access denied, missing table) -> a defect: a bug or a
  *   misconfiguration that retrying cannot fix, reported with the service and operation.
  */
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { Effect } from "effect";
 import { InvalidPayload, Throttled, Transient } from "./errors";
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "SlowDown",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "LimitExceededException",
-]);
-
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED", "EHOSTUNREACH", "UND_ERR_SOCKET"]);
+/*
+ * Throttling and transient failures are classified by the SDK's own rules (the functions of
+ * @smithy/service-error-classification, now in @smithy/core/retry, which every AWS SDK v3 client
+ * already loads): throttling error codes, HTTP 429 and the throttling retry trait; 5xx, timeouts,
+ * connection and DNS errors, the retryable trait, clock skew. Ours adds what those leave out:
+ * an aborted call (the invocation's deadline, deadline.ts) and the socket errors of Node's fetch.
+ */
+const EXTRA_NETWORK_CODES = new Set(["ECONNABORTED", "UND_ERR_SOCKET"]);
 
 interface SdkError {
   readonly name?: string;
@@ -82,18 +77,17 @@ export const classifyAwsError = (service: string, operation: string, error: unkn
     // The SDK's message is AWS's own text (limits, never the value): kept short for the answer.
     return { kind: "invalid", error: new InvalidPayload({ reason: `${service} ${operation} refused the content: ${invalid}${sdk.message ? `: ${sdk.message.slice(0, 200)}` : ""}` }) };
   }
-  if (THROTTLING.has(name) || status === 429) {
+  if (isThrottlingError(sdk as Parameters<typeof isThrottlingError>[0]) || status === 429) {
     const after = retryAfterMs(sdk);
     return { kind: "throttled", error: new Throttled({ service, ...(after !== undefined ? { retryAfterMs: after } : {}) }) };
   }
   const networkCode = (sdk.code ?? (sdk as { cause?: { code?: string } }).cause?.code) as string | undefined;
+  const sdkError = sdk as Parameters<typeof isTransientError>[0];
   if (
+    isTransientError(sdkError) ||
+    isServerError(sdkError) ||
     (status !== undefined && status >= 500) ||
-    sdk.$retryable !== undefined ||
-    (networkCode !== undefined && NETWORK_CODES.has(networkCode)) ||
-    name === "TimeoutError" ||
-    name === "RequestTimeout" ||
-    name === "RequestTimeoutException" ||
+    (networkCode !== undefined && EXTRA_NETWORK_CODES.has(networkCode)) ||
     name === "AbortError" ||
     (status === undefined && sdk.$metadata === undefined && error instanceof Error && /socket|network|timeout|ECONN|fetch failed/i.test(error.message))
   ) {
