@@ -1,9 +1,10 @@
 /**
- * The kernel's services. Programs depend on these tags; `live.ts` provides them with the AWS SDK
- * v3 (the same code serves AWS and the local emulators, only the endpoints differ) and
- * `memory.ts` provides in-memory versions for unit tests.
+ * The kernel's services. Programs depend on these tags; `live/` provides each as a Layer on the
+ * AWS SDK v3 (the same code serves AWS and the local emulators, only the endpoints differ) and
+ * `memory.ts` provides in-memory layers for unit tests; a composition may mix the two.
  */
 import { Context, type Effect, type Option, type Redacted } from "effect";
+import type { AlertKind } from "../../contracts/alerts";
 import type { SecretKey } from "../../contracts/functions";
 import type { TableKey } from "../../contracts/tables";
 import type { InProgress, InvalidPayload, NotFound, SecretUnavailable, Throttled, Transient } from "./errors";
@@ -99,15 +100,8 @@ export class EventBus extends Context.Tag("sdp/EventBus")<
   { readonly publish: (events: ReadonlyArray<BusEvent>) => Effect.Effect<void, StoreError | InvalidPayload> }
 >() {}
 
-export type AlertKind =
-  | "subscription-cancelled"
-  | "charge-failed"
-  | "dispute-opened"
-  | "payment-failed"
-  | "app-uninstalled"
-  | "backfill-failed"
-  | "data-quality"
-  | "etl-failed";
+/** The kinds of alert, listed once in contracts/alerts.ts (function specs name the kinds they raise). */
+export type { AlertKind };
 
 export interface Alert {
   readonly kind: AlertKind;
