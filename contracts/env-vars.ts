@@ -53,6 +53,8 @@ export const envVars = {
   /** sdp: where the last run's record goes (default .sdp/last-run.json), and "0" to keep none from the demo. */
   lastRunFile: "SDP_LAST_RUN_FILE",
   recordLastRun: "SDP_RECORD_LAST_RUN",
+  /** sdp local: "main" runs the emulators on the caller's event loop instead of a worker thread. */
+  emulatorsThread: "SDP_EMULATORS_THREAD",
 } as const;
 
 /** Variables we read but do not define: set by the Lambda runtime, for the AWS SDK, or by the shell. */
