@@ -4,19 +4,25 @@
  * nothing itself: the processors write the raw object first. It answers once the event is
  * journaled in every matching queue, so an accepted event survives a crash.
  *
- * Duplicates: an event whose webhook id (or, lacking one, event id) the processors already
- * completed in the idempotency table, or that is still queued from an earlier post, answers
- * `{"status":"duplicate"}` and is not queued again.
+ * Duplicates: a delivery (X-Shopify-Webhook-Id, or lacking one the envelope id) that is still
+ * queued from an earlier post, or whose event the processors already completed in the idempotency
+ * table (X-Shopify-Event-Id + topic) while this very delivery is already stored (its raw copy, or
+ * the HTTPS door's claim on its webhook id), answers `{"status":"duplicate"}` and is not queued
+ * again. Another delivery of a completed event (the HTTPS door and the partner bus during a
+ * cutover, a second subscription) is queued as AWS's partner bus would deliver it: the processor
+ * stores its raw copy and skips the event's business effects.
  */
 import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { Effect, Option, type ManagedRuntime } from "effect";
-import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
+import { SHOPIFY_DETAIL_TYPE, shopifyEntityOfTopic } from "../contracts/events";
+import { rawEventKey } from "../contracts/lake-layout";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../functions/kernel/function-shape";
-import { partnerEnvelopeProblem } from "../functions/kernel/incoming-event";
+import { decodeIncomingEvent, partnerEnvelopeProblem, partnerEventId } from "../functions/kernel/incoming-event";
+import { ingressIdempotencyKey } from "../functions/kernel/ingress";
 import { MAX_JSON_DEPTH, parseJson, tryParseJson } from "../functions/kernel/json";
 import { isCompletedRecord } from "../functions/kernel/idempotency";
-import { HotStore } from "../functions/kernel/services";
+import { HotStore, ObjectStore } from "../functions/kernel/services";
 import { partnerBusinessEffectKey } from "../functions/shopify/event-identity";
 import { processorIdempotencyKey } from "../functions/shopify/processor";
 import type { PlatformLog } from "./log";
@@ -104,6 +110,8 @@ export interface EventDoorOptions {
   readonly dedupeKeys: DedupeKeys;
   /** True when the processors have completed `key`. */
   readonly isRecorded?: (key: string) => Promise<boolean>;
+  /** True when this very delivery is already stored (default: its partner raw copy, or the HTTPS door's claim on its webhook id). */
+  readonly isDelivered?: (envelope: BusEnvelope) => Promise<boolean>;
   readonly log: PlatformLog;
 }
 
@@ -126,11 +134,31 @@ const recordedInIdempotencyTable =
       return isCompletedRecord(item.value);
     };
 
+/** The delivery's own raw copy (as the partner-bus processor names it), or the HTTPS door's completed claim on its webhook id. */
+const storedDelivery =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (runtime: ManagedRuntime.ManagedRuntime<any, any>, isRecorded: (key: string) => Promise<boolean>) =>
+    async (envelope: BusEnvelope): Promise<boolean> => {
+      if (await isRecorded(ingressIdempotencyKey("shopify", partnerEventId(envelope)))) return true;
+      const found = await runtime.runPromise(
+        Effect.gen(function* () {
+          const event = yield* decodeIncomingEvent(envelope);
+          const objects = yield* ObjectStore;
+          return Option.isSome(yield* objects.getText(rawEventKey("shopify", shopifyEntityOfTopic(event.topic), event.receivedAt, event.eventId)));
+        }).pipe(Effect.catchTag("InvalidPayload", () => Effect.succeed(false))),
+      );
+      return found as boolean;
+    };
+
+/** The key of one delivery while it is queued (business effects are keyed apart: `dedupeKeys`). */
+const deliveryKeyOf = (envelope: BusEnvelope) => `delivery:${partnerEventId(envelope)}`;
+
 export const createEventDoor = (options: EventDoorOptions): EventDoor => {
   const counters: EventDoorCounters = { accepted: 0, duplicate: 0, rejected: 0 };
-  // Keys of envelopes accepted and still queued, with how many queues still hold them.
+  // Deliveries accepted and still queued, with how many queues still hold them.
   const pending = new Map<string, number>();
   const isRecorded = options.isRecorded ?? recordedInIdempotencyTable(options.runtime);
+  const isDelivered = options.isDelivered ?? storedDelivery(options.runtime, isRecorded);
 
   const reject = (statusCode: number, error: string) => {
     counters.rejected++;
@@ -147,10 +175,11 @@ export const createEventDoor = (options: EventDoorOptions): EventDoor => {
       return reject(400, `no partner-bus route takes ${what}; nothing was stored`);
     }
     const keys = options.dedupeKeys(envelope);
+    const delivery = deliveryKeyOf(envelope);
     for (const key of keys) {
       let duplicate: boolean;
       try {
-        duplicate = pending.has(key) || (await isRecorded(key));
+        duplicate = pending.has(delivery) || ((await isRecorded(key)) && (await isDelivered(envelope)));
       } catch (error) {
         options.log("error", "could not read the idempotency table", { eventId: envelope.id, error: (error as Error)?.message });
         return reject(503, "cannot check for duplicates right now; nothing was stored, retry later");
@@ -161,11 +190,11 @@ export const createEventDoor = (options: EventDoorOptions): EventDoor => {
       }
     }
     // Counted before publishing: a fast processor may settle before `publish` returns.
-    for (const key of keys) pending.set(key, (pending.get(key) ?? 0) + matched.length);
+    pending.set(delivery, (pending.get(delivery) ?? 0) + matched.length);
     try {
       await options.router.publish("partner", envelope);
     } catch (error) {
-      for (const key of keys) pending.delete(key);
+      pending.delete(delivery);
       options.log("error", "could not queue an event", { eventId: envelope.id, error: (error as Error)?.message });
       return reject(503, "the platform is shutting down or cannot store events; retry later");
     }
@@ -174,11 +203,10 @@ export const createEventDoor = (options: EventDoorOptions): EventDoor => {
   };
 
   const settled = (envelope: BusEnvelope) => {
-    for (const key of options.dedupeKeys(envelope)) {
-      const left = (pending.get(key) ?? 0) - 1;
-      if (left > 0) pending.set(key, left);
-      else pending.delete(key);
-    }
+    const delivery = deliveryKeyOf(envelope);
+    const left = (pending.get(delivery) ?? 0) - 1;
+    if (left > 0) pending.set(delivery, left);
+    else pending.delete(delivery);
   };
 
   return { handle, settled, counters: () => ({ ...counters }) };
