@@ -24,7 +24,7 @@ import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
  */
 export const latencyOperations = { reads: ["GetItem", "Query"], writes: ["PutItem", "UpdateItem"] } as const;
 
-/** CloudWatch namespace of the functions' EMF metrics (functions/kernel/live.ts METRICS_NAMESPACE; a test keeps them equal). */
+/** CloudWatch namespace of the functions' EMF metrics (functions/kernel/live/metrics.ts METRICS_NAMESPACE; a test keeps them equal). */
 export const FUNCTION_METRICS_NAMESPACE = "ShopifyDataPlatform";
 
 export interface MonitoringStackProps {

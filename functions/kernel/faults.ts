@@ -42,7 +42,7 @@
  * error + throttle must not exceed 1. A bad spec raises `FaultSpecError` naming what to fix.
  */
 import { seededPrng } from "./prng";
-import { Duration, Effect, Option } from "effect";
+import { type Context, Duration, Effect, Layer, Option } from "effect";
 import { Throttled, Transient } from "./errors";
 import { Metrics } from "./services";
 
@@ -371,6 +371,17 @@ export const withFaults = <T extends FaultableServices>(injector: FaultInjector,
   }
   return out as T;
 };
+
+/**
+ * A layer that provides `tag`'s service with the faults of `service`, wrapping the implementation
+ * that the layer it is provided with gives: `Layer.provide(faultyLayer(injector, HotStore,
+ * "dynamodb", "HotStore"), HotStoreLive)` is the live hot store, with faults.
+ */
+export const faultyLayer = <I, S extends object>(injector: FaultInjector, tag: Context.Tag<I, S>, service: FaultService, label: string): Layer.Layer<I, never, I> =>
+  Layer.effect(
+    tag,
+    Effect.map(tag, (implementation) => injector.wrap(service, label, implementation)),
+  );
 
 /** A one-line description of a plan, for logs: "s3 error 15% throttle 15% after 50%; ...". */
 export const describeFaultPlan = (plan: FaultPlan): string =>

@@ -3,7 +3,7 @@
  * embedded local platform:
  *
  *   export const program: HttpProgram | EventProgram | TaskProgram   (an Effect needing kernel services)
- *   export const handler = <adapter>(program, liveLayer)               (the Lambda entry point)
+ *   export const handler = <adapter>(program, liveLayer())             (the Lambda entry point)
  *
  * The Lambda adapters (functions/kernel/adapters.ts) turn API Gateway v2 requests, SQS batches of
  * EventBridge events, or Step Functions task input into these types. `sdp local` calls `program`

@@ -87,8 +87,29 @@ export interface TestPlatformOptions {
   readonly faults?: string | FaultPlan | FaultInjector;
 }
 
+/** Each in-memory service as its own layer (sharing the platform's state and faults), to compose with others. */
+export interface TestPlatformLayers {
+  readonly objectStore: Layer.Layer<ObjectStore>;
+  readonly hotStore: Layer.Layer<HotStore>;
+  readonly secrets: Layer.Layer<Secrets>;
+  readonly eventBus: Layer.Layer<EventBus>;
+  readonly alerts: Layer.Layer<Alerts>;
+  readonly metrics: Layer.Layer<Metrics>;
+  readonly deadLetters: Layer.Layer<DeadLetters>;
+  /** The kernel's JSON logger, writing to `state.logs`. */
+  readonly logger: Layer.Layer<never>;
+  /** Idempotency over whichever HotStore the composition provides (with the platform's options). */
+  readonly idempotency: Layer.Layer<Idempotency, never, HotStore>;
+}
+
 export interface TestPlatform {
+  /**
+   * Every kernel service, in memory. To swap one for another implementation, compose the
+   * `layers` instead, e.g. the live S3 store with the rest in memory:
+   *   Layer.mergeAll(ObjectStoreLive, layers.secrets, ..., layers.idempotency).pipe(Layer.provideMerge(layers.hotStore))
+   */
   readonly layer: Layer.Layer<ObjectStore | HotStore | Secrets | Idempotency | EventBus | Alerts | Metrics | DeadLetters>;
+  readonly layers: TestPlatformLayers;
   readonly state: TestPlatformState;
   /** Makes the next `times` calls of `target` fail with `error`. */
   readonly failNext: (target: FaultTarget, error: Throttled | Transient, times?: number) => void;
@@ -310,23 +331,27 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
 
   const injector = options.faults === undefined ? undefined : typeof options.faults === "object" && "wrap" in options.faults ? options.faults : makeFaultInjector(options.faults);
   const faulty = injector ? withFaults(injector, { objectStore, hotStore, eventBus, alerts, deadLetters }) : { objectStore, hotStore, eventBus, alerts, deadLetters };
-  const base = Layer.mergeAll(
-    Layer.succeed(ObjectStore, faulty.objectStore),
-    Layer.succeed(HotStore, faulty.hotStore),
-    Layer.succeed(Secrets, secrets),
-    Layer.succeed(EventBus, faulty.eventBus),
-    Layer.succeed(Alerts, faulty.alerts),
-    Layer.succeed(Metrics, metrics),
-    Layer.succeed(DeadLetters, faulty.deadLetters),
-    loggerLayer((line) => {
+  const layers: TestPlatformLayers = {
+    objectStore: Layer.succeed(ObjectStore, faulty.objectStore),
+    hotStore: Layer.succeed(HotStore, faulty.hotStore),
+    secrets: Layer.succeed(Secrets, secrets),
+    eventBus: Layer.succeed(EventBus, faulty.eventBus),
+    alerts: Layer.succeed(Alerts, faulty.alerts),
+    metrics: Layer.succeed(Metrics, metrics),
+    deadLetters: Layer.succeed(DeadLetters, faulty.deadLetters),
+    logger: loggerLayer((line) => {
       state.logs.push(line);
       if (options.echoLogs) process.stdout.write(`${line}\n`);
     }),
+    idempotency: IdempotencyFromHotStore(options.idempotency),
+  };
+  const layer = Layer.mergeAll(layers.objectStore, layers.secrets, layers.eventBus, layers.alerts, layers.metrics, layers.deadLetters, layers.logger, layers.idempotency).pipe(
+    Layer.provideMerge(layers.hotStore),
   );
-  const layer = Layer.merge(base, Layer.provide(IdempotencyFromHotStore(options.idempotency), base));
 
   return {
     layer,
+    layers,
     ...(injector ? { faults: injector } : {}),
     state,
     failNext: (target, error, times = 1) => {
