@@ -10,6 +10,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { envVars, externalEnvVars, knownEnvVarNames, secretEnvVars } from "../../contracts/env-vars";
 import { tableKeys, tableSpecs } from "../../contracts/tables";
+import type { Emulators } from "../../local/emulators";
+import { localEnvironment } from "../../local/environment";
+import { fixtureHandler, resourcesOf, synthesize } from "./helpers";
 
 const root = path.resolve(__dirname, "..", "..");
 const SCANNED = ["functions", "local", "etl", "cli", "demo"];
@@ -205,6 +208,31 @@ describe("environment variables (contracts/env-vars.ts)", () => {
       expect.stringContaining("functions/example.ts:8 (`SDP_${kind}`): cannot tell which variable"),
       expect.stringContaining("functions/example.ts:4 (\"SDP_ALSO_NOT_LISTED\"): SDP_ALSO_NOT_LISTED is not listed"),
     ]);
+  });
+
+  it("lists every variable sdp local sets for the functions", () => {
+    const emulators = {
+      environment: { name: "local", brand: "acme", accountId: "000000000000", shopDomain: "acme.myshopify.com", shopifyApiVersion: "2026-01" },
+      region: "us-east-1",
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+      endpoints: { s3: "http://127.0.0.1:1", dynamodb: "http://127.0.0.1:2" },
+      bucket: "lake",
+      tables: Object.fromEntries(tableKeys.map((key) => [key, `local-${key}`])),
+    } as unknown as Emulators;
+    const known = knownEnvVarNames();
+    expect(Object.keys(localEnvironment(emulators, {})).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it("lists every variable the stacks set on a function", () => {
+    const synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
+    try {
+      const known = knownEnvVarNames();
+      const set = new Set(synth.stacks.flatMap((stack) => resourcesOf(synth.stack(stack.node.id), "aws_lambda_function").flatMap((fn) => Object.keys(fn.environment?.variables ?? {}))));
+      expect(set.size).toBeGreaterThan(10);
+      expect([...set].filter((name) => !known.has(name))).toEqual([]);
+    } finally {
+      synth.cleanup();
+    }
   });
 
   it("keeps the secret and table variables inside the contract", () => {
