@@ -271,7 +271,7 @@ export const runAnalytics = async (context: StageContext): Promise<OptionalStage
 
 // --- Data quality ------------------------------------------------------------------------------
 
-const dataQualityFiles = ["local/data-quality.ts", "functions/data-quality/program.ts"];
+const dataQualityFiles = ["local/data-quality.ts", "functions/data-quality/handler-program.ts"];
 
 interface DataQualityReport {
   readonly date: string;

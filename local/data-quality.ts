@@ -11,7 +11,7 @@ import { tableKeys, tableSpecs } from "../contracts/tables";
 import { openLakeDir } from "../etl/lake";
 import { lakeObjectStoreLayer } from "../etl/lake-object-store";
 import { queryFactsOnDuckDb } from "../etl/quality";
-import { dataQualityProgram } from "../functions/data-quality/program";
+import { dataQualityProgram } from "../functions/data-quality/handler-program";
 import { makeTestPlatform } from "../functions/kernel/memory";
 import { documentClientFor, makeDynamoHotStore } from "../functions/kernel/live";
 import { Alerts, HotStore } from "../functions/kernel/services";

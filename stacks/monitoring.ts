@@ -122,7 +122,7 @@ export class MonitoringStack extends PlatformStack {
         { title: "ETL run time (ms)", metrics: [["AWS/States", "ExecutionTime", "StateMachineArn", analyticsArn, { stat: "Maximum" }]], stat: "Maximum", periodSeconds: 86400 },
       ]);
     }
-    // Data quality: the EMF metrics of functions/data-quality/program.ts (dimension FunctionName).
+    // Data quality: the EMF metrics of functions/data-quality/handler-program.ts (dimension FunctionName).
     const dataQuality = props.analytics.functions["data-quality"]?.props.functionName;
     if (dataQuality) {
       const dq = (metricName: string): MetricLine => [FUNCTION_METRICS_NAMESPACE, metricName, "FunctionName", dataQuality, { stat: "Maximum" }];

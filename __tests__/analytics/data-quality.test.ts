@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { Effect } from "effect";
 import { addDays } from "../../functions/data-quality/dates";
-import { dataQualityProgram, type DataQualityReport } from "../../functions/data-quality/program";
+import { dataQualityProgram, type DataQualityReport } from "../../functions/data-quality/handler-program";
 import { program as handlerProgram } from "../../functions/data-quality/handler";
 import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
 import type { LakeDir } from "../../etl/lake";

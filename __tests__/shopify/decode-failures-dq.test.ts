@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Exit } from "effect";
-import { dataQualityProgram } from "../../functions/data-quality/program";
+import { dataQualityProgram } from "../../functions/data-quality/handler-program";
 import { parseJson } from "../../functions/kernel/json";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";

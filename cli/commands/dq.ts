@@ -5,7 +5,7 @@
  */
 import { openLakeDir } from "../../etl/lake";
 import { yesterday } from "../../functions/data-quality/dates";
-import type { DataQualityReport } from "../../functions/data-quality/program";
+import type { DataQualityReport } from "../../functions/data-quality/handler-program";
 import { runDataQualityLocally } from "../../local/data-quality";
 import { isoDate, parseOptions, UsageError, type Command } from "../command";
 import { chooseDataDir } from "../data-dir";

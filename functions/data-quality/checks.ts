@@ -1,7 +1,7 @@
 /**
  * The data-quality checks as pure functions of the facts gathered for one day (facts.ts). Each
  * returns results that pass, fail with a severity, or are skipped with the reason; the program
- * (program.ts) turns failures into alerts, metrics and the list of days to backfill.
+ * (handler-program.ts) turns failures into alerts, metrics and the list of days to backfill.
  */
 import { addDays, dateRange, daysBetween } from "./dates";
 import { robustZScore } from "./robust";

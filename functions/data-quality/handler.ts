@@ -13,7 +13,7 @@ import { InvalidPayload } from "../kernel/errors";
 import { liveLayer } from "../kernel/live";
 import { isIsoDate, yesterday } from "./dates";
 import type { QueryFacts, QueryResultKeys } from "./facts";
-import { dataQualityProgram, type DataQualityReport } from "./program";
+import { dataQualityProgram, type DataQualityReport } from "./handler-program";
 
 export interface DataQualityEvent {
   readonly date?: string;
