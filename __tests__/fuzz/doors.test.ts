@@ -1,5 +1,5 @@
 /**
- * Fuzzing every door (issue 11, item 2) with the generators of __tests__/support/door-fuzz.ts:
+ * Fuzzing every door with the generators of __tests__/support/door-fuzz.ts:
  *   - 2,000 cases per door (SDP_FUZZ_RUNS overrides) against the real door code on the kernel's
  *     in-memory layers, processors included;
  *   - a slice through the real `sdp local` HTTP server with its emulators (s3rver writes files,

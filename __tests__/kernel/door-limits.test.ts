@@ -1,5 +1,5 @@
 /**
- * The doors' 400s for the inputs issue 11 found killing or jamming `sdp local`: ids and topics of
+ * The doors' 400s for the inputs found to kill or jam `sdp local`: ids and topics of
  * 300 and 2,100 characters, signed JSON nested 100,000 deep, invalid UTF-8; each answer names what
  * to fix, quotes no value, and stores nothing. Also `POST /events` envelopes (parseEnvelope) and
  * the processors' decoding of partner-bus envelopes that never went through a door.

@@ -219,7 +219,7 @@ describe("customers and products", () => {
     await deliver(platform, productsProgram, partnerEnvelope("products/delete", fixture("product-delete")));
     await deliver(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { updated_at: "2030-01-01T00:00:00Z" })));
     expect(platform.item("products", { id: "gid://shopify/Product/8123456789012" })?.deleted).toBe(true);
-    // Only what keys or orders a product is required (issue 12): no title is fine, no updated_at is not.
+    // Only what keys or orders a product is required: no title is fine, no updated_at is not.
     expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { updated_at: undefined }))))).toBe("InvalidPayload");
     expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { id: 8123456789099, title: undefined, updated_at: "2030-01-02T00:00:00Z" }))))).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every door (issue 11, item 2), shared by the jest suite
+ * Property-based fuzzing of every door, shared by the jest suite
  * (__tests__/fuzz/doors.test.ts: 2,000+ cases per door in memory, a few hundred through the real
  * `sdp local` HTTP server) and `npm run fuzz` (bench/fuzz.ts: 100,000 per door).
  *
