@@ -1,5 +1,5 @@
 /**
- * Issue 12's schema rule for payments: only the fields a processor keys, orders or routes on are
+ * The schema rule for payments: only the fields a processor keys, orders or routes on are
  * required. The published Stripe and Recharge samples (__tests__/fixtures/stripe, .../recharge)
  * with the other fields removed or nulled (currency, amounts, a dispute's charge, an object's own
  * `created`) still decode, are stored without those attributes (NULL in SQL), and alert with

@@ -118,7 +118,7 @@ describe("stripe-processor: unknown and malformed events", () => {
 
   it("fails an object missing a field it needs with InvalidPayload, quoting no values", async () => {
     const platform = makePaymentsTestPlatform();
-    // `status` ranks the version (amounts are optional since issue 12: __tests__/stripe/optional-fields.test.ts).
+    // `status` ranks the version (amounts are optional: __tests__/stripe/optional-fields.test.ts).
     const exit = await deliver(platform, editJson(stripeFixture("charge-succeeded.json").rawBody, (event) => delete event.data.object.status));
     expect(Exit.isFailure(exit)).toBe(true);
     expect(JSON.stringify(exit)).toContain("Stripe charge is invalid at status");
