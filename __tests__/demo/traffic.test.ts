@@ -3,7 +3,6 @@
  * the platform's own verifiers), shaped as the processors decode, routed by the contract's
  * patterns, and honest about what it expects (duplicates, forgeries, out-of-order updates).
  */
-import { createHmac } from "node:crypto";
 import { Either, Schema } from "effect";
 import { routes, shopifyTopics } from "../../contracts/events";
 import { parseEnvelope } from "../../local/event-door";
@@ -13,6 +12,7 @@ import { verifyRechargeSignature } from "../../functions/recharge/signature";
 import { StripeCharge, StripeDispute, StripeEvent, StripeInvoice, StripePaymentIntent } from "../../functions/stripe/schemas";
 import { verifyStripeSignature } from "../../functions/stripe/signature";
 import * as Shopify from "../../functions/shopify/schemas";
+import { shopifySignature } from "../support";
 import { webhookSecretsFrom } from "../../demo/signing";
 import { defaultDayStart, generateTraffic, replayLineOf, type Delivery } from "../../demo/traffic";
 import { parseReplayLine } from "../../cli/commands/replay";
@@ -50,7 +50,7 @@ describe("generated traffic", () => {
 
   it("signs Shopify HTTPS deliveries with base64 HMAC-SHA256 of the raw body, forgeries with another secret", () => {
     for (const delivery of traffic.deliveries.filter((candidate) => candidate.door === "shopify")) {
-      const expected = createHmac("sha256", secrets.shopify).update(delivery.body).digest("base64");
+      const expected = shopifySignature(secrets.shopify, delivery.body);
       expect(header(delivery, "X-Shopify-Hmac-Sha256") === expected).toBe(delivery.kind !== "forged");
       for (const name of ["X-Shopify-Topic", "X-Shopify-Webhook-Id", "X-Shopify-Shop-Domain", "X-Shopify-Triggered-At"]) expect(header(delivery, name)).toBeTruthy();
       expect(shopifyTopics).toContain(header(delivery, "X-Shopify-Topic"));

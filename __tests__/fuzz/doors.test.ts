@@ -13,8 +13,8 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Either } from "effect";
 import { describeRechargeDelivery } from "../../functions/recharge/describe";
 import { startLocalPlatform, type LocalPlatform } from "../../local/platform";
-import { awsClients, tempDataDir } from "../local/support";
 import { doors, fuzzDoorInMemory, fuzzDoorOverHttp, fuzzPlatformEnv, makeMemoryDoors, newCounters, sendRaw, summary, validDelivery, type Door, type MemoryDoors } from "../support/door-fuzz";
+import { awsClients, tempDataDir } from "../support";
 
 jest.setTimeout(180_000);
 

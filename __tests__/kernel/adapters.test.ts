@@ -6,7 +6,8 @@ import { makeTestPlatform } from "../../functions/kernel/memory";
 import { HotStore } from "../../functions/kernel/services";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
-import { fixture, fixtureText, partnerEnvelope, SECRET, sign } from "../shopify/support";
+import { fixture, fixtureText, SECRET } from "../shopify/support";
+import { partnerEnvelope, shopifySignature } from "../support";
 
 const apiEvent = (body: string, headers: Record<string, string>, isBase64Encoded: boolean) => ({
   version: "2.0",
@@ -23,7 +24,7 @@ describe("httpHandler (API Gateway HTTP API v2)", () => {
     const platform = makeTestPlatform({ secrets: { shopifyWebhook: SECRET } });
     const handler = httpHandler(ingressProgram, platform.layer);
     const body = fixtureText("order");
-    const headers = { "X-Shopify-Topic": "orders/updated", "X-SHOPIFY-HMAC-SHA256": sign(SECRET, body), "X-Shopify-Webhook-Id": "wh-b64", "Content-Type": "application/json" };
+    const headers = { "X-Shopify-Topic": "orders/updated", "X-SHOPIFY-HMAC-SHA256": shopifySignature(SECRET, body), "X-Shopify-Webhook-Id": "wh-b64", "Content-Type": "application/json" };
     const response = await handler(apiEvent(body, headers, true));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ status: "accepted" });

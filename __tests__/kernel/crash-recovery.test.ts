@@ -28,9 +28,10 @@ import { Alerts, DeadLetters, EventBus, HotStore, Idempotency, Metrics, ObjectSt
 import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as shopifyIngress } from "../../functions/shopify/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
-import { fixture, partnerEnvelope, SECRET, shopifyRequest } from "../shopify/support";
-import { envelopeOf, processorFor } from "../support/bus";
+import { fixture, SECRET, shopifyRequest } from "../shopify/support";
+import { processorFor } from "../support/bus";
 import { NOW_SECONDS, RECHARGE_SECRET, rechargeFixture, rechargeRequest, STRIPE_SECRET, stripeFixture, stripeRequest } from "../stripe/support/fixtures";
+import { envelopeOf, partnerEnvelope } from "../support";
 
 class Crash extends Error {
   constructor() {

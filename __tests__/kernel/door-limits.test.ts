@@ -4,7 +4,6 @@
  * to fix, quotes no value, and stores nothing. Also `POST /events` envelopes (parseEnvelope) and
  * the processors' decoding of partner-bus envelopes that never went through a door.
  */
-import { createHash, createHmac } from "node:crypto";
 import { Effect, Exit, ManagedRuntime } from "effect";
 import type { BusEnvelope, HttpRequest } from "../../functions/kernel/function-shape";
 import { decodeIncomingEvent } from "../../functions/kernel/incoming-event";
@@ -13,6 +12,7 @@ import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as shopifyIngress } from "../../functions/shopify/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
 import { parseEnvelope } from "../../local/event-door";
+import { rechargeHash, shopifySignature, stripeSignature } from "../support";
 import { FUZZ_SECRETS, nestedJson, validDelivery } from "../support/door-fuzz";
 
 const kernel = makeTestPlatform({ secrets: { shopifyWebhook: FUZZ_SECRETS.shopify, rechargeWebhook: FUZZ_SECRETS.recharge, stripeWebhook: FUZZ_SECRETS.stripe } });
@@ -20,15 +20,11 @@ const runtime = ManagedRuntime.make(kernel.layer);
 afterAll(() => runtime.dispose());
 
 const request = (path: string, headers: Record<string, string>, body: Buffer): HttpRequest => ({ method: "POST", path, headers, rawBody: body, requestId: "r", receivedAt: new Date().toISOString() });
-const hmac = (body: Buffer) => createHmac("sha256", FUZZ_SECRETS.shopify).update(body).digest("base64");
 const shopify = (headers: Record<string, string>, body: Buffer = validDelivery("shopify").body) =>
-  runtime.runPromise(shopifyIngress(request("/webhooks/shopify", { "x-shopify-topic": "orders/updated", "x-shopify-webhook-id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", ...headers, "x-shopify-hmac-sha256": hmac(body) }, body)));
+  runtime.runPromise(shopifyIngress(request("/webhooks/shopify", { "x-shopify-topic": "orders/updated", "x-shopify-webhook-id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", ...headers, "x-shopify-hmac-sha256": shopifySignature(FUZZ_SECRETS.shopify, body) }, body)));
 const recharge = (topic: string, body: Buffer) =>
-  runtime.runPromise(rechargeIngress(request("/webhooks/recharge", { "x-recharge-topic": topic, "x-recharge-hmac-sha256": createHash("sha256").update(FUZZ_SECRETS.recharge).update(body).digest("hex") }, body)));
-const stripe = (body: Buffer) => {
-  const t = Math.floor(Date.now() / 1000);
-  return runtime.runPromise(stripeIngress(request("/webhooks/stripe", { "stripe-signature": `t=${t},v1=${createHmac("sha256", FUZZ_SECRETS.stripe).update(`${t}.`).update(body).digest("hex")}` }, body)));
-};
+  runtime.runPromise(rechargeIngress(request("/webhooks/recharge", { "x-recharge-topic": topic, "x-recharge-hmac-sha256": rechargeHash(FUZZ_SECRETS.recharge, body) }, body)));
+const stripe = (body: Buffer) => runtime.runPromise(stripeIngress(request("/webhooks/stripe", { "stripe-signature": stripeSignature(FUZZ_SECRETS.stripe, body) }, body)));
 
 const expect400 = (answer: { statusCode: number; body: string }, mentions: RegExp, notQuoting?: string) => {
   expect(answer.statusCode).toBe(400);

@@ -16,7 +16,7 @@ import { Clock, Effect, Layer } from "effect";
 import { routes, type Route } from "../../contracts/events";
 import type { TableKey } from "../../contracts/tables";
 import { tableKeys } from "../../contracts/tables";
-import { stripeSignature, type WebhookSecrets } from "../../demo/signing";
+import type { WebhookSecrets } from "../../demo/signing";
 import type { Delivery, Traffic } from "../../demo/traffic";
 import { httpHandler, sqsHandler, type ApiGatewayV2Event } from "../../functions/kernel/adapters";
 import type { FaultPlan } from "../../functions/kernel/faults";
@@ -24,6 +24,7 @@ import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memo
 import type { Alert, DeadLetter, Item } from "../../functions/kernel/services";
 import { matchesPattern } from "../../local/event-pattern";
 import { loadEventFunction, loadHttpFunction } from "../../local/functions";
+import { envelopeOf, stripeSignature } from "../support";
 
 export const TICK_MS = 60_000;
 
@@ -177,18 +178,8 @@ export const driveTraffic = async (traffic: Traffic, options: DriverOptions): Pr
   const routeBusEvents = () => {
     for (; busCursor < platform.state.events.length; busCursor += 1) {
       const event = platform.state.events[busCursor]!;
-      const envelope = {
-        version: "0",
-        id: `bus-${busCursor}`,
-        source: event.source,
-        "detail-type": event.detailType,
-        time: new Date(time.now()).toISOString(),
-        account: "111111111111",
-        region: "us-east-1",
-        resources: [],
-        detail: event.detail,
-      };
-      enqueue("platform", envelope, JSON.stringify(envelope));
+      const envelope = envelopeOf(event, `bus-${busCursor}`, new Date(time.now()).toISOString(), { account: "111111111111", region: "us-east-1" });
+      enqueue("platform", envelope as unknown as Record<string, unknown>, JSON.stringify(envelope));
     }
   };
 

@@ -1,7 +1,8 @@
 import { Exit } from "effect";
 import { decodeIncomingEvent, headerValue, partnerEventId } from "../../functions/kernel/incoming-event";
 import { makeTestPlatform } from "../../functions/kernel/memory";
-import { partnerEnvelope, platformEnvelope, run, runExit } from "../shopify/support";
+import { run, runExit } from "../shopify/support";
+import { partnerEnvelope, platformEnvelope } from "../support";
 
 describe("decodeIncomingEvent", () => {
   test("a partner-bus envelope: topic in any letter case, webhook id, shop, trigger time", async () => {

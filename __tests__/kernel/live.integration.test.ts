@@ -18,7 +18,8 @@ import type { Alert, BusEvent, DeadLetter } from "../../functions/kernel/service
 import { Alerts, DeadLetters, EventBus, HotStore, Idempotency, Metrics, ObjectStore, Secrets } from "../../functions/kernel/services";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
-import { fixture, fixtureText, partnerEnvelope, SECRET, shopifyRequest } from "../shopify/support";
+import { fixture, fixtureText, SECRET, shopifyRequest } from "../shopify/support";
+import { partnerEnvelope } from "../support";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;

@@ -9,7 +9,8 @@ import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { LOCAL_DEFAULT_WEBHOOK_SECRET } from "../../contracts/env-vars";
 import { ingressIdempotencyKey } from "../../functions/kernel/ingress";
 import { startLocalPlatform } from "../../local/platform";
-import { awsClients, orderPayload, postShopifyWebhook, tempDataDir } from "./support";
+import { orderPayload, postShopifyWebhook } from "./support";
+import { awsClients, tempDataDir } from "../support";
 
 jest.setTimeout(60_000);
 
@@ -20,7 +21,7 @@ test("claims left in progress by a killed run are released at start; completed o
     const firstAws = awsClients(first.ready);
     const farFuture = String(Math.floor(Date.now() / 1000) + 3600);
     const put = (key: string, status: string) =>
-      firstAws.dynamo.send(new PutItemCommand({ TableName: first.ready.tables.idempotency!, Item: { key: { S: key }, status: { S: status }, expires_at: { N: farFuture } } }));
+      firstAws.dynamodb.send(new PutItemCommand({ TableName: first.ready.tables.idempotency!, Item: { key: { S: key }, status: { S: status }, expires_at: { N: farFuture } } }));
     // What a kill mid-delivery leaves: the claim, nothing stored, no answer.
     await put(ingressIdempotencyKey("shopify", "wh-killed"), "in-progress");
     await put(ingressIdempotencyKey("shopify", "wh-done"), "completed");

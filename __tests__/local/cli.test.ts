@@ -11,7 +11,8 @@ import { runCli } from "../../cli/main";
 import { LOCAL_DEFAULT_WEBHOOK_SECRET } from "../../contracts/env-vars";
 import { repositoryRoot } from "../../local/functions";
 import { startLocalPlatform, type ReadyInfo } from "../../local/platform";
-import { awsClients, orderPayload, partnerEnvelope, postEvent, postShopifyWebhook, tempDataDir } from "./support";
+import { orderPayload, postEvent, postShopifyWebhook } from "./support";
+import { awsClients, partnerEnvelopeText, tempDataDir } from "../support";
 
 jest.setTimeout(90_000);
 
@@ -142,7 +143,7 @@ describe("sdp local (CLI)", () => {
                 body: orderPayload({ id, updatedAt: "2026-01-31T10:00:00Z" }),
                 secret: LOCAL_DEFAULT_WEBHOOK_SECRET,
               })
-            : postEvent(running.ready.ingress, partnerEnvelope({ id: `eb-${id}`, topic: "orders/create", webhookId: `drain-${id}`, payloadText: orderPayload({ id, updatedAt: "2026-01-31T10:00:00Z" }) })),
+            : postEvent(running.ready.ingress, partnerEnvelopeText({ id: `eb-${id}`, topic: "orders/create", webhookId: `drain-${id}`, payloadText: orderPayload({ id, updatedAt: "2026-01-31T10:00:00Z" }) })),
         ),
       );
       expect(answers.map((answer) => answer.body.status)).toEqual(ids.map(() => "accepted"));
@@ -178,7 +179,7 @@ describe("sdp local (CLI)", () => {
     try {
       const running = await startSdpLocal(dataDir, { SDP_LAST_RUN_FILE: path.join(dataDir, "last-run.json") });
       const id = "7100000000000000001";
-      const answer = await postEvent(running.ready.ingress, partnerEnvelope({ id: "eb-int", topic: "customers/create", webhookId: "sigint-1", payloadText: `{"id":${id},"admin_graphql_api_id":"gid://shopify/Customer/${id}","email":"a@example.com","created_at":"2026-01-31T09:00:00Z","updated_at":"2026-01-31T09:00:00Z"}` }));
+      const answer = await postEvent(running.ready.ingress, partnerEnvelopeText({ id: "eb-int", topic: "customers/create", webhookId: "sigint-1", payloadText: `{"id":${id},"admin_graphql_api_id":"gid://shopify/Customer/${id}","email":"a@example.com","created_at":"2026-01-31T09:00:00Z","updated_at":"2026-01-31T09:00:00Z"}` }));
       expect(answer.body.status).toBe("accepted");
       process.kill(running.ready.pid, "SIGINT");
       expect((await running.exit).code).toBe(0);

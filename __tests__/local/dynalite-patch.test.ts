@@ -7,7 +7,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynalitePatchMismatch, dynaliteDirectory, patchDynalite, verifyPinnedDynalite } from "../../local/dynalite-patch";
-import { emulatorsForTests, tempDataDir } from "./support";
+import { emulatorsForTests, tempDataDir } from "../support";
 
 jest.setTimeout(60_000);
 

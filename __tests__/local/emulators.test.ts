@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironment } from "../../config/environments";
 import { LOCAL_DEFAULT_WEBHOOK_SECRET } from "../../contracts/env-vars";
 import { lakeBucketName, tableName } from "../../contracts/naming";
@@ -14,6 +14,7 @@ import { tableKeys, tableSpecs } from "../../contracts/tables";
 import { startEmulators, type Emulators } from "../../local/emulators";
 import { applyEnvironment, localEnvironment } from "../../local/environment";
 import { sweepExpiredItems } from "../../local/ttl";
+import { awsClients } from "../support";
 
 let dataDir: string;
 let emulators: Emulators | undefined;
@@ -27,18 +28,13 @@ afterEach(async () => {
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-const clients = (e: Emulators) => ({
-  dynamo: new DynamoDBClient({ region: e.region, endpoint: e.endpoints.dynamodb, credentials: { ...e.credentials } }),
-  s3: new S3Client({ region: e.region, endpoint: e.endpoints.s3, forcePathStyle: true, credentials: { ...e.credentials } }),
-});
-
 describe("startEmulators", () => {
   it("creates every table of contracts/tables.ts with its keys and GSIs, and the lake bucket, then keeps data across a restart", async () => {
     const local = loadEnvironment("local");
     emulators = await startEmulators({ dataDir });
     expect(emulators.bucket).toBe(lakeBucketName(local.brand, local.accountId, "local"));
     expect(emulators.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const { dynamo, s3 } = clients(emulators);
+    const { dynamodb: dynamo, s3 } = awsClients(emulators);
     for (const key of tableKeys) {
       const spec = tableSpecs[key];
       expect(emulators.tables[key]).toBe(tableName(local.brand, "local", spec.logicalName));
@@ -67,12 +63,12 @@ describe("startEmulators", () => {
 
     // Same data dir, new ports: tables are not re-created over the data, which is still there.
     emulators = await startEmulators({ dataDir });
-    const again = clients(emulators);
+    const again = awsClients(emulators);
     const object = await again.s3.send(new GetObjectCommand({ Bucket: emulators.bucket, Key: "raw/shopify/orders/dt=2026-01-01/w-1.json" }));
     expect(await object.Body?.transformToString()).toBe('{"id":1}');
-    const item = await again.dynamo.send(new GetItemCommand({ TableName: emulators.tables.orders, Key: { id: { S: "gid://shopify/Order/1" } } }));
+    const item = await again.dynamodb.send(new GetItemCommand({ TableName: emulators.tables.orders, Key: { id: { S: "gid://shopify/Order/1" } } }));
     expect(item.Item?.total).toEqual({ S: "10.00" });
-    again.dynamo.destroy();
+    again.dynamodb.destroy();
     again.s3.destroy();
   });
 
@@ -101,7 +97,7 @@ describe("startEmulators", () => {
 
   it("sweeps items whose TTL passed and leaves the rest, like DynamoDB TTL", async () => {
     emulators = await startEmulators({ dataDir });
-    const { dynamo } = clients(emulators);
+    const { dynamodb: dynamo } = awsClients(emulators);
     const now = 1_800_000_000;
     const put = (token: string, expires?: { N: string } | { S: string }) =>
       dynamo.send(new PutItemCommand({ TableName: emulators!.tables.abandonedCarts, Item: { token: { S: token }, ...(expires ? { expires_at: expires } : {}) } }));

@@ -3,11 +3,11 @@ import {
   platformSources,
   rechargeTopicFamilies,
   routes,
-  SHOPIFY_DETAIL_TYPE,
   shopifyTopicFamilies,
   type ShopifyTopicFamily,
 } from "../../contracts/events";
 import { InvalidEventPattern, matchesPattern, validatePattern } from "../../local/event-pattern";
+import { partnerEnvelope as partnerEnvelopeOf } from "../support";
 
 describe("matchesPattern", () => {
   it("matches exact values, any candidate, and numbers/booleans/null by type", () => {
@@ -80,17 +80,8 @@ describe("validatePattern", () => {
 });
 
 /** Sample events of every topic, as each door delivers them. */
-const partnerEnvelope = (topic: string, headerKey: string) => ({
-  version: "0",
-  id: "e6f2f7a8-0000-4000-8000-000000000001",
-  "detail-type": SHOPIFY_DETAIL_TYPE,
-  source: "aws.partner/shopify.com/123456/acme-dev",
-  account: "111111111111",
-  time: "2026-01-31T10:00:00Z",
-  region: "eu-west-1",
-  resources: [],
-  detail: { payload: { id: 1 }, metadata: { "Content-Type": "application/json", [headerKey]: topic, "X-Shopify-Webhook-Id": "w-1" } },
-});
+const partnerEnvelope = (topic: string, headerKey: string) =>
+  partnerEnvelopeOf(topic, { id: 1 }, { id: "e6f2f7a8-0000-4000-8000-000000000001", source: "aws.partner/shopify.com/123456/acme-dev", time: "2026-01-31T10:00:00Z", region: "eu-west-1", topicHeader: headerKey, webhookId: "w-1" });
 
 const platformEvent = (source: string, topic: string) => ({
   id: "p-1",

@@ -20,7 +20,7 @@ import { readAlerts } from "../../local/alerts";
 import { repositoryRoot } from "../../local/functions";
 import type { PlatformCounters, ReadyInfo } from "../../local/platform";
 import { runSdp } from "../cli/support";
-import { tempDataDir } from "./support";
+import { tempDataDir } from "../support";
 
 const tsxCli = path.join(repositoryRoot, "node_modules", "tsx", "dist", "cli.mjs");
 const mainTs = path.join(repositoryRoot, "cli", "main.ts");

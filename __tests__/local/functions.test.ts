@@ -5,7 +5,7 @@ import { functionSpecs, type FunctionSpec } from "../../contracts/functions";
 import { InvalidPayload, StaleUpdate, Throttled, Transient } from "../../functions/kernel/errors";
 import { metadataValue, parseEnvelope, partnerDedupeKeys } from "../../local/event-door";
 import { consumerResultOf, loadEventFunction, loadHttpFunction, webhookRouteKeys } from "../../local/functions";
-import { tempDataDir } from "./support";
+import { tempDataDir } from "../support";
 
 describe("consumerResultOf (how a local queue settles a processor's exit)", () => {
   it("deletes on success and on a leaked StaleUpdate", () => {

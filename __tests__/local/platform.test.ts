@@ -11,18 +11,8 @@ import { startLocalPlatform, type LocalPlatform } from "../../local/platform";
 import { readDeadLetters } from "../../local/queues";
 import { dlqFileOf } from "../../local/router";
 import { readAlerts } from "../../local/alerts";
-import {
-  awsClients,
-  fixtureText,
-  orderPayload,
-  partnerEnvelope,
-  postEvent,
-  postRaw,
-  postShopifyWebhook,
-  rechargeHash,
-  stripeSignature,
-  tempDataDir,
-} from "./support";
+import { fixtureText, orderPayload, postEvent, postRaw, postShopifyWebhook } from "./support";
+import { awsClients, partnerEnvelopeText, rechargeHash, stripeSignature, tempDataDir } from "../support";
 
 jest.setTimeout(60_000);
 
@@ -164,7 +154,7 @@ describe("startLocalPlatform: Shopify through both doors, checked with the AWS S
 
   it("routes a partner-bus envelope from POST /events: raw first, then the hot store; a redelivery is a duplicate", async () => {
     const payloadText = orderPayload({ id: "9007199254740993777", updatedAt: "2026-01-31T12:00:00Z", totalPrice: "120.00" });
-    const envelope = partnerEnvelope({ id: "eb-1", topic: "orders/paid", webhookId: "bus-1", payloadText, topicHeader: "x-shopify-topic" });
+    const envelope = partnerEnvelopeText({ id: "eb-1", topic: "orders/paid", webhookId: "bus-1", payloadText, topicHeader: "x-shopify-topic" });
     expect(await postEvent(platform.ready.ingress, envelope)).toEqual({ status: 200, body: { status: "accepted" } });
     // Still queued or already processed: either way the same event is not taken twice.
     expect((await postEvent(platform.ready.ingress, envelope)).body.status).toBe("duplicate");
@@ -182,7 +172,7 @@ describe("startLocalPlatform: Shopify through both doors, checked with the AWS S
     const payloadText = orderPayload({ id: "5000000000000000004", updatedAt: "2026-01-31T10:00:00Z" });
     expect((await postShopifyWebhook(platform.ready.ingress, { topic: "orders/create", webhookId: "both-1", body: payloadText, secret })).body.status).toBe("accepted");
     await platform.drain();
-    const envelope = partnerEnvelope({ id: "eb-both", topic: "orders/create", webhookId: "both-1", payloadText });
+    const envelope = partnerEnvelopeText({ id: "eb-both", topic: "orders/create", webhookId: "both-1", payloadText });
     expect((await postEvent(platform.ready.ingress, envelope)).body.status).toBe("duplicate");
   });
 
@@ -192,7 +182,7 @@ describe("startLocalPlatform: Shopify through both doors, checked with the AWS S
     const older = orderPayload({ id, updatedAt: "2026-01-31T11:00:00Z", totalPrice: "10.00" });
     await postShopifyWebhook(platform.ready.ingress, { topic: "orders/updated", webhookId: "ooo-new", body: newer, secret });
     await platform.drain();
-    expect((await postEvent(platform.ready.ingress, partnerEnvelope({ id: "eb-old", topic: "orders/updated", webhookId: "ooo-old", payloadText: older }))).body.status).toBe("accepted");
+    expect((await postEvent(platform.ready.ingress, partnerEnvelopeText({ id: "eb-old", topic: "orders/updated", webhookId: "ooo-old", payloadText: older }))).body.status).toBe("accepted");
     await platform.drain();
     expect(await aws.getItem("orders", { id: orderGid(id) })).toMatchObject({ total_price: "80.00", updated_at: "2026-01-31T15:00:00.000Z" });
     // Both deliveries are in the lake, whatever their order.
@@ -202,7 +192,7 @@ describe("startLocalPlatform: Shopify through both doors, checked with the AWS S
   });
 
   it("dead-letters an invalid payload to <data-dir>/dlq/<route>.jsonl after storing it raw, without retrying", async () => {
-    const envelope = partnerEnvelope({ id: "eb-invalid", topic: "orders/create", webhookId: "invalid-1", payloadText: '{"id":"not-an-order"}' });
+    const envelope = partnerEnvelopeText({ id: "eb-invalid", topic: "orders/create", webhookId: "invalid-1", payloadText: '{"id":"not-an-order"}' });
     expect((await postEvent(platform.ready.ingress, envelope)).body.status).toBe("accepted");
     await platform.drain();
     expect(await aws.listKeys("raw/shopify/orders/dt=2026-01-31/")).toContain("raw/shopify/orders/dt=2026-01-31/invalid-1.json");
@@ -246,7 +236,7 @@ describe("startLocalPlatform: restarts, rotation and recovery on one data dir", 
   it("keeps raw objects, hot-store rows and idempotency records across a stop and a start", async () => {
     platform = await startLocalPlatform({ dataDir, port: 0, env });
     const payloadText = orderPayload({ id: "6000000000000000002", updatedAt: "2026-01-31T10:00:00Z", totalPrice: "33.00" });
-    const envelope = partnerEnvelope({ id: "eb-persist", topic: "orders/create", webhookId: "persist-1", payloadText });
+    const envelope = partnerEnvelopeText({ id: "eb-persist", topic: "orders/create", webhookId: "persist-1", payloadText });
     expect((await postEvent(platform.ready.ingress, envelope)).body.status).toBe("accepted");
     // No drain: stop itself must finish what it accepted.
     await platform.stop();
@@ -271,7 +261,7 @@ describe("startLocalPlatform: restarts, rotation and recovery on one data dir", 
   it("re-delivers events a killed run had accepted but not processed (the queue journal)", async () => {
     // What a run killed between accepting and processing leaves behind.
     const payloadText = orderPayload({ id: "6000000000000000003", updatedAt: "2026-01-31T10:00:00Z", totalPrice: "44.00" });
-    const envelope = JSON.parse(partnerEnvelope({ id: "eb-journal", topic: "orders/create", webhookId: "journal-1", payloadText }).replace(/"id":(\d{16,})/g, '"id":"$1"'));
+    const envelope = JSON.parse(partnerEnvelopeText({ id: "eb-journal", topic: "orders/create", webhookId: "journal-1", payloadText }).replace(/"id":(\d{16,})/g, '"id":"$1"'));
     const journalDir = path.join(dataDir, "queues", "shopify-partner-orders");
     fs.mkdirSync(journalDir, { recursive: true });
     fs.writeFileSync(path.join(journalDir, "crashed-message.json"), JSON.stringify({ id: "crashed-message", body: envelope, sentAt: new Date().toISOString(), receiveCount: 1 }));

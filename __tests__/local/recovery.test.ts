@@ -13,7 +13,8 @@ import { PlatformStartFailed, startLocalPlatform, type LocalPlatform } from "../
 import { readDeadLetters } from "../../local/queues";
 import { recoverDataDir } from "../../local/recovery";
 import { readAlerts } from "../../local/alerts";
-import { awsClients, orderPayload, partnerEnvelope, postEvent, postShopifyWebhook, tempDataDir } from "./support";
+import { orderPayload, postEvent, postShopifyWebhook } from "./support";
+import { awsClients, partnerEnvelopeText, tempDataDir } from "../support";
 
 jest.setTimeout(90_000);
 
@@ -70,7 +71,7 @@ describe("start-up recovery of a data dir left by a kill", () => {
         expect(answer.body.status).toBe("accepted");
       }
       const partnerId = "7300000000000009";
-      const envelopeText = partnerEnvelope({ id: "eb-rec-9", topic: "orders/create", webhookId: "rec-partner", payloadText: orderPayload({ id: partnerId, updatedAt: "2026-01-31T10:00:00Z" }) });
+      const envelopeText = partnerEnvelopeText({ id: "eb-rec-9", topic: "orders/create", webhookId: "rec-partner", payloadText: orderPayload({ id: partnerId, updatedAt: "2026-01-31T10:00:00Z" }) });
       expect((await postEvent(platform.ready.ingress, envelopeText)).body.status).toBe("accepted");
       await platform.drain();
       await platform.stop();

@@ -16,7 +16,8 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { LOCAL_DEFAULT_WEBHOOK_SECRET } from "../../contracts/env-vars";
 import { repositoryRoot } from "../../local/functions";
 import type { ReadyInfo } from "../../local/platform";
-import { awsClients, orderPayload, partnerEnvelope, shopifySignature, tempDataDir } from "./support";
+import { orderPayload } from "./support";
+import { awsClients, partnerEnvelopeText, shopifySignature, tempDataDir } from "../support";
 
 const KILLS = 20;
 const SEED = Number(process.env.SDP_KILL_SEED ?? 20261201);
@@ -97,7 +98,7 @@ const deliver = async (ingress: string, delivery: Delivery): Promise<Outcome> =>
         : await fetch(`${ingress}/events`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: partnerEnvelope({ id: `eb-${delivery.webhookId}`, topic: "orders/create", webhookId: delivery.webhookId, payloadText: payload }),
+            body: partnerEnvelopeText({ id: `eb-${delivery.webhookId}`, topic: "orders/create", webhookId: delivery.webhookId, payloadText: payload }),
             signal: AbortSignal.timeout(15_000),
           });
   } catch {
@@ -117,7 +118,7 @@ const scanAll = async (aws: ReturnType<typeof awsClients>, table: string) => {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, never> | undefined;
   do {
-    const page = await aws.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    const page = await aws.dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
     items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
     start = page.LastEvaluatedKey as typeof start;
   } while (start);

@@ -17,7 +17,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { compareKeys, PATCHED_S3RVER_VERSION, S3rverPatchMismatch, s3rverDirectory, verifyPinnedS3rver } from "../../local/s3rver-patch";
-import { emulatorsForTests, tempDataDir } from "./support";
+import { emulatorsForTests, tempDataDir } from "../support";
 
 jest.setTimeout(90_000);
 

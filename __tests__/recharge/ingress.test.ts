@@ -1,10 +1,10 @@
 import { Exit } from "effect";
-import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { program as ingress } from "../../functions/recharge/ingress";
 import { program as processor } from "../../functions/recharge/processor";
 import { signRechargePayload } from "../../functions/recharge/signature";
 import { makePaymentsTestPlatform, runOn, type PaymentsTestPlatform } from "../stripe/support/payments-platform";
 import { NOW_SECONDS, RECHARGE_SECRET, rechargeFixture, rechargeRequest } from "../stripe/support/fixtures";
+import { envelopeOf } from "../support";
 
 const post = async (platform: PaymentsTestPlatform, request: ReturnType<typeof rechargeRequest>, clockSeconds = NOW_SECONDS) => {
   const exit = await runOn(platform, ingress(request), clockSeconds);
@@ -44,14 +44,9 @@ describe("recharge-ingress", () => {
   });
 
   it("the replay window is configurable", async () => {
-    process.env.RECHARGE_SIGNATURE_TOLERANCE_SECONDS = "300";
-    try {
-      const platform = makePaymentsTestPlatform();
-      const headers = signRechargePayload(body, RECHARGE_SECRET, { timestampSeconds: NOW_SECONDS - 301 });
-      expect((await post(platform, rechargeRequest("subscription/cancelled", body, headers))).status).toBe(401);
-    } finally {
-      delete process.env.RECHARGE_SIGNATURE_TOLERANCE_SECONDS;
-    }
+    const platform = makePaymentsTestPlatform(undefined, { config: { RECHARGE_SIGNATURE_TOLERANCE_SECONDS: "300" } });
+    const headers = signRechargePayload(body, RECHARGE_SECRET, { timestampSeconds: NOW_SECONDS - 301 });
+    expect((await post(platform, rechargeRequest("subscription/cancelled", body, headers))).status).toBe(401);
   });
 
   it("accepts either secret during rotation", async () => {
@@ -97,8 +92,8 @@ describe("recharge-ingress", () => {
     await post(platform, rechargeRequest("subscription/created", rechargeFixture("subscription-created-large-ids.json").rawBody));
     expect(platform.objectKeys()[0]).toContain("subscription-created.1234567890123456789012.");
     const event = platform.published[0]!;
-    const envelope: BusEnvelope = { id: "bus-1", source: event.source, "detail-type": event.detailType, time: "2026-11-27T06:00:00.000Z", detail: event.detail };
+    const envelope = envelopeOf(event, "bus-1", "2026-11-27T06:00:00.000Z");
     expect(Exit.isSuccess(await runOn(platform, processor(envelope)))).toBe(true);
-    expect(platform.row("subscriptions", "1234567890123456789012")).toMatchObject({ customer_id: "98765432109876543210", status: "active" });
+    expect(platform.item("subscriptions", "1234567890123456789012")).toMatchObject({ customer_id: "98765432109876543210", status: "active" });
   });
 });

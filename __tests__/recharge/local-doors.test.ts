@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { startLocalPlatform, type LocalPlatform } from "../../local/platform";
 import { signRechargePayload } from "../../functions/recharge/signature";
 import { signStripePayload } from "../../functions/stripe/signature";
-import { awsClients, tempDataDir } from "../local/support";
 import { editJson, rechargeFixture, stripeFixture } from "../stripe/support/fixtures";
+import { awsClients, tempDataDir } from "../support";
 
 jest.setTimeout(90_000);
 

@@ -7,8 +7,8 @@ import { editJson, rechargeEnvelope, rechargeFixture } from "../stripe/support/f
 const deliver = (platform: PaymentsTestPlatform, file: string, topic = rechargeFixture(file).topic, options: { inline?: boolean } = {}) =>
   runOn(platform, program(rechargeEnvelope(topic, rechargeFixture(file).rawBody, options)));
 
-const subscription = (platform: PaymentsTestPlatform, id = "27384576") => platform.row("subscriptions", id);
-const charge = (platform: PaymentsTestPlatform, id = "386456981") => platform.row("charges", id);
+const subscription = (platform: PaymentsTestPlatform, id = "27384576") => platform.item("subscriptions", id);
+const charge = (platform: PaymentsTestPlatform, id = "386456981") => platform.item("charges", id);
 
 describe("recharge-processor: subscriptions", () => {
   it("stores status, next charge date, product and customer, and no contact details", async () => {
@@ -28,7 +28,7 @@ describe("recharge-processor: subscriptions", () => {
       last_topic: "subscription/created",
     });
     expect(JSON.stringify(item)).not.toContain("@example.test");
-    expect(platform.metricCount("RecordWritten")).toBe(1);
+    expect(platform.metricTotal("RecordWritten")).toBe(1);
   });
 
   it("keeps ids beyond 2^53 digit for digit", async () => {
@@ -54,15 +54,15 @@ describe("recharge-processor: subscriptions", () => {
     await deliver(platform, "subscription-created.json");
     expect(subscription(platform)).toMatchObject({ status: "cancelled", cancelled_at: "2026-11-20T16:45:12.000Z", last_topic: "subscription/cancelled" });
     expect(subscription(platform)!.cancellation_reason).toContain("Too much coffee");
-    expect(platform.metricCount("StaleUpdate")).toBe(2);
+    expect(platform.metricTotal("StaleUpdate")).toBe(2);
   });
 
   it("stores a duplicate delivery once", async () => {
     const platform = makePaymentsTestPlatform();
     await deliver(platform, "subscription-created.json");
     await deliver(platform, "subscription-created.json");
-    expect(platform.metricCount("RecordWritten")).toBe(1);
-    expect(platform.metricCount("DuplicateEvent")).toBe(1);
+    expect(platform.metricTotal("RecordWritten")).toBe(1);
+    expect(platform.metricTotal("DuplicateEvent")).toBe(1);
   });
 
   it("alerts once per cancellation, without PII, however often it is delivered", async () => {
@@ -111,13 +111,8 @@ describe("recharge-processor: charges", () => {
   });
 
   it("the threshold is configurable", async () => {
-    const platform = makePaymentsTestPlatform();
-    process.env.RECHARGE_CHARGE_FAILED_ALERT_ATTEMPTS = "1";
-    try {
-      await deliver(platform, "charge-failed-1.json");
-    } finally {
-      delete process.env.RECHARGE_CHARGE_FAILED_ALERT_ATTEMPTS;
-    }
+    const platform = makePaymentsTestPlatform(undefined, { config: { RECHARGE_CHARGE_FAILED_ALERT_ATTEMPTS: "1" } });
+    await deliver(platform, "charge-failed-1.json");
     expect(platform.alerts.map((alert) => alert.dedupKey)).toEqual(["charge-failed:386456981:attempts-1"]);
   });
 
@@ -133,8 +128,8 @@ describe("recharge-processor: unknown and malformed deliveries", () => {
   it("acknowledges topics it does not process and counts them", async () => {
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await deliver(platform, "order-created.json"))).toBe(true);
-    expect(platform.metricCount("UnknownEventType")).toBe(1);
-    expect(platform.rows("subscriptions").length + platform.rows("charges").length).toBe(0);
+    expect(platform.metricTotal("UnknownEventType")).toBe(1);
+    expect(platform.items("subscriptions").length + platform.items("charges").length).toBe(0);
   });
 
   it("fails a payload missing a field it needs with InvalidPayload naming the field, not its values", async () => {
@@ -149,7 +144,7 @@ describe("recharge-processor: unknown and malformed deliveries", () => {
     expect(failure).toContain("InvalidPayload");
     expect(failure).toContain("subscription");
     expect(failure).not.toContain("example.test");
-    expect(platform.rows("subscriptions")).toHaveLength(0);
+    expect(platform.items("subscriptions")).toHaveLength(0);
   });
 
   it("rejects an unparseable updated_at as InvalidPayload", async () => {

@@ -11,6 +11,7 @@ import { program as ingress } from "../../functions/recharge/ingress";
 import { program } from "../../functions/recharge/processor";
 import { makePaymentsTestPlatform, runOn, type PaymentsTestPlatform } from "../stripe/support/payments-platform";
 import { rechargeEnvelope, rechargeFixture, rechargeRequest } from "../stripe/support/fixtures";
+import { envelopeOf } from "../support";
 
 /** Replaces the object's own `"field": <value>` (4-space indent) in the fixture's raw text (so 1e400 stays a literal). */
 const withRaw = (file: string, field: string, literal: string | undefined) => {
@@ -38,8 +39,8 @@ const expectDeadLettered = (platform: PaymentsTestPlatform, exit: Exit.Exit<unkn
   expect(failure!.reason).toContain(field);
   expect(failure!.reason).not.toContain(value);
   expect(outcomeOf(exit).kind).toBe("dead-letter");
-  expect(platform.rows("subscriptions")).toEqual([]);
-  expect(platform.rows("charges")).toEqual([]);
+  expect(platform.items("subscriptions")).toEqual([]);
+  expect(platform.items("charges")).toEqual([]);
 };
 
 describe("Recharge validation: invalid money and time go to the DLQ, naming the field", () => {
@@ -69,7 +70,7 @@ describe("Recharge validation: invalid money and time go to the DLQ, naming the 
     for (const field of ["price", "created_at"]) {
       for (const { platform, exit } of await deliverBoth("subscription/created", withRaw("subscription-created.json", field, undefined))) {
         expect(Exit.isSuccess(exit)).toBe(true);
-        expect(platform.row("subscriptions", "27384576")).toBeDefined();
+        expect(platform.item("subscriptions", "27384576")).toBeDefined();
       }
     }
   });
@@ -89,7 +90,7 @@ describe("Recharge validation: the published shapes are stored exactly", () => {
     for (const [field, literal, expected] of cases) {
       for (const { platform, exit } of await deliverBoth("subscription/created", withRaw("subscription-created.json", field, literal))) {
         expect(Exit.isSuccess(exit)).toBe(true);
-        expect(platform.row("subscriptions", "27384576")).toMatchObject(expected);
+        expect(platform.item("subscriptions", "27384576")).toMatchObject(expected);
       }
     }
   });
@@ -97,7 +98,7 @@ describe("Recharge validation: the published shapes are stored exactly", () => {
   test("a charge's total_price is stored as decimal text", async () => {
     for (const { platform, exit } of await deliverBoth("charge/failed", withRaw("charge-failed-1.json", "total_price", "32.9"))) {
       expect(Exit.isSuccess(exit)).toBe(true);
-      expect(platform.row("charges", "386456981")).toMatchObject({ total_price: "32.90", created_at: "2026-11-15T04:00:00.000Z" });
+      expect(platform.item("charges", "386456981")).toMatchObject({ total_price: "32.90", created_at: "2026-11-15T04:00:00.000Z" });
     }
   });
 });
@@ -110,7 +111,7 @@ describe("Recharge door: a body holding 1e400 is accepted raw but never travels 
     expect(Exit.isSuccess(answer) && answer.value.statusCode).toBe(200);
     const [published] = platform.published;
     expect((published!.detail as { payload?: unknown }).payload).toBeUndefined();
-    const envelope = { id: "bus-1", source: published!.source, "detail-type": published!.detailType, time: "2026-11-27T06:00:00Z", detail: published!.detail };
+    const envelope = envelopeOf(published!, "bus-1", "2026-11-27T06:00:00Z");
     expectDeadLettered(platform, await runOn(platform, program(envelope)), "subscription.price", "1e400");
   });
 });

@@ -13,8 +13,9 @@ import { STRIPE_API_URL_VAR, reconcileStripe } from "../../functions/reconcile/s
 import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
 import { startPaymentsStandin, type PaymentsStandin, type RechargeObject, type StripeEvent } from "../../local/payments-standin/server";
-import { envelopeOf, processorFor } from "../support/bus";
+import { processorFor } from "../support/bus";
 import { NOW_SECONDS, RECHARGE_SECRET, rechargeFixture, rechargeRequest, STRIPE_SECRET, stripeFixture, stripeRequest } from "../stripe/support/fixtures";
+import { envelopeOf } from "../support";
 
 const STRIPE_KEY = "sk_test_standin_key";
 const RECHARGE_TOKEN = "recharge_standin_token";

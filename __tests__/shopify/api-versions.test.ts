@@ -9,7 +9,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Effect, Either, Exit, Option, Schema } from "effect";
 import { shopifyTopicFamilies } from "../../contracts/events";
-import { PLATFORM_DETAIL_TYPE, SHOPIFY_DETAIL_TYPE } from "../../contracts/events";
 import { decodeFailurePrefix, partitionDate } from "../../contracts/lake-layout";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { parseJson } from "../../functions/kernel/json";
@@ -23,7 +22,8 @@ import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { program as productsProgram } from "../../functions/shopify/products-processor";
 import { Cart, Checkout, Customer, Deletion, Fulfillment, Order, Product, Refund, Shop } from "../../functions/shopify/schemas";
-import { fixturesDir, nextId, run, runExit, SECRET, shopifyRequest } from "./support";
+import { fixturesDir, run, runExit, SECRET, shopifyRequest } from "./support";
+import { envelopeOf, nextId, partnerEnvelope } from "../support";
 
 export const SUPPORTED_API_VERSIONS = ["2026-01", "2026-04", "2026-07", "2026-10"] as const;
 const versionsDir = path.join(fixturesDir, "versions");
@@ -36,7 +36,6 @@ const routedTopics = Object.entries(shopifyTopicFamilies)
 const sampleFile = (version: string, topic: string) => path.join(versionsDir, version, `${topic.replace("/", "__")}.json`);
 const sampleText = (version: string, topic: string) => fs.readFileSync(sampleFile(version, topic), "utf8");
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Program = (envelope: BusEnvelope) => Effect.Effect<void, any, any>;
 const programOf = (topic: string): Program => {
   const family = topic.split("/")[0]!;
@@ -47,7 +46,6 @@ const programOf = (topic: string): Program => {
   return appProgram as Program;
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const schemaOf = (topic: string): Schema.Schema<any, any, never> => {
   if (topic.endsWith("/delete")) return Deletion;
   if (topic.startsWith("orders/")) return Order;
@@ -60,32 +58,11 @@ const schemaOf = (topic: string): Schema.Schema<any, any, never> => {
   return Shop;
 };
 
+/** A partner-bus delivery whose payload is the body as Shopify sent it (the raw copy must be these bytes). */
 const envelope = (topic: string, body: string, version: string, headers: Record<string, string> = {}): BusEnvelope =>
-  ({
-    version: "0",
-    id: `evt-${nextId()}`,
-    source: "aws.partner/shopify.com/123456/acme-coffee",
-    "detail-type": SHOPIFY_DETAIL_TYPE,
-    time: "2026-11-02T10:00:00Z",
-    account: "111111111111",
-    region: "us-east-1",
-    resources: [],
-    detail: {
-      // The body as Shopify sent it: the raw copy must be these bytes.
-      payload: body,
-      metadata: {
-        "X-Shopify-Topic": topic,
-        "X-Shopify-Shop-Domain": "acme-coffee.myshopify.com",
-        "X-Shopify-Webhook-Id": nextId(),
-        "X-Shopify-Event-Id": `ev-${nextId()}`,
-        "X-Shopify-API-Version": version,
-        ...headers,
-      },
-    },
-  }) as BusEnvelope;
+  partnerEnvelope(topic, body, { time: "2026-11-02T10:00:00Z", eventId: `ev-${nextId()}`, apiVersion: version, metadata: headers });
 
 /** The item a topic's event writes, found by its key. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const itemOf = (platform: TestPlatform, topic: string, sample: any) => {
   if (topic.startsWith("checkouts/") || topic.startsWith("carts/")) return platform.item("abandonedCarts", { token: sample.token });
   const type = topic.startsWith("orders/") ? "Order" : topic.startsWith("refunds/") ? "Refund" : topic.startsWith("fulfillments/") ? "Fulfillment" : topic.startsWith("customers/") ? "Customer" : "Product";
@@ -195,7 +172,7 @@ describe("the HTTPS door keeps the API version and the Shopify event id", () => 
     expect(raw.metadata).toMatchObject({ "x-shopify-api-version": "2026-04", "x-shopify-event-id": "ev-https-1" });
     const published = platform.state.events.at(-1)!;
     expect(published.detail).toMatchObject({ attributes: { "x-shopify-api-version": "2026-04", "x-shopify-event-id": "ev-https-1" } });
-    await run(platform.layer, customersProgram({ id: "evt-1", source: published.source, "detail-type": PLATFORM_DETAIL_TYPE, time: request.receivedAt, detail: published.detail } as BusEnvelope));
+    await run(platform.layer, customersProgram(envelopeOf(published, "evt-1", request.receivedAt)));
     expect(platform.item("customers", { id: "gid://shopify/Customer/706405506930370084" })).toMatchObject({ api_version: "2026-04" });
   });
 });
@@ -212,7 +189,7 @@ describe("deliveries dedup on X-Shopify-Webhook-Id, business effects on X-Shopif
       const answer = await run(platform.layer, ingressProgram(shopifyRequest(topic, text, { headers: { "x-shopify-api-version": version, "x-shopify-event-id": eventId } })));
       expect(answer.statusCode).toBe(200);
       const published = platform.state.events.at(-1)!;
-      await run(platform.layer, programOf(topic)({ id: nextId(), source: published.source, "detail-type": PLATFORM_DETAIL_TYPE, time: "2026-11-02T10:00:00Z", detail: published.detail } as BusEnvelope));
+      await run(platform.layer, programOf(topic)(envelopeOf(published, nextId(), "2026-11-02T10:00:00Z")));
     }
     expect([...platform.state.objects.keys()].filter((key) => key.startsWith("raw/shopify/app/"))).toHaveLength(2);
     expect([...platform.state.objects.keys()].filter((key) => key.startsWith("raw/shopify/orders/"))).toHaveLength(2);

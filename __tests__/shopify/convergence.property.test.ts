@@ -10,7 +10,8 @@ import { program as checkoutsProgram } from "../../functions/shopify/checkouts-p
 import { program as customersProgram } from "../../functions/shopify/customers-processor";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { program as productsProgram } from "../../functions/shopify/products-processor";
-import { fixture, partnerEnvelope, platformEnvelope, run } from "./support";
+import { fixture, run } from "./support";
+import { partnerEnvelope, platformEnvelope } from "../support";
 
 interface Delivery {
   readonly webhookId: string;
@@ -19,7 +20,6 @@ interface Delivery {
   readonly triggeredAt: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const programFor = (topic: string): ((envelope: BusEnvelope) => any) => {
   const family = topic.split("/")[0];
   if (family === "orders" || family === "refunds" || family === "fulfillments") return ordersProgram;

@@ -7,13 +7,14 @@ import { parseJson } from "../../functions/kernel/json";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { program as productsProgram } from "../../functions/shopify/products-processor";
-import { fixturesDir, partnerEnvelope, run, runExit } from "./support";
+import { fixturesDir, run, runExit } from "./support";
+import { partnerEnvelope } from "../support";
 
 // The kernel parser: ids beyond 2^53 stay exact (as strings), as the processors see them.
 const sample = (version: string, file: string) => parseJson(fs.readFileSync(path.join(fixturesDir, "versions", version, file), "utf8")) as Record<string, unknown>;
 
 const withVersion = (envelope: ReturnType<typeof partnerEnvelope>, version: string) => {
-  (envelope.detail as { metadata: Record<string, string> }).metadata["X-Shopify-Api-Version"] = version;
+  (envelope.detail as { metadata: Record<string, string> }).metadata["X-Shopify-API-Version"] = version;
   return envelope;
 };
 

@@ -4,8 +4,8 @@ import { makeTestPlatform } from "../../functions/kernel/memory";
 import { program } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { shopifySignature, signaturesMatch, verifyShopifyHmac } from "../../functions/shopify/signature";
-import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { fixtureText, run, SECRET, shopifyRequest } from "./support";
+import { envelopeOf } from "../support";
 
 const platformWith = (secret = SECRET) => makeTestPlatform({ secrets: { shopifyWebhook: secret } });
 const body = fixtureText("order");
@@ -98,7 +98,7 @@ describe("POST /webhooks/shopify", () => {
     expect(response.statusCode).toBe(200);
     const event = platform.state.events[0]!;
     expect((event.detail as { payload?: unknown }).payload).toBeUndefined();
-    const envelope: BusEnvelope = { id: "e1", source: event.source, "detail-type": event.detailType, time: "2026-03-01T15:20:01Z", detail: event.detail };
+    const envelope = envelopeOf(event, "e1", "2026-03-01T15:20:01Z");
     await run(platform.layer, ordersProgram(envelope));
     expect(platform.item("orders", { id: "gid://shopify/Order/5432109876543" })).toMatchObject({ order_number: "1042" });
   });

@@ -6,13 +6,12 @@ import { program as customersProgram } from "../../functions/shopify/customers-p
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { program as productsProgram } from "../../functions/shopify/products-processor";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
-import { fixture, fixtureText, partnerEnvelope, platformEnvelope, run, runExit, withFields } from "./support";
+import { fixture, fixtureText, run, runExit, withFields } from "./support";
+import { partnerEnvelope, platformEnvelope } from "../support";
 
 const ORDER = "gid://shopify/Order/5432109876543";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const deliver = (platform: TestPlatform, program: (envelope: BusEnvelope) => any, envelope: BusEnvelope) => run(platform.layer, program(envelope));
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const deliverExit = (platform: TestPlatform, program: (envelope: BusEnvelope) => any, envelope: BusEnvelope) => runExit(platform.layer, program(envelope));
 
 const failureTag = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) && exit.cause._tag === "Fail" ? (exit.cause.error as { _tag: string })._tag : undefined);

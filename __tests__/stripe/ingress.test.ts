@@ -2,9 +2,9 @@ import { Exit } from "effect";
 import { program as ingress } from "../../functions/stripe/ingress";
 import { program as processor } from "../../functions/stripe/processor";
 import { signStripePayload } from "../../functions/stripe/signature";
-import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { makePaymentsTestPlatform, runOn, type PaymentsTestPlatform } from "./support/payments-platform";
 import { editJson, NOW_SECONDS, STRIPE_SECRET, stripeFixture, stripeRequest } from "./support/fixtures";
+import { envelopeOf } from "../support";
 
 const post = async (platform: PaymentsTestPlatform, request: ReturnType<typeof stripeRequest>, clockSeconds = NOW_SECONDS) => {
   const exit = await runOn(platform, ingress(request), clockSeconds);
@@ -83,9 +83,9 @@ describe("stripe-ingress", () => {
     const platform = makePaymentsTestPlatform();
     await post(platform, stripeRequest(stripeFixture("charge-dispute-created.json").rawBody));
     const event = platform.published[0]!;
-    const envelope: BusEnvelope = { id: "bus-1", source: event.source, "detail-type": event.detailType, time: "2026-11-27T06:00:00.000Z", detail: event.detail };
+    const envelope = envelopeOf(event, "bus-1", "2026-11-27T06:00:00.000Z");
     expect(Exit.isSuccess(await runOn(platform, processor(envelope)))).toBe(true);
-    expect(platform.row("disputes", "dp_1QfakeDispute0001")?.status).toBe("needs_response");
+    expect(platform.item("disputes", "dp_1QfakeDispute0001")?.status).toBe("needs_response");
     expect(platform.alerts.map((alert) => alert.kind)).toEqual(["dispute-opened"]);
   });
 });

@@ -27,7 +27,7 @@ type StripeBody = { created?: unknown; data: { object: Record<string, unknown> }
 
 const deliverStripe = (platform: PaymentsTestPlatform, rawBody: string) => runOn(platform, stripeProgram(stripeEnvelope(rawBody)));
 
-const stored = (platform: PaymentsTestPlatform) => [...platform.rows("payments"), ...platform.rows("invoices"), ...platform.rows("disputes")];
+const stored = (platform: PaymentsTestPlatform) => [...platform.items("payments"), ...platform.items("invoices"), ...platform.items("disputes")];
 
 describe("Stripe: fields nobody keys on are optional and nullable", () => {
   const storedFixtures = stripeFixtures.filter((fixture) => fixture.file !== "customer-created.json");
@@ -49,7 +49,7 @@ describe("Stripe: fields nobody keys on are optional and nullable", () => {
   it("an invoice without currency and amounts keeps its status and number", async () => {
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await deliverStripe(platform, stripped("invoice-paid.json", "absent")))).toBe(true);
-    expect(platform.row("invoices", "in_1QfakeInvoice0001")).toMatchObject({ status: "paid", number: "ACME-0042", subscription_id: "sub_1QfakeSubscription1" });
+    expect(platform.item("invoices", "in_1QfakeInvoice0001")).toMatchObject({ status: "paid", number: "ACME-0042", subscription_id: "sub_1QfakeSubscription1" });
   });
 
   it("a dispute without currency alerts with 'unknown currency'; without an amount the amount line is left out", async () => {
@@ -74,8 +74,8 @@ describe("Stripe: fields nobody keys on are optional and nullable", () => {
     expect(Exit.isSuccess(await deliverStripe(platform, noCurrency))).toBe(true);
     expect(platform.alerts).toHaveLength(1);
     expect(platform.alerts[0]!.subject).toContain("(15000 minor units, unknown currency)");
-    expect(platform.row("payments", "pi_3QfakeIntent0002")).toMatchObject({ status: "requires_payment_method", failed: true, amount: 15000 });
-    expect(platform.row("payments", "pi_3QfakeIntent0002")).not.toHaveProperty("currency");
+    expect(platform.item("payments", "pi_3QfakeIntent0002")).toMatchObject({ status: "requires_payment_method", failed: true, amount: 15000 });
+    expect(platform.item("payments", "pi_3QfakeIntent0002")).not.toHaveProperty("currency");
 
     // Without an amount the failure cannot be shown to be below the threshold: it alerts.
     const noAmount = makePaymentsTestPlatform();
@@ -100,7 +100,7 @@ describe("Stripe: fields nobody keys on are optional and nullable", () => {
       const platform = makePaymentsTestPlatform();
       const exit = await deliverStripe(platform, editJson(stripeFixture("charge-succeeded.json").rawBody, edit));
       expect(Exit.isFailure(exit) && JSON.stringify(exit)).toContain("InvalidPayload");
-      expect(platform.rows("payments")).toHaveLength(0);
+      expect(platform.items("payments")).toHaveLength(0);
     }
   });
 });
@@ -113,7 +113,7 @@ describe("Recharge: fields nobody keys on are optional and nullable", () => {
     });
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await runOn(platform, rechargeProgram(rechargeEnvelope("charge/failed", body))))).toBe(true);
-    const charge = platform.rows("charges")[0]!;
+    const charge = platform.items("charges")[0]!;
     expect(charge).toMatchObject({ status: "error", attempts: 3 });
     expect(charge).not.toHaveProperty("currency");
     expect(charge).not.toHaveProperty("total_price");
@@ -125,6 +125,6 @@ describe("Recharge: fields nobody keys on are optional and nullable", () => {
     const body = JSON.stringify({ subscription: { id: 27001, status: "ACTIVE", updated_at: "2026-11-20T10:00:00" } });
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await runOn(platform, rechargeProgram(rechargeEnvelope("subscription/created", body))))).toBe(true);
-    expect(platform.rows("subscriptions")).toEqual([expect.objectContaining({ id: "27001", status: "active", updated_at: "2026-11-20T10:00:00.000Z" })]);
+    expect(platform.items("subscriptions")).toEqual([expect.objectContaining({ id: "27001", status: "active", updated_at: "2026-11-20T10:00:00.000Z" })]);
   });
 });

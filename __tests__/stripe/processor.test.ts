@@ -7,7 +7,7 @@ import { editJson, stripeEnvelope, stripeFixture } from "./support/fixtures";
 
 const deliver = (platform: PaymentsTestPlatform, fileOrBody: string) =>
   runOn(platform, program(stripeEnvelope(fileOrBody.endsWith(".json") ? stripeFixture(fileOrBody).rawBody : fileOrBody)));
-const row = (platform: PaymentsTestPlatform, table: "payments" | "invoices" | "disputes", id: string) => platform.row(table, id);
+const row = (platform: PaymentsTestPlatform, table: "payments" | "invoices" | "disputes", id: string) => platform.item(table, id);
 
 describe("stripe-processor: payments, invoices, disputes", () => {
   it("stores a charge without billing details or card data", async () => {
@@ -34,7 +34,7 @@ describe("stripe-processor: payments, invoices, disputes", () => {
     await deliver(platform, "charge-refunded.json");
     await deliver(platform, "charge-succeeded.json");
     expect(row(platform, "payments", "ch_3QfakeCharge0001")).toMatchObject({ refunded: true, amount_refunded: 15000 });
-    expect(platform.metricCount("StaleUpdate")).toBe(2);
+    expect(platform.metricTotal("StaleUpdate")).toBe(2);
   });
 
   it("for equal created, a final status beats processing in either order", async () => {
@@ -58,8 +58,8 @@ describe("stripe-processor: payments, invoices, disputes", () => {
     const platform = makePaymentsTestPlatform();
     await deliver(platform, "invoice-paid.json");
     await deliver(platform, "invoice-paid.json");
-    expect(platform.metricCount("RecordWritten")).toBe(1);
-    expect(platform.metricCount("DuplicateEvent")).toBe(1);
+    expect(platform.metricTotal("RecordWritten")).toBe(1);
+    expect(platform.metricTotal("DuplicateEvent")).toBe(1);
   });
 });
 
@@ -73,7 +73,7 @@ describe("stripe-processor: alerts", () => {
     await deliver(platform, "charge-dispute-closed.json");
     expect(platform.alerts.map((alert) => [alert.kind, alert.dedupKey, alert.severity])).toEqual([["dispute-opened", "dispute-opened:dp_1QfakeDispute0001", "critical"]]);
     expect(platform.alerts[0]!.message).toContain("fraudulent");
-    expect(platform.metricCount("AlertDeduplicated")).toBe(2);
+    expect(platform.metricTotal("AlertDeduplicated")).toBe(2);
   });
 
   it("one payment-failed alert for charge.failed + payment_intent.payment_failed above the amount", async () => {
@@ -90,14 +90,9 @@ describe("stripe-processor: alerts", () => {
     const small = makePaymentsTestPlatform();
     await deliver(small, "payment_intent-payment_failed-small.json");
     expect(small.alerts).toHaveLength(0);
-    process.env.STRIPE_PAYMENT_FAILED_ALERT_MIN_AMOUNT = "500";
-    try {
-      const lowered = makePaymentsTestPlatform();
-      await deliver(lowered, "payment_intent-payment_failed-small.json");
-      expect(lowered.alerts.map((alert) => alert.dedupKey)).toEqual(["payment-failed:pi_3QfakeIntent0003"]);
-    } finally {
-      delete process.env.STRIPE_PAYMENT_FAILED_ALERT_MIN_AMOUNT;
-    }
+    const lowered = makePaymentsTestPlatform(undefined, { config: { STRIPE_PAYMENT_FAILED_ALERT_MIN_AMOUNT: "500" } });
+    await deliver(lowered, "payment_intent-payment_failed-small.json");
+    expect(lowered.alerts.map((alert) => alert.dedupKey)).toEqual(["payment-failed:pi_3QfakeIntent0003"]);
   });
 });
 
@@ -110,8 +105,8 @@ describe("stripe-processor: unknown and malformed events", () => {
       event.data.object = { id: "re_1", object: "refund", amount: 100 };
     });
     expect(Exit.isSuccess(await deliver(platform, refundObject))).toBe(true);
-    expect(platform.metricCount("UnknownEventType")).toBe(2);
-    expect(platform.rows("payments").length + platform.rows("invoices").length + platform.rows("disputes").length).toBe(0);
+    expect(platform.metricTotal("UnknownEventType")).toBe(2);
+    expect(platform.items("payments").length + platform.items("invoices").length + platform.items("disputes").length).toBe(0);
     expect(stripeTargetOf("charge.dispute.funds_withdrawn", "dispute")).toBe("disputes");
     expect(stripeTargetOf("charge.captured", "charge")).toBe("payments");
   });
@@ -125,7 +120,7 @@ describe("stripe-processor: unknown and malformed events", () => {
     expect(JSON.stringify(exit)).not.toContain("example.test");
     const noCreated = await deliver(platform, editJson(stripeFixture("charge-succeeded.json").rawBody, (event) => (event.created = "yesterday")));
     expect(JSON.stringify(noCreated)).toContain("InvalidPayload");
-    expect(platform.rows("payments")).toHaveLength(0);
+    expect(platform.items("payments")).toHaveLength(0);
   });
 });
 
@@ -135,7 +130,7 @@ describe("stripe-processor: convergence property", () => {
   const stateAfter = async (sequence: ReadonlyArray<string>) => {
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await runOn(platform, Effect.forEach(sequence, (file) => program(envelopes.get(file)!), { discard: true })))).toBe(true);
-    return { tables: Object.fromEntries((["payments", "invoices", "disputes"] as const).map((table) => [table, platform.rows(table).sort((a, b) => String(a.id).localeCompare(String(b.id)))])), alerts: platform.alerts.map((alert) => alert.dedupKey).sort() };
+    return { tables: Object.fromEntries((["payments", "invoices", "disputes"] as const).map((table) => [table, platform.items(table).sort((a, b) => String(a.id).localeCompare(String(b.id)))])), alerts: platform.alerts.map((alert) => alert.dedupKey).sort() };
   };
 
   it("any order and duplication of the events ends in the state of the ordered set, with the same alerts", async () => {

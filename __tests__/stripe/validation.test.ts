@@ -34,7 +34,7 @@ const expectDeadLettered = (platform: PaymentsTestPlatform, exit: Exit.Exit<unkn
   expect(failure).toMatchObject({ _tag: "InvalidPayload", field });
   expect(failure!.reason).not.toContain(value);
   expect(outcomeOf(exit).kind).toBe("dead-letter");
-  expect([...platform.rows("payments"), ...platform.rows("invoices"), ...platform.rows("disputes")]).toEqual([]);
+  expect([...platform.items("payments"), ...platform.items("invoices"), ...platform.items("disputes")]).toEqual([]);
 };
 
 describe("Stripe validation: invalid money and time go to the DLQ, naming the field", () => {
@@ -68,7 +68,7 @@ describe("Stripe validation: the published shapes are stored exactly", () => {
   test("integer minor units and Unix seconds", async () => {
     for (const { platform, exit } of await deliverBoth(stripeFixture("charge-succeeded.json").rawBody)) {
       expect(Exit.isSuccess(exit)).toBe(true);
-      expect(platform.row("payments", "ch_3QfakeCharge0001")).toMatchObject({ amount: 15000, currency: "usd", created: "2026-11-18T11:06:30.000Z", event_created: "2026-11-18T11:06:40.000Z" });
+      expect(platform.item("payments", "ch_3QfakeCharge0001")).toMatchObject({ amount: 15000, currency: "usd", created: "2026-11-18T11:06:30.000Z", event_created: "2026-11-18T11:06:40.000Z" });
     }
   });
 });

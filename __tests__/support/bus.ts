@@ -1,7 +1,9 @@
-/** The platform bus as tests drive it: which processor a published event reaches (contracts/events.ts routes). */
+/**
+ * The platform bus as tests drive it: which processor a published event reaches (contracts/events.ts
+ * routes). Apart from the support index (./index.ts) because it loads every processor.
+ */
 import { routes } from "../../contracts/events";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
-import type { BusEvent } from "../../functions/kernel/services";
 import { matchesPattern } from "../../local/event-pattern";
 import { loadEventFunction, type AnyEventProgram } from "../../local/functions";
 
@@ -15,5 +17,3 @@ export const processorFor = (envelope: BusEnvelope): AnyEventProgram => {
   return loaded.program;
 };
 
-/** An event a program published, as EventBridge delivers it to a rule's target. */
-export const envelopeOf = (event: BusEvent, id: string, time: string): BusEnvelope => ({ id, source: event.source, "detail-type": event.detailType, time, detail: event.detail });

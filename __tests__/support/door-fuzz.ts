@@ -19,14 +19,14 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createHash, createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { Cause, Exit, ManagedRuntime, Option } from "effect";
+import { Cause, Exit, LogLevel, ManagedRuntime, Option } from "effect";
 import { routes as contractRoutes, SHOPIFY_DETAIL_TYPE, shopifyTopics } from "../../contracts/events";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../../functions/kernel/function-shape";
 import { parseJson } from "../../functions/kernel/json";
 import { s3KeyProblem } from "../../functions/kernel/limits";
-import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
+import type { TestPlatform } from "../../functions/kernel/memory";
 import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as shopifyIngress } from "../../functions/shopify/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
@@ -34,6 +34,9 @@ import { createEventDoor, partnerDedupeKeys } from "../../local/event-door";
 import { matchesPattern } from "../../local/event-pattern";
 import { loadEventFunction, type AnyEventProgram } from "../../local/functions";
 import { LocalEventRouter } from "../../local/router";
+import { envelopeOf, partnerEnvelopeText } from "./envelopes";
+import { memoryPlatform } from "./platform";
+import { nowSeconds, rechargeHash, rechargeSignature, shopifySignature, stripeSignature } from "./signing";
 
 export type Door = "shopify" | "recharge" | "stripe" | "events";
 export const doors: ReadonlyArray<Door> = ["shopify", "recharge", "stripe", "events"];
@@ -50,7 +53,6 @@ const fixtureTexts = {
   recharge: ["subscription-created.json", "charge-failed-1.json", "subscription-created-large-ids.json"].map((file) => fixtureText("recharge", file)),
   stripe: ["charge-succeeded.json", "invoice-paid.json", "charge-dispute-created.json", "payment_intent-payment_failed.json"].map((file) => fixtureText("stripe", file)),
 };
-const shopifyTopicOfFixture = ["orders/updated", "customers/update", "products/update", "refunds/create", "checkouts/update"];
 const rechargeTopicOfFixture = ["subscription/created", "charge/failed", "subscription/created"];
 
 // ---------------------------------------------------------------------------------------------
@@ -185,10 +187,6 @@ export interface DoorCase {
   readonly truncated: boolean;
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-const hmacBase64 = (secret: string, body: Buffer) => createHmac("sha256", secret).update(body).digest("base64");
-const rechargeHash = (secret: string, body: Buffer) => createHash("sha256").update(secret).update(body).digest("hex");
-const timestamped = (secret: string, t: number | string, body: Buffer) => `t=${t},v1=${createHmac("sha256", secret).update(`${t}.`).update(body).digest("hex")}`;
 
 /** A few more headers, any names and values (names stay HTTP tokens only sometimes). */
 const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(fc.oneof(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.constantFrom("content-type", "x-shopify-api-version", "x-shopify-triggered-at")), hostileText, { maxKeys: 3 });
@@ -210,8 +208,8 @@ const shopifyCase: fc.Arbitrary<DoorCase> = fc
     if (webhookId !== undefined) headers["x-shopify-webhook-id"] = webhookId;
     if (eventId !== undefined) headers["x-shopify-event-id"] = eventId;
     if (shop !== undefined) headers["x-shopify-shop-domain"] = shop;
-    if (how === "valid") headers["x-shopify-hmac-sha256"] = hmacBase64(FUZZ_SECRETS.shopify, bytes.body);
-    if (how === "wrong-secret") headers["x-shopify-hmac-sha256"] = hmacBase64("not-the-secret", bytes.body);
+    if (how === "valid") headers["x-shopify-hmac-sha256"] = shopifySignature(FUZZ_SECRETS.shopify, bytes.body);
+    if (how === "wrong-secret") headers["x-shopify-hmac-sha256"] = shopifySignature("not-the-secret", bytes.body);
     if (how === "garbage") headers["x-shopify-hmac-sha256"] = garbage;
     return { door: "shopify" as const, headers, body: bytes.body, signed: how === "valid", truncated: bytes.truncated };
   });
@@ -231,7 +229,7 @@ const rechargeCase: fc.Arbitrary<DoorCase> = fc
     const secret = how === "wrong-secret" ? "not-the-secret" : FUZZ_SECRETS.recharge;
     if (how === "valid" || how === "wrong-secret") {
       if (scheme !== "timestamped") headers["x-recharge-hmac-sha256"] = rechargeHash(secret, bytes.body);
-      if (scheme !== "legacy") headers["x-recharge-webhook-signature"] = timestamped(secret, nowSeconds(), bytes.body);
+      if (scheme !== "legacy") headers["x-recharge-webhook-signature"] = rechargeSignature(secret, bytes.body);
     }
     if (how === "garbage") headers[scheme === "legacy" ? "x-recharge-hmac-sha256" : "x-recharge-webhook-signature"] = garbage;
     return { door: "recharge" as const, headers, body: bytes.body, signed: how === "valid", truncated: bytes.truncated };
@@ -260,8 +258,8 @@ const stripeCase: fc.Arbitrary<DoorCase> = fc
   })
   .map(({ bytes, signing: how, garbage, extra }) => {
     const headers: Record<string, string> = { ...extra, "content-type": "application/json" };
-    if (how === "valid") headers["stripe-signature"] = timestamped(FUZZ_SECRETS.stripe, nowSeconds(), bytes.body);
-    if (how === "wrong-secret") headers["stripe-signature"] = timestamped("whsec_not_the_secret", nowSeconds(), bytes.body);
+    if (how === "valid") headers["stripe-signature"] = stripeSignature(FUZZ_SECRETS.stripe, bytes.body);
+    if (how === "wrong-secret") headers["stripe-signature"] = stripeSignature("whsec_not_the_secret", bytes.body);
     if (how === "garbage") headers["stripe-signature"] = garbage;
     return { door: "stripe" as const, headers, body: bytes.body, signed: how === "valid", truncated: bytes.truncated };
   });
@@ -339,7 +337,7 @@ export const validDelivery = (door: Door): DoorCase => {
         "x-shopify-topic": "orders/updated",
         "x-shopify-webhook-id": unique,
         "x-shopify-shop-domain": "acme-store.myshopify.com",
-        "x-shopify-hmac-sha256": hmacBase64(FUZZ_SECRETS.shopify, body),
+        "x-shopify-hmac-sha256": shopifySignature(FUZZ_SECRETS.shopify, body),
       },
     };
   }
@@ -351,15 +349,15 @@ export const validDelivery = (door: Door): DoorCase => {
       body,
       signed: true,
       truncated: false,
-      headers: { "content-type": "application/json", "x-recharge-topic": "subscription/updated", "x-recharge-hmac-sha256": rechargeHash(FUZZ_SECRETS.recharge, body), "x-recharge-webhook-signature": timestamped(FUZZ_SECRETS.recharge, nowSeconds(), body) },
+      headers: { "content-type": "application/json", "x-recharge-topic": "subscription/updated", "x-recharge-hmac-sha256": rechargeHash(FUZZ_SECRETS.recharge, body), "x-recharge-webhook-signature": rechargeSignature(FUZZ_SECRETS.recharge, body) },
     };
   }
   if (door === "stripe") {
     const event = JSON.parse(fixtureTexts.stripe[0]!) as Record<string, unknown>;
     const body = Buffer.from(JSON.stringify({ ...event, id: `evt_${unique.replace(/-/g, "")}`, created: nowSeconds() }));
-    return { door, body, signed: true, truncated: false, headers: { "content-type": "application/json", "stripe-signature": timestamped(FUZZ_SECRETS.stripe, nowSeconds(), body) } };
+    return { door, body, signed: true, truncated: false, headers: { "content-type": "application/json", "stripe-signature": stripeSignature(FUZZ_SECRETS.stripe, body) } };
   }
-  const envelope = `{"version":"0","id":"${unique}","detail-type":"${SHOPIFY_DETAIL_TYPE}","source":"aws.partner/shopify.com/123456/acme-dev","account":"000000000000","time":"${new Date().toISOString()}","region":"us-east-1","resources":[],"detail":{"metadata":{"X-Shopify-Topic":"orders/updated","X-Shopify-Webhook-Id":"${unique}","X-Shopify-Shop-Domain":"acme-store.myshopify.com"},"payload":${fixtureTexts.shopify[0]}}}`;
+  const envelope = partnerEnvelopeText({ id: unique, topic: "orders/updated", webhookId: unique, time: new Date().toISOString(), payloadText: fixtureTexts.shopify[0]! });
   return { door, body: Buffer.from(envelope), signed: false, truncated: false, headers: { "content-type": "application/json" } };
 };
 
@@ -460,11 +458,7 @@ const toRequest = (testCase: DoorCase): HttpRequest => ({
 
 /** The in-memory platform: ingress programs and processors on one runtime, the local /events door and router over a temp dir. */
 export const makeMemoryDoors = (): MemoryDoors => {
-  const previousLevel = process.env.SDP_LOG_LEVEL;
-  process.env.SDP_LOG_LEVEL = "error";
-  const kernel = makeTestPlatform({ secrets: { shopifyWebhook: FUZZ_SECRETS.shopify, rechargeWebhook: FUZZ_SECRETS.recharge, stripeWebhook: FUZZ_SECRETS.stripe } });
-  if (previousLevel === undefined) delete process.env.SDP_LOG_LEVEL;
-  else process.env.SDP_LOG_LEVEL = previousLevel;
+  const kernel = memoryPlatform({ secrets: { shopifyWebhook: FUZZ_SECRETS.shopify, rechargeWebhook: FUZZ_SECRETS.recharge, stripeWebhook: FUZZ_SECRETS.stripe }, logLevel: LogLevel.Error });
   const runtime = ManagedRuntime.make(kernel.layer);
   const counters = newCounters();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-fuzz-"));
@@ -490,7 +484,7 @@ export const makeMemoryDoors = (): MemoryDoors => {
   /** Processes what a webhook door published, as the platform bus would deliver it (JSON on the wire). */
   const processPublished = async (from: number) => {
     for (const event of kernel.state.events.slice(from)) {
-      const envelope = parseJson(JSON.stringify({ version: "0", id: randomUUID(), source: event.source, "detail-type": event.detailType, time: new Date().toISOString(), detail: event.detail })) as BusEnvelope;
+      const envelope = parseJson(JSON.stringify(envelopeOf(event, randomUUID(), new Date().toISOString(), { account: "000000000000", region: "us-east-1" }))) as BusEnvelope;
       for (const route of contractRoutes) {
         if (route.bus !== "platform" || !matchesPattern(route.pattern, envelope)) continue;
         noteProcessorExit(counters, route.processor, await runtime.runPromiseExit(processorProgram(route.processor)(envelope)));
