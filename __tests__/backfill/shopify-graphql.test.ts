@@ -13,6 +13,7 @@ import { CURRENT_BULK_OPERATION_QUERY } from "../../functions/backfill/queries";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { Secrets } from "../../functions/kernel/services";
 import { startShopifyStandin, type ShopifyStandin } from "../../local/shopify-standin";
+import { configLayer, withConfig } from "../support";
 
 let standin: ShopifyStandin;
 beforeEach(async () => {
@@ -118,13 +119,8 @@ describe("cost-based throttling", () => {
 
 describe("configuration", () => {
   const secrets = (value: string | undefined) => makeTestPlatform(value === undefined ? {} : { secrets: { shopifyAdmin: value } }).layer;
-  const configOf = (value: string | undefined, env: Record<string, string> = {}) => {
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    return Effect.runPromiseExit(Effect.flatMap(Secrets, (service) => configFromSecrets(service)).pipe(Effect.provide(secrets(value)))).finally(() => {
-      for (const key of Object.keys(env)) if (saved[key] === undefined) delete process.env[key];
-    });
-  };
+  const configOf = (value: string | undefined, settings: Record<string, string> = {}) =>
+    Effect.runPromiseExit(Effect.flatMap(Secrets, (service) => configFromSecrets(service)).pipe(Effect.provide(secrets(value)), withConfig(settings)));
 
   test("reads {shop, token, apiVersion} from the shopifyAdmin secret", async () => {
     const exit = await configOf(JSON.stringify({ shop: "brand.myshopify.com", token: "shpat_x", apiVersion: "2025-10" }));
@@ -147,22 +143,13 @@ describe("configuration", () => {
 
   test("a missing secret or missing shop is SecretUnavailable", async () => {
     expect(failureOf(await configOf(undefined))).toMatchObject({ _tag: "SecretUnavailable" });
-    const saved = process.env.SHOPIFY_SHOP_DOMAIN;
-    delete process.env.SHOPIFY_SHOP_DOMAIN;
+    // No SHOPIFY_SHOP_DOMAIN in the settings.
     expect(failureOf(await configOf("shpat_bare"))).toMatchObject({ _tag: "SecretUnavailable", reason: expect.stringContaining("no shop") });
-    if (saved !== undefined) process.env.SHOPIFY_SHOP_DOMAIN = saved;
   });
 
   test("ShopifyAdminLive builds the client from the Secrets service", async () => {
     const layer = ShopifyAdminLive(fast).pipe(Layer.provide(secrets(JSON.stringify({ shop: standin.shop, token: standin.token }))));
-    const saved = process.env.SHOPIFY_GRAPHQL_ENDPOINT;
-    process.env.SHOPIFY_GRAPHQL_ENDPOINT = standin.url;
-    try {
-      expect(Exit.isSuccess(await current(layer))).toBe(true);
-    } finally {
-      if (saved === undefined) delete process.env.SHOPIFY_GRAPHQL_ENDPOINT;
-      else process.env.SHOPIFY_GRAPHQL_ENDPOINT = saved;
-    }
+    expect(Exit.isSuccess(await current(layer.pipe(Layer.provide(configLayer({ SHOPIFY_GRAPHQL_ENDPOINT: standin.url })))))).toBe(true);
   });
 
   test("bulk query concurrency: five from 2026-01, one before", () => {

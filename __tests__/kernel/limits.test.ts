@@ -13,6 +13,7 @@ import { awsCall, classifyAwsError } from "../../functions/kernel/aws-errors";
 import { JsonTooDeep, MAX_ENVELOPE_JSON_DEPTH, MAX_JSON_DEPTH, parseJson, tryParseJson, valueTooDeep } from "../../functions/kernel/json";
 import { eventIdProblem, MAX_EVENT_ID_LENGTH, MAX_S3_SEGMENT_BYTES, s3KeyProblem, shopDomainProblem, topicProblem } from "../../functions/kernel/limits";
 import { documentClientFor, makeDynamoHotStore } from "../../functions/kernel/live";
+import { withConfig } from "../support";
 
 const nested = (depth: number) => `{"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
 
@@ -115,7 +116,7 @@ describe("on dynalite: an oversized partition key is an InvalidPayload", () => {
   const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;
   let server: http.Server;
   let client: DynamoDBClient;
-  const saved = process.env[tableSpecs.idempotency.envVar];
+  const settings = withConfig({ [tableSpecs.idempotency.envVar]: "limits-idempotency" });
 
   beforeAll(async () => {
     server = dynalite({ createTableMs: 0 });
@@ -129,21 +130,18 @@ describe("on dynalite: an oversized partition key is an InvalidPayload", () => {
         BillingMode: "PAY_PER_REQUEST",
       }),
     );
-    process.env[tableSpecs.idempotency.envVar] = "limits-idempotency";
   });
   afterAll(async () => {
     client?.destroy();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (saved === undefined) delete process.env[tableSpecs.idempotency.envVar];
-    else process.env[tableSpecs.idempotency.envVar] = saved;
   });
 
   test("PutItem with a 3 KB key and a 500 KB item", async () => {
     const store = makeDynamoHotStore(() => documentClientFor(client));
     for (const item of [{ key: "k".repeat(3000) }, { key: "small", blob: "x".repeat(500_000) }]) {
-      const exit = await Effect.runPromiseExit(store.put("idempotency", item));
+      const exit = await Effect.runPromiseExit(settings(store.put("idempotency", item)));
       expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("InvalidPayload");
     }
-    expect(Exit.isSuccess(await Effect.runPromiseExit(store.put("idempotency", { key: "fine" })))).toBe(true);
+    expect(Exit.isSuccess(await Effect.runPromiseExit(settings(store.put("idempotency", { key: "fine" }))))).toBe(true);
   });
 });

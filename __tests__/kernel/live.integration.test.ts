@@ -1,6 +1,9 @@
 /**
- * The live layers (AWS SDK v3) against real emulators started here: dynalite (DynamoDB) and
- * s3rver (S3), both on 127.0.0.1 with a random port.
+ * The live stores (AWS SDK v3) against real emulators started here: dynalite (DynamoDB) and
+ * s3rver (S3), both on 127.0.0.1 with a random port. The stores are built as ObjectStoreLive,
+ * HotStoreLive and SecretsLive build them, with SDK clients pointed at the emulators explicitly (in
+ * Lambda and `sdp local` the SDK reads the endpoints from the environment); their settings come
+ * from a ConfigProvider, so the test never touches process.env.
  */
 import * as fs from "node:fs";
 import type * as http from "node:http";
@@ -8,18 +11,21 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Effect, Exit, Layer, Option } from "effect";
 import { envVars } from "../../contracts/env-vars";
 import { tableKeys, tableSpecs, type TableKey } from "../../contracts/tables";
 import { classifyAwsError } from "../../functions/kernel/aws-errors";
-import { HotStoreLive, IdempotencyLive, makeEmfMetrics, ObjectStoreLive, SecretsLive } from "../../functions/kernel/live";
+import { documentClientFor, IdempotencyLive, makeDynamoHotStore, makeEmfMetrics, makeS3ObjectStore, makeSecrets } from "../../functions/kernel/live";
+import { scopedClient } from "../../functions/kernel/live/sdk";
 import { loggerLayer } from "../../functions/kernel/logger";
 import type { Alert, BusEvent, DeadLetter } from "../../functions/kernel/services";
 import { Alerts, DeadLetters, EventBus, HotStore, Idempotency, Metrics, ObjectStore, Secrets } from "../../functions/kernel/services";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { program as ordersProgram } from "../../functions/shopify/orders-processor";
 import { fixture, fixtureText, SECRET, shopifyRequest } from "../shopify/support";
-import { partnerEnvelope } from "../support";
+import { partnerEnvelope, withConfig } from "../support";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;
@@ -31,7 +37,10 @@ const REGION = "us-east-1";
 let dynamo: http.Server;
 let s3: { close(): Promise<void> };
 let directory: string;
-const saved = { ...process.env };
+const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+const endpoints = { s3: "", dynamodb: "" };
+/** What the functions read through Config (set once the emulators listen). */
+let settings: Record<string, string> = {};
 
 const createTable = async (client: DynamoDBClient, key: TableKey) => {
   const spec = tableSpecs[key] as (typeof tableSpecs)[TableKey] & { sortKey?: { name: string; type: "S" | "N" } };
@@ -66,21 +75,17 @@ beforeAll(async () => {
   const s3rver = new S3rver({ port: 0, address: "127.0.0.1", directory, silent: true, configureBuckets: [{ name: BUCKET }] });
   const s3Address = await s3rver.run();
   s3 = s3rver;
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Address.port}`,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
-    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
-    AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
-    AWS_EC2_METADATA_DISABLED: "true",
+  endpoints.s3 = `http://127.0.0.1:${s3Address.port}`;
+  endpoints.dynamodb = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  settings = {
+    // The S3 endpoint override tells the store it talks to an emulator (HeadObject guard, no If-None-Match).
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
     [envVars.lakeBucket]: BUCKET,
     SDP_SECRETS_SOURCE: "env",
     [envVars.shopifyWebhookSecret]: `rotated-secret-2026,${SECRET}`,
-  });
-  for (const key of tableKeys) process.env[tableSpecs[key].envVar] = `test-${tableSpecs[key].logicalName}`;
-  const client = new DynamoDBClient({});
+    ...Object.fromEntries(tableKeys.map((key) => [tableSpecs[key].envVar, `test-${tableSpecs[key].logicalName}`])),
+  };
+  const client = new DynamoDBClient(dynamoConfig());
   for (const key of tableKeys) await createTable(client, key);
   client.destroy();
 });
@@ -88,24 +93,42 @@ beforeAll(async () => {
 afterAll(async () => {
   await s3?.close();
   await new Promise<void>((resolve) => (dynamo ? dynamo.close(() => resolve()) : resolve()));
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
   fs.rmSync(directory, { recursive: true, force: true });
 });
 
 const captured = { events: [] as BusEvent[], alerts: [] as Alert[], deadLetters: [] as DeadLetter[], metrics: [] as string[], logs: [] as string[] };
-// The live S3, DynamoDB and Secrets layers; in-process EventBus, Alerts, DeadLetters, metrics and logs that the tests read.
+const dynamoConfig = () => ({ region: REGION, credentials, endpoint: endpoints.dynamodb });
+// s3rver does not understand the SDK's streaming (aws-chunked) checksums.
+const s3Config = () => ({ region: REGION, credentials, endpoint: endpoints.s3, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" as const, responseChecksumValidation: "WHEN_REQUIRED" as const });
+const ObjectStoreOnS3rver = Layer.scoped(ObjectStore, Effect.map(scopedClient(() => new S3Client(s3Config())), makeS3ObjectStore));
+const HotStoreOnDynalite = Layer.scoped(
+  HotStore,
+  Effect.map(
+    scopedClient(
+      () => {
+        const base = new DynamoDBClient(dynamoConfig());
+        return { base, documents: documentClientFor(base) };
+      },
+      ({ base }) => base.destroy(),
+    ),
+    (client) => makeDynamoHotStore(() => client().documents),
+  ),
+);
+// Secrets from the settings (SDP_SECRETS_SOURCE=env): the Secrets Manager client is never called.
+const SecretsFromSettings = Layer.scoped(Secrets, Effect.map(scopedClient(() => new SecretsManagerClient({ region: REGION, credentials })), (client) => makeSecrets(client)));
+
+// The live S3, DynamoDB and Secrets stores; in-process EventBus, Alerts, DeadLetters, metrics and logs that the tests read.
 const layer = Layer.mergeAll(
-  ObjectStoreLive,
-  SecretsLive,
+  ObjectStoreOnS3rver,
+  SecretsFromSettings,
   IdempotencyLive,
   Layer.succeed(EventBus, { publish: (events) => Effect.sync(() => void captured.events.push(...events)) }),
   Layer.succeed(Alerts, { publish: (alert) => Effect.sync(() => (captured.alerts.push(alert), { published: true })) }),
   Layer.succeed(DeadLetters, { send: (letter) => Effect.sync(() => void captured.deadLetters.push(letter)) }),
   Layer.succeed(Metrics, makeEmfMetrics((line) => captured.metrics.push(line))),
   loggerLayer((line) => captured.logs.push(line)),
-).pipe(Layer.provideMerge(HotStoreLive));
-const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer>>) => Effect.runPromise(Effect.provide(effect, layer));
+).pipe(Layer.provideMerge(HotStoreOnDynalite));
+const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer>>) => Effect.runPromise(effect.pipe(Effect.provide(layer), withConfig(settings)));
 
 describe("live ObjectStore on s3rver", () => {
   test("putIfAbsent writes once (HeadObject guard on an emulator), get/getText/list/delete", async () => {
@@ -278,10 +301,8 @@ describe("Shopify programs on the live layers", () => {
   });
 
   test("a missing table is a defect (misconfiguration), an unreachable endpoint is Transient", async () => {
-    const previous = process.env[tableSpecs.charges.envVar];
-    process.env[tableSpecs.charges.envVar] = "no-such-table";
-    const exit = await Effect.runPromiseExit(Effect.provide(Effect.flatMap(HotStore, (store) => store.get("charges", { id: "x" })), layer));
-    process.env[tableSpecs.charges.envVar] = previous;
+    const misconfigured = withConfig({ ...settings, [tableSpecs.charges.envVar]: "no-such-table" });
+    const exit = await Effect.runPromiseExit(Effect.flatMap(HotStore, (store) => store.get("charges", { id: "x" })).pipe(Effect.provide(layer), misconfigured));
     expect(Exit.isFailure(exit) && exit.cause._tag).toBe("Die");
     expect(classifyAwsError("dynamodb", "GetItem", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })).kind).toBe("transient");
     expect(classifyAwsError("dynamodb", "PutItem", { name: "ProvisionedThroughputExceededException", $metadata: { httpStatusCode: 400 } }).kind).toBe("throttled");

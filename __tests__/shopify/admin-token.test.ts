@@ -12,6 +12,7 @@ import { webhookSecret } from "../../functions/shopify/signature";
 import { adminSecretKind, makeAdminTokens, parseAdminSecret, tokenEndpointFor } from "../../functions/shopify/admin-token";
 import { startShopifyStandin, type ShopifyStandin } from "../../local/shopify-standin";
 import { runBackfillLocally } from "../../local/state-machine";
+import { withConfig } from "../support";
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>) => (Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined);
 
@@ -146,16 +147,11 @@ describe("token service against the stand-in", () => {
     standin = await startShopifyStandin({ legacyToken: false });
     const secret = JSON.stringify({ clientId: standin.clientId, clientSecret: standin.clientSecret, shop: standin.shop });
     const layer = ShopifyAdminLive({ baseDelay: "1 millis", maxRetries: 1 }).pipe(Layer.provide(makeTestPlatform({ secrets: { shopifyAdmin: secret } }).layer));
-    const saved = process.env.SHOPIFY_GRAPHQL_ENDPOINT;
-    process.env.SHOPIFY_GRAPHQL_ENDPOINT = standin.url;
-    try {
-      const exit = await Effect.runPromiseExit(Effect.flatMap(ShopifyAdmin, (admin) => admin.graphql(CURRENT_BULK_OPERATION_QUERY)).pipe(Effect.provide(layer)));
-      expect(Exit.isSuccess(exit)).toBe(true);
-      expect(standin.tokenStats().issued).toBe(1);
-    } finally {
-      if (saved === undefined) delete process.env.SHOPIFY_GRAPHQL_ENDPOINT;
-      else process.env.SHOPIFY_GRAPHQL_ENDPOINT = saved;
-    }
+    const exit = await Effect.runPromiseExit(
+      Effect.flatMap(ShopifyAdmin, (admin) => admin.graphql(CURRENT_BULK_OPERATION_QUERY)).pipe(Effect.provide(layer), withConfig({ SHOPIFY_GRAPHQL_ENDPOINT: standin.url })),
+    );
+    expect(Exit.isSuccess(exit)).toBe(true);
+    expect(standin.tokenStats().issued).toBe(1);
   });
 });
 

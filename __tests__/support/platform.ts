@@ -12,11 +12,18 @@ import * as path from "node:path";
 import { GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { ConfigProvider, Layer, Logger, type LogLevel } from "effect";
+import { ConfigProvider, Effect, Layer, Logger, type LogLevel } from "effect";
 import type { TableKey } from "../../contracts/tables";
 import { makeTestPlatform, type TestPlatform, type TestPlatformOptions } from "../../functions/kernel/memory";
 import type { Alert, BusEvent, Item } from "../../functions/kernel/services";
 import { emulatorClients, startEmulators, type Emulators } from "../../local/emulators";
+
+/** Exactly these settings, for what programs read through Effect `Config` (nothing from the environment). */
+export const configProvider = (settings: Readonly<Record<string, string>>): ConfigProvider.ConfigProvider => ConfigProvider.fromMap(new Map(Object.entries(settings)));
+/** Runs an effect (and the layers it builds) with these settings. */
+export const withConfig = (settings: Readonly<Record<string, string>>) => Effect.withConfigProvider(configProvider(settings));
+/** A layer that gives what it is provided to (and the layers built after it) these settings. */
+export const configLayer = (settings: Readonly<Record<string, string>>): Layer.Layer<never> => Layer.setConfigProvider(configProvider(settings));
 
 export interface MemoryPlatformOptions extends TestPlatformOptions {
   /** Configuration the programs read through Effect `Config` (instead of environment variables). */
@@ -45,7 +52,7 @@ export const memoryPlatform = (options: MemoryPlatformOptions = {}): MemoryPlatf
   const kernel = makeTestPlatform(kernelOptions);
   // provideMerge builds the kernel first, so the settings here win over the kernel logger's level.
   const settings = [
-    ...(config ? [Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(config))))] : []),
+    ...(config ? [configLayer(config)] : []),
     ...(logLevel ? [Logger.minimumLogLevel(logLevel)] : []),
   ];
   const layer = settings.length === 0 ? kernel.layer : Layer.provideMerge(Layer.mergeAll(settings[0]!, ...settings.slice(1)), kernel.layer);
