@@ -1,15 +1,15 @@
 /**
  * The AWS emulators of the embedded platform: dynalite (DynamoDB, LevelDB under
  * `<data-dir>/dynamodb`) and s3rver (S3, plain files under `<data-dir>/s3`), both on 127.0.0.1.
- * Both keep their data on disk, so a restart on the same data dir finds everything again.
+ * Both keep their data on disk, so a restart on the same data dir finds everything again. The
+ * servers run in a worker thread of their own (local/emulator-host.ts, local/emulator-worker.js),
+ * off the event loop of the platform that uses them; the SDK reaches them over HTTP either way.
  *
  * The lake bucket and every table in contracts/tables.ts are created idempotently on each start:
  * existing ones are left alone (and their data with them).
  */
-import * as fs from "node:fs";
-import type * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -25,18 +25,7 @@ import { loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig } from "../config/schema";
 import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableKeys, tableSpecs, type TableKey, type TableSpec } from "../contracts/tables";
-import { guardDynaliteServer, patchDynalite } from "./dynalite-patch";
-import { patchS3rver } from "./s3rver-patch";
-
-// dynalite and s3rver ship no types; these are the parts we use.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-  httpServer?: http.Server;
-};
+import type { HostedEmulators, HostOptions } from "./emulator-host";
 
 /** s3rver verifies SigV4 signatures against this one built-in key pair; dynalite accepts any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -48,6 +37,11 @@ export interface EmulatorOptions {
   readonly s3Port?: number;
   /** Defaults to the `local` environment of config/environments.ts. */
   readonly environment?: EnvironmentConfig;
+  /**
+   * Where the servers run: "worker" (the default) in a worker thread of their own, off the
+   * caller's event loop; "main" on the caller's (SDP_EMULATORS_THREAD=main chooses it too).
+   */
+  readonly thread?: "worker" | "main";
 }
 
 export interface Emulators {
@@ -67,22 +61,6 @@ export const localTableNames = (environment: EnvironmentConfig): Record<TableKey
   >;
 
 export const localBucketName = (environment: EnvironmentConfig) => lakeBucketName(environment.brand, environment.accountId, environment.name);
-
-const listen = (server: http.Server, port: number): Promise<AddressInfo> =>
-  new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-
-const closeServer = (server: http.Server): Promise<void> =>
-  new Promise((resolve) => {
-    // Idle keep-alive sockets from SDK clients would otherwise hold `close` open.
-    server.close(() => resolve());
-    server.closeIdleConnections?.();
-  });
 
 /** The CreateTable input of one table spec (on-demand billing, like the hot-stores stack). */
 export const createTableInput = (name: string, spec: TableSpec): CreateTableCommandInput => {
@@ -131,49 +109,115 @@ const ensureTables = async (client: DynamoDBClient, names: Record<TableKey, stri
   }
 };
 
+/** An error the worker reported, rebuilt with the fields callers look at (name, code, _tag). */
+const workerError = (described: { name?: string; message?: string; code?: string; _tag?: string; stack?: string }): Error => {
+  const error = new Error(described.message ?? "the emulator worker failed") as Error & { code?: string; _tag?: string };
+  if (described.name) error.name = described.name;
+  if (described.code) error.code = described.code;
+  if (described._tag) error._tag = described._tag;
+  if (described.stack) error.stack = described.stack;
+  return error;
+};
+
+type WorkerMessage = { kind?: string; id?: number; endpoints?: HostedEmulators["endpoints"]; error?: Parameters<typeof workerError>[0] };
+
+/**
+ * The process's emulator worker (local/emulator-worker.js), started on first use and kept for a
+ * few idle seconds (unreferenced) after the last stop, so a restart reuses it. It holds the
+ * process open only while emulators run in it.
+ */
+interface EmulatorWorker {
+  readonly worker: Worker;
+  readonly waiting: Map<number, (message: WorkerMessage) => void>;
+  running: number;
+  idle?: NodeJS.Timeout;
+}
+let emulatorWorker: EmulatorWorker | undefined;
+const WORKER_IDLE_MS = 5_000;
+let nextStartId = 0;
+
+const theWorker = (): EmulatorWorker => {
+  if (emulatorWorker) return emulatorWorker;
+  const worker = new Worker(path.join(__dirname, "emulator-worker.js"));
+  const state: EmulatorWorker = { worker, waiting: new Map(), running: 0 };
+  worker.on("message", (message: WorkerMessage) => {
+    const waiter = message?.id !== undefined ? state.waiting.get(message.id) : undefined;
+    if (!waiter) return;
+    state.waiting.delete(message.id!);
+    waiter(message);
+  });
+  let dead = false;
+  const gone = (error: Error) => {
+    if (dead) return;
+    dead = true;
+    if (emulatorWorker === state) emulatorWorker = undefined;
+    const waiters = [...state.waiting.values()];
+    state.waiting.clear();
+    for (const waiter of waiters) waiter({ kind: "failed", error: { name: error.name, message: error.message } });
+    // In the caller's thread this would have been an uncaught exception: while emulators run, it stays one.
+    if (state.running > 0) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  };
+  worker.on("error", gone);
+  worker.on("exit", (code) => gone(new Error(`the emulator worker exited (code ${code})`)));
+  worker.unref();
+  emulatorWorker = state;
+  return state;
+};
+
+const ask = (state: EmulatorWorker, message: { kind: "start"; options: HostOptions } | { kind: "stop" }, id: number) =>
+  new Promise<WorkerMessage>((resolve) => {
+    state.waiting.set(id, resolve);
+    state.worker.postMessage({ ...message, id });
+  });
+
+/** The servers in the emulator worker; resolves once both listen. */
+const hostInWorker = async (options: HostOptions): Promise<HostedEmulators> => {
+  const state = theWorker();
+  const id = nextStartId++;
+  state.running++;
+  clearTimeout(state.idle);
+  state.worker.ref();
+  const release = () => {
+    state.running--;
+    if (state.running > 0) return;
+    state.worker.unref();
+    state.idle = setTimeout(() => {
+      if (state.running > 0) return;
+      if (emulatorWorker === state) emulatorWorker = undefined;
+      void state.worker.terminate();
+    }, WORKER_IDLE_MS);
+    state.idle.unref();
+  };
+  const answer = await ask(state, { kind: "start", options }, id);
+  if (answer.kind !== "ready" || !answer.endpoints) {
+    release();
+    throw workerError(answer.error ?? {});
+  }
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= ask(state, { kind: "stop" }, id).then(release));
+  return { endpoints: answer.endpoints, stop };
+};
+
 /** Starts both emulators, creates the bucket and tables, and returns how to reach them. */
 export const startEmulators = async (options: EmulatorOptions): Promise<Emulators> => {
-  // Pagination without DES, atomic writes, stream errors answered (fails loudly if s3rver changed).
-  patchS3rver();
-  // dynalite's request and LevelDB errors answer 500 instead of throwing out of the process.
-  patchDynalite();
   const environment = options.environment ?? loadEnvironment("local");
   const dataDir = path.resolve(options.dataDir);
-  const dynamoDir = path.join(dataDir, "dynamodb");
-  const s3Dir = path.join(dataDir, "s3");
-  fs.mkdirSync(dynamoDir, { recursive: true });
-  fs.mkdirSync(s3Dir, { recursive: true });
-
   const bucket = localBucketName(environment);
   const tables = localTableNames(environment);
   const region = environment.region;
 
-  const dynamoServer = guardDynaliteServer(dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
-  const s3 = new S3rver({
-    address: "127.0.0.1",
-    port: options.s3Port ?? 0,
-    directory: s3Dir,
-    // s3rver logs to stdout, which belongs to the ready line.
-    silent: true,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-
-  const stops: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
-  };
+  const host: HostOptions = { dataDir, bucket, dynamodbPort: options.dynamodbPort, s3Port: options.s3Port };
+  const thread = options.thread ?? (process.env.SDP_EMULATORS_THREAD === "main" ? "main" : "worker");
+  // The servers' modules load only where they run (in the worker, not here).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hosted = thread === "main" ? await (require("./emulator-host") as typeof import("./emulator-host")).hostEmulators(host) : await hostInWorker(host);
+  const stop = hosted.stop;
   try {
-    const dynamoAddress = await listen(dynamoServer, options.dynamodbPort ?? 0);
-    stops.push(() => closeServer(dynamoServer));
-    const s3Address = await s3.run();
-    stops.push(async () => {
-      if (s3.httpServer) await closeServer(s3.httpServer);
-    });
-
-    const endpoints = {
-      s3: `http://127.0.0.1:${s3Address.port}`,
-      dynamodb: `http://127.0.0.1:${dynamoAddress.port}`,
-    };
+    const endpoints = hosted.endpoints;
     // Copies: the SDK annotates the credential objects it is given.
     const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: { ...LOCAL_CREDENTIALS } });
     const s3Client = new S3Client({ region, endpoint: endpoints.s3, forcePathStyle: true, credentials: { ...LOCAL_CREDENTIALS } });
