@@ -17,6 +17,11 @@
  * 500 `InternalServerError` (retryable, as DynamoDB's own) by giving the error a status before
  * dynalite sees it; the third is answered 500 the same way, or 400 ValidationException for a
  * stack overflow (DynamoDB allows 32 levels of nesting). `onError` is told of each.
+ *
+ * One saving, no change in what any request answers: dynalite reads the table's definition from
+ * LevelDB on every request (`getTable`); an ACTIVE table's definition is now kept in memory, as
+ * JSON text parsed afresh for each caller (as a LevelDB read gives), and dropped whenever anything
+ * is written to the table store (create, update, delete, status changes).
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -102,6 +107,53 @@ const guardStore = (store: any) => {
   return store;
 };
 
+/** Keeps ACTIVE table definitions between writes to dynalite's table store (see the header). */
+const cacheTableDefinitions = (store: any) => {
+  const getTable = store.getTable;
+  const tableDb = store.tableDb;
+  if (typeof getTable !== "function" || typeof tableDb !== "object" || tableDb === null) return;
+  const cache = new Map<string, string>();
+  // Bumped when a write to the table store starts and when it ends: a read that overlapped one
+  // does not fill the cache.
+  let generation = 0;
+  const invalidate = () => {
+    generation++;
+    cache.clear();
+  };
+  for (const method of ["put", "del", "batch"]) {
+    const original = tableDb[method];
+    if (typeof original !== "function") continue;
+    tableDb[method] = function (this: unknown, ...args: unknown[]) {
+      invalidate();
+      const last = args[args.length - 1];
+      if (typeof last === "function") {
+        args[args.length - 1] = ((...results: unknown[]) => {
+          invalidate();
+          (last as Callback)(...(results as [unknown]));
+        }) as Callback;
+        return original.apply(this, args);
+      }
+      const result = original.apply(this, args);
+      if (result && typeof (result as Promise<unknown>).finally === "function") void (result as Promise<unknown>).finally(invalidate).catch(() => undefined);
+      return result;
+    };
+  }
+  store.getTable = (name: string, checkStatus: unknown, cb?: Callback) => {
+    const callback = (typeof checkStatus === "function" ? checkStatus : cb) as Callback;
+    const text = cache.get(name);
+    if (text !== undefined) {
+      setImmediate(callback, null, JSON.parse(text));
+      return;
+    }
+    const seen = generation;
+    const done: Callback = (error, table, ...rest) => {
+      if (!error && seen === generation && (table as { TableStatus?: unknown } | undefined)?.TableStatus === "ACTIVE") cache.set(name, JSON.stringify(table));
+      callback(error, table, ...rest);
+    };
+    return typeof checkStatus === "function" ? getTable(name, done) : getTable(name, checkStatus, done);
+  };
+};
+
 /** Applies the store part of the patch (before dynalite() creates its store). */
 export const patchDynalite = (onError?: ErrorSink) => {
   if (onError) report = onError;
@@ -109,7 +161,11 @@ export const patchDynalite = (onError?: ErrorSink) => {
   if (db[PATCHED]) return;
   verifyPinnedDynalite();
   const create = db.create as (options: unknown) => unknown;
-  db.create = (options: unknown) => guardStore(create(options));
+  db.create = (options: unknown) => {
+    const store = guardStore(create(options));
+    cacheTableDefinitions(store);
+    return store;
+  };
   db[PATCHED] = true;
 };
 
