@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { convertJsonl } from "../etl/convert/convert";
+import { convertJsonl } from "../functions/backfill/convert/convert";
 import { bulkLines } from "../local/shopify-standin/dataset";
 
 const ORDERS = Number(process.env.SDP_BENCH_ORDERS ?? 1_000_000);

@@ -2,7 +2,7 @@
  * Streamed backfill bench: 10,000,000 orders with ~25,000,000 line items of bulk-export
  * JSONL (~13 GB, generated once into bench/.data/ and reused), served by a local HTTP server on
  * 127.0.0.1 as Shopify's signed result URL is (its own process; Range requests honoured), and
- * converted by the download's streaming converter (etl/convert/stream.ts) in parts of
+ * converted by the download's streaming converter (functions/backfill/convert/stream.ts) in parts of
  * `partBytes`, each part's Parquet deleted after its (no-op) upload. In the same run DuckDB
  * converts the same file read directly from disk (convertJsonl), and the bench prints the ratio.
  * Each conversion runs in its own child process, so its peak RSS and CPU are its own; peak disk
@@ -24,8 +24,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { convertJsonl } from "../etl/convert/convert";
-import { DEFAULT_PART_BYTES, httpSource, streamConvert } from "../etl/convert/stream";
+import { convertJsonl } from "../functions/backfill/convert/convert";
+import { DEFAULT_PART_BYTES, httpSource, streamConvert } from "../functions/backfill/convert/stream";
 import { dataDir, ensureOrdersJsonl } from "./bulk-data";
 
 const ORDERS = Number(process.env.SDP_BENCH_STREAM_ORDERS ?? 10_000_000);

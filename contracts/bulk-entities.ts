@@ -1,7 +1,7 @@
 /**
  * What a Shopify bulk export writes to the lake: for each exported object, the entities (one
  * Parquet dataset each, `snapshots/shopify/<entity>/run=<id>/`) its JSONL splits into. The
- * converter (etl/convert/entities.ts) writes exactly these and the Glue table
+ * converter (functions/backfill/convert/entities.ts) writes exactly these and the Glue table
  * `shopify_bulk_snapshots` (stacks/lake-catalog.ts) projects exactly these, so Athena never
  * misses a dataset the writer produces. Plain data.
  */

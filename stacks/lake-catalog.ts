@@ -91,7 +91,7 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
     ],
     projection: {
       "projection.entity.type": "enum",
-      // Exactly the datasets the bulk converter writes (etl/convert/entities.ts follows the same contract).
+      // Exactly the datasets the bulk converter writes (functions/backfill/convert/entities.ts follows the same contract).
       "projection.entity.values": bulkEntities.join(","),
       "projection.run.type": "injected",
     },

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { convertJsonl, ConversionFailed } from "../../etl/convert/convert";
-import { objectSpecs } from "../../etl/convert/entities";
+import { convertJsonl, ConversionFailed } from "../../functions/backfill/convert/convert";
+import { objectSpecs } from "../../functions/backfill/convert/entities";
 import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
 import { queryDuckDb, tempDirPerTest } from "../support/duckdb";
 import { bulkQuery, parseBulkQuery } from "../../functions/backfill/queries";

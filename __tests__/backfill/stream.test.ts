@@ -3,7 +3,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { ExportStreamBroken, fileSource, httpSource, isChildLine, streamConvert, type ConvertedPart } from "../../etl/convert/stream";
+import { ExportStreamBroken, fileSource, httpSource, isChildLine, streamConvert, type ConvertedPart } from "../../functions/backfill/convert/stream";
 import { queryDuckDb, tempDirPerTest } from "../support/duckdb";
 import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
 

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { routes, shopifyTopicFamilies, shopifyTopics } from "../../contracts/events";
 import { COMPLIANCE_TOPICS, extractWebhooksSection, partnerEventSourceArn, replaceWebhooksSection, requiredScopes, topicEnum } from "../../delivery/shopify-app-config";
-import { bulkObjects } from "../../etl/convert/entities";
+import { bulkObjects } from "../../functions/backfill/convert/entities";
 import { startShopifyStandin, type ShopifyStandin } from "../../local/shopify-standin";
 import { runSdp, tempDir } from "./support";
 

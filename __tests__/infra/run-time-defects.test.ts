@@ -9,7 +9,7 @@ import { deployedEnvironments } from "../../config/environments";
 import { stackName } from "../../contracts/naming";
 import { evaluateEnvironmentGuardrails } from "../../policies/environment-rules";
 import type { TfJson } from "../../policies/guardrails";
-import { bulkObjects, declaredEntitiesOf, entitiesOf } from "../../etl/convert/entities";
+import { bulkObjects, declaredEntitiesOf, entitiesOf } from "../../functions/backfill/convert/entities";
 import { resourcesOf, synthesize, type Synthesized } from "./helpers";
 
 describe("run-time defects of the synthesized stacks", () => {

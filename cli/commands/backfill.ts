@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CommandFailed, isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
 import { backfillStateMachineArnParameter, type BackfillExecutionInput, type BulkObjectName } from "../../contracts/backfill-workflow";
-import { bulkObjects, isBulkObject } from "../../etl/convert/entities";
+import { bulkObjects, isBulkObject } from "../../functions/backfill/convert/entities";
 import { bulkQuery } from "../../functions/backfill/queries";
 
 const help = `

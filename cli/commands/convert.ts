@@ -1,13 +1,13 @@
 /**
  * `sdp convert`: the backfill's JSONL -> Parquet converter on its own (DuckDB), streaming a file
- * or an http(s) URL in bounded parts like the download (etl/convert/stream.ts).
+ * or an http(s) URL in bounded parts like the download (functions/backfill/convert/stream.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
-import { DEFAULT_PART_BYTES, fileSource, httpSource, isUrl, parseByteSize, streamConvert } from "../../etl/convert/stream";
-import { bulkObjects, isBulkObject, type BulkObject } from "../../etl/convert/entities";
+import { DEFAULT_PART_BYTES, fileSource, httpSource, isUrl, parseByteSize, streamConvert } from "../../functions/backfill/convert/stream";
+import { bulkObjects, isBulkObject, type BulkObject } from "../../functions/backfill/convert/entities";
 
 const help = `
 Usage: sdp convert --input <file.jsonl[.gz] | http(s)://url> --out <dir>

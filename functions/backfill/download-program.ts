@@ -1,6 +1,6 @@
 /**
  * download: streams the bulk JSONL (plain or gzip) from the result URL in bounded parts that end
- * at root-object boundaries (etl/convert/stream.ts), converts each part to one Parquet file per
+ * at root-object boundaries (functions/backfill/convert/stream.ts), converts each part to one Parquet file per
  * entity with DuckDB, uploads it to `snapshots/shopify/<entity>/run=<id>/part-NNNNN.parquet` and
  * deletes it before the part after next, so disk and memory stay bounded whatever the export's
  * size (peak disk ~ 2 x partBytes, see docs/backfill.md); then writes the object's manifest.
@@ -29,8 +29,8 @@ import * as path from "node:path";
 import { Data, Effect, Either, FiberRef, Option, Runtime } from "effect";
 import type { DownloadContinue, DownloadOutput, OperationState, SubmitOutput } from "../../contracts/backfill-workflow";
 import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
-import { ConversionFailed as ConverterFailed } from "../../etl/convert/convert";
-import { isBulkObject, objectSpecs } from "../../etl/convert/entities";
+import { ConversionFailed as ConverterFailed } from "./convert/convert";
+import { isBulkObject, objectSpecs } from "./convert/entities";
 import {
   DEFAULT_PART_BYTES,
   ExportHttpError,
@@ -41,7 +41,7 @@ import {
   streamConvert,
   type ExportEncoding,
   type StreamConvertResult,
-} from "../../etl/convert/stream";
+} from "./convert/stream";
 import { invocationDeadline } from "../kernel/deadline";
 import { InvalidPayload, Transient } from "../kernel/errors";
 import { ObjectStore, type StoreError } from "../kernel/services";

@@ -1,7 +1,7 @@
 /** Lambda `backfill-download` (contracts/functions.ts): see download-program.ts. */
 import { Effect } from "effect";
 import { envVars } from "../../contracts/env-vars";
-import { DEFAULT_PART_BYTES } from "../../etl/convert/stream";
+import { DEFAULT_PART_BYTES } from "./convert/stream";
 import { optionalConfig } from "../kernel/config";
 import { taskHandler } from "../kernel/adapters";
 import { liveLayer } from "../kernel/live";

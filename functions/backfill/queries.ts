@@ -1,8 +1,8 @@
 /**
  * The bulk queries (one per object; a bulk query has exactly one top-level connection) and the
- * small documents the workflow sends. Fields match etl/convert/entities.ts column for column.
+ * small documents the workflow sends. Fields match functions/backfill/convert/entities.ts column for column.
  */
-import type { BulkObject } from "../../etl/convert/entities";
+import type { BulkObject } from "./convert/entities";
 
 const money = (field: string) => `${field} { shopMoney { amount currencyCode } }`;
 

@@ -7,7 +7,7 @@
 import { Effect, Option } from "effect";
 import type { ObjectOutcome, RecordInput, RecordOutput, SummaryInput, SummaryOutput } from "../../contracts/backfill-workflow";
 import { reconciliationManifestKey, reconciliationObjectKey } from "../../contracts/lake-layout";
-import { isBulkObject } from "../../etl/convert/entities";
+import { isBulkObject } from "./convert/entities";
 import { InvalidPayload } from "../kernel/errors";
 import { Alerts, HotStore, Metrics, ObjectStore, type StoreError } from "../kernel/services";
 import { releaseLease } from "./lease";

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect";
 import type { ObjectExportInput, SubmitOutput } from "../../contracts/backfill-workflow";
-import { isBulkObject } from "../../etl/convert/entities";
+import { isBulkObject } from "./convert/entities";
 import { InvalidPayload } from "../kernel/errors";
 import { HotStore } from "../kernel/services";
 import { acquireLease, attachOperation, LeaseUnavailable, releaseLease } from "./lease";

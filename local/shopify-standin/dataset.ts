@@ -7,7 +7,7 @@
  * Used by the Shopify stand-in, the tests and bench/convert.bench.ts (which writes ~1.1 GB, so
  * lines are built with templates, not objects).
  */
-import type { BulkObject } from "../../etl/convert/entities";
+import type { BulkObject } from "../../functions/backfill/convert/entities";
 
 export interface DatasetOptions {
   readonly seed?: number;

@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { bulkLines, countLines, type DatasetOptions } from "./dataset";
 import { parseBulkQuery } from "../../functions/backfill/queries";
-import type { BulkObject } from "../../etl/convert/entities";
+import type { BulkObject } from "../../functions/backfill/convert/entities";
 
 export type StandinOutcome = "completed" | "failed-partial" | "timeout-partial" | "failed" | "canceled" | "expired";
 

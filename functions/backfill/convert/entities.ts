@@ -11,7 +11,7 @@
  * The query builders in functions/backfill/queries.ts select exactly these fields.
  */
 
-import { bulkEntitiesByObject, bulkObjects, type BulkEntity, type BulkObject } from "../../contracts/bulk-entities";
+import { bulkEntitiesByObject, bulkObjects, type BulkEntity, type BulkObject } from "../../../contracts/bulk-entities";
 
 // The objects and the entities each is written as are a contract (the Glue catalog projects them).
 export { bulkObjects, type BulkObject };
