@@ -9,7 +9,12 @@
  *
  * The fast path only ever says "valid, here is the output Effect would return" or "not sure":
  * anything it does not support, any transforming declaration, and every invalid input fall back
- * to Effect's decoder, which then produces the result and the error message as before.
+ * to Effect's decoder, which then produces the result and the error message as before. It serves
+ * every source through processor-frame.ts `decodePayload` (the Shopify schemas compile; the
+ * Stripe and Recharge ones transform ids and money, so they take Effect's decoder).
+ *
+ * Kept because it matters end to end: bench/fast-decode.bench.ts (HTTPS door to hot store, with
+ * and without this file) measured 13-18% less CPU per `orders/updated` event with it.
  */
 import { Either, Option, SchemaAST as AST } from "effect";
 
