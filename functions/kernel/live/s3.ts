@@ -56,6 +56,19 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
       return { created: true };
     });
 
+  const get = (key: string) =>
+    Effect.flatMap(bucket, (Bucket) =>
+      awsCallWithOutcomes(
+        "s3",
+        "GetObject",
+        async (abortSignal) => {
+          const response = await client().send(new (sdk.s3().GetObjectCommand)({ Bucket, Key: key }), { abortSignal });
+          return Option.some(await response.Body!.transformToByteArray()) as Option.Option<Uint8Array>;
+        },
+        (error) => (isNotFound(error) ? Option.none<Uint8Array>() : undefined),
+      ),
+    );
+
   return {
     putIfAbsent: (key, body, options) =>
       Effect.gen(function* () {
@@ -102,31 +115,8 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
           }),
         ),
       ),
-    get: (key) =>
-      Effect.flatMap(bucket, (Bucket) =>
-        awsCallWithOutcomes(
-          "s3",
-          "GetObject",
-          async (abortSignal) => {
-            const response = await client().send(new (sdk.s3().GetObjectCommand)({ Bucket, Key: key }), { abortSignal });
-            const bytes = await response.Body!.transformToByteArray();
-            return Option.some(bytes) as Option.Option<Uint8Array>;
-          },
-          (error) => (isNotFound(error) ? Option.none<Uint8Array>() : undefined),
-        ),
-      ),
-    getText: (key) =>
-      Effect.flatMap(bucket, (Bucket) =>
-        awsCallWithOutcomes(
-          "s3",
-          "GetObject",
-          async (abortSignal) => {
-            const response = await client().send(new (sdk.s3().GetObjectCommand)({ Bucket, Key: key }), { abortSignal });
-            return Option.some(await response.Body!.transformToString("utf-8")) as Option.Option<string>;
-          },
-          (error) => (isNotFound(error) ? Option.none<string>() : undefined),
-        ),
-      ),
+    get,
+    getText: (key) => Effect.map(get(key), Option.map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))),
     list: (prefix) =>
       Effect.flatMap(bucket, (Bucket) =>
         awsCall("s3", "ListObjectsV2", async (abortSignal) => {
