@@ -34,8 +34,11 @@ export interface FunctionSpec {
   readonly trigger: "http" | "sqs" | "state-machine" | "schedule";
   readonly description: string;
   readonly tables: { readonly read: ReadonlyArray<TableKey>; readonly write: ReadonlyArray<TableKey> };
-  /** Lake prefixes the function reads and writes. */
-  readonly lake: { readonly read: ReadonlyArray<string>; readonly write: ReadonlyArray<string> };
+  /**
+   * Lake prefixes the function reads and writes, and (rarely: never raw/) deletes objects under.
+   * A writer gets no DeleteObject: nothing is lost even when a function misbehaves.
+   */
+  readonly lake: { readonly read: ReadonlyArray<string>; readonly write: ReadonlyArray<string>; readonly delete?: ReadonlyArray<string> };
   readonly secrets: ReadonlyArray<SecretKey>;
   readonly publishesToPlatformBus?: boolean;
   /** The alert kinds the function raises: it gets the alerts topic (and each kind's own topic, if it has one). */
@@ -164,7 +167,8 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     trigger: "state-machine",
     description: "Downloads the JSONL, converts it to Parquet with DuckDB, uploads it and checks the count.",
     tables: { read: [], write: [] },
-    lake: { read: [], write: ["snapshots/shopify/", "metadata/reconciliation/"] },
+    // Deletes the parts of an earlier, longer export of the same run that this export does not have.
+    lake: { read: [], write: ["snapshots/shopify/", "metadata/reconciliation/"], delete: ["snapshots/shopify/"] },
     secrets: [],
     nativeModules: ["@duckdb/node-api"],
     memoryMb: 3008,

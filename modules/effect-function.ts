@@ -230,6 +230,12 @@ export class EffectFunction extends Construct {
     return this.addEnvironment(envVars.lakeBucket, bucket.bucket);
   }
 
+  grantLakeDelete(prefix: string, bucket: BucketRef): this {
+    if (prefix.startsWith("raw/")) throw new Error(`${this.props.functionName}: raw/ is never deleted by a function (requested ${prefix})`);
+    this.addStatement(statements.objectsDelete(sidOf("LakeDelete", prefix), bucket.arn, prefix));
+    return this.addEnvironment(envVars.lakeBucket, bucket.bucket);
+  }
+
   grantSecretRead(key: SecretKey, secret: ArnRef): this {
     this.addStatement(statements.secretRead(sidOf("Secret", key), secret.arn));
     this.addStatement({

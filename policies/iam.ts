@@ -79,6 +79,9 @@ export const statements = {
     allow(`${sid}List`, ["s3:ListBucket"], [bucketArn], { StringLike: { "s3:prefix": [`${prefix}*`] } }),
   ],
 
+  /** Delete objects under a prefix (backfill snapshots a shorter re-export leaves behind); never granted on raw/. */
+  objectsDelete: (sid: string, bucketArn: string, prefix: string): PolicyStatement => allow(`${sid}Delete`, ["s3:DeleteObject"], [`${bucketArn}/${prefix}*`]),
+
   kmsDecrypt: (sid: string, keyArn: string) => allow(sid, ["kms:Decrypt", "kms:DescribeKey"], [keyArn]),
 
   kmsEncryptDecrypt: (sid: string, keyArn: string) =>

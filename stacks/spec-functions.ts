@@ -97,6 +97,7 @@ export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: s
   for (const key of spec.tables.read) if (!written.has(key)) fn.grantTableRead(key, deps.tables[key]);
   for (const prefix of spec.lake.read) fn.grantLakeRead(prefix, deps.lakeBucket);
   for (const prefix of spec.lake.write) fn.grantLakeWrite(prefix, deps.lakeBucket);
+  for (const prefix of spec.lake.delete ?? []) fn.grantLakeDelete(prefix, deps.lakeBucket);
   for (const key of spec.secrets) fn.grantSecretRead(key, deps.secrets[key]);
   if (spec.publishesToPlatformBus) {
     if (!deps.platformBus) throw new Error(`${spec.name} publishes to the platform bus, but its stack has none`);

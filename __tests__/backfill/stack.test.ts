@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { backfillStateMachineArnParameter, backfillStates } from "../../contracts/backfill-workflow";
+import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
+import { simulate } from "../../policies/ci-simulation";
 import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "../infra/helpers";
 
 describe("backfill stack", () => {
@@ -54,6 +56,32 @@ describe("backfill stack", () => {
     expect(JSON.parse(schedule.target.input)).toMatchObject({ since: "P3D", until: "<aws.scheduler.scheduled-time>", objects: ["orders", "customers", "products"] });
     const [parameter] = resourcesOf(stack(), "aws_ssm_parameter");
     expect(parameter.name).toBe(backfillStateMachineArnParameter("acme", "staging"));
+  });
+
+  it("lets the download make every S3 call it makes, simulated on its synthesized role policy (and nothing on raw/)", async () => {
+    const policies = resourcesOf(stack(), "aws_iam_role_policy") as Array<{ role: string; policy: string }>;
+    const download = policies.find((policy) => policy.role.includes("backfill-download"))!;
+    const bucket = "arn:aws:s3:::acme-staging-lake-333333333333";
+    // The lake bucket's ARN comes from the lake stack's remote state: resolve it to a real one.
+    const policy = JSON.parse(download.policy.replace(/\$\{data\.terraform_remote_state\.[^}]*lake_bucket[^}]*arn\}/g, bucket));
+    const decide = async (action: string, key: string | undefined, context: Record<string, string> = {}) =>
+      (await simulate({ principal: "arn:aws:iam::333333333333:role/acme-staging-backfill-download", account: "333333333333", action, resource: key === undefined ? bucket : `${bucket}/${key}`, context, identity: [{ name: "download", policy }] })).decision;
+    const part = `${snapshotPrefix("orders", "run-1")}part-00000.parquet`;
+    const calls: Array<[string, string | undefined, Record<string, string>?]> = [
+      // Resuming across invocations: the progress record is read and rewritten after every part.
+      ["s3:GetObject", reconciliationProgressKey("run-1", "orders")],
+      ["s3:PutObject", reconciliationProgressKey("run-1", "orders")],
+      ["s3:PutObject", reconciliationObjectKey("run-1", "orders")],
+      ["s3:PutObject", part],
+      ["s3:AbortMultipartUpload", part],
+      // Parts of an earlier, longer export of the run are listed and deleted.
+      ["s3:ListBucket", undefined, { "s3:prefix": snapshotPrefix("orders", "run-1") }],
+      ["s3:DeleteObject", part],
+    ];
+    for (const [action, key, context] of calls) expect(`${action} ${key ?? "(bucket)"}: ${await decide(action, key, context)}`).toBe(`${action} ${key ?? "(bucket)"}: Allowed`);
+    for (const [action, key] of [["s3:DeleteObject", "raw/shopify/orders/dt=2026-01-01/w.json"], ["s3:DeleteObject", reconciliationObjectKey("run-1", "orders")], ["s3:GetObject", "raw/shopify/orders/dt=2026-01-01/w.json"]] as const) {
+      expect(`${action} ${key}: ${await decide(action, key)}`).toBe(`${action} ${key}: ImplicitlyDenied`);
+    }
   });
 
   it("passes the guardrails", () => {

@@ -146,6 +146,59 @@ describe("streamConvert: bounded parts", () => {
   });
 });
 
+describe("streamConvert: stopped at a part boundary and resumed (a download over several invocations)", () => {
+  const data = () => Buffer.from(`${ordersLines(160).join("\n")}\n`);
+  const summary = (parts: ReadonlyArray<{ index: number; fileName: string; jsonlBytes: number; endOffset: number; endsAtRoot: boolean; entities: ReadonlyArray<{ entity: string; rows: number }> }>) =>
+    parts.map((part) => ({ index: part.index, fileName: part.fileName, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, rows: part.entities.map((entity) => `${entity.entity}:${entity.rows}`) }));
+
+  test.each([
+    ["plain, the server answers the Range request with 206", false, true],
+    ["plain, the server ignores Range (200): the bytes before the offset are skipped", false, false],
+    ["gzip: re-read and the decoded bytes before the offset skipped", true, true],
+  ])("%s: the same parts, offsets and counts as one uninterrupted run", async (_name, gzip, honourRange) => {
+    const body = data();
+    const server = await startResultServer(gzip ? zlib.gzipSync(body) : body, { honourRange });
+    try {
+      const whole = await streamConvert({ source: httpSource(server.url), object: "orders", workDir: path.join(tempDir(), "whole"), partBytes: 20_000, threads: 1 });
+      expect(whole).toMatchObject({ stopped: false, nextOffset: body.length, nextIndex: whole.parts.length, encoding: gzip ? "gzip" : "plain" });
+      const parts: Array<(typeof whole.parts)[number]> = [];
+      let next = { index: 0, offset: 0 };
+      let invocations = 0;
+      for (;;) {
+        invocations += 1;
+        const closed: number[] = [];
+        const ranged = next.offset > 0 && !gzip;
+        const result = await streamConvert({
+          source: httpSource(server.url, ranged ? { startAt: next.offset } : {}),
+          object: "orders",
+          workDir: path.join(tempDir(), `run-${invocations}`),
+          partBytes: 20_000,
+          threads: 1,
+          startIndex: next.index,
+          startOffset: next.offset,
+          ...(next.offset > 0 && !ranged ? { skipBytes: next.offset } : {}),
+          // Two parts per invocation.
+          stopAfterPart: ({ index }) => closed.push(index) >= 2,
+        });
+        parts.push(...result.parts);
+        if (!result.stopped) break;
+        expect(result.parts.map((part) => part.index)).toEqual(closed);
+        expect(result.nextOffset).toBe(result.parts.at(-1)!.endOffset);
+        // Each invocation starts at a root line.
+        expect(body.subarray(result.nextOffset, result.nextOffset + 30).toString()).toMatch(/^\{"id":"gid:\/\/shopify\/Order\//);
+        next = { index: result.nextIndex, offset: result.nextOffset };
+      }
+      expect(invocations).toBe(Math.ceil(whole.parts.length / 2));
+      expect(invocations).toBeGreaterThan(2);
+      expect(summary(parts)).toEqual(summary(whole.parts));
+      const ranges = server.requests.filter((request) => request.range !== undefined).map((request) => request.range);
+      expect(ranges).toEqual(gzip ? [] : parts.filter((part, at) => at % 2 === 1 && at < parts.length - 1).map((part) => `bytes=${part.endOffset}-`));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("streamConvert: a broken connection", () => {
   const body = () => Buffer.from(`${ordersLines(500).join("\n")}\n`);
 
