@@ -34,12 +34,25 @@ const headers = (topic: string, webhookId: string, eventId: string) => ({
 
 const postHttps = async (ingress: string, topic: string, webhookId: string, eventId: string, body: string) => {
   const hmac = createHmac("sha256", LOCAL_DEFAULT_WEBHOOK_SECRET).update(body, "utf8").digest("base64");
-  const response = await fetch(`${ingress}/webhooks/shopify`, { method: "POST", headers: { "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": hmac, ...headers(topic, webhookId, eventId) }, body });
+  const response = await fetch(`${ingress}/webhooks/shopify`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": hmac, ...headers(topic, webhookId, eventId) },
+    body,
+  });
   return { status: response.status, body: (await response.json()) as { status?: string } };
 };
 
 const postPartner = async (ingress: string, topic: string, webhookId: string, eventId: string, payload: string) => {
-  const head = { version: "0", id: `eb-${webhookId}`, "detail-type": "shopifyWebhook", source: "aws.partner/shopify.com/123456/acme-dev", account: "000000000000", time: TIME, region: "us-east-1", resources: [] };
+  const head = {
+    version: "0",
+    id: `eb-${webhookId}`,
+    "detail-type": "shopifyWebhook",
+    source: "aws.partner/shopify.com/123456/acme-dev",
+    account: "000000000000",
+    time: TIME,
+    region: "us-east-1",
+    resources: [],
+  };
   const body = `${JSON.stringify(head).slice(0, -1)},"detail":{"metadata":${JSON.stringify({ "Content-Type": "application/json", ...headers(topic, webhookId, eventId) })},"payload":${payload}}}`;
   const response = await fetch(`${ingress}/events`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
   return { status: response.status, body: (await response.json()) as { status?: string } };
