@@ -96,6 +96,4 @@ export const defaultDayStart = (now: Date = new Date()) => {
 
 /** A captured-webhook line for `sdp replay` (JSON lines). */
 export const replayLineOf = (delivery: Delivery): string =>
-  delivery.door === "events"
-    ? delivery.body
-    : JSON.stringify({ door: delivery.door, headers: delivery.headers, body: delivery.body });
+  delivery.door === "events" ? delivery.body : JSON.stringify({ door: delivery.door, headers: delivery.headers, body: delivery.body });

@@ -68,7 +68,11 @@ export const rechargeOfTheDay = (day: Day, orders: ReadonlyArray<OrderState>, cu
       // One cancellation; an older "updated" arrives after it and must not revive the subscription.
       const skipped = new Date(created.getTime() + 2 * 3600_000);
       const cancelled = new Date(created.getTime() + 5 * 3600_000);
-      rechargeDelivery(1, "subscription/cancelled", subscriptionPayload(order, index, { status: "cancelled", updatedAt: cancelled, nextCharge: nextMonth(created), cancelledAt: cancelled, reason: "I have too much coffee" }));
+      rechargeDelivery(
+        1,
+        "subscription/cancelled",
+        subscriptionPayload(order, index, { status: "cancelled", updatedAt: cancelled, nextCharge: nextMonth(created), cancelledAt: cancelled, reason: "I have too much coffee" }),
+      );
       rechargeDelivery(2, "subscription/updated", subscriptionPayload(order, index, { status: "active", updatedAt: skipped, nextCharge: nextMonth(skipped) }));
       rows.push({ table: "subscriptions", key: { id }, field: "status", compare: "exact", value: "cancelled", note: "subscription cancelled; an older update arrived later" });
     } else {
@@ -111,7 +115,11 @@ export const rechargeOfTheDay = (day: Day, orders: ReadonlyArray<OrderState>, cu
     rechargeDelivery(0, "charge/created", charge("queued", new Date(scheduled.getTime() - 86_400_000)));
     if (failing) {
       // Its third attempt today: the platform alerts once a charge has failed three times.
-      rechargeDelivery(1, "charge/failed", charge("error", scheduled, { error: "Your card was declined.", error_type: "CUSTOMER_NEEDS_TO_UPDATE_CARD", charge_attempts: 3, retry_date: nextMonth(scheduled) }));
+      rechargeDelivery(
+        1,
+        "charge/failed",
+        charge("error", scheduled, { error: "Your card was declined.", error_type: "CUSTOMER_NEEDS_TO_UPDATE_CARD", charge_attempts: 3, retry_date: nextMonth(scheduled) }),
+      );
       rows.push({ table: "charges", key: { id }, field: "status", compare: "exact", value: "error", note: "renewal charge declined" });
     } else {
       rechargeDelivery(1, "charge/paid", charge("success", scheduled));

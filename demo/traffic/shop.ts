@@ -1,7 +1,28 @@
 /** The small coffee shop the day is generated for: its catalogue, its people, and what an order holds. */
 import type { Day } from "./day";
 
-export const firstNames = ["Ava", "Liam", "Noah", "Mia", "Zoë", "Mateo", "Amara", "Kenji", "Sofía", "Olivia", "Ethan", "Priya", "Lucas", "Chloé", "Omar", "Hana", "Jonas", "Leila", "Finn", "Nora"];
+export const firstNames = [
+  "Ava",
+  "Liam",
+  "Noah",
+  "Mia",
+  "Zoë",
+  "Mateo",
+  "Amara",
+  "Kenji",
+  "Sofía",
+  "Olivia",
+  "Ethan",
+  "Priya",
+  "Lucas",
+  "Chloé",
+  "Omar",
+  "Hana",
+  "Jonas",
+  "Leila",
+  "Finn",
+  "Nora",
+];
 export const lastNames = ["Smith", "García", "Okafor", "Müller", "Tanaka", "Rossi", "Kowalski", "Nguyen", "Dubois", "Silva", "Jensen", "O'Brien"];
 export const cities = [
   { city: "Portland", province: "Oregon", province_code: "OR", country: "United States", country_code: "US", zip: "97205" },
@@ -10,10 +31,31 @@ export const cities = [
   { city: "Denver", province: "Colorado", province_code: "CO", country: "United States", country_code: "US", zip: "80202" },
 ];
 export const catalogue = [
-  { title: "Single-Origin Coffee Beans", type: "Coffee", variants: [["250 g", 1650], ["1 kg", 5400]] },
-  { title: "Espresso Blend", type: "Coffee", variants: [["250 g", 1500], ["1 kg", 4900]] },
+  {
+    title: "Single-Origin Coffee Beans",
+    type: "Coffee",
+    variants: [
+      ["250 g", 1650],
+      ["1 kg", 5400],
+    ],
+  },
+  {
+    title: "Espresso Blend",
+    type: "Coffee",
+    variants: [
+      ["250 g", 1500],
+      ["1 kg", 4900],
+    ],
+  },
   { title: "Decaf Swiss Water", type: "Coffee", variants: [["250 g", 1700]] },
-  { title: "Ceramic Pour-Over Dripper", type: "Equipment", variants: [["White", 3200], ["Black", 3200]] },
+  {
+    title: "Ceramic Pour-Over Dripper",
+    type: "Equipment",
+    variants: [
+      ["White", 3200],
+      ["Black", 3200],
+    ],
+  },
   { title: "Cold Brew Kit", type: "Equipment", variants: [["Standard", 4500]] },
   { title: "Matcha Ceremonial Grade", type: "Tea", variants: [["30 g", 2800]] },
 ] as const;

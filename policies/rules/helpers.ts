@@ -36,22 +36,24 @@ export const isStarPrincipal = (principal: PolicyStatement["Principal"]): boolea
 const identityPolicies = (context: RuleContext): Array<{ address: string; statements: PolicyStatement[] | "unreadable" }> => [
   ...context.resources("aws_iam_role_policy").map((r) => ({ address: r.address, statements: parsePolicy(r.body.policy) ?? [] })),
   ...context.resources("aws_iam_policy").map((r) => ({ address: r.address, statements: parsePolicy(r.body.policy) ?? [] })),
-  ...context.resources("aws_iam_role").flatMap((r) =>
-    list<Record<string, unknown>>(r.body.inline_policy).map((inline) => ({ address: r.address, statements: parsePolicy(inline.policy) ?? [] })),
-  ),
+  ...context
+    .resources("aws_iam_role")
+    .flatMap((r) => list<Record<string, unknown>>(r.body.inline_policy).map((inline) => ({ address: r.address, statements: parsePolicy(inline.policy) ?? [] }))),
 ];
 
 /** A check of every Allow statement of every identity policy (an unreadable policy is itself a finding). */
-export const identityRule = (
-  check: (statement: PolicyStatement) => string | undefined,
-): ((context: RuleContext) => Finding[]) => (context) =>
-  identityPolicies(context).flatMap(({ address, statements }) => {
-    if (statements === "unreadable") return [{ address, problem: "the policy is not a JSON document the guardrails can read" }];
-    return statements.filter((s) => s.Effect === "Allow").flatMap((statement) => {
-      const problem = check(statement);
-      return problem ? [{ address, problem }] : [];
+export const identityRule =
+  (check: (statement: PolicyStatement) => string | undefined): ((context: RuleContext) => Finding[]) =>
+  (context) =>
+    identityPolicies(context).flatMap(({ address, statements }) => {
+      if (statements === "unreadable") return [{ address, problem: "the policy is not a JSON document the guardrails can read" }];
+      return statements
+        .filter((s) => s.Effect === "Allow")
+        .flatMap((statement) => {
+          const problem = check(statement);
+          return problem ? [{ address, problem }] : [];
+        });
     });
-  });
 
 /** Whether `value` (any block) refers to an attribute of `target`. */
 export const refersToBlock = (value: unknown, target: ResourceRef): boolean => JSON.stringify(value ?? null).includes(`${target.type}.${target.name}.`);

@@ -73,6 +73,13 @@ export const abandonedCheckoutsOfTheDay = (day: Day, send: ShopifySend, customer
 /** Appends the rows of the checkouts that orders recovered (the expectations list them after the orders). */
 export const expectRecovered = (day: Day, recoveredTokens: ReadonlyArray<string>) => {
   for (const token of recoveredTokens) {
-    day.rows.push({ table: "abandonedCarts", key: { token }, field: "status", compare: "recovered", value: "recovered", note: "abandoned checkout recovered by an order carrying its token" });
+    day.rows.push({
+      table: "abandonedCarts",
+      key: { token },
+      field: "status",
+      compare: "recovered",
+      value: "recovered",
+      note: "abandoned checkout recovered by an order carrying its token",
+    });
   }
 };

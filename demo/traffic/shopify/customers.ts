@@ -66,7 +66,15 @@ export const customersOfTheDay = (day: Day, send: ShopifySend): CustomersOfTheDa
   const expectNewest = () => {
     for (const customer of customers) {
       const newest = customerLastUpdate.get(customer.id);
-      if (newest) rows.push({ table: "customers", key: { id: gid("Customer", customer.id) }, field: "updated_at", compare: "time", value: newest.toISOString(), note: "customer holds its newest update" });
+      if (newest)
+        rows.push({
+          table: "customers",
+          key: { id: gid("Customer", customer.id) },
+          field: "updated_at",
+          compare: "time",
+          value: newest.toISOString(),
+          note: "customer holds its newest update",
+        });
     }
   };
   return { customers, touch, expectNewest };

@@ -168,7 +168,14 @@ export const ordersOfTheDay = (day: Day, send: ShopifySend, people: CustomersOfT
       // A late tag edit made before the cancellation arrives after it.
       const tagged = new Date(created.getTime() + 3600_000);
       send(3, "orders/updated", orderPayload(day, order, { updatedAt: tagged, financial: "paid", fulfillment: null, tags: "gift" }), tagged);
-      rows.push({ table: "orders", key: { id: gid("Order", order.id) }, field: "cancelled_at", compare: "time", value: cancelled.toISOString(), note: "order cancelled; an older edit arrived after the cancellation" });
+      rows.push({
+        table: "orders",
+        key: { id: gid("Order", order.id) },
+        field: "cancelled_at",
+        compare: "time",
+        value: cancelled.toISOString(),
+        note: "order cancelled; an older edit arrived after the cancellation",
+      });
       newest = cancelled;
     } else if (index % 3 === 0) {
       const fulfilled = new Date(created.getTime() + random.int(2, 6) * 3600_000);
@@ -184,7 +191,14 @@ export const ordersOfTheDay = (day: Day, send: ShopifySend, people: CustomersOfT
       send(2, "orders/updated", orderPayload(day, order, { updatedAt: edited, financial: "paid", fulfillment: null, tags: "gift-note" }), edited);
       newest = edited;
     }
-    rows.push({ table: "orders", key: { id: gid("Order", order.id) }, field: "updated_at", compare: "time", value: newest.toISOString(), note: `order #${order.number} holds its newest update` });
+    rows.push({
+      table: "orders",
+      key: { id: gid("Order", order.id) },
+      field: "updated_at",
+      compare: "time",
+      value: newest.toISOString(),
+      note: `order #${order.number} holds its newest update`,
+    });
   }
   return { orders, cancelledIndex };
 };

@@ -60,7 +60,14 @@ export const productsOfTheDay = (day: Day, send: ShopifySend): Product[] => {
     send(1, "products/update", productPayload(product, second), second);
     // The older edit arrives after the newer one: the hot store must keep the newer.
     send(2, "products/update", productPayload(product, first), first);
-    rows.push({ table: "products", key: { id: gid("Product", product.id) }, field: "updated_at", compare: "time", value: second.toISOString(), note: "older product edit arrived last" });
+    rows.push({
+      table: "products",
+      key: { id: gid("Product", product.id) },
+      field: "updated_at",
+      compare: "time",
+      value: second.toISOString(),
+      note: "older product edit arrived last",
+    });
   }
   return products;
 };

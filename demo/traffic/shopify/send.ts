@@ -30,7 +30,16 @@ export const shopifySender = (day: Day): ShopifySend => {
       "X-Shopify-API-Version": SHOPIFY_API_VERSION,
     };
     if (door === "shopify") {
-      return day.add({ wave, door, path: "/webhooks/shopify", headers: { "Content-Type": "application/json", ...shopifyHeaders }, body, source: "shopify", topic, eventKey: webhookId });
+      return day.add({
+        wave,
+        door,
+        path: "/webhooks/shopify",
+        headers: { "Content-Type": "application/json", ...shopifyHeaders },
+        body,
+        source: "shopify",
+        topic,
+        eventKey: webhookId,
+      });
     }
     const envelope = {
       version: "0",

@@ -47,7 +47,12 @@ export const directSalesOfTheDay = (day: Day, send: StripeSend, customers: Reado
       outcome: { network_status: "approved_by_network", reason: null, risk_level: "normal", seller_message: "Payment complete.", type: "authorized" },
       payment_intent: intent,
       invoice: null,
-      billing_details: { email: customer.email, name: `${customer.firstName} ${customer.lastName}`, phone: customer.phone, address: { city: customer.address.city, country: customer.address.country_code } },
+      billing_details: {
+        email: customer.email,
+        name: `${customer.firstName} ${customer.lastName}`,
+        phone: customer.phone,
+        address: { city: customer.address.city, country: customer.address.country_code },
+      },
       payment_method_details: { type: "card", card: { brand: "visa", last4: "4242", exp_month: 12, exp_year: 2030, country: "US" } },
       receipt_email: customer.email,
       created: unixSeconds(created),
@@ -69,10 +74,21 @@ export const directSalesOfTheDay = (day: Day, send: StripeSend, customers: Reado
     });
     const settled = new Date(created.getTime() + 3000);
     if (failing) {
-      const decline = { failure_code: "card_declined", failure_message: "Your card was declined.", outcome: { network_status: "declined_by_network", reason: "generic_decline", type: "issuer_declined", risk_level: "normal" } };
+      const decline = {
+        failure_code: "card_declined",
+        failure_message: "Your card was declined.",
+        outcome: { network_status: "declined_by_network", reason: "generic_decline", type: "issuer_declined", risk_level: "normal" },
+      };
       send(0, "payment_intent.created", intentObject("requires_payment_method"), created);
       send(1, "charge.failed", chargeObject("failed", decline), settled);
-      send(1, "payment_intent.payment_failed", intentObject("requires_payment_method", { last_payment_error: { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", type: "card_error" } }), settled);
+      send(
+        1,
+        "payment_intent.payment_failed",
+        intentObject("requires_payment_method", {
+          last_payment_error: { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", type: "card_error" },
+        }),
+        settled,
+      );
       rows.push({ table: "payments", key: { id: chargeId }, field: "status", compare: "exact", value: "failed", note: "declined Stripe charge" });
       continue;
     }
@@ -84,7 +100,14 @@ export const directSalesOfTheDay = (day: Day, send: StripeSend, customers: Reado
       send(3, "payment_intent.processing", intentObject("processing"), new Date(created.getTime() + 1000));
     }
     rows.push({ table: "payments", key: { id: chargeId }, field: "status", compare: "exact", value: "succeeded", note: "Stripe charge succeeded" });
-    rows.push({ table: "payments", key: { id: intent }, field: "status", compare: "exact", value: "succeeded", note: "payment intent succeeded (a stale 'processing' may arrive later)" });
+    rows.push({
+      table: "payments",
+      key: { id: intent },
+      field: "status",
+      compare: "exact",
+      value: "succeeded",
+      note: "payment intent succeeded (a stale 'processing' may arrive later)",
+    });
     charges.push({ id: chargeId, amount, customer, created, intent });
   }
   return charges;

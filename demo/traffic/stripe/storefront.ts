@@ -17,7 +17,25 @@ export const storefrontPaymentsOfTheDay = (day: Day, send: StripeSend, { orders,
     const intent = `pi_${random.hex(24)}`;
     const chargeId = `ch_${random.hex(24)}`;
     const metadata = { shopify_order_id: String(order.id), shopify_order_name: `#${order.number}` };
-    send(1, "payment_intent.succeeded", { id: intent, object: "payment_intent", amount, amount_received: amount, currency: "usd", customer: order.customer.stripeId, status: "succeeded", latest_charge: chargeId, invoice: null, last_payment_error: null, metadata, created: unixSeconds(created) }, created);
+    send(
+      1,
+      "payment_intent.succeeded",
+      {
+        id: intent,
+        object: "payment_intent",
+        amount,
+        amount_received: amount,
+        currency: "usd",
+        customer: order.customer.stripeId,
+        status: "succeeded",
+        latest_charge: chargeId,
+        invoice: null,
+        last_payment_error: null,
+        metadata,
+        created: unixSeconds(created),
+      },
+      created,
+    );
     send(1, "charge.succeeded", storefrontCharge(order, { chargeId, intent, amount, metadata, created }), created);
     rows.push({ table: "payments", key: { id: chargeId }, field: "status", compare: "exact", value: "succeeded", note: `Stripe charge for order #${order.number}` });
   }

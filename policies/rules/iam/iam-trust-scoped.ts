@@ -14,7 +14,9 @@ export const iamTrustScoped: GuardrailRule = {
       if (isStarPrincipal(s.Principal)) return "trust policy allows Principal *";
       if (actionsOf(s).includes("sts:AssumeRoleWithWebIdentity")) {
         const conditions = JSON.stringify(s.Condition ?? {});
-        const sub = Object.values(s.Condition ?? {}).flatMap((c) => Object.entries(c)).find(([key]) => key.endsWith(":sub"));
+        const sub = Object.values(s.Condition ?? {})
+          .flatMap((c) => Object.entries(c))
+          .find(([key]) => key.endsWith(":sub"));
         if (!sub) return "web-identity trust has no sub condition";
         if (list<string>(sub[1] as string | string[]).some((value) => value.includes("*"))) return "web-identity sub condition contains a wildcard";
         if (!conditions.includes(":aud")) return "web-identity trust has no aud condition";

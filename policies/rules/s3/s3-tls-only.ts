@@ -9,10 +9,7 @@ export const s3TlsOnly: GuardrailRule = {
   check: perResource(["aws_s3_bucket"], (bucket, context) => {
     const ok = companions(context, bucket, "aws_s3_bucket_policy").some((policy) => {
       const statements = parsePolicy(policy.body.policy);
-      return (
-        Array.isArray(statements) &&
-        statements.some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'))
-      );
+      return Array.isArray(statements) && statements.some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'));
     });
     return ok ? undefined : "bucket policy does not deny insecure transport";
   }),
