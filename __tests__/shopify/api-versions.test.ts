@@ -8,12 +8,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Effect, Either, Exit, Option, Schema } from "effect";
-import { shopifyTopicFamilies } from "../../contracts/events";
+import { shopifyTopicsByProcessor } from "../../contracts/events";
+import { functionSpec } from "../../contracts/functions";
 import { decodeFailurePrefix, partitionDate } from "../../contracts/lake-layout";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { parseJson } from "../../functions/kernel/json";
 import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
-import { program as appProgram } from "../../functions/shopify/app-processor";
 import { program as checkoutsProgram } from "../../functions/shopify/checkouts-processor";
 import { program as customersProgram } from "../../functions/shopify/customers-processor";
 import { businessEffectKey } from "../../functions/shopify/event-identity";
@@ -28,22 +28,19 @@ import { envelopeOf, nextId, partnerEnvelope } from "../support";
 export const SUPPORTED_API_VERSIONS = ["2026-01", "2026-04", "2026-07", "2026-10"] as const;
 const versionsDir = path.join(fixturesDir, "versions");
 
-/** Every topic a processor subscribes to (bulk_operations/finish belongs to the backfill). */
-const routedTopics = Object.entries(shopifyTopicFamilies)
-  .filter(([family]) => family !== "bulkOperations")
-  .flatMap(([, topics]) => [...topics]);
+/** Every topic routed to a processor with topic handlers (bulk_operations/finish belongs to the backfill). */
+const routedTopics = [...shopifyTopicsByProcessor()].filter(([processor]) => functionSpec(processor).handlerModule !== undefined).flatMap(([, topics]) => [...topics]);
 
 const sampleFile = (version: string, topic: string) => path.join(versionsDir, version, `${topic.replace("/", "__")}.json`);
 const sampleText = (version: string, topic: string) => fs.readFileSync(sampleFile(version, topic), "utf8");
 
 type Program = (envelope: BusEnvelope) => Effect.Effect<void, any, any>;
+/** The program of the processor the contract routes a topic to (contracts/events.ts, then its spec's entry). */
 const programOf = (topic: string): Program => {
-  const family = topic.split("/")[0]!;
-  if (["orders", "refunds", "fulfillments"].includes(family)) return ordersProgram as Program;
-  if (family === "customers") return customersProgram as Program;
-  if (family === "products") return productsProgram as Program;
-  if (family === "checkouts" || family === "carts") return checkoutsProgram as Program;
-  return appProgram as Program;
+  const processor = [...shopifyTopicsByProcessor()].find(([, topics]) => topics.includes(topic))?.[0];
+  if (processor === undefined) throw new Error(`no processor is routed ${topic}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(path.join(__dirname, "..", "..", functionSpec(processor).entry)) as { program: Program }).program;
 };
 
 const schemaOf = (topic: string): Schema.Schema<any, any, never> => {
