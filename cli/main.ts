@@ -18,6 +18,7 @@ const listCommands = (): string[] =>
 const loadCommand = async (name: string): Promise<Command | undefined> => {
   if (!/^[a-z][a-z0-9-]*$/.test(name) || !listCommands().includes(name)) return undefined;
   // require (not import()) so the command loads the same way under tsx, jest and bin/sdp's loader.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.join(commandsDir, `${name}.ts`));
   return (mod.default ?? mod) as Command;
 };

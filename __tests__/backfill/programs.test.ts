@@ -29,7 +29,6 @@ const recordingTokens = Layer.succeed(TaskTokens, {
 const layerFor = (apiVersion = "2026-01") =>
   Layer.mergeAll(platform.layer, recordingTokens, ShopifyAdminFromConfig({ shop: standin.shop, token: standin.token, apiVersion, endpoint: standin.url }, { baseDelay: "2 millis", maxRetries: 3 }));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const run = <A>(effect: Effect.Effect<A, any, any>, apiVersion?: string) => Effect.runPromiseExit(effect.pipe(Effect.provide(layerFor(apiVersion))) as Effect.Effect<A, unknown>);
 const failureOf = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) && exit.cause._tag === "Fail" ? (exit.cause.error as { _tag: string } & Record<string, unknown>) : undefined);
 const valueOf = <A>(exit: Exit.Exit<A, unknown>): A => {

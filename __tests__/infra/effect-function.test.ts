@@ -142,6 +142,7 @@ describe("EffectFunction with a real tiny handler", () => {
     fs.writeFileSync(entry, 'export const handler = async () => "two";\n');
     // A new process would not have the in-memory memo; the on-disk meta must notice the change.
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const isolated = require("../../modules/bundle") as typeof import("../../modules/bundle");
       const second = isolated.bundleFunction({ name: "changing", entry, cacheDir });
       expect(second.sourceCodeHash).not.toBe(first.sourceCodeHash);

@@ -337,6 +337,7 @@ const lastSettle = (ids: ReadonlyArray<string>, settledAt: ReadonlyMap<string, n
 };
 
 // Imported lazily to keep this module's import graph small for tests of the pure parts.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const envelopeIdsOf = (envelope: BusEnvelope): string[] => (require("./traffic") as typeof import("./traffic")).envelopeIds(envelope);
 
 const cpuFiguresPerEvent = (cpu: CpuFigures, senderMs: number | undefined, events: number, profiled: boolean): RunReport["cpu"] => {

@@ -62,8 +62,6 @@ export const redactText = (text: string): string => {
   return out;
 };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** Deep copy of `value` with sensitive fields dropped and every string scrubbed. */
 export const redact = (value: unknown, depth = 0): unknown => {
   if (depth > 12) return "[…]";
