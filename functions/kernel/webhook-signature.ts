@@ -79,12 +79,16 @@ export const anySecretMatches = (secrets: ReadonlyArray<string>, received: Reado
   return matched;
 };
 
-export interface TimestampedSignatureInput {
+/** What every verifier is given besides its headers: the raw body, the secrets (a rotation list), our clock and the replay tolerance. */
+export interface SignatureContext {
   readonly rawBody: Buffer;
-  readonly header: string;
   readonly secrets: ReadonlyArray<string>;
   readonly nowSeconds: number;
   readonly toleranceSeconds: number;
+}
+
+export interface TimestampedSignatureInput extends SignatureContext {
+  readonly header: string;
 }
 
 /** How a door words the verdicts of the `t=,v1=` scheme (the header's name is part of each reason). */
@@ -131,7 +135,7 @@ export const verifyWithSecret = (
   secretName: SecretKey,
   tolerance: Config.Config<number>,
   defaultToleranceSeconds: number,
-  verify: (context: { readonly secrets: ReadonlyArray<string>; readonly nowSeconds: number; readonly toleranceSeconds: number }) => VerifyResult,
+  verify: (context: Omit<SignatureContext, "rawBody">) => VerifyResult,
 ) =>
   Effect.gen(function* () {
     const secret = yield* (yield* Secrets).get(secretName);

@@ -17,6 +17,7 @@ import {
   verified,
   verifyTimestampedSignature,
   verifyWithSecret,
+  type SignatureContext,
   type VerifyResult,
 } from "../kernel/webhook-signature";
 
@@ -25,13 +26,9 @@ export const RECHARGE_SIGNATURE_HEADER = "x-recharge-webhook-signature";
 export const RECHARGE_TOPIC_HEADER = "x-recharge-topic";
 export const DEFAULT_RECHARGE_TOLERANCE_SECONDS = 48 * 60 * 60;
 
-export interface RechargeSignatureInput {
-  readonly rawBody: Buffer;
+export interface RechargeSignatureInput extends SignatureContext {
   readonly legacyHash: string | undefined;
   readonly timestampedSignature: string | undefined;
-  readonly secrets: ReadonlyArray<string>;
-  readonly nowSeconds: number;
-  readonly toleranceSeconds: number;
 }
 
 const timestampedWording = {

@@ -6,17 +6,13 @@
  * scheme itself is the kernel's (kernel/webhook-signature.ts), shared with Recharge.
  */
 import type { HttpRequest } from "../kernel/function-shape";
-import { rejected, signTimestamped, toleranceConfig, verifyTimestampedSignature, verifyWithSecret, type VerifyResult } from "../kernel/webhook-signature";
+import { rejected, signTimestamped, toleranceConfig, verifyTimestampedSignature, verifyWithSecret, type SignatureContext, type VerifyResult } from "../kernel/webhook-signature";
 
 export const STRIPE_SIGNATURE_HEADER = "stripe-signature";
 export const DEFAULT_STRIPE_TOLERANCE_SECONDS = 300;
 
-export interface StripeSignatureInput {
-  readonly rawBody: Buffer;
+export interface StripeSignatureInput extends SignatureContext {
   readonly header: string | undefined;
-  readonly secrets: ReadonlyArray<string>;
-  readonly nowSeconds: number;
-  readonly toleranceSeconds: number;
 }
 
 const wording = {
