@@ -1,7 +1,7 @@
 /**
  * Shopify webhook signatures: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body
  * with the app's client secret. During a rotation the secret holds several values,
- * comma-separated; any of them may match. Compares are constant-time and check lengths first.
+ * comma-separated (the kernel's `secretList`, as for Recharge and Stripe); any of them may match. Compares are constant-time and check lengths first.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Effect, Either, Redacted } from "effect";
@@ -11,6 +11,7 @@ import type { HttpRequest } from "../kernel/function-shape";
 import type { VerifiedWebhook } from "../kernel/ingress";
 import { eventIdProblem, firstProblem, MAX_TOPIC_LENGTH, shopDomainProblem } from "../kernel/limits";
 import { Secrets } from "../kernel/services";
+import { secretList } from "../kernel/webhook-signature";
 import { parseAdminSecret } from "./admin-token";
 import { API_VERSION_HEADER, EVENT_ID_HEADER } from "./event-identity";
 
@@ -22,12 +23,6 @@ export const signaturesMatch = (expected: string, given: string): boolean => {
   const b = Buffer.from(given, "utf8");
   return a.length === b.length && timingSafeEqual(a, b);
 };
-
-export const secretsOf = (value: string): string[] =>
-  value
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "");
 
 export const verifyShopifyHmac = (secrets: ReadonlyArray<string>, rawBody: Buffer, header: string | undefined): boolean => {
   if (header === undefined || header.trim() === "") return false;
@@ -59,7 +54,7 @@ export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<Verifi
   Effect.gen(function* () {
     const secrets = yield* Secrets;
     const secret = yield* webhookSecret(secrets);
-    if (!verifyShopifyHmac(secretsOf(Redacted.value(secret)), request.rawBody, request.headers["x-shopify-hmac-sha256"])) {
+    if (!verifyShopifyHmac(secretList(Redacted.value(secret)), request.rawBody, request.headers["x-shopify-hmac-sha256"])) {
       return yield* Effect.fail(new InvalidSignature({ reason: request.headers["x-shopify-hmac-sha256"] ? "HMAC does not match" : "missing X-Shopify-Hmac-Sha256" }));
     }
     const topic = request.headers["x-shopify-topic"]?.trim().toLowerCase();
