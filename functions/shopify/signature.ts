@@ -1,7 +1,8 @@
 /**
  * Shopify webhook signatures: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body
  * with the app's client secret. During a rotation the secret holds several values,
- * comma-separated (the kernel's `secretList`, as for Recharge and Stripe); any of them may match. Compares are constant-time and check lengths first.
+ * comma-separated (the kernel's `secretList`, as for Recharge and Stripe); any of them may match.
+ * Compares are constant-time and check lengths first.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Effect, Either, Redacted } from "effect";
