@@ -39,10 +39,14 @@ const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
 const TOPIC = /^[a-z0-9_./]+$/;
 const SHOP_DOMAIN = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /** How a rejected value looked, without quoting it: its length and whether it held control or non-ASCII characters. */
 const shapeOf = (value: string): string => {
-  // eslint-disable-next-line no-control-regex
-  const notes = [`${value.length} characters`, /[\u0000-\u001f\u007f]/.test(value) ? "control characters" : undefined, /[^\u0000-\u007f]/.test(value) ? "non-ASCII characters" : undefined];
+  const notes = [`${value.length} characters`, CONTROL_CHARACTERS.test(value) ? "control characters" : undefined, NON_ASCII.test(value) ? "non-ASCII characters" : undefined];
   return notes.filter((note) => note !== undefined).join(", ");
 };
 
