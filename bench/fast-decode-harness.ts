@@ -7,7 +7,6 @@
  * decode, enrichment, guarded upsert, checkout and cart recovery, completion), on the in-memory
  * layers. Prints one JSON line: CPU microseconds per event, and the same for decoding alone.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHmac } from "node:crypto";
 import { ManagedRuntime } from "effect";
@@ -18,36 +17,12 @@ import { decodePayload } from "../functions/kernel/processor-frame";
 import { program as ingress } from "../functions/shopify/ingress";
 import { program as ordersProcessor } from "../functions/shopify/orders-processor";
 import { Order } from "../functions/shopify/schemas";
+import { benchOrders } from "./bench-orders";
 
 const root = process.argv[2] ?? path.resolve(__dirname, "..", "..");
 const SECRET = "bench-webhook-secret";
 const RECEIVED_AT = "2026-03-01T15:20:01.000Z";
-const baseOrder = JSON.parse(fs.readFileSync(path.join(root, "__tests__/fixtures/shopify/order.json"), "utf8")) as Record<string, unknown>;
-const lineItems = Array.from({ length: 10 }, (_, index) => ({
-  id: 13579246801000 + index,
-  admin_graphql_api_id: `gid://shopify/LineItem/${13579246801000 + index}`,
-  product_id: 8123456789000 + index,
-  variant_id: 45123456789000 + index,
-  title: `Item ${index}`,
-  sku: `SKU-${index}`,
-  quantity: 1 + (index % 3),
-  price: `${10 + index}.95`,
-  total_discount: "0.00",
-  discount_allocations: [{ amount: "0.50", discount_application_index: 0 }],
-}));
-
-const orderOf = (index: number) => {
-  const orderId = 5000000000000 + (index % 500);
-  return {
-    ...baseOrder,
-    id: orderId,
-    admin_graphql_api_id: `gid://shopify/Order/${orderId}`,
-    checkout_token: `chk-${orderId}`,
-    cart_token: `cart-${orderId}`,
-    updated_at: new Date(Date.parse("2026-03-01T00:00:00Z") + index * 1000).toISOString(),
-    line_items: lineItems,
-  };
-};
+const orderOf = benchOrders(root, 500);
 
 const requestOf = (index: number): HttpRequest => {
   const rawBody = Buffer.from(JSON.stringify(orderOf(index)));

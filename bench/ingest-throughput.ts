@@ -3,50 +3,27 @@
  * `orders/updated` with 10 line items through the orders processor on the in-memory layers.
  * Prints one JSON line: events per second per core (CPU time) and per wall-clock second.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { ManagedRuntime } from "effect";
 import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
 import type { BusEnvelope } from "../functions/kernel/function-shape";
 import { makeTestPlatform } from "../functions/kernel/memory";
 import { program as ordersProgram } from "../functions/shopify/orders-processor";
+import { benchOrders } from "./bench-orders";
 
 const root = process.argv[2] ?? path.resolve(__dirname, "..", "..");
-const baseOrder = JSON.parse(fs.readFileSync(path.join(root, "__tests__/fixtures/shopify/order.json"), "utf8")) as Record<string, unknown>;
-const lineItems = Array.from({ length: 10 }, (_, index) => ({
-  id: 13579246801000 + index,
-  admin_graphql_api_id: `gid://shopify/LineItem/${13579246801000 + index}`,
-  product_id: 8123456789000 + index,
-  variant_id: 45123456789000 + index,
-  title: `Item ${index}`,
-  sku: `SKU-${index}`,
-  quantity: 1 + (index % 3),
-  price: `${10 + index}.95`,
-  total_discount: "0.00",
-  discount_allocations: [{ amount: "0.50", discount_application_index: 0 }],
-}));
+const orderOf = benchOrders(root, 1000);
 
-const envelopeFor = (index: number): BusEnvelope => {
-  const orderId = 5000000000000 + (index % 1000);
-  return {
-    id: `bench-${index}`,
-    source: "aws.partner/shopify.com/123456/acme-coffee",
-    "detail-type": SHOPIFY_DETAIL_TYPE,
-    time: "2026-03-01T15:20:01Z",
-    detail: {
-      metadata: { "X-Shopify-Topic": "orders/updated", "X-Shopify-Webhook-Id": `wh-bench-${index}`, "X-Shopify-Shop-Domain": "acme-coffee.myshopify.com" },
-      payload: {
-        ...baseOrder,
-        id: orderId,
-        admin_graphql_api_id: `gid://shopify/Order/${orderId}`,
-        checkout_token: `chk-${orderId}`,
-        cart_token: `cart-${orderId}`,
-        updated_at: new Date(Date.parse("2026-03-01T00:00:00Z") + index * 1000).toISOString(),
-        line_items: lineItems,
-      },
-    },
-  };
-};
+const envelopeFor = (index: number): BusEnvelope => ({
+  id: `bench-${index}`,
+  source: "aws.partner/shopify.com/123456/acme-coffee",
+  "detail-type": SHOPIFY_DETAIL_TYPE,
+  time: "2026-03-01T15:20:01Z",
+  detail: {
+    metadata: { "X-Shopify-Topic": "orders/updated", "X-Shopify-Webhook-Id": `wh-bench-${index}`, "X-Shopify-Shop-Domain": "acme-coffee.myshopify.com" },
+    payload: orderOf(index),
+  },
+});
 
 const main = async () => {
   const perRound = 2000;
