@@ -8,13 +8,11 @@
  * byte for byte under keys within S3's and s3rver's limits, processors never hit a defect; after
  * all of it a valid signed delivery is accepted and readable.
  */
-import * as fs from "node:fs";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Either } from "effect";
 import { describeRechargeDelivery } from "../../functions/recharge/describe";
-import { startLocalPlatform, type LocalPlatform } from "../../local/platform";
 import { doors, fuzzDoorInMemory, fuzzDoorOverHttp, fuzzPlatformEnv, makeMemoryDoors, newCounters, sendRaw, summary, validDelivery, type Door, type MemoryDoors } from "../support/door-fuzz";
-import { awsClients, tempDataDir } from "../support";
+import { localPlatformForTests } from "../support";
 
 jest.setTimeout(180_000);
 
@@ -45,34 +43,21 @@ describe("fuzzing the doors in memory (real door code, in-memory kernel layers)"
 });
 
 describe("fuzzing the doors through sdp local (real HTTP server, s3rver, dynalite)", () => {
-  let dataDir: string;
-  let platform: LocalPlatform;
-  let aws: ReturnType<typeof awsClients>;
-
-  beforeAll(async () => {
-    dataDir = tempDataDir("fuzz-http");
-    platform = await startLocalPlatform({ dataDir, port: 0, env: fuzzPlatformEnv, maxReceiveCount: 2, backoffBaseMs: 5, backoffMaxMs: 20 });
-    aws = awsClients(platform.ready);
-  });
-  afterAll(async () => {
-    aws?.destroy();
-    await platform?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const local = localPlatformForTests("fuzz-http", { env: fuzzPlatformEnv, maxReceiveCount: 2, backoffBaseMs: 5, backoffMaxMs: 20 });
 
   /** The raw object of a valid delivery, found by its event id under today's (or yesterday's) partition. */
   const readRaw = async (prefix: string, eventId: string): Promise<string | undefined> => {
     for (const offset of [0, -1]) {
       const day = new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-      const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: platform.ready.bucket, Prefix: `${prefix}dt=${day}/${eventId}.json` }));
+      const listed = await local.aws.s3.send(new ListObjectsV2Command({ Bucket: local.platform.ready.bucket, Prefix: `${prefix}dt=${day}/${eventId}.json` }));
       const key = listed.Contents?.[0]?.Key;
-      if (key) return (await aws.s3.send(new GetObjectCommand({ Bucket: platform.ready.bucket, Key: key }))).Body!.transformToString();
+      if (key) return (await local.aws.s3.send(new GetObjectCommand({ Bucket: local.platform.ready.bucket, Key: key }))).Body!.transformToString();
     }
     return undefined;
   };
 
   test(`${HTTP_RUNS} cases per door over raw HTTP; the platform keeps serving and a valid delivery still lands`, async () => {
-    const port = Number(new URL(platform.ready.ingress).port);
+    const port = Number(new URL(local.platform.ready.ingress).port);
     const counters = newCounters();
     for (const [index, door] of doors.entries()) {
       await fuzzDoorOverHttp(port, door, HTTP_RUNS, SEED + 100 + index, counters);
@@ -83,7 +68,7 @@ describe("fuzzing the doors through sdp local (real HTTP server, s3rver, dynalit
     expect(counters.unsignedAccepted).toBe(0);
 
     // Still up, and every door still takes a valid delivery that lands raw in s3rver.
-    expect((await fetch(`${platform.ready.ingress}/health`)).status).toBe(200);
+    expect((await fetch(`${local.platform.ready.ingress}/health`)).status).toBe(200);
     const checks: Array<[Door, string, string]> = [];
     for (const door of doors) {
       const delivery = validDelivery(door);
@@ -96,9 +81,9 @@ describe("fuzzing the doors through sdp local (real HTTP server, s3rver, dynalit
       if (door === "events") checks.push([door, "raw/shopify/orders/", (JSON.parse(text) as { id: string }).id]);
     }
     // Processors may retry or dead-letter hostile events; bounded, they settle.
-    await Promise.race([platform.drain(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    await Promise.race([local.platform.drain(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
     for (const [door, prefix, eventId] of checks) expect({ door, stored: (await readRaw(prefix, eventId)) !== undefined }).toEqual({ door, stored: true });
-    const stillQueued = Object.values(platform.counters().events.routes).reduce((sum, route) => sum + route.depth, 0);
+    const stillQueued = Object.values(local.platform.counters().events.routes).reduce((sum, route) => sum + route.depth, 0);
     expect(stillQueued).toBe(0);
   });
 });

@@ -21,8 +21,8 @@ const signedHeaders = (target: string) => ({
 });
 
 const stillServes = async () => {
-  await fixture.clients.dynamodb.send(new PutItemCommand({ TableName: fixture.emulators.tables.orders, Item: { id: { S: "alive" } } }));
-  const { Item } = await fixture.clients.dynamodb.send(new GetItemCommand({ TableName: fixture.emulators.tables.orders, Key: { id: { S: "alive" } } }));
+  await fixture.aws.dynamodb.send(new PutItemCommand({ TableName: fixture.emulators.tables.orders, Item: { id: { S: "alive" } } }));
+  const { Item } = await fixture.aws.dynamodb.send(new GetItemCommand({ TableName: fixture.emulators.tables.orders, Key: { id: { S: "alive" } } }));
   expect(Item?.id?.S).toBe("alive");
 };
 

@@ -23,7 +23,7 @@ jest.setTimeout(90_000);
 
 const fixture = emulatorsForTests("s3rver-patch");
 
-const put = (key: string, body = `{"key":${JSON.stringify(key)}}`) => fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: body }));
+const put = (key: string, body = `{"key":${JSON.stringify(key)}}`) => fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: body }));
 
 const statusOf = async (promise: Promise<unknown>) => {
   try {
@@ -83,7 +83,7 @@ describe("s3rver patch", () => {
 
     const listed: string[] = [];
     let pages = 0;
-    for await (const page of paginateListObjectsV2({ client: fixture.clients.s3 }, { Bucket: fixture.emulators.bucket, Prefix: "bulk/" })) {
+    for await (const page of paginateListObjectsV2({ client: fixture.aws.s3 }, { Bucket: fixture.emulators.bucket, Prefix: "bulk/" })) {
       pages++;
       listed.push(...(page.Contents ?? []).map((object) => object.Key!));
     }
@@ -98,7 +98,7 @@ describe("s3rver patch", () => {
     let token: string | undefined;
     let requests = 0;
     do {
-      const page = await fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, Prefix: "bulk/", EncodingType: "url", MaxKeys: 1000, ContinuationToken: token }));
+      const page = await fixture.aws.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, Prefix: "bulk/", EncodingType: "url", MaxKeys: 1000, ContinuationToken: token }));
       requests++;
       cli.push(...(page.Contents ?? []).map((object) => decodeURIComponent(object.Key!)));
       expect(page.KeyCount).toBe(page.Contents?.length ?? 0);
@@ -109,7 +109,7 @@ describe("s3rver patch", () => {
     expect(cli).toEqual(listed);
 
     // HeadBucket on a bucket with more than a page of objects (s3rver answered it by listing).
-    expect(await statusOf(fixture.clients.s3.send(new HeadBucketCommand({ Bucket: fixture.emulators.bucket })))).toBe(200);
+    expect(await statusOf(fixture.aws.s3.send(new HeadBucketCommand({ Bucket: fixture.emulators.bucket })))).toBe(200);
   });
 
   it("pages in S3's key order even where file names sort otherwise, and a delimiter's common prefixes appear once", async () => {
@@ -117,43 +117,43 @@ describe("s3rver patch", () => {
     const keys = ["order/a", "order/a-b", "order/a.json", "order/a/x", "order/a/y", "order/b", "order/z/1", "order/é"];
     for (const key of keys) await put(key);
     const byOne: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: fixture.clients.s3, pageSize: 1 }, { Bucket: fixture.emulators.bucket, Prefix: "order/" })) {
+    for await (const page of paginateListObjectsV2({ client: fixture.aws.s3, pageSize: 1 }, { Bucket: fixture.emulators.bucket, Prefix: "order/" })) {
       byOne.push(...(page.Contents ?? []).map((object) => object.Key!));
     }
     expect(byOne).toEqual(keys);
 
     const entries: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: fixture.clients.s3, pageSize: 2 }, { Bucket: fixture.emulators.bucket, Prefix: "order/", Delimiter: "/" })) {
+    for await (const page of paginateListObjectsV2({ client: fixture.aws.s3, pageSize: 2 }, { Bucket: fixture.emulators.bucket, Prefix: "order/", Delimiter: "/" })) {
       entries.push(...(page.Contents ?? []).map((object) => object.Key!), ...(page.CommonPrefixes ?? []).map((prefix) => `prefix:${prefix.Prefix}`));
     }
     expect(entries.sort()).toEqual(["order/a", "order/a-b", "order/a.json", "order/b", "order/é", "prefix:order/a/", "prefix:order/z/"].sort());
   });
 
   it("answers a continuation token it did not issue with 400, not 500", async () => {
-    const answer = await statusOf(fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, ContinuationToken: "bm90IGEgdG9rZW4=" })));
+    const answer = await statusOf(fixture.aws.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, ContinuationToken: "bm90IGEgdG9rZW4=" })));
     expect(answer).toBe(400);
     const otherBucket = Buffer.from(JSON.stringify({ b: "another-bucket", k: "x" })).toString("base64url");
-    expect(await statusOf(fixture.clients.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, ContinuationToken: `s1.${otherBucket}` })))).toBe(400);
+    expect(await statusOf(fixture.aws.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, ContinuationToken: `s1.${otherBucket}` })))).toBe(400);
   });
 
   it("answers a key the file system cannot hold with 400 KeyTooLongError and keeps running (s3rver's write stream threw ENAMETOOLONG unhandled)", async () => {
     const longId = "x".repeat(300);
-    const error = await fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/shopify/orders/dt=2026-01-31/${longId}.json`, Body: "{}" })).catch((caught) => caught);
+    const error = await fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/shopify/orders/dt=2026-01-31/${longId}.json`, Body: "{}" })).catch((caught) => caught);
     expect(error).toBeInstanceOf(S3ServiceException);
     expect((error as S3ServiceException).$metadata.httpStatusCode).toBe(400);
     expect((error as S3ServiceException).name).toBe("KeyTooLongError");
-    expect(await statusOf(fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `${"d".repeat(300)}/x.json`, Body: "{}" })))).toBe(400);
+    expect(await statusOf(fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `${"d".repeat(300)}/x.json`, Body: "{}" })))).toBe(400);
     // Reads and deletes of such a key: it cannot exist.
-    expect(await statusOf(fixture.clients.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
-    expect(await statusOf(fixture.clients.s3.send(new HeadObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
-    expect(await statusOf(fixture.clients.s3.send(new DeleteObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(200);
+    expect(await statusOf(fixture.aws.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
+    expect(await statusOf(fixture.aws.s3.send(new HeadObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(404);
+    expect(await statusOf(fixture.aws.s3.send(new DeleteObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/${longId}.json` })))).toBe(200);
     // A key that would escape the bucket's directory.
-    expect(await statusOf(fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: "raw/../../escape.json", Body: "{}" })))).toBe(400);
+    expect(await statusOf(fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: "raw/../../escape.json", Body: "{}" })))).toBe(400);
     expect(fs.existsSync(path.join(fixture.dataDir, "s3", "escape.json._S3rver_object"))).toBe(false);
 
     // The emulator still serves, and nothing was left behind.
     await put("after/long-key.json", '{"ok":true}');
-    const body = await (await fixture.clients.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: "after/long-key.json" }))).Body!.transformToString();
+    const body = await (await fixture.aws.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: "after/long-key.json" }))).Body!.transformToString();
     expect(body).toBe('{"ok":true}');
     const leftovers = fs.readdirSync(path.join(fixture.dataDir, "s3"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".tmp") || file.includes("x".repeat(100)));
     expect(leftovers).toEqual([]);
@@ -161,7 +161,7 @@ describe("s3rver patch", () => {
 
   it("writes an object with its .md5 and metadata, nothing temporary left, and serves it back with its content type", async () => {
     const key = "raw/shopify/orders/dt=2026-01-31/w-atomic.json";
-    await fixture.clients.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: '{"id":1}', ContentType: "application/json", Metadata: { topic: "orders/create" } }));
+    await fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: '{"id":1}', ContentType: "application/json", Metadata: { topic: "orders/create" } }));
     const directory = path.join(fixture.dataDir, "s3", fixture.emulators.bucket, "raw", "shopify", "orders", "dt=2026-01-31");
     expect(fs.readdirSync(directory).filter((file) => file.startsWith("w-atomic")).sort()).toEqual([
       "w-atomic.json._S3rver_metadata.json",
@@ -169,7 +169,7 @@ describe("s3rver patch", () => {
       "w-atomic.json._S3rver_object.md5",
     ]);
     expect(fs.readdirSync(directory).filter((file) => file.endsWith(".tmp"))).toEqual([]);
-    const got = await fixture.clients.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: key }));
+    const got = await fixture.aws.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: key }));
     expect(got.ContentType).toBe("application/json");
     expect(got.Metadata).toEqual({ topic: "orders/create" });
     expect(got.ETag).toBe(JSON.stringify(createHash("md5").update('{"id":1}').digest("hex")));

@@ -4,41 +4,24 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startLocalPlatform, type LocalPlatform } from "../../local/platform";
-import { signRechargePayload } from "../../functions/recharge/signature";
-import { signStripePayload } from "../../functions/stripe/signature";
 import { editJson, rechargeFixture, stripeFixture } from "../stripe/support/fixtures";
-import { awsClients, tempDataDir } from "../support";
+import { localPlatformForTests, nowSeconds, signRechargePayload, signStripePayload } from "../support";
 
 jest.setTimeout(90_000);
 
 const RECHARGE_SECRET = "local-recharge-secret";
 const STRIPE_SECRETS = ["whsec_local_new", "whsec_local_old"];
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe("sdp local: POST /webhooks/recharge and /webhooks/stripe", () => {
-  let dataDir: string;
-  let platform: LocalPlatform;
-  let aws: ReturnType<typeof awsClients>;
+  const local = localPlatformForTests("payments-doors", { env: { RECHARGE_WEBHOOK_SECRET: RECHARGE_SECRET, STRIPE_WEBHOOK_SECRET: STRIPE_SECRETS.join(",") } });
 
   const post = async (door: "recharge" | "stripe", body: string, headers: Record<string, string>) => {
-    const response = await fetch(`${platform.ready.ingress}/webhooks/${door}`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });
+    const response = await fetch(`${local.platform.ready.ingress}/webhooks/${door}`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const recharge = (topic: string, body: string, headers = signRechargePayload(body, RECHARGE_SECRET, { timestampSeconds: nowSeconds() })) =>
     post("recharge", body, { "X-Recharge-Topic": topic, ...headers });
   const stripe = (body: string, secrets: ReadonlyArray<string> = [STRIPE_SECRETS[0]!]) => post("stripe", body, { "Stripe-Signature": signStripePayload(body, secrets, nowSeconds()) });
-
-  beforeAll(async () => {
-    dataDir = tempDataDir("payments-doors");
-    platform = await startLocalPlatform({ dataDir, port: 0, env: { RECHARGE_WEBHOOK_SECRET: RECHARGE_SECRET, STRIPE_WEBHOOK_SECRET: STRIPE_SECRETS.join(",") } });
-    aws = awsClients(platform.ready);
-  });
-  afterAll(async () => {
-    aws?.destroy();
-    await platform?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it("Recharge: verified deliveries land raw in S3 and, out of order, as the newest state in DynamoDB", async () => {
     for (const file of ["subscription-cancelled.json", "subscription-created.json", "subscription-updated.json"]) {
@@ -49,13 +32,13 @@ describe("sdp local: POST /webhooks/recharge and /webhooks/stripe", () => {
     expect((await recharge(cancelled.topic, cancelled.rawBody)).body).toEqual({ status: "duplicate" });
     const large = rechargeFixture("subscription-created-large-ids.json");
     expect((await recharge(large.topic, large.rawBody)).status).toBe(200);
-    await platform.drain();
+    await local.platform.drain();
 
-    const keys = await aws.listKeys("raw/recharge/subscription/");
+    const keys = await local.aws.listKeys("raw/recharge/subscription/");
     expect(keys).toHaveLength(4);
-    expect(await aws.getText(keys.find((key) => key.includes("1234567890123456789012"))!)).toBe(large.rawBody);
-    expect(await aws.getItem("subscriptions", { id: "27384576" })).toMatchObject({ status: "cancelled", customer_id: "64962690", product_id: "6644188463264" });
-    expect(await aws.getItem("subscriptions", { id: "1234567890123456789012" })).toMatchObject({ customer_id: "98765432109876543210" });
+    expect(await local.aws.getText(keys.find((key) => key.includes("1234567890123456789012"))!)).toBe(large.rawBody);
+    expect(await local.aws.getItem("subscriptions", { id: "27384576" })).toMatchObject({ status: "cancelled", customer_id: "64962690", product_id: "6644188463264" });
+    expect(await local.aws.getItem("subscriptions", { id: "1234567890123456789012" })).toMatchObject({ customer_id: "98765432109876543210" });
   });
 
   it("Recharge: 401 for a bad signature and 400 for malformed JSON, nothing stored", async () => {
@@ -63,8 +46,8 @@ describe("sdp local: POST /webhooks/recharge and /webhooks/stripe", () => {
     expect((await recharge("charge/failed", body, signRechargePayload(body, "not-the-secret"))).status).toBe(401);
     const malformed = body.slice(0, 40);
     expect((await recharge("charge/failed", malformed, signRechargePayload(malformed, RECHARGE_SECRET))).status).toBe(400);
-    await platform.drain();
-    expect(await aws.listKeys("raw/recharge/charge/")).toEqual([]);
+    await local.platform.drain();
+    expect(await local.aws.listKeys("raw/recharge/charge/")).toEqual([]);
   });
 
   it("Stripe: rotated secrets, duplicates stored once, a stale signature refused, one alert per dispute", async () => {
@@ -77,17 +60,17 @@ describe("sdp local: POST /webhooks/recharge and /webhooks/stripe", () => {
     expect((await post("stripe", charge, { "Stripe-Signature": signStripePayload(charge, STRIPE_SECRETS, nowSeconds() - 600) })).status).toBe(401);
     expect((await post("stripe", "{not json", { "Stripe-Signature": signStripePayload("{not json", STRIPE_SECRETS, nowSeconds()) })).status).toBe(400);
     expect((await stripe(stripeFixture("customer-created.json").rawBody)).status).toBe(200);
-    await platform.drain();
+    await local.platform.drain();
 
-    expect(await aws.listKeys("raw/stripe/")).toEqual([
+    expect(await local.aws.listKeys("raw/stripe/")).toEqual([
       expect.stringMatching(/^raw\/stripe\/customer\/dt=\d{4}-\d{2}-\d{2}\/evt_1QfakeEvent0011\.json$/),
       expect.stringMatching(/^raw\/stripe\/dispute\/dt=\d{4}-\d{2}-\d{2}\/evt_1QfakeEvent0008\.json$/),
       expect.stringMatching(/^raw\/stripe\/dispute\/dt=\d{4}-\d{2}-\d{2}\/evt_local_resent\.json$/),
     ]);
-    expect(await aws.getItem("disputes", { id: "dp_1QfakeDispute0001" })).toMatchObject({ status: "needs_response", amount: 15000, charge_id: "ch_3QfakeCharge0001" });
-    expect(await aws.scan("payments")).toEqual([]);
+    expect(await local.aws.getItem("disputes", { id: "dp_1QfakeDispute0001" })).toMatchObject({ status: "needs_response", amount: 15000, charge_id: "ch_3QfakeCharge0001" });
+    expect(await local.aws.scan("payments")).toEqual([]);
     const alerts = fs
-      .readFileSync(path.join(dataDir, "alerts.jsonl"), "utf8")
+      .readFileSync(path.join(local.dataDir, "alerts.jsonl"), "utf8")
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));

@@ -63,7 +63,13 @@ const partnerMetadata = (topic: string, options: PartnerOptions, defaults: { sho
 /** A Shopify partner-bus envelope (the unit tests' shop, acme-coffee), as the processors receive it. */
 export const partnerEnvelope = (topic: string, payload: unknown, options: PartnerOptions = {}): BusEnvelope =>
   ({
-    ...partnerHead(options, { id: `evt-${nextId()}`, time: "2026-03-01T15:20:01Z", source: "aws.partner/shopify.com/123456/acme-coffee", account: "111111111111", region: "us-east-1" }),
+    ...partnerHead(options, {
+      id: `evt-${nextId()}`,
+      time: "2026-03-01T15:20:01Z",
+      source: "aws.partner/shopify.com/123456/acme-coffee",
+      account: "111111111111",
+      region: "us-east-1",
+    }),
     detail: { payload, metadata: partnerMetadata(topic, options, { shopDomain: "acme-coffee.myshopify.com", apiVersion: "2025-10", webhookId: nextId() }) },
   }) as BusEnvelope;
 
@@ -77,7 +83,7 @@ export const partnerEnvelopeText = (options: PartnerOptions & { readonly topic: 
   const head = partnerHead(options, { id: `evt-${nextId()}`, time, source: "aws.partner/shopify.com/123456/acme-dev", account: "000000000000", region: "us-east-1" });
   const metadata = partnerMetadata(
     options.topic,
-    { ...options, triggeredAt: options.triggeredAt ?? (options.time ?? "2026-01-31T10:00:00.000Z"), eventId: options.eventId ?? `event-${options.webhookId}` },
+    { ...options, triggeredAt: options.triggeredAt ?? options.time ?? "2026-01-31T10:00:00.000Z", eventId: options.eventId ?? `event-${options.webhookId}` },
     { shopDomain: "acme-store.myshopify.com", apiVersion: "2026-01", webhookId: options.webhookId },
   );
   return `${JSON.stringify(head).slice(0, -1)},"detail":{"metadata":${JSON.stringify(metadata)},"payload":${options.payloadText}}}`;
@@ -108,5 +114,15 @@ export const platformEnvelope = (topic: string, payload: unknown, options: { eve
  */
 export const envelopeOf = (event: BusEvent, id: string, time: string, full?: { readonly account: string; readonly region: string }): BusEnvelope =>
   full
-    ? ({ version: "0", id, source: event.source, "detail-type": event.detailType, time, account: full.account, region: full.region, resources: [], detail: event.detail } as BusEnvelope)
+    ? ({
+        version: "0",
+        id,
+        source: event.source,
+        "detail-type": event.detailType,
+        time,
+        account: full.account,
+        region: full.region,
+        resources: [],
+        detail: event.detail,
+      } as BusEnvelope)
     : { id, source: event.source, "detail-type": event.detailType, time, detail: event.detail };

@@ -16,7 +16,13 @@ import { ConfigProvider, Effect, Layer, Logger, type LogLevel } from "effect";
 import type { TableKey } from "../../contracts/tables";
 import { makeTestPlatform, type TestPlatform, type TestPlatformOptions } from "../../functions/kernel/memory";
 import type { Alert, BusEvent, Item } from "../../functions/kernel/services";
-import { emulatorClients, startEmulators, type Emulators } from "../../local/emulators";
+// Types only: the emulators and the local platform are loaded when a test first uses them, so a
+// unit test importing this module does not load dynalite, s3rver and the platform.
+import type { Emulators } from "../../local/emulators";
+import type { LocalPlatform, LocalPlatformOptions } from "../../local/platform";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const emulatorsModule = () => require("../../local/emulators") as typeof import("../../local/emulators");
 
 /** Exactly these settings, for what programs read through Effect `Config` (nothing from the environment). */
 export const configProvider = (settings: Readonly<Record<string, string>>): ConfigProvider.ConfigProvider => ConfigProvider.fromMap(new Map(Object.entries(settings)));
@@ -51,10 +57,7 @@ export const memoryPlatform = (options: MemoryPlatformOptions = {}): MemoryPlatf
   const { config, logLevel, ...kernelOptions } = options;
   const kernel = makeTestPlatform(kernelOptions);
   // provideMerge builds the kernel first, so the settings here win over the kernel logger's level.
-  const settings = [
-    ...(config ? [configLayer(config)] : []),
-    ...(logLevel ? [Logger.minimumLogLevel(logLevel)] : []),
-  ];
+  const settings = [...(config ? [configLayer(config)] : []), ...(logLevel ? [Logger.minimumLogLevel(logLevel)] : [])];
   const layer = settings.length === 0 ? kernel.layer : Layer.provideMerge(Layer.mergeAll(settings[0]!, ...settings.slice(1)), kernel.layer);
   return {
     ...kernel,
@@ -78,7 +81,7 @@ export interface EmulatorAddress extends Pick<Emulators, "region" | "endpoints" 
 
 /** AWS SDK clients pointed at the emulators (what any user tool would do), and the reads tests make. */
 export const awsClients = (at: EmulatorAddress) => {
-  const clients = emulatorClients(at as Pick<Emulators, "region" | "credentials" | "endpoints">);
+  const clients = emulatorsModule().emulatorClients(at as Pick<Emulators, "region" | "credentials" | "endpoints">);
   const { s3, dynamodb } = clients;
   return {
     ...clients,
@@ -106,19 +109,40 @@ export const awsClients = (at: EmulatorAddress) => {
 export type AwsClients = ReturnType<typeof awsClients>;
 
 /**
- * Emulators on a fresh data dir for a test file (started before all, stopped and removed after
- * all). Read the fields inside tests: they are set once beforeAll has run.
+ * Emulators on a fresh data dir for a test file or describe block (started before all, stopped
+ * and removed after all). Read the fields inside tests: they are set once beforeAll has run.
  */
 export const emulatorsForTests = (label: string) => {
-  const fixture = {} as { dataDir: string; emulators: Emulators; clients: AwsClients };
+  const fixture = {} as { dataDir: string; emulators: Emulators; aws: AwsClients };
   beforeAll(async () => {
     fixture.dataDir = tempDataDir(label);
-    fixture.emulators = await startEmulators({ dataDir: fixture.dataDir });
-    fixture.clients = awsClients(fixture.emulators);
+    fixture.emulators = await emulatorsModule().startEmulators({ dataDir: fixture.dataDir });
+    fixture.aws = awsClients(fixture.emulators);
   });
   afterAll(async () => {
-    fixture.clients?.destroy();
+    fixture.aws?.destroy();
     await fixture.emulators?.stop();
+    if (fixture.dataDir) fs.rmSync(fixture.dataDir, { recursive: true, force: true });
+  });
+  return fixture;
+};
+
+/**
+ * The whole local platform (`sdp local` in this process) on a fresh data dir, with AWS clients on
+ * its emulators, for a test file or describe block; the same lifecycle and names as
+ * emulatorsForTests.
+ */
+export const localPlatformForTests = (label: string, options: Omit<LocalPlatformOptions, "dataDir" | "port"> = { env: {} }) => {
+  const fixture = {} as { dataDir: string; platform: LocalPlatform; aws: AwsClients };
+  beforeAll(async () => {
+    fixture.dataDir = tempDataDir(label);
+    const { startLocalPlatform } = await import("../../local/platform");
+    fixture.platform = await startLocalPlatform({ ...options, dataDir: fixture.dataDir, port: 0 });
+    fixture.aws = awsClients(fixture.platform.ready);
+  });
+  afterAll(async () => {
+    fixture.aws?.destroy();
+    await fixture.platform?.stop();
     if (fixture.dataDir) fs.rmSync(fixture.dataDir, { recursive: true, force: true });
   });
   return fixture;

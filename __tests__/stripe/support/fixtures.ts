@@ -46,32 +46,28 @@ export const RECHARGE_SECRET = "recharge-test-client-secret";
 export const STRIPE_SECRET = "whsec_stripe_test_secret";
 export const NOW_SECONDS = 1_795_000_000;
 
-/** The envelope the platform bus delivers for a Recharge delivery (as the door would publish it). */
-export const rechargeEnvelope = (topic: string, rawBody: string, options: { inline?: boolean } = {}): BusEnvelope => {
-  const described = Either.getOrThrow(describeRechargeDelivery({ "x-recharge-topic": topic }, Buffer.from(rawBody)));
+/** The envelope the platform bus delivers for a payments delivery, as the door would publish it. */
+const paymentsEnvelope = (
+  source: "recharge" | "stripe",
+  described: { readonly topic: string; readonly eventId: string; readonly entity: string; readonly payload: unknown },
+  options: { inline?: boolean },
+): BusEnvelope => {
   const detail: PlatformEventDetail = {
-    source: "recharge",
+    source,
     topic: described.topic,
     eventId: described.eventId,
     receivedAt: RECEIVED_AT,
-    rawKey: rawEventKey("recharge", described.entity, RECEIVED_AT, described.eventId),
+    rawKey: rawEventKey(source, described.entity, RECEIVED_AT, described.eventId),
     ...(options.inline === false ? {} : { payload: described.payload }),
   };
-  return { id: `bus-${described.eventId}`, source: platformSources.recharge, "detail-type": PLATFORM_DETAIL_TYPE, time: RECEIVED_AT, detail };
+  return { id: `bus-${described.eventId}`, source: platformSources[source], "detail-type": PLATFORM_DETAIL_TYPE, time: RECEIVED_AT, detail };
 };
 
-export const stripeEnvelope = (rawBody: string, options: { inline?: boolean } = {}): BusEnvelope => {
-  const described = Either.getOrThrow(describeStripeBody(Buffer.from(rawBody)));
-  const detail: PlatformEventDetail = {
-    source: "stripe",
-    topic: described.topic,
-    eventId: described.eventId,
-    receivedAt: RECEIVED_AT,
-    rawKey: rawEventKey("stripe", described.entity, RECEIVED_AT, described.eventId),
-    ...(options.inline === false ? {} : { payload: described.payload }),
-  };
-  return { id: `bus-${described.eventId}`, source: platformSources.stripe, "detail-type": PLATFORM_DETAIL_TYPE, time: RECEIVED_AT, detail };
-};
+/** The envelope the platform bus delivers for a Recharge delivery (as the door would publish it). */
+export const rechargeEnvelope = (topic: string, rawBody: string, options: { inline?: boolean } = {}): BusEnvelope =>
+  paymentsEnvelope("recharge", Either.getOrThrow(describeRechargeDelivery({ "x-recharge-topic": topic }, Buffer.from(rawBody))), options);
+
+export const stripeEnvelope = (rawBody: string, options: { inline?: boolean } = {}): BusEnvelope => paymentsEnvelope("stripe", Either.getOrThrow(describeStripeBody(Buffer.from(rawBody))), options);
 
 export const rechargeRequest = (topic: string, rawBody: string, headers: Record<string, string> = signRechargePayload(rawBody, RECHARGE_SECRET, { timestampSeconds: NOW_SECONDS })): HttpRequest => ({
   method: "POST",
