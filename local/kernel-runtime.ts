@@ -14,6 +14,7 @@ import { IdempotencyLive, makeDynamoHotStore, makeS3ObjectStore, SecretsLive, ty
 import { loggerLayer } from "../functions/kernel/logger";
 import { Alerts, DeadLetters, EventBus, HotStore, Metrics, ObjectStore, type BusEvent, type DeadLetter } from "../functions/kernel/services";
 import type { LocalAlertLog } from "./alerts";
+import { withBatchedPuts } from "./batched-puts";
 import { emulatorClients, type Emulators } from "./emulators";
 import type { makeLocalMetrics } from "./metrics";
 import { dlqFileOf, type LocalEventRouter } from "./router";
@@ -37,7 +38,12 @@ export const buildKernelRuntime = (options: KernelRuntimeOptions, cleanups: Arra
   const injectFaults = <T extends FaultableServices>(services: T): T => (options.faultInjector ? withFaults(options.faultInjector, services) : services);
   const services = injectFaults({
     objectStore: makeS3ObjectStore(() => clients.s3),
-    hotStore: makeDynamoHotStore(() => clients.documents),
+    // Unconditional puts (the idempotency table's COMPLETED records) go in group commits: local/batched-puts.ts.
+    hotStore: withBatchedPuts(makeDynamoHotStore(() => clients.documents), {
+      client: () => clients.documents,
+      tableName: (table) => options.emulators.tables[table],
+      tables: ["idempotency"],
+    }),
     eventBus: {
       publish: (events: ReadonlyArray<BusEvent>) =>
         Effect.tryPromise({
