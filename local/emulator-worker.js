@@ -20,6 +20,21 @@ const describe = (error) => ({
   stack: error && error.stack,
 });
 
+/** utime + stime of this thread in ms (Linux), for `sdp load`'s CPU per component. */
+const threadCpuMs = () => {
+  try {
+    const text = require("node:fs").readFileSync("/proc/thread-self/stat", "utf8");
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+};
+
+let profiling;
+const post = (session, method, params) =>
+  new Promise((resolve, reject) => session.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))));
+
 const running = new Map();
 parentPort.on("message", (message) => {
   if (!message) return;
@@ -28,6 +43,33 @@ parentPort.on("message", (message) => {
       (hosted) => {
         running.set(message.id, hosted);
         parentPort.postMessage({ kind: "ready", id: message.id, endpoints: hosted.endpoints });
+      },
+      (error) => parentPort.postMessage({ kind: "failed", id: message.id, error: describe(error) }),
+    );
+  } else if (message.kind === "profile-start") {
+    // This thread's share of `sdp load`'s CPU profile (V8's sampling profiler, as in the main thread).
+    const session = new (require("node:inspector").Session)();
+    session.connect();
+    post(session, "Profiler.enable")
+      .then(() => post(session, "Profiler.setSamplingInterval", { interval: message.intervalUs || 1000 }))
+      .then(() => post(session, "Profiler.start"))
+      .then(
+        () => {
+          profiling = { session, cpuStart: threadCpuMs() };
+          parentPort.postMessage({ kind: "profiling", id: message.id });
+        },
+        (error) => parentPort.postMessage({ kind: "failed", id: message.id, error: describe(error) }),
+      );
+  } else if (message.kind === "profile-stop") {
+    const current = profiling;
+    profiling = undefined;
+    if (!current) return parentPort.postMessage({ kind: "failed", id: message.id, error: { message: "not profiling" } });
+    post(current.session, "Profiler.stop").then(
+      ({ profile }) => {
+        current.session.disconnect();
+        const cpuEnd = threadCpuMs();
+        const threadMs = current.cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - current.cpuStart : undefined;
+        parentPort.postMessage({ kind: "profile", id: message.id, profile, threadMs });
       },
       (error) => parentPort.postMessage({ kind: "failed", id: message.id, error: describe(error) }),
     );

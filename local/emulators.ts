@@ -119,7 +119,14 @@ const workerError = (described: { name?: string; message?: string; code?: string
   return error;
 };
 
-type WorkerMessage = { kind?: string; id?: number; endpoints?: HostedEmulators["endpoints"]; error?: Parameters<typeof workerError>[0] };
+type WorkerMessage = {
+  kind?: string;
+  id?: number;
+  endpoints?: HostedEmulators["endpoints"];
+  error?: Parameters<typeof workerError>[0];
+  profile?: unknown;
+  threadMs?: number;
+};
 
 /**
  * The process's emulator worker (local/emulator-worker.js), started on first use and kept for a
@@ -168,7 +175,11 @@ const theWorker = (): EmulatorWorker => {
   return state;
 };
 
-const ask = (state: EmulatorWorker, message: { kind: "start"; options: HostOptions } | { kind: "stop" }, id: number) =>
+const ask = (
+  state: EmulatorWorker,
+  message: { kind: "start"; options: HostOptions } | { kind: "stop" } | { kind: "profile-start"; intervalUs: number } | { kind: "profile-stop" },
+  id: number,
+) =>
   new Promise<WorkerMessage>((resolve) => {
     state.waiting.set(id, resolve);
     state.worker.postMessage({ ...message, id });
@@ -200,6 +211,24 @@ const hostInWorker = async (options: HostOptions): Promise<HostedEmulators> => {
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= ask(state, { kind: "stop" }, id).then(release));
   return { endpoints: answer.endpoints, stop };
+};
+
+/**
+ * Profiles the emulator thread (V8's sampling profiler inside the worker) while emulators run in
+ * it; `stop` gives the profile and the thread's CPU ms over the window. Undefined when no
+ * emulators run in a worker (SDP_EMULATORS_THREAD=main: they are in the caller's own profile).
+ */
+export const profileEmulatorThread = async (intervalUs = 1000): Promise<{ readonly stop: () => Promise<{ profile: unknown; threadMs?: number } | undefined> } | undefined> => {
+  const state = emulatorWorker;
+  if (!state || state.running === 0) return undefined;
+  const started = await ask(state, { kind: "profile-start", intervalUs }, nextStartId++);
+  if (started.kind !== "profiling") return undefined;
+  return {
+    stop: async () => {
+      const answer = await ask(state, { kind: "profile-stop" }, nextStartId++);
+      return answer.kind === "profile" ? { profile: answer.profile, ...(answer.threadMs !== undefined ? { threadMs: answer.threadMs } : {}) } : undefined;
+    },
+  };
 };
 
 /** Starts both emulators, creates the bucket and tables, and returns how to reach them. */

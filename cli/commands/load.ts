@@ -76,7 +76,7 @@ export const printRunReport = (report: RunReport, write: (line: string) => void)
         .filter(([, value]) => value > 0)
         .sort(([, a], [, b]) => b - a)
         .map(([component, value]) => `${component} ${value}`);
-      write(`  platform thread by component (ms/event, ${cpu.samples} samples): ${parts.join(", ")}`);
+      write(`  by component, platform and emulator threads (ms/event, ${cpu.samples} samples): ${parts.join(", ")}`);
     }
   }
   write(`load average    ${report.loadAverage.join(" ")}`);

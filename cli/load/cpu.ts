@@ -1,9 +1,10 @@
 /**
  * Where the CPU of the embedded platform goes, per event.
  *
- * The platform runs in one thread (the ingress doors, the router and queues, the processors,
- * and both emulators, s3rver and dynalite, are in-process), so per-component CPU cannot come
- * from process.cpuUsage deltas around each component: their work interleaves on one event loop.
+ * The platform runs in one thread (the ingress doors, the router and queues, the processors), the
+ * emulators, s3rver and dynalite, in a worker thread of their own (local/emulators.ts), so
+ * per-component CPU cannot come from process.cpuUsage deltas around each component: their work
+ * interleaves on one event loop. The emulator thread is profiled inside it the same way.
  * Instead:
  *   - the main thread's CPU time comes from /proc/self/task/<pid>/stat (Linux; else the
  *     process's CPU less the sender's), the sender thread's from /proc/thread-self/stat inside it,
@@ -20,6 +21,7 @@
  */
 import * as fs from "node:fs";
 import { Session } from "node:inspector";
+import { profileEmulatorThread } from "../../local/emulators";
 
 export const componentOrder = [
   "door",
@@ -118,7 +120,12 @@ export interface CpuWindow {
 export interface CpuFigures {
   readonly processMs: number;
   readonly mainThreadMs?: number;
-  /** Main-thread ms per component (profile shares scaled to the main thread's CPU time). */
+  /** The emulators' worker thread (local/emulators.ts), when they run in one. */
+  readonly emulatorThreadMs?: number;
+  /**
+   * Ms per component: the main thread's profile shares scaled to its CPU time, plus the emulator
+   * thread's (its s3rver and dynalite frames, and its HTTP and GC) scaled to that thread's.
+   */
   readonly components: Record<Component, number>;
   readonly samples: number;
 }
@@ -134,6 +141,8 @@ export const startCpuWindow = async (options: { readonly profile: boolean; reado
     await post("Profiler.setSamplingInterval", { interval: options.intervalUs ?? 1000 });
     await post("Profiler.start");
   }
+  // The emulators run in a worker thread of their own: its profile is taken inside it.
+  const emulatorProfile = options.profile ? await profileEmulatorThread(options.intervalUs ?? 1000).catch(() => undefined) : undefined;
   const cpuStart = process.cpuUsage();
   const mainStart = mainThreadCpuMs();
   return {
@@ -148,10 +157,24 @@ export const startCpuWindow = async (options: { readonly profile: boolean; reado
         session.disconnect();
         counts = attributeProfile(profile);
       }
-      const samples = componentOrder.reduce((sum, component) => sum + counts[component], 0);
+      const mainSamples = componentOrder.reduce((sum, component) => sum + counts[component], 0);
       const base = mainThreadMs ?? processMs;
-      const components = Object.fromEntries(componentOrder.map((component) => [component, samples === 0 ? 0 : (counts[component] / samples) * base])) as Record<Component, number>;
-      return { processMs, ...(mainThreadMs !== undefined ? { mainThreadMs } : {}), components, samples };
+      const components = Object.fromEntries(componentOrder.map((component) => [component, mainSamples === 0 ? 0 : (counts[component] / mainSamples) * base])) as Record<Component, number>;
+      let samples = mainSamples;
+      const emulator = emulatorProfile ? await emulatorProfile.stop().catch(() => undefined) : undefined;
+      if (emulator?.threadMs !== undefined) {
+        const emulatorCounts = attributeProfile(emulator.profile as Profile);
+        const emulatorSamples = componentOrder.reduce((sum, component) => sum + emulatorCounts[component], 0);
+        samples += emulatorSamples;
+        if (emulatorSamples > 0) for (const component of componentOrder) components[component] += (emulatorCounts[component] / emulatorSamples) * emulator.threadMs;
+      }
+      return {
+        processMs,
+        ...(mainThreadMs !== undefined ? { mainThreadMs } : {}),
+        ...(emulator?.threadMs !== undefined ? { emulatorThreadMs: emulator.threadMs } : {}),
+        components,
+        samples,
+      };
     },
   };
 };
