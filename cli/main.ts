@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CommandFailed, UsageError, type Command, type CommandIO } from "./command";
 import { LakeUnreadable } from "../local/lake-errors";
+import { FunctionEntryInvalid } from "../local/functions";
+import { PlatformStartFailed } from "../local/platform-types";
 
 const commandsDir = path.join(__dirname, "commands");
 
@@ -51,18 +53,26 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CommandIO): Promis
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`sdp ${name}: ${error.message}\nRun \`sdp ${name} --help\` for usage.\n`);
-      return 2;
-    }
-    // The lake reader (local/) says what to fix the same way a command does.
-    if (error instanceof CommandFailed || error instanceof LakeUnreadable) {
-      io.stderr.write(`sdp ${name}: ${error.message}\n`);
-      return 1;
-    }
-    io.stderr.write(`sdp ${name}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return reportFailure(name, error, io);
+  }
+};
+
+/**
+ * How a command's failure reaches the operator. The local platform's own errors (a lake it cannot
+ * read, a function spec whose entry is missing, a platform that did not start) say what to fix the
+ * same way a command does, whichever command (local, demo, load, drill ...) started the platform.
+ */
+export const reportFailure = (name: string, error: unknown, io: Pick<CommandIO, "stderr">): number => {
+  if (error instanceof UsageError) {
+    io.stderr.write(`sdp ${name}: ${error.message}\nRun \`sdp ${name} --help\` for usage.\n`);
+    return 2;
+  }
+  if (error instanceof CommandFailed || error instanceof LakeUnreadable || error instanceof FunctionEntryInvalid || error instanceof PlatformStartFailed) {
+    io.stderr.write(`sdp ${name}: ${error.message}\n`);
     return 1;
   }
+  io.stderr.write(`sdp ${name}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
 };
 
 if (require.main === module) {
