@@ -1,20 +1,11 @@
 /** `sdp status` on a data dir built by the real emulators, with nothing running on it. */
-import * as fs from "node:fs";
-import { buildFixtureDataDir, runSdp } from "./support";
+import { fixtureDataDirForTests, runSdp } from "./support";
 
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await buildFixtureDataDir();
-});
-
-afterAll(() => {
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+const fixture = fixtureDataDirForTests();
 
 describe("sdp status", () => {
   it("reports objects per prefix, hot-store rows, dead letters and alerts as JSON", async () => {
-    const run = await runSdp(["status", "--data-dir", dataDir, "--json"]);
+    const run = await runSdp(["status", "--data-dir", fixture.dataDir, "--json"]);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.platform).toEqual({ running: false });
@@ -31,7 +22,7 @@ describe("sdp status", () => {
   });
 
   it("prints a readable report without colours when not on a terminal", async () => {
-    const run = await runSdp(["status", "--data-dir", dataDir]);
+    const run = await runSdp(["status", "--data-dir", fixture.dataDir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/raw\/shopify\/orders\/\s+2 objects/);
     expect(run.stdout).toMatch(/orders\s+2 rows/);
@@ -40,7 +31,7 @@ describe("sdp status", () => {
   });
 
   it("rejects unknown options with exit 2", async () => {
-    const run = await runSdp(["status", "--data-dir", dataDir, "--verbose"]);
+    const run = await runSdp(["status", "--data-dir", fixture.dataDir, "--verbose"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("sdp status:");
   });

@@ -6,12 +6,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { PutItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { runCli } from "../../cli/main";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { startEmulators } from "../../local/emulators";
+import { awsClients } from "../support";
 
 export const tempDir = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `sdp-${label}-`));
 
@@ -43,11 +44,23 @@ export const FIXTURE_ORDER_ID = "gid://shopify/Order/5930100000001";
  * A data dir holding: three raw events (two versions of one order, one Stripe charge), two
  * hot-store orders and one subscription, and one dead letter. Built through the emulators.
  */
+/** The fixture data dir for a test file: built before all, removed after all (read `.dataDir` inside tests). */
+export const fixtureDataDirForTests = () => {
+  const fixture = {} as { dataDir: string };
+  beforeAll(async () => {
+    fixture.dataDir = await buildFixtureDataDir();
+  });
+  afterAll(() => {
+    if (fixture.dataDir) fs.rmSync(fixture.dataDir, { recursive: true, force: true });
+  });
+  return fixture;
+};
+
 export const buildFixtureDataDir = async (): Promise<string> => {
   const dataDir = tempDir("cli-fixture");
   const emulators = await startEmulators({ dataDir });
-  const s3 = new S3Client({ region: emulators.region, endpoint: emulators.endpoints.s3, forcePathStyle: true, credentials: emulators.credentials });
-  const dynamo = new DynamoDBClient({ region: emulators.region, endpoint: emulators.endpoints.dynamodb, credentials: emulators.credentials });
+  const aws = awsClients(emulators);
+  const { s3, dynamodb: dynamo } = aws;
   try {
     const order = (updatedAt: string, financial: string) =>
       JSON.stringify({
@@ -84,8 +97,7 @@ export const buildFixtureDataDir = async (): Promise<string> => {
     await dynamo.send(new PutItemCommand({ TableName: emulators.tables.orders, Item: marshall({ id: "gid://shopify/Order/2", order_number: "1002", total_price: "7.50", updated_at: "2026-11-26T11:00:00Z" }) }));
     await dynamo.send(new PutItemCommand({ TableName: emulators.tables.subscriptions, Item: marshall({ id: "410000000", status: "cancelled", cancellation_reason: "too much, coffee" }) }));
   } finally {
-    s3.destroy();
-    dynamo.destroy();
+    aws.destroy();
     await emulators.stop();
   }
   fs.mkdirSync(path.join(dataDir, "dlq"), { recursive: true });
