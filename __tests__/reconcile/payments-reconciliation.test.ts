@@ -8,7 +8,8 @@ import { ConfigProvider, Effect, Exit, Layer, ManagedRuntime, TestClock, TestCon
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { RECHARGE_API_URL_VAR, RECHARGE_STATE_KEY, reconcileRecharge } from "../../functions/reconcile/recharge";
-import { nightlyProgram } from "../../functions/reconcile/nightly";
+import { program as reconcileEntry } from "../../functions/reconcile/payments";
+import { nightlyProgram } from "../../functions/reconcile/payments-program";
 import { STRIPE_API_URL_VAR, reconcileStripe } from "../../functions/reconcile/stripe";
 import { program as rechargeIngress } from "../../functions/recharge/ingress";
 import { program as stripeIngress } from "../../functions/stripe/ingress";
@@ -144,5 +145,26 @@ describe("nightly reconciliation of Stripe and Recharge", () => {
     expect(JSON.stringify(Exit.isFailure(exit) ? exit.cause : {})).toContain("rejected the API key");
     expect((standin.requests.get("/v1/events") ?? 0) - before).toBe(1);
     await platform.dispose();
+  });
+});
+
+describe("the payments-reconcile entry (functions/reconcile/payments.ts)", () => {
+  const failureOf = async (input: unknown) => {
+    const exit = await Effect.runPromiseExit(reconcileEntry(input as never).pipe(Effect.provide(makeTestPlatform().layer)) as Effect.Effect<unknown, unknown, never>);
+    return Exit.isFailure(exit) ? JSON.stringify(exit.cause) : "succeeded";
+  };
+
+  test.each([
+    [{ days: 0 }, "days"],
+    [{ days: 31 }, "days"],
+    [{ days: 1.5 }, "days"],
+    [{ alertRatio: 2 }, "alertRatio"],
+    [{ sources: ["paypal"] }, "sources"],
+    [{ sources: [] }, "sources"],
+    [{ asOf: "yesterday-ish" }, "asOf"],
+  ])("rejects %j as InvalidPayload naming %s, before any provider is called", async (input, field) => {
+    const failure = await failureOf(input);
+    expect(failure).toContain("InvalidPayload");
+    expect(failure).toContain(`"field":"${field}"`);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * payments-reconcile (contracts/functions.ts): the nightly completeness job for the payment
- * sources, scheduled by the analytics stack. Stripe: every event of the last `days` (default 3,
+ * The logic of payments-reconcile (contracts/functions.ts; entry payments.ts beside this file):
+ * the nightly completeness job for the payment sources, scheduled by the analytics stack. Stripe: every event of the last `days` (default 3,
  * Stripe's own retry window) that the lake lacks; Recharge: every subscription and charge updated
  * since the last run that the hot store lacks or holds older. Both are fed through the doors' own
  * path (redeliver.ts). The counts go to `metadata/reconciliation/payments/dt=<day>/<run>.json`
@@ -10,8 +10,6 @@
 import { randomUUID } from "node:crypto";
 import { Clock, Effect } from "effect";
 import { partitionDate } from "../../contracts/lake-layout";
-import { taskHandler } from "../kernel/adapters";
-import { liveLayer } from "../kernel/live";
 import { Alerts, Metrics, ObjectStore } from "../kernel/services";
 import { reconcileRecharge } from "./recharge";
 import { reconcileStripe } from "./stripe";
@@ -24,6 +22,8 @@ export interface NightlyInput {
   /** Recovered / listed above this raises an alert (default 2%). */
   readonly alertRatio?: number;
   readonly sources?: ReadonlyArray<"stripe" | "recharge">;
+  /** The run's "now" (ISO time; default the clock's): `sdp reconcile payments --date` reconciles as of that day's end. */
+  readonly asOf?: string;
 }
 
 export interface NightlyReport {
@@ -38,7 +38,7 @@ export const reconciliationReportKey = (day: string, runId: string) => `metadata
 
 export const nightlyProgram = (input: NightlyInput = {}) =>
   Effect.gen(function* () {
-    const nowMs = yield* Clock.currentTimeMillis;
+    const nowMs = input.asOf === undefined ? yield* Clock.currentTimeMillis : Date.parse(input.asOf);
     const now = new Date(nowMs);
     const startedAt = now.toISOString();
     const runId = `reconcile-${startedAt.replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
@@ -77,7 +77,3 @@ export const nightlyProgram = (input: NightlyInput = {}) =>
     yield* Effect.logInfo("reconciliation finished", { runId, recovered: Object.fromEntries(tallies.map((tally) => [tally.source, tally.recovered])) });
     return report;
   });
-
-export const program = nightlyProgram;
-
-export const handler = taskHandler(nightlyProgram, liveLayer());
