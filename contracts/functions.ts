@@ -205,6 +205,25 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     publishesToPlatformBus: true,
     timeoutSeconds: 300,
   },
+  {
+    name: "payments-reconcile",
+    layer: "analytics",
+    entry: "functions/reconcile/payments.ts",
+    handler: "handler",
+    trigger: "schedule",
+    description: "Nightly: lists Stripe events and Recharge subscriptions and charges, feeds what the webhooks missed through the doors' path, reports the counts.",
+    // The Recharge objects are compared with their hot-store rows; the doors' path claims in the idempotency table.
+    tables: { read: ["subscriptions", "charges"], write: ["idempotency"] },
+    // Raw copies of what it recovers (as the doors write them); its report and Recharge's cursor under metadata/reconciliation/.
+    lake: { read: ["raw/stripe/", "raw/recharge/", "metadata/reconciliation/"], write: ["raw/stripe/", "raw/recharge/", "metadata/reconciliation/"] },
+    secrets: ["stripeApi", "rechargeApi"],
+    // A recovered event goes to the platform bus, as the door publishes it, so the processors take it.
+    publishesToPlatformBus: true,
+    alertKinds: ["data-quality"],
+    timeoutSeconds: 900,
+    // One run at a time: the Recharge cursor is read at the start and written at the end.
+    reservedConcurrency: 1,
+  },
 ];
 
 /** Lambda's timeout for a function whose spec sets none. */

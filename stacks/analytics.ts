@@ -12,8 +12,9 @@
  * `this.scheduler.schedule(...)`; a failure alert with `this.alarms`. Dashboard widgets go in
  * stacks/monitoring.ts (`dashboard.addSection`).
  *
- * Already here: the data-quality function (when functions/data-quality/handler.ts exists) with
- * the grants of its spec, run daily by EventBridge Scheduler, and the scheduler role.
+ * Already here: the data-quality function (when functions/data-quality/handler.ts exists) and the
+ * nightly payments reconciliation (payments-reconcile) with the grants of their specs, each run
+ * daily by EventBridge Scheduler on its own schedule (`functionSchedules`), and the scheduler role.
  */
 import { CloudwatchEventRule } from "@cdktn/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktn/provider-aws/lib/cloudwatch-event-target";
@@ -48,6 +49,19 @@ export interface AnalyticsStackProps {
 /** When the daily data-quality run starts (UTC): after the nightly reconciliation. */
 export const DATA_QUALITY_SCHEDULE = "cron(30 5 * * ? *)";
 
+/**
+ * When the nightly payments reconciliation (payments-reconcile) starts (UTC): after Stripe's and
+ * Recharge's day has closed, with the Shopify re-export (stacks/backfill.ts), before the analytics
+ * workflow and the data-quality run read the lake.
+ */
+export const PAYMENTS_RECONCILE_SCHEDULE = "cron(30 2 * * ? *)";
+
+/** The schedule of each scheduled function of the layer (a scheduled function without one fails synth). */
+export const functionSchedules: Readonly<Record<string, string>> = {
+  "data-quality": DATA_QUALITY_SCHEDULE,
+  "payments-reconcile": PAYMENTS_RECONCILE_SCHEDULE,
+};
+
 export class AnalyticsStack extends PlatformStack {
   readonly alarms: AlarmFactory;
   readonly functions: Record<string, EffectFunction> = {};
@@ -70,11 +84,13 @@ export class AnalyticsStack extends PlatformStack {
       const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus, bundleCacheDir: props.bundleCacheDir }));
       this.functions[spec.name] = fn;
       if (spec.trigger === "schedule") {
+        const expression = functionSchedules[spec.name];
+        if (expression === undefined) throw new Error(`${spec.name} has trigger "schedule" but no entry in functionSchedules (stacks/analytics.ts)`);
         this.scheduler.grantInvoke(`Invoke${spec.name.replace(/[^A-Za-z0-9]/g, "")}`, fn.arn);
         this.scheduler.schedule(this, `${spec.name}-schedule`, {
           scheduleName: `${this.prefix}-${spec.name}`,
           description: `Runs ${spec.name} daily.`,
-          expression: DATA_QUALITY_SCHEDULE,
+          expression,
           targetArn: fn.arn,
           input: { source: "schedule" },
         });
