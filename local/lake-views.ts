@@ -25,7 +25,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -110,12 +110,9 @@ const dynalite = require("dynalite") as (options: Record<string, unknown>) => ht
 
 const scanAll = async (client: DynamoDBClient, table: string): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
-  let startKey: ScanCommandOutput["LastEvaluatedKey"];
-  do {
-    const page: ScanCommandOutput = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+  for await (const page of paginateScan({ client }, { TableName: table })) {
     for (const item of page.Items ?? []) items.push(unmarshall(item, { wrapNumbers: false }) as Record<string, unknown>);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return items;
 };
 

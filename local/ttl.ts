@@ -4,7 +4,7 @@
  * and deletes items whose TTL (epoch seconds, a number, as DynamoDB requires) has passed. Like
  * DynamoDB, an item without the attribute or with a non-number value never expires.
  */
-import { DeleteItemCommand, DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, DynamoDBClient, paginateScan, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { tableKeys, tableSpecs, type TableKey } from "../contracts/tables";
 
 export interface TtlSweepTarget {
@@ -22,12 +22,12 @@ interface DeleteFilter {
 
 /** Scans one table and deletes the items that match `filter` (checked again on delete, so an item changed since the scan stays). */
 const deleteMatching = async (client: DynamoDBClient, tableName: string, keyNames: ReadonlyArray<string>, filter: DeleteFilter): Promise<number> => {
-  let startKey: Record<string, AttributeValue> | undefined;
   let count = 0;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: tableName, FilterExpression: filter.expression, ExpressionAttributeNames: filter.names, ExpressionAttributeValues: filter.values, ExclusiveStartKey: startKey }),
-    );
+  const pages = paginateScan(
+    { client },
+    { TableName: tableName, FilterExpression: filter.expression, ExpressionAttributeNames: filter.names, ExpressionAttributeValues: filter.values },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const itemKey = Object.fromEntries(keyNames.map((name) => [name, item[name]!]));
       await client
@@ -39,8 +39,7 @@ const deleteMatching = async (client: DynamoDBClient, tableName: string, keyName
           },
         );
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return count;
 };
 

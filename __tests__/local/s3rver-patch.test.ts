@@ -16,8 +16,11 @@ import {
   paginateListObjectsV2,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
+import { Effect } from "effect";
+import { envVars } from "../../contracts/env-vars";
+import { makeS3ObjectStore } from "../../functions/kernel/live";
 import { compareKeys, PATCHED_S3RVER_VERSION, S3rverPatchMismatch, s3rverDirectory, verifyPinnedS3rver } from "../../local/s3rver-patch";
-import { emulatorsForTests, tempDataDir } from "../support";
+import { emulatorsForTests, tempDataDir, withConfig } from "../support";
 
 jest.setTimeout(90_000);
 
@@ -91,6 +94,15 @@ describe("s3rver patch", () => {
     expect(listed).toHaveLength(keys.length);
     expect(new Set(listed).size).toBe(keys.length);
     expect(listed).toEqual([...keys].sort(compareKeys));
+
+    // The kernel's live ObjectStore.list (the same paginator inside awsCall) reads all three pages.
+    const live = await Effect.runPromise(
+      makeS3ObjectStore(() => fixture.aws.s3)
+        .list("bulk/")
+        .pipe(withConfig({ [envVars.lakeBucket]: fixture.emulators.bucket })),
+    );
+    expect(live.map((entry) => entry.key)).toEqual(listed);
+    expect(live.every((entry) => entry.size === Buffer.byteLength(`{"key":${JSON.stringify(entry.key)}}`))).toBe(true);
 
     // `aws s3 ls s3://<bucket>/ --recursive` pages ListObjectsV2 without a delimiter, 1,000 keys a
     // page, with EncodingType=url, until IsTruncated is false.

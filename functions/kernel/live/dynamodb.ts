@@ -31,6 +31,17 @@ const conditionFailed = (error: unknown) => errorName(error) === "ConditionalChe
 /** Drops undefined values (DynamoDB has no such type). */
 const defined = (item: Item): Item => Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
 
+/**
+ * Every item of every page: the SDK's paginator follows LastEvaluatedKey, and a failed page fails
+ * the whole read. Its input is made inside each call, since the paginator writes its position
+ * (ExclusiveStartKey) into it and a repeated call must start again from the first page.
+ */
+const itemsOf = async (pages: AsyncIterable<{ readonly Items?: ReadonlyArray<Record<string, unknown>> }>): Promise<Item[]> => {
+  const items: Item[] = [];
+  for await (const page of pages) items.push(...((page.Items ?? []) as Item[]));
+  return items;
+};
+
 export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotStore["Type"] => ({
   putIfNewer: (table, item, versionAttribute) =>
     Effect.flatMap(tableNameOf(table), (TableName) => {
@@ -112,39 +123,14 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
     ),
   query: (table, index, keyName, keyValue) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>
-      awsCall("dynamodb", "Query", async (abortSignal) => {
-        const items: Item[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await client().send(
-            new (sdk.documents().QueryCommand)({
-              TableName,
-              IndexName: index,
-              KeyConditionExpression: "#k = :k",
-              ExpressionAttributeNames: { "#k": keyName },
-              ExpressionAttributeValues: { ":k": keyValue },
-              ExclusiveStartKey: start,
-            }),
-            { abortSignal },
-          );
-          items.push(...((page.Items ?? []) as Item[]));
-          start = page.LastEvaluatedKey;
-        } while (start);
-        return items;
+      awsCall("dynamodb", "Query", (abortSignal) => {
+        const input = { TableName, IndexName: index, KeyConditionExpression: "#k = :k", ExpressionAttributeNames: { "#k": keyName }, ExpressionAttributeValues: { ":k": keyValue } };
+        return itemsOf(sdk.documents().paginateQuery({ client: client() }, input, { abortSignal }));
       }),
     ),
   scan: (table) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>
-      awsCall("dynamodb", "Scan", async (abortSignal) => {
-        const items: Item[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await client().send(new (sdk.documents().ScanCommand)({ TableName, ExclusiveStartKey: start }), { abortSignal });
-          items.push(...((page.Items ?? []) as Item[]));
-          start = page.LastEvaluatedKey;
-        } while (start);
-        return items;
-      }),
+      awsCall("dynamodb", "Scan", (abortSignal) => itemsOf(sdk.documents().paginateScan({ client: client() }, { TableName }, { abortSignal }))),
     ),
   putIfNotExists: (table, item) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>

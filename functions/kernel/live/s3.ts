@@ -121,12 +121,11 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
       Effect.flatMap(bucket, (Bucket) =>
         awsCall("s3", "ListObjectsV2", async (abortSignal) => {
           const found: Array<{ key: string; size: number }> = [];
-          let token: string | undefined;
-          do {
-            const page = await client().send(new (sdk.s3().ListObjectsV2Command)({ Bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal });
+          // The SDK's paginator follows NextContinuationToken; a page that is not truncated is the last, token or not.
+          for await (const page of sdk.s3().paginateListObjectsV2({ client: client() }, { Bucket, Prefix: prefix }, { abortSignal })) {
             for (const object of page.Contents ?? []) if (object.Key) found.push({ key: object.Key, size: object.Size ?? 0 });
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-          } while (token);
+            if (!page.IsTruncated) break;
+          }
           return found;
         }),
       ),
