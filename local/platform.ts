@@ -27,6 +27,7 @@ import { checkDataDir, lockFileOf, recordLastRun, takeDataDirLock, writeFileAtom
 import { createEventDoor, partnerDedupeKeys, type EventDoor } from "./event-door";
 import { repositoryRoot } from "./functions";
 import { makeDoorCounters, operatorRoutes, webhookRoutes } from "./ingress-routes";
+import { reconcileRoute } from "./reconcile-route";
 import { buildKernelRuntime } from "./kernel-runtime";
 import { silentLog } from "./log";
 import { makeLocalMetrics } from "./metrics";
@@ -126,6 +127,8 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       routes: [
         ...webhookRoutes(root, built, unavailable, log),
         { method: "POST", path: "/events", handle: eventDoor.handle },
+        // `sdp reconcile payments`: the nightly payments reconciliation, run here with this runtime.
+        reconcileRoute(root, built),
         ...operatorRoutes({ depth: () => router.depth, status: () => counters(), redrive }),
       ],
       port: options.port ?? 0,

@@ -29,7 +29,10 @@ export const program = (event: NightlyInput | null | undefined) =>
     if (input.alertRatio !== undefined && !(typeof input.alertRatio === "number" && input.alertRatio >= 0 && input.alertRatio <= 1)) {
       return yield* invalid("alertRatio", `alertRatio must be a number from 0 to 1, got ${String(input.alertRatio)}`);
     }
-    if (input.sources !== undefined && !(Array.isArray(input.sources) && input.sources.length > 0 && input.sources.every((source) => (SOURCES as ReadonlyArray<unknown>).includes(source)))) {
+    if (
+      input.sources !== undefined &&
+      !(Array.isArray(input.sources) && input.sources.length > 0 && input.sources.every((source) => (SOURCES as ReadonlyArray<unknown>).includes(source)))
+    ) {
       return yield* invalid("sources", `sources must be a non-empty list of ${SOURCES.join(", ")}`);
     }
     if (input.asOf !== undefined && !(typeof input.asOf === "string" && Number.isFinite(Date.parse(input.asOf)))) {
