@@ -27,7 +27,12 @@ const rawPutRate = async (): Promise<number> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-bench-s3-"));
   const emulators = await startEmulators({ dataDir });
   const clients = emulatorClients(emulators);
-  const body = JSON.stringify({ id: 1, admin_graphql_api_id: "gid://shopify/Order/1", updated_at: "2026-03-01T00:00:00Z", line_items: Array.from({ length: 5 }, (_, i) => ({ id: i, title: `Item ${i}`, price: "10.00" })) });
+  const body = JSON.stringify({
+    id: 1,
+    admin_graphql_api_id: "gid://shopify/Order/1",
+    updated_at: "2026-03-01T00:00:00Z",
+    line_items: Array.from({ length: 5 }, (_, i) => ({ id: i, title: `Item ${i}`, price: "10.00" })),
+  });
   try {
     let next = 0;
     const put = async (index: number) =>
@@ -48,7 +53,12 @@ const rawPutRate = async (): Promise<number> => {
 };
 
 const main = async () => {
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((load) => load.toFixed(1)).join(" ")} (shared: figures move with it)`);
+  console.log(
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")} (shared: figures move with it)`,
+  );
   const putRate = await rawPutRate();
   console.log(`S3 emulator (s3rver alone): ${Math.round(putRate)} PUT/s at concurrency ${CONCURRENCY} (${PUTS} objects)`);
 
@@ -69,17 +79,34 @@ const main = async () => {
   const lostOk = report.lost === 0 && report.deadLetters === 0 && report.failures === 0 && report.notSent === 0;
   console.log(`sdp load, ${report.requests} deliveries (all sources) at concurrency ${CONCURRENCY}, embedded platform:`);
   console.log(`       accepted ${report.acceptedPerSecond}/s; answers ${JSON.stringify(report.answers)}`);
-  console.log(`  ${mark(p99Ok)} answer latency p50 ${report.answerLatencyMs.p50} ms, p95 ${report.answerLatencyMs.p95} ms, p99 ${report.answerLatencyMs.p99} ms (goal p99 < 250 ms)`);
-  console.log(`  ${mark(e2eOk)} end to end ${report.endToEnd.perSecond}/s, lag p50 ${report.endToEnd.lagMs.p50} ms, p99 ${report.endToEnd.lagMs.p99} ms (goal >= half the raw PUT rate: ${Math.round(putRate / 2)}/s)`);
+  console.log(
+    `  ${mark(p99Ok)} answer latency p50 ${report.answerLatencyMs.p50} ms, p95 ${report.answerLatencyMs.p95} ms, p99 ${report.answerLatencyMs.p99} ms (goal p99 < 250 ms)`,
+  );
+  console.log(
+    `  ${mark(e2eOk)} end to end ${report.endToEnd.perSecond}/s, lag p50 ${report.endToEnd.lagMs.p50} ms, p99 ${report.endToEnd.lagMs.p99} ms (goal >= half the raw PUT rate: ${Math.round(putRate / 2)}/s)`,
+  );
   // The ratio is what the goal is about: on a shared machine both rates move with its load.
   console.log(`       end to end / raw PUT rate = ${(report.endToEnd.perSecond / putRate).toFixed(2)}x (goal >= 0.50x)`);
   console.log(`  ${mark(lostOk)} lost ${report.lost}, dead letters ${report.deadLetters}, failed answers ${report.failures} (goal 0)`);
   if (report.cpu) {
     const cpu = report.cpu;
-    console.log(`       CPU per event ${cpu.processMsPerEvent} ms: platform thread ${cpu.platformThreadMsPerEvent} ms, sender ${cpu.senderThreadMsPerEvent} ms, libuv/other threads ${cpu.otherThreadsMsPerEvent} ms`);
-    console.log(`       by component, platform and emulator threads (ms/event): ${Object.entries(cpu.componentsMsPerEvent).filter(([, v]) => v > 0).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    console.log(
+      `       CPU per event ${cpu.processMsPerEvent} ms: platform thread ${cpu.platformThreadMsPerEvent} ms, sender ${cpu.senderThreadMsPerEvent} ms, libuv/other threads ${cpu.otherThreadsMsPerEvent} ms`,
+    );
+    console.log(
+      `       by component, platform and emulator threads (ms/event): ${Object.entries(cpu.componentsMsPerEvent)
+        .filter(([, v]) => v > 0)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
   }
-  console.log(`load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(" ")}`);
+  console.log(
+    `load average at the end ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")}`,
+  );
   console.log(e2eOk && p99Ok && lostOk ? "all load goals met" : "some load goals missed");
 };
 

@@ -8,7 +8,6 @@
  * upserts) are not batched; they go one by one as in Lambda.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { Effect } from "effect";
 import { tableSpecs, type TableKey, type TableSpec } from "../contracts/tables";
 import { awsCall } from "../functions/kernel/aws-errors";
 import type { HotStore, Item } from "../functions/kernel/services";
@@ -53,7 +52,8 @@ export const withBatchedPuts = (store: HotStore["Type"], options: BatchedPutOpti
       const response = await options.client().send(new BatchWriteCommand({ RequestItems: { [TableName]: requests } }));
       const unprocessed = (response.UnprocessedItems?.[TableName] ?? []) as typeof requests;
       if (unprocessed.length === 0) return;
-      if (attempt >= 8) throw Object.assign(new Error(`${unprocessed.length} items left unprocessed after ${attempt + 1} batch writes`), { name: "ProvisionedThroughputExceededException" });
+      if (attempt >= 8)
+        throw Object.assign(new Error(`${unprocessed.length} items left unprocessed after ${attempt + 1} batch writes`), { name: "ProvisionedThroughputExceededException" });
       requests = unprocessed;
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
     }
@@ -66,7 +66,7 @@ export const withBatchedPuts = (store: HotStore["Type"], options: BatchedPutOpti
       // One item per key in a batch (DynamoDB refuses duplicates); a later put of the same key waits for the next.
       const batch: Pending[] = [];
       const keys = new Set<string>();
-      for (let index = 0; index < queue.length && batch.length < MAX_BATCH; ) {
+      for (let index = 0; index < queue.length && batch.length < MAX_BATCH;) {
         const entry = queue[index]!;
         if (keys.has(entry.key)) {
           index++;
@@ -77,13 +77,15 @@ export const withBatchedPuts = (store: HotStore["Type"], options: BatchedPutOpti
         queue.splice(index, 1);
       }
       inFlight.set(table, (inFlight.get(table) ?? 0) + 1);
-      write(table, batch).then(
-        () => batch.forEach((entry) => entry.resolve()),
-        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-      ).finally(() => {
-        inFlight.set(table, (inFlight.get(table) ?? 1) - 1);
-        if ((queues.get(table)?.length ?? 0) > 0) schedule(table);
-      });
+      write(table, batch)
+        .then(
+          () => batch.forEach((entry) => entry.resolve()),
+          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+        )
+        .finally(() => {
+          inFlight.set(table, (inFlight.get(table) ?? 1) - 1);
+          if ((queues.get(table)?.length ?? 0) > 0) schedule(table);
+        });
     }
   };
 

@@ -31,9 +31,7 @@ export const takeDataDirLock = (dataDir: string): (() => void) => {
     const holder = Number(fs.readFileSync(lockFile, "utf8").trim());
     // An empty lock (a kill between creating and writing it) names no one: pid 0 would be our group.
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
-      throw new PlatformStartFailed(
-        `${dataDir} is in use by another sdp local (pid ${holder}); stop it or choose another --data-dir (if none runs, delete ${lockFile})`,
-      );
+      throw new PlatformStartFailed(`${dataDir} is in use by another sdp local (pid ${holder}); stop it or choose another --data-dir (if none runs, delete ${lockFile})`);
     }
     // A stale lock from a run that was killed: take it over.
     fs.writeFileSync(lockFile, String(process.pid));
@@ -56,9 +54,7 @@ const logRecovery = (log: PlatformLog, dataDir: string, report: RecoveryReport) 
     dataDir,
     ...(report.quarantineDir ? { quarantine: path.join(dataDir, report.quarantineDir) } : {}),
     quarantined: report.quarantined.map((entry) => ({ file: entry.file, reason: entry.reason })),
-    ...(rawEvents.length > 0
-      ? { rawEventCopies: rawEvents.map((event) => ({ key: event.key, stillJournaled: event.journaled.length > 0, note: event.note })) }
-      : {}),
+    ...(rawEvents.length > 0 ? { rawEventCopies: rawEvents.map((event) => ({ key: event.key, stillJournaled: event.journaled.length > 0, note: event.note })) } : {}),
     ...(report.repaired.length > 0 ? { repaired: report.repaired } : {}),
     removedTemporaryFiles: report.removedTemporary,
   });

@@ -32,8 +32,7 @@ const threadCpuMs = () => {
 };
 
 let profiling;
-const post = (session, method, params) =>
-  new Promise((resolve, reject) => session.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))));
+const post = (session, method, params) => new Promise((resolve, reject) => session.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))));
 
 const running = new Map();
 parentPort.on("message", (message) => {

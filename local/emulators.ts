@@ -55,10 +55,7 @@ export interface Emulators {
 }
 
 export const localTableNames = (environment: EnvironmentConfig): Record<TableKey, string> =>
-  Object.fromEntries(tableKeys.map((key) => [key, tableName(environment.brand, environment.name, tableSpecs[key].logicalName)])) as Record<
-    TableKey,
-    string
-  >;
+  Object.fromEntries(tableKeys.map((key) => [key, tableName(environment.brand, environment.name, tableSpecs[key].logicalName)])) as Record<TableKey, string>;
 
 export const localBucketName = (environment: EnvironmentConfig) => lakeBucketName(environment.brand, environment.accountId, environment.name);
 

@@ -40,8 +40,7 @@ export const makeDoorCounters = () => {
       counters.rejected[response.statusCode] = (counters.rejected[response.statusCode] ?? 0) + 1;
     }
   };
-  const snapshot = (): Record<string, DoorCounters> =>
-    Object.fromEntries(Object.entries(doorCounters).map(([key, value]) => [key, { ...value, rejected: { ...value.rejected } }]));
+  const snapshot = (): Record<string, DoorCounters> => Object.fromEntries(Object.entries(doorCounters).map(([key, value]) => [key, { ...value, rejected: { ...value.rejected } }]));
   return { countResponse, snapshot };
 };
 
@@ -50,12 +49,7 @@ export const makeDoorCounters = () => {
  * `route`. A missing entry file fails the start (local/functions.ts); a door whose function
  * fails to load answers 503 and is recorded in `unavailable`.
  */
-export const webhookRoutes = (
-  root: string,
-  runtime: ManagedRuntime.ManagedRuntime<KernelServices, never>,
-  unavailable: Record<string, string>,
-  log: PlatformLog,
-): IngressRoute[] =>
+export const webhookRoutes = (root: string, runtime: ManagedRuntime.ManagedRuntime<KernelServices, never>, unavailable: Record<string, string>, log: PlatformLog): IngressRoute[] =>
   webhookRouteKeys().map((routeKey) => {
     const loaded = loadHttpFunction(routeKey, root);
     const path_ = routeKey.slice("POST ".length);

@@ -39,11 +39,14 @@ export const buildKernelRuntime = (options: KernelRuntimeOptions, cleanups: Arra
   const services = injectFaults({
     objectStore: makeS3ObjectStore(() => clients.s3),
     // Unconditional puts (the idempotency table's COMPLETED records) go in group commits: local/batched-puts.ts.
-    hotStore: withBatchedPuts(makeDynamoHotStore(() => clients.documents), {
-      client: () => clients.documents,
-      tableName: (table) => options.emulators.tables[table],
-      tables: ["idempotency"],
-    }),
+    hotStore: withBatchedPuts(
+      makeDynamoHotStore(() => clients.documents),
+      {
+        client: () => clients.documents,
+        tableName: (table) => options.emulators.tables[table],
+        tables: ["idempotency"],
+      },
+    ),
     eventBus: {
       publish: (events: ReadonlyArray<BusEvent>) =>
         Effect.tryPromise({

@@ -65,11 +65,13 @@ export const startProcessorQueues = (options: ProcessorQueueOptions): LocalEvent
   const deliverNow = async (route: Route, envelope: BusEnvelope, context: { receiveCount: number; signal: AbortSignal }): Promise<ConsumerResult> => {
     const processor = processors.get(route.processor)!;
     if (!processor.ok) return { kind: "invalid", reason: `processor ${route.processor} unavailable: ${processor.reason}` };
-    const run = processor.program(envelope).pipe(
-      Effect.ensuring(flushMetrics),
-      withLogContext({ correlationId: envelope.id, functionName: route.processor, route: route.id }),
-      withInvocationDeadline(Date.now() + functionTimeoutSeconds(processor.spec) * 1000),
-    );
+    const run = processor
+      .program(envelope)
+      .pipe(
+        Effect.ensuring(flushMetrics),
+        withLogContext({ correlationId: envelope.id, functionName: route.processor, route: route.id }),
+        withInvocationDeadline(Date.now() + functionTimeoutSeconds(processor.spec) * 1000),
+      );
     const exit = await options.runtime().runPromiseExit(run, { signal: context.signal });
     const result = consumerResultOf(exit);
     if (result.kind !== "ok") {

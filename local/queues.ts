@@ -15,9 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 export type ConsumerResult =
-  | { readonly kind: "ok" }
-  | { readonly kind: "retry"; readonly reason: string; readonly retryAfterMs?: number }
-  | { readonly kind: "invalid"; readonly reason: string };
+  { readonly kind: "ok" } | { readonly kind: "retry"; readonly reason: string; readonly retryAfterMs?: number } | { readonly kind: "invalid"; readonly reason: string };
 
 /** Processes one message body; must not throw (a throw counts as a retryable failure). */
 export type Consumer<T> = (body: T, context: { readonly receiveCount: number; readonly signal: AbortSignal }) => Promise<ConsumerResult>;
@@ -223,10 +221,7 @@ export class LocalQueue<T> {
       }, this.visibilityTimeoutMs);
     });
     try {
-      return await Promise.race([
-        this.options.consumer(message.body, { receiveCount: message.receiveCount, signal: controller.signal }),
-        timeout,
-      ]);
+      return await Promise.race([this.options.consumer(message.body, { receiveCount: message.receiveCount, signal: controller.signal }), timeout]);
     } catch (error) {
       return { kind: "retry", reason: `consumer threw: ${(error as Error)?.message ?? String(error)}` };
     } finally {

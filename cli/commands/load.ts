@@ -63,14 +63,24 @@ Example:
 
 export const printRunReport = (report: RunReport, write: (line: string) => void) => {
   write(`target          ${report.target} ${report.ingress}${report.dataDir ? ` (data dir ${report.dataDir})` : ""}`);
-  write(`sent            ${report.sent} of ${report.requests}${report.notSent > 0 ? ` (${report.notSent} not sent: out of time)` : ""}: ${Object.entries(report.answers).map(([key, value]) => `${key} ${value}`).join(", ")}`);
+  write(
+    `sent            ${report.sent} of ${report.requests}${report.notSent > 0 ? ` (${report.notSent} not sent: out of time)` : ""}: ${Object.entries(report.answers)
+      .map(([key, value]) => `${key} ${value}`)
+      .join(", ")}`,
+  );
   write(`accepted/s      ${report.acceptedPerSecond} (${report.accepted} in ${report.sendSeconds} s)`);
-  write(`answer latency  p50 ${ms(report.answerLatencyMs.p50)}  p95 ${ms(report.answerLatencyMs.p95)}  p99 ${ms(report.answerLatencyMs.p99)}  max ${ms(report.answerLatencyMs.max)}`);
-  write(`end to end      ${report.endToEnd.perSecond}/s (${report.endToEnd.settled} in their hot row in ${report.endToEnd.seconds} s); lag p50 ${ms(report.endToEnd.lagMs.p50)}  p99 ${ms(report.endToEnd.lagMs.p99)}  max ${ms(report.endToEnd.lagMs.max)}${report.endToEnd.method === "onSettled" ? "" : " (estimated from GET /status)"}`);
+  write(
+    `answer latency  p50 ${ms(report.answerLatencyMs.p50)}  p95 ${ms(report.answerLatencyMs.p95)}  p99 ${ms(report.answerLatencyMs.p99)}  max ${ms(report.answerLatencyMs.max)}`,
+  );
+  write(
+    `end to end      ${report.endToEnd.perSecond}/s (${report.endToEnd.settled} in their hot row in ${report.endToEnd.seconds} s); lag p50 ${ms(report.endToEnd.lagMs.p50)}  p99 ${ms(report.endToEnd.lagMs.p99)}  max ${ms(report.endToEnd.lagMs.max)}${report.endToEnd.method === "onSettled" ? "" : " (estimated from GET /status)"}`,
+  );
   write(`dead letters    ${report.deadLetters}    lost ${report.lost}    failed answers ${report.failures}`);
   if (report.cpu) {
     const cpu = report.cpu;
-    write(`CPU per event   ${cpu.processMsPerEvent} ms in all (platform thread ${cpu.platformThreadMsPerEvent ?? "-"} ms, sender thread ${cpu.senderThreadMsPerEvent ?? "-"} ms, libuv and other threads ${cpu.otherThreadsMsPerEvent ?? "-"} ms)`);
+    write(
+      `CPU per event   ${cpu.processMsPerEvent} ms in all (platform thread ${cpu.platformThreadMsPerEvent ?? "-"} ms, sender thread ${cpu.senderThreadMsPerEvent ?? "-"} ms, libuv and other threads ${cpu.otherThreadsMsPerEvent ?? "-"} ms)`,
+    );
     if (cpu.samples > 0) {
       const parts = Object.entries(cpu.componentsMsPerEvent)
         .filter(([, value]) => value > 0)
@@ -120,14 +130,18 @@ const command: Command = {
     const sources = check(parseSources(values.sources));
     const seed = values.seed === undefined ? Date.now() % 2_147_483_647 : Number(values.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, got "${values.seed}"`);
-    if (values.ingress !== undefined && !isLoopback(values.ingress)) throw new UsageError(`--ingress must be a loopback URL such as http://127.0.0.1:4010 (load goes to this machine only), got "${values.ingress}"`);
+    if (values.ingress !== undefined && !isLoopback(values.ingress))
+      throw new UsageError(`--ingress must be a loopback URL such as http://127.0.0.1:4010 (load goes to this machine only), got "${values.ingress}"`);
     const count = Math.max(1, Math.round(rate * duration));
     if (count > MAX_LOAD_EVENTS) throw new UsageError(`rate x duration is ${count} events; at most ${MAX_LOAD_EVENTS} per run`);
 
     const deliveries = loadDeliveries({ count, sources, seed, env: io.env });
     if (deliveries.length < count) throw new CommandFailed(`could only build ${deliveries.length} of ${count} deliveries for ${sources.join(",")}`);
     const items = deliveries.map((delivery) => ({ path: delivery.path, headers: delivery.headers, body: delivery.body, ids: deliveryIds(delivery) }));
-    if (!values.json) io.stderr.write(`sdp load: ${count} deliveries (${sources.join(",")}, seed ${seed}) at ${rate}/s, concurrency ${concurrency}${values.ingress ? ` to ${values.ingress}` : " to an embedded platform"}\n`);
+    if (!values.json)
+      io.stderr.write(
+        `sdp load: ${count} deliveries (${sources.join(",")}, seed ${seed}) at ${rate}/s, concurrency ${concurrency}${values.ingress ? ` to ${values.ingress}` : " to an embedded platform"}\n`,
+      );
 
     const report = await runTraffic({
       items,

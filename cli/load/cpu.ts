@@ -40,10 +40,13 @@ export type Component = (typeof componentOrder)[number];
 
 const ownerOf = (url: string): Component | undefined => {
   if (url === "") return undefined;
-  if (/\/node_modules\/(s3rver|koa[^/]*|@koa|xmlbuilder[^/]*|fast-xml-parser|busboy|statuses|mime[^/]*|on-finished|http-errors)\//.test(url) || url.includes("/local/s3rver-patch")) return "s3 emulator";
-  if (/\/node_modules\/(dynalite|level[^/]*|abstract-leveldown|memdown|subleveldown|deferred-leveldown|encoding-down|lazy|big\.js|buffer-crc32|async)\//.test(url)) return "dynamodb emulator";
+  if (/\/node_modules\/(s3rver|koa[^/]*|@koa|xmlbuilder[^/]*|fast-xml-parser|busboy|statuses|mime[^/]*|on-finished|http-errors)\//.test(url) || url.includes("/local/s3rver-patch"))
+    return "s3 emulator";
+  if (/\/node_modules\/(dynalite|level[^/]*|abstract-leveldown|memdown|subleveldown|deferred-leveldown|encoding-down|lazy|big\.js|buffer-crc32|async)\//.test(url))
+    return "dynamodb emulator";
   if (url.includes("/local/queues.ts")) return "journal";
-  if (/\/local\/(server|event-door)\.ts/.test(url) || /\/functions\/(kernel\/ingress|kernel\/limits|[a-z-]+\/ingress|[a-z-]+\/signature|[a-z-]+\/describe)\.ts/.test(url)) return "door";
+  if (/\/local\/(server|event-door)\.ts/.test(url) || /\/functions\/(kernel\/ingress|kernel\/limits|[a-z-]+\/ingress|[a-z-]+\/signature|[a-z-]+\/describe)\.ts/.test(url))
+    return "door";
   if (/\/local\/(router|event-pattern)\.ts/.test(url)) return "router";
   if (url.includes("/functions/") || url.includes("/contracts/")) return "processors";
   return undefined;
@@ -53,7 +56,7 @@ const kindOf = (url: string, functionName: string): Component => {
   if (functionName === "(garbage collector)") return "gc";
   if (/\/node_modules\/(@aws-sdk|@smithy|@aws-crypto)\//.test(url)) return "aws sdk clients";
   if (url.includes("/node_modules/effect/")) return "effect runtime";
-  if (url.startsWith("node:") || url === "" ) return "node internals";
+  if (url.startsWith("node:") || url === "") return "node internals";
   return "other";
 };
 
@@ -159,7 +162,10 @@ export const startCpuWindow = async (options: { readonly profile: boolean; reado
       }
       const mainSamples = componentOrder.reduce((sum, component) => sum + counts[component], 0);
       const base = mainThreadMs ?? processMs;
-      const components = Object.fromEntries(componentOrder.map((component) => [component, mainSamples === 0 ? 0 : (counts[component] / mainSamples) * base])) as Record<Component, number>;
+      const components = Object.fromEntries(componentOrder.map((component) => [component, mainSamples === 0 ? 0 : (counts[component] / mainSamples) * base])) as Record<
+        Component,
+        number
+      >;
       let samples = mainSamples;
       const emulator = emulatorProfile ? await emulatorProfile.stop().catch(() => undefined) : undefined;
       if (emulator?.threadMs !== undefined) {
