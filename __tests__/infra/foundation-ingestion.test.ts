@@ -152,6 +152,27 @@ describe("foundation and ingestion (all contract functions built from the fixtur
     expect(schedule.target.arn).toMatch(/aws_lambda_function\.data-quality/);
   });
 
+  it("runs the payments reconciliation nightly at 02:30 UTC, with exactly the grants its spec lists", () => {
+    const analytics = synth.stack("acme-staging-analytics");
+    const schedule = resourcesOf(analytics, "aws_scheduler_schedule").find((candidate) => candidate.name === "acme-staging-payments-reconcile");
+    expect(schedule).toMatchObject({ schedule_expression: "cron(30 2 * * ? *)", schedule_expression_timezone: "UTC", target: { input: JSON.stringify({ source: "schedule" }) } });
+    expect(schedule.target.arn).toMatch(/aws_lambda_function\.payments-reconcile/);
+    const fn = resourcesOf(analytics, "aws_lambda_function").find((candidate) => candidate.function_name === "acme-staging-payments-reconcile");
+    expect(fn).toMatchObject({ timeout: 900, reserved_concurrent_executions: 1 });
+    const variables = fn.environment.variables;
+    for (const name of ["SDP_SECRET_STRIPE_API_ARN", "SDP_SECRET_RECHARGE_API_ARN", "SDP_EVENT_BUS_NAME", "SDP_ALERTS_TOPIC_ARN", "SDP_TABLE_SUBSCRIPTIONS", "SDP_TABLE_CHARGES", "SDP_TABLE_IDEMPOTENCY"]) expect(variables[name]).toBeDefined();
+    const policy = resourcesOf(analytics, "aws_iam_role_policy").find((candidate) => String(candidate.role).includes("payments-reconcile"));
+    const statements = JSON.parse(policy.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>;
+    const sids = statements.map((statement) => statement.Sid);
+    expect(sids).toEqual(expect.arrayContaining(["SecretStripeApi", "SecretRechargeApi", "PlatformBus", "AlertsTopic", "ReadWriteIdempotencyTable", "ReadSubscriptionsTable", "ReadChargesTable"]));
+    const written = statements.filter((statement) => statement.Action.includes("s3:PutObject")).flatMap((statement) => statement.Resource.map((resource) => resource.replace(/^.*\}\//, "")));
+    expect(written.sort()).toEqual(["metadata/reconciliation/*", "raw/recharge/*", "raw/stripe/*"]);
+    expect(statements.flatMap((statement) => statement.Action)).not.toContain("s3:DeleteObject");
+    // The scheduler may invoke it, and nothing else of the layer it has no schedule for.
+    const scheduler = resourcesOf(analytics, "aws_iam_role_policy").find((candidate) => candidate.name === "scheduled-targets");
+    expect(JSON.parse(scheduler.policy).Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual(["Invokedataquality", "Invokepaymentsreconcile", "StartAnalytics"]);
+  });
+
   it("gives monitoring a dashboard with hot-store, lake, function and queue sections", () => {
     const [dashboard] = resourcesOf(synth.stack("acme-staging-monitoring"), "aws_cloudwatch_dashboard");
     const titles = JSON.parse(dashboard.dashboard_body).widgets.filter((w: any) => w.type === "text").map((w: any) => w.properties.markdown);
