@@ -46,6 +46,11 @@ export const localEnvironment = (emulators: Emulators, inherited: NodeJS.Process
     const given = inherited[name];
     variables[name] = given !== undefined && given.trim() !== "" ? given : LOCAL_DEFAULT_WEBHOOK_SECRET;
   }
+  // The payments APIs' credentials (sdp reconcile payments), when given; no default.
+  for (const name of [envVars.stripeApiKey, envVars.rechargeApiToken]) {
+    const given = inherited[name];
+    if (given !== undefined && given.trim() !== "") variables[name] = given;
+  }
   return variables;
 };
 

@@ -39,26 +39,17 @@ describe("sdp reconcile payments", () => {
   let dataDir: string;
   let platform: LocalPlatform;
   let standin: PaymentsStandin;
-  const saved = { stripe: process.env.STRIPE_API_KEY, recharge: process.env.RECHARGE_API_TOKEN };
 
   beforeAll(async () => {
-    process.env.STRIPE_API_KEY = STRIPE_KEY;
-    process.env.RECHARGE_API_TOKEN = RECHARGE_TOKEN;
     dataDir = tempDir("reconcile");
-    platform = await startLocalPlatform({ dataDir, port: 0, env: {} });
+    // The API credentials as sdp local takes them from its environment.
+    platform = await startLocalPlatform({ dataDir, port: 0, env: { STRIPE_API_KEY: STRIPE_KEY, RECHARGE_API_TOKEN: RECHARGE_TOKEN } });
     standin = await startPaymentsStandin({ stripeApiKey: STRIPE_KEY, rechargeApiToken: RECHARGE_TOKEN, stripeEvents: events, subscriptions, charges });
   }, 60_000);
   afterAll(async () => {
     await standin?.close();
     await platform?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    for (const [name, value] of [
-      ["STRIPE_API_KEY", saved.stripe],
-      ["RECHARGE_API_TOKEN", saved.recharge],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
   });
 
   const post = async (path: string, body: string, headers: Record<string, string>) => {
