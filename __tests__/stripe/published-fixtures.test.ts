@@ -3,13 +3,10 @@
  * (stripe-ingress), the event it publishes routed by the contract's rules to its processor, and
  * the hot-store row that processor writes, keyed by the object's id.
  *
- * Two sources (see __tests__/fixtures/stripe/README.md):
- *  - `reference/*.json` (committed): bodies written for this repository after Stripe's published
- *    sample objects (stripe/openapi `openapi/fixtures3.json`, the objects stripe-mock serves),
- *    keeping their ids and exactly the shape of every field a processor reads, nulls included.
- *  - the unmodified `openapi/fixtures3.json` itself, when one is at hand: `SDP_STRIPE_OPENAPI_FIXTURES`
- *    names it, or `shared/provider-samples/stripe/fixtures3.json` beside the repository. It is not
- *    committed here (it is Stripe's file, not ours); without it that part is skipped, saying so.
+ * The bodies (`__tests__/fixtures/stripe/reference/*.json`, see its README) are written for this
+ * repository after Stripe's published sample objects (stripe/openapi `openapi/fixtures3.json`, the
+ * objects stripe-mock serves), keeping their ids and exactly the shape of every field a processor
+ * reads, nulls included. Stripe's file itself is not committed (it is Stripe's, not ours).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -114,26 +111,5 @@ describe("Stripe reference bodies (after Stripe's published sample objects) thro
     expect(outcome).toMatchObject({ kind: "dead-letter" });
     expect(outcome.kind === "dead-letter" ? outcome.reason : "").toContain(`InvalidPayload: ${field}:`);
     expect([...delivered.platform.items("payments"), ...delivered.platform.items("disputes")]).toEqual([]);
-  });
-});
-
-/** Stripe's own file, unmodified, when one is at hand (never committed here). */
-const publishedFile = [process.env.SDP_STRIPE_OPENAPI_FIXTURES, path.join(__dirname, "..", "..", "..", "shared", "provider-samples", "stripe", "fixtures3.json")].find(
-  (candidate): candidate is string => typeof candidate === "string" && candidate !== "" && fs.existsSync(candidate),
-);
-const published = publishedFile ? (JSON.parse(fs.readFileSync(publishedFile, "utf8")) as { resources: Record<string, Json> }).resources : undefined;
-
-/** A published object in the published event's envelope (its id, created, api_version...), under `type`. */
-const inEventEnvelope = (type: string, object: Json): string => {
-  const sample = published!.event!;
-  return JSON.stringify({ ...sample, type, data: { ...sample.data, object } });
-};
-
-(published ? describe : describe.skip)(`Stripe's published fixtures3.json (${publishedFile ?? "not at hand: skipped"})`, () => {
-  test.each(routedTypes)("%s with the published %s", async (type, resource) => {
-    const object = published![resource];
-    expect(object).toBeDefined();
-    const body = inEventEnvelope(type, object!);
-    expectProcessed(await deliver(body), body, JSON.parse(body) as Json);
   });
 });
