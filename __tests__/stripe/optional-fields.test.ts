@@ -52,6 +52,29 @@ describe("Stripe: fields nobody keys on are optional and nullable", () => {
     expect(platform.item("invoices", "in_1QfakeInvoice0001")).toMatchObject({ status: "paid", number: "ACME-0042", subscription_id: "sub_1QfakeSubscription1" });
   });
 
+  it("an invoice of API 2025-03-31.basil or later links its subscription and payment through parent and payments", async () => {
+    const basil = editJson(stripeFixture("invoice-paid.json").rawBody, (event) => {
+      const invoice = event.data.object;
+      delete invoice.subscription;
+      delete invoice.payment_intent;
+      invoice.parent = { type: "subscription_details", subscription_details: { subscription: "sub_1QfakeSubscription1", metadata: {} } };
+      invoice.payments = { object: "list", data: [{ id: "inpay_1", payment: { type: "payment_intent", payment_intent: { id: "pi_3QfakeIntent0001" } } }] };
+      event.api_version = "2025-03-31.basil";
+    });
+    const platform = makePaymentsTestPlatform();
+    expect(Exit.isSuccess(await deliverStripe(platform, basil))).toBe(true);
+    expect(platform.item("invoices", "in_1QfakeInvoice0001")).toMatchObject({ status: "paid", subscription_id: "sub_1QfakeSubscription1", payment_intent_id: "pi_3QfakeIntent0001" });
+
+    const unlinked = makePaymentsTestPlatform();
+    const neither = editJson(basil, (event) => {
+      event.data.object.parent = null;
+      event.data.object.payments = { object: "list", data: [] };
+    });
+    expect(Exit.isSuccess(await deliverStripe(unlinked, neither))).toBe(true);
+    expect(unlinked.item("invoices", "in_1QfakeInvoice0001")).not.toHaveProperty("subscription_id");
+    expect(unlinked.item("invoices", "in_1QfakeInvoice0001")).not.toHaveProperty("payment_intent_id");
+  });
+
   it("a dispute without currency alerts with 'unknown currency'; without an amount the amount line is left out", async () => {
     const noCurrency = editJson(stripeFixture("charge-dispute-created.json").rawBody, (event) => delete event.data.object.currency);
     const platform = makePaymentsTestPlatform();

@@ -99,8 +99,12 @@ export const StripeInvoice = Schema.Struct({
   attempt_count: optionalNullable(Schema.Number.pipe(Schema.int(), Schema.nonNegative())),
   next_payment_attempt: optionalNullable(UnixSeconds),
   billing_reason: optionalNullable(Schema.String),
+  /** Before API 2025-03-31.basil; from then on `parent.subscription_details.subscription`. */
   subscription: optionalNullable(Reference),
+  /** Before API 2025-03-31.basil; from then on the invoice's `payments` list. */
   payment_intent: optionalNullable(Reference),
+  parent: optionalNullable(Schema.Struct({ subscription_details: optionalNullable(Schema.Struct({ subscription: optionalNullable(Reference) })) })),
+  payments: optionalNullable(Schema.Struct({ data: optionalNullable(Schema.Array(Schema.Struct({ payment: optionalNullable(Schema.Struct({ payment_intent: optionalNullable(Reference) })) }))) })),
   period_start: optionalNullable(UnixSeconds),
   period_end: optionalNullable(UnixSeconds),
   created: optionalNullable(UnixSeconds),
