@@ -1,19 +1,21 @@
 /**
  * How each provider signs a webhook, from the sender's side (the demo, replay fixtures, tests).
- * The platform's verifiers live in functions/<provider>/; these produce what they check.
+ * They are the platform's own signers (functions/<provider>/signature.ts), so each recipe exists
+ * once and what the demo sends is what the doors check.
  */
-import { createHash, createHmac } from "node:crypto";
 import { envVars, LOCAL_DEFAULT_WEBHOOK_SECRET } from "../contracts/env-vars";
+import { RECHARGE_HASH_HEADER, signRechargePayload } from "../functions/recharge/signature";
+import { shopifySignature } from "../functions/shopify/signature";
+import { signStripePayload } from "../functions/stripe/signature";
 
 /** Shopify: base64 HMAC-SHA256 of the raw body with the app's secret (X-Shopify-Hmac-Sha256). */
-export const shopifyHmac = (secret: string, body: string) => createHmac("sha256", secret).update(body, "utf8").digest("base64");
+export const shopifyHmac = (secret: string, body: string) => shopifySignature(secret, body);
 
 /** Recharge: hex SHA-256 of the client secret followed by the raw body (X-Recharge-Hmac-Sha256). */
-export const rechargeHash = (secret: string, body: string) => createHash("sha256").update(secret, "utf8").update(body, "utf8").digest("hex");
+export const rechargeHash = (secret: string, body: string) => signRechargePayload(body, secret)[RECHARGE_HASH_HEADER]!;
 
 /** Stripe: `t=<ts>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` (Stripe-Signature). */
-export const stripeSignature = (secret: string, body: string, timestampSeconds: number) =>
-  `t=${timestampSeconds},v1=${createHmac("sha256", secret).update(`${timestampSeconds}.${body}`, "utf8").digest("hex")}`;
+export const stripeSignature = (secret: string, body: string, timestampSeconds: number) => signStripePayload(body, [secret], timestampSeconds);
 
 export interface WebhookSecrets {
   readonly shopify: string;
