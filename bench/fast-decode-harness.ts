@@ -15,9 +15,12 @@ import type { BusEnvelope, HttpRequest } from "../functions/kernel/function-shap
 import { makeTestPlatform } from "../functions/kernel/memory";
 import { decodePayload } from "../functions/kernel/processor-frame";
 import { program as ingress } from "../functions/shopify/ingress";
-import { program as ordersProcessor } from "../functions/shopify/orders-processor";
+import { familyProcessor } from "../functions/shopify/family-processor";
+import { orderHandlers } from "../functions/shopify/orders";
 import { Order } from "../functions/shopify/schemas";
 import { benchOrders } from "./bench-orders";
+
+const ordersProcessor = familyProcessor("shopify-orders", orderHandlers).program;
 
 const root = process.argv[2] ?? path.resolve(__dirname, "..", "..");
 const SECRET = "bench-webhook-secret";

@@ -8,8 +8,11 @@ import { ManagedRuntime } from "effect";
 import { SHOPIFY_DETAIL_TYPE } from "../contracts/events";
 import type { BusEnvelope } from "../functions/kernel/function-shape";
 import { makeTestPlatform } from "../functions/kernel/memory";
-import { program as ordersProgram } from "../functions/shopify/orders-processor";
+import { familyProcessor } from "../functions/shopify/family-processor";
+import { orderHandlers } from "../functions/shopify/orders";
 import { benchOrders } from "./bench-orders";
+
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
 
 const root = process.argv[2] ?? path.resolve(__dirname, "..", "..");
 const orderOf = benchOrders(root, 1000);

@@ -5,26 +5,26 @@
  */
 import type { AlertKind } from "./alerts";
 import type { SecretKey } from "./env-vars";
+import { shopifyFamilies, type HandlerModule, type ShopifyFamilySpec } from "./events";
 import type { TableKey } from "./tables";
 
 export type { SecretKey } from "./env-vars";
-
-/** The module of a processor's logic: it exports one handler per topic (topic -> handler). */
-export interface HandlerModule {
-  /** Path of the TypeScript file from the repository root. */
-  readonly path: string;
-  /** Name of its export, a Record<topic, handler>; its keys are the topics routed to the function (contracts/events.ts). */
-  readonly topicHandlers: string;
-}
+export type { HandlerModule } from "./events";
 
 export interface FunctionSpec {
   readonly name: string;
   readonly layer: "ingestion" | "backfill" | "analytics";
-  /** Path of the TypeScript entry file from the repository root. */
+  /**
+   * Path of the TypeScript entry file from the repository root. For a spec with `handlerModule`
+   * it is the shared frame (SHOPIFY_FAMILY_ENTRY, exporting `familyProcessor`), and the function's
+   * real entry is generated: `familyProcessor(<name>, <the handler module's export>)` as `program`
+   * and `handler` (modules/bundle.ts `familyEntrySource`; `sdp local` builds the same program,
+   * local/functions.ts), so each bundle holds its own family's code and no other.
+   */
   readonly entry: string;
   /** Exported handler name in the entry file (Lambda's `index.<handler>`). */
   readonly handler: string;
-  /** For a processor that dispatches by topic: the module holding its topic handlers. */
+  /** For a processor that dispatches by topic: the module holding its topic handlers (its entry is generated, see `entry`). */
   readonly handlerModule?: HandlerModule;
   /**
    * Packages that cannot be bundled (native addons such as @duckdb/node-api): shipped in the zip's
@@ -74,7 +74,23 @@ const processor = (name: string, entry: string, write: ReadonlyArray<TableKey>, 
   ...extra,
 });
 
-export const functionSpecs: ReadonlyArray<FunctionSpec> = [
+/** The entry file of every Shopify family processor: the frame its generated entry calls (see FunctionSpec `entry`). */
+export const SHOPIFY_FAMILY_ENTRY = "functions/shopify/family-processor.ts";
+
+/**
+ * One queue processor per Shopify family with a handler module (contracts/events.ts
+ * `shopifyFamilies`, most declared on their table in contracts/tables.ts): named by the family,
+ * writing its tables, described by it. A new family gets its spec here without an edit.
+ */
+export const shopifyProcessorSpecs = (families: Readonly<Record<string, ShopifyFamilySpec>>): FunctionSpec[] =>
+  Object.values(families).flatMap(({ processor: name, handlerModule, writes = [], description, alertKinds }) =>
+    handlerModule === undefined
+      ? []
+      : [processor(name, SHOPIFY_FAMILY_ENTRY, writes as ReadonlyArray<TableKey>, description ?? `Shopify ${name} events.`, { handlerModule, ...(alertKinds ? { alertKinds } : {}) })],
+  );
+
+/** Every function, with the Shopify processors of the given families (contracts/events.ts by default). */
+export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilySpec>>): ReadonlyArray<FunctionSpec> => [
   {
     name: "shopify-ingress",
     layer: "ingestion",
@@ -89,22 +105,7 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     secrets: ["shopifyWebhook", "shopifyAdmin"],
     publishesToPlatformBus: true,
   },
-  processor("shopify-orders", "functions/shopify/orders-processor.ts", ["orders", "abandonedCarts"], "Orders, refunds and fulfillments into the orders hot store.", {
-    handlerModule: { path: "functions/shopify/orders.ts", topicHandlers: "orderHandlers" },
-  }),
-  processor("shopify-customers", "functions/shopify/customers-processor.ts", ["customers"], "Customers into the customers hot store.", {
-    handlerModule: { path: "functions/shopify/customers.ts", topicHandlers: "customerHandlers" },
-  }),
-  processor("shopify-products", "functions/shopify/products-processor.ts", ["products"], "Products into the products hot store.", {
-    handlerModule: { path: "functions/shopify/products.ts", topicHandlers: "productHandlers" },
-  }),
-  processor("shopify-checkouts", "functions/shopify/checkouts-processor.ts", ["abandonedCarts"], "Checkouts and carts into the abandoned-carts store.", {
-    handlerModule: { path: "functions/shopify/checkouts.ts", topicHandlers: "checkoutHandlers" },
-  }),
-  processor("shopify-app", "functions/shopify/app-processor.ts", [], "app/uninstalled: stores the event and alerts.", {
-    handlerModule: { path: "functions/shopify/app.ts", topicHandlers: "appHandlers" },
-    alertKinds: ["app-uninstalled"],
-  }),
+  ...shopifyProcessorSpecs(families),
   {
     name: "recharge-ingress",
     layer: "ingestion",
@@ -225,6 +226,8 @@ export const functionSpecs: ReadonlyArray<FunctionSpec> = [
     reservedConcurrency: 1,
   },
 ];
+
+export const functionSpecs: ReadonlyArray<FunctionSpec> = functionSpecsOf(shopifyFamilies);
 
 /** Lambda's timeout for a function whose spec sets none. */
 export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 30;

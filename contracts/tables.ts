@@ -2,7 +2,13 @@
  * The hot stores: one DynamoDB table per spec. The hot-stores stack deploys exactly these, the
  * functions read and write them by the env var named in `envVar`, and `sdp local` creates them
  * in dynalite. A test compares the synthesized tables with this file.
+ *
+ * A table that is the hot store of a Shopify topic family names that family (`shopifyFamily`):
+ * its topics, access scopes and handler module. The family's routes, webhook subscriptions,
+ * queue, processor spec and grants all derive from it (contracts/events.ts, contracts/functions.ts),
+ * so a new family with its own table is this spec plus its handler module, nothing else.
  */
+import type { ShopifyTableFamily } from "./events";
 
 export type AttributeType = "S" | "N";
 
@@ -26,6 +32,8 @@ export interface TableSpec {
   readonly ttlAttribute?: string;
   /** The environment variable a function reads the table name from. */
   readonly envVar: string;
+  /** The Shopify topic family this table is the hot store of (contracts/events.ts `ShopifyTableFamily`). */
+  readonly shopifyFamily?: ShopifyTableFamily;
 }
 
 const S = (name: string): KeyAttribute => ({ name, type: "S" });
@@ -41,6 +49,26 @@ export const tableSpecs = {
       { name: "by-order-number", partitionKey: S("order_number") },
     ],
     envVar: "SDP_TABLE_ORDERS",
+    shopifyFamily: {
+      family: "orders",
+      scopes: ["read_orders"],
+      topics: [
+        "orders/create",
+        "orders/updated",
+        "orders/paid",
+        "orders/cancelled",
+        "orders/fulfilled",
+        "orders/partially_fulfilled",
+        "orders/delete",
+        "refunds/create",
+        "fulfillments/create",
+        "fulfillments/update",
+      ],
+      // An order recovers its checkout's abandoned cart.
+      alsoWrites: ["abandonedCarts"],
+      handlerModule: { path: "functions/shopify/orders.ts", topicHandlers: "orderHandlers" },
+      description: "Orders, refunds and fulfillments into the orders hot store.",
+    },
   },
   customers: {
     logicalName: "customers",
@@ -48,6 +76,13 @@ export const tableSpecs = {
     partitionKey: S("id"),
     globalSecondaryIndexes: [],
     envVar: "SDP_TABLE_CUSTOMERS",
+    shopifyFamily: {
+      family: "customers",
+      scopes: ["read_customers"],
+      topics: ["customers/create", "customers/update", "customers/enable", "customers/disable", "customers/delete"],
+      handlerModule: { path: "functions/shopify/customers.ts", topicHandlers: "customerHandlers" },
+      description: "Customers into the customers hot store.",
+    },
   },
   products: {
     logicalName: "products",
@@ -55,6 +90,13 @@ export const tableSpecs = {
     partitionKey: S("id"),
     globalSecondaryIndexes: [],
     envVar: "SDP_TABLE_PRODUCTS",
+    shopifyFamily: {
+      family: "products",
+      scopes: ["read_products"],
+      topics: ["products/create", "products/update", "products/delete"],
+      handlerModule: { path: "functions/shopify/products.ts", topicHandlers: "productHandlers" },
+      description: "Products into the products hot store.",
+    },
   },
   abandonedCarts: {
     logicalName: "abandoned-carts",
@@ -63,6 +105,14 @@ export const tableSpecs = {
     globalSecondaryIndexes: [{ name: "by-status", partitionKey: S("status"), sortKey: S("updated_at") }],
     ttlAttribute: "expires_at",
     envVar: "SDP_TABLE_ABANDONED_CARTS",
+    shopifyFamily: {
+      family: "checkouts",
+      // checkouts/* and carts/* are delivered to apps with read_orders.
+      scopes: ["read_orders"],
+      topics: ["checkouts/create", "checkouts/update", "carts/create", "carts/update"],
+      handlerModule: { path: "functions/shopify/checkouts.ts", topicHandlers: "checkoutHandlers" },
+      description: "Checkouts and carts into the abandoned-carts store.",
+    },
   },
   subscriptions: {
     logicalName: "subscriptions",

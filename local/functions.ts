@@ -1,12 +1,13 @@
 /**
  * Finds and runs the platform's functions in-process. Every entry file named in
- * contracts/functions.ts exports `program` (functions/kernel/function-shape.ts); the embedded
+ * contracts/functions.ts exports `program` (functions/kernel/function-shape.ts), and a Shopify
+ * family processor's program is built from its handler module (`loadFamily`); the embedded
  * platform calls it directly with its own runtime instead of going through the Lambda adapter.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Cause, Exit, Option, type Effect } from "effect";
-import { functionSpecs, type FunctionSpec } from "../contracts/functions";
+import { functionSpecs, type FunctionSpec, type HandlerModule } from "../contracts/functions";
 import { outcomeOf } from "../functions/kernel/adapters";
 import type { BusEnvelope, HttpRequest, HttpResponse } from "../functions/kernel/function-shape";
 import type { ConsumerResult } from "./queues";
@@ -32,7 +33,35 @@ export class FunctionEntryInvalid extends Error {
   }
 }
 
+/**
+ * A Shopify family processor has no entry file of its own (contracts/functions.ts FunctionSpec
+ * `entry`): its program is the frame's `familyProcessor` over the handler module's export, as the
+ * generated Lambda entry builds it (modules/bundle.ts `familyEntrySource`).
+ */
+const loadFamily = <P>(spec: FunctionSpec, handlerModule: HandlerModule, root: string): Loaded<P> => {
+  const frameFile = path.join(root, spec.entry);
+  const moduleFile = path.join(root, handlerModule.path);
+  if (!fs.existsSync(frameFile)) throw new FunctionEntryInvalid(spec, `its entry file ${spec.entry} does not exist; write it or fix the spec's \`entry\``);
+  if (!fs.existsSync(moduleFile)) throw new FunctionEntryInvalid(spec, `its handler module ${handlerModule.path} does not exist; write it or fix the \`handlerModule\` of its family`);
+  let frame: Record<string, unknown>;
+  let module: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    frame = require(frameFile) as Record<string, unknown>;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    module = require(moduleFile) as Record<string, unknown>;
+  } catch (error) {
+    return { ok: false, spec, reason: `${handlerModule.path} failed to load: ${(error as Error)?.message ?? String(error)}` };
+  }
+  if (typeof frame.familyProcessor !== "function") throw new FunctionEntryInvalid(spec, `${spec.entry} does not export a \`familyProcessor\` function`);
+  const handlers = module[handlerModule.topicHandlers];
+  if (typeof handlers !== "object" || handlers === null) throw new FunctionEntryInvalid(spec, `${handlerModule.path} does not export \`${handlerModule.topicHandlers}\` (its topic handlers)`);
+  const built = (frame.familyProcessor as (name: string, topicHandlers: unknown) => { program: P })(spec.name, handlers);
+  return { ok: true, spec, program: built.program };
+};
+
 const load = <P>(spec: FunctionSpec, root: string): Loaded<P> => {
+  if (spec.handlerModule) return loadFamily<P>(spec, spec.handlerModule, root);
   const file = path.join(root, spec.entry);
   if (!fs.existsSync(file)) throw new FunctionEntryInvalid(spec, `its entry file ${spec.entry} does not exist; write it or fix the spec's \`entry\``);
   let module: Record<string, unknown>;

@@ -9,7 +9,7 @@ import { envVars } from "../contracts/env-vars";
 import { functionSpecs, publishesAlerts, type FunctionSpec } from "../contracts/functions";
 import type { TableKey } from "../contracts/tables";
 import type { AlarmFactory } from "../modules/alarms";
-import { checkEntry, prebundleFunctions } from "../modules/bundle";
+import { checkEntry, familyEntryFile, prebundleFunctions } from "../modules/bundle";
 import { EffectFunction, type ArnRef, type BucketRef, type BusRef, type FunctionKeys, type TableRef } from "../modules/effect-function";
 import type { SecretKey } from "../contracts/functions";
 import type { FoundationStack } from "./foundation";
@@ -23,6 +23,8 @@ import type { LakeStack } from "./lake";
  */
 export type FunctionEntryResolver = (spec: FunctionSpec) => string | undefined;
 export const specEntry: FunctionEntryResolver = (spec) => {
+  // A Shopify family processor is built from an entry generated from its spec (modules/bundle.ts).
+  if (spec.handlerModule) return familyEntryFile({ ...spec, handlerModule: spec.handlerModule });
   checkEntry(spec.name, spec.entry, spec.handler);
   return spec.entry;
 };

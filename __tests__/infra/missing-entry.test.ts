@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { functionSpec, functionSpecs } from "../../contracts/functions";
-import { checkEntry, EntryInvalid, repoRoot } from "../../modules/bundle";
+import { functionSpec, functionSpecs, type FunctionSpec } from "../../contracts/functions";
+import { checkEntry, EntryInvalid, familyEntryFile, repoRoot } from "../../modules/bundle";
 import { specEntry } from "../../stacks/spec-functions";
 import { fixtureHandler, synthesize } from "./helpers";
 
@@ -22,7 +22,9 @@ const entryFile = (name: string, text: string) => {
 
 describe("entry files of the function specs", () => {
   it("every spec's entry exists and exports its handler", () => {
-    for (const spec of functionSpecs) expect({ name: spec.name, entry: specEntry(spec) }).toEqual({ name: spec.name, entry: spec.entry });
+    // A Shopify family processor is built from the entry generated from its spec.
+    const expected = (spec: FunctionSpec) => (spec.handlerModule ? familyEntryFile({ ...spec, handlerModule: spec.handlerModule }) : spec.entry);
+    for (const spec of functionSpecs) expect({ name: spec.name, entry: specEntry(spec) }).toEqual({ name: spec.name, entry: expected(spec) });
   });
 
   it("checkEntry fails on a missing file or a missing handler export, and accepts the ways an export is written", () => {
@@ -40,10 +42,19 @@ describe("entry files of the function specs", () => {
   });
 
   it("the default resolver fails on a spec whose entry is missing", () => {
-    const spec = { ...functionSpec("shopify-orders"), entry: "functions/shopify/orders-processor-gone.ts" };
-    expect(() => specEntry(spec)).toThrow(/function shopify-orders: its entry file functions\/shopify\/orders-processor-gone\.ts does not exist/);
-    const renamed = { ...functionSpec("shopify-orders"), handler: "main" };
+    const spec = { ...functionSpec("recharge-processor"), entry: "functions/recharge/processor-gone.ts" };
+    expect(() => specEntry(spec)).toThrow(/function recharge-processor: its entry file functions\/recharge\/processor-gone\.ts does not exist/);
+    const renamed = { ...functionSpec("recharge-processor"), handler: "main" };
     expect(() => specEntry(renamed)).toThrow(/does not export `main`/);
+  });
+
+  it("the default resolver fails on a family processor whose handler module, its export or the frame is missing", () => {
+    const orders = functionSpec("shopify-orders");
+    expect(() => specEntry({ ...orders, handlerModule: { path: "functions/shopify/gone.ts", topicHandlers: "orderHandlers" } })).toThrow(
+      "function shopify-orders: its handler module functions/shopify/gone.ts does not exist",
+    );
+    expect(() => specEntry({ ...orders, handlerModule: { path: "functions/shopify/orders.ts", topicHandlers: "noHandlers" } })).toThrow(/its handler module does not export `noHandlers`/);
+    expect(() => specEntry({ ...orders, entry: "functions/shopify/frame-gone.ts" })).toThrow(/function shopify-orders: its entry file functions\/shopify\/frame-gone\.ts does not exist/);
   });
 
   it("synth fails, naming the function, when a spec's entry file is missing or lacks its handler", () => {

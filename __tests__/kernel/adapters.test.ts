@@ -5,9 +5,12 @@ import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { HotStore } from "../../functions/kernel/services";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { orderHandlers } from "../../functions/shopify/orders";
 import { fixture, fixtureText, SECRET } from "../shopify/support";
 import { partnerEnvelope, shopifySignature } from "../support";
+
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
 
 const apiEvent = (body: string, headers: Record<string, string>, isBase64Encoded: boolean) => ({
   version: "2.0",

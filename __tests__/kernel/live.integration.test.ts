@@ -23,9 +23,12 @@ import { loggerLayer } from "../../functions/kernel/logger";
 import type { Alert, BusEvent, DeadLetter } from "../../functions/kernel/services";
 import { Alerts, DeadLetters, EventBus, HotStore, Idempotency, Metrics, ObjectStore, Secrets } from "../../functions/kernel/services";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { orderHandlers } from "../../functions/shopify/orders";
 import { fixture, fixtureText, SECRET, shopifyRequest } from "../shopify/support";
 import { partnerEnvelope, withConfig } from "../support";
+
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;

@@ -43,7 +43,7 @@ describe("loading function programs from contracts/functions.ts", () => {
   it("fails on a missing entry file or one without a `program` (or `handler`) export, naming the function and the file", () => {
     const root = tempDataDir("functions");
     try {
-      const spec: FunctionSpec = functionSpecs.find((candidate) => candidate.name === "shopify-orders")!;
+      const spec: FunctionSpec = functionSpecs.find((candidate) => candidate.name === "recharge-processor")!;
       expect(() => loadEventFunction(spec.name, root)).toThrow(expect.objectContaining({ _tag: "FunctionEntryInvalid", message: expect.stringContaining(`${spec.entry} does not exist`) }));
       fs.mkdirSync(path.join(root, path.dirname(spec.entry)), { recursive: true });
       fs.writeFileSync(path.join(root, spec.entry), "module.exports = { handler: () => undefined };");

@@ -27,7 +27,9 @@ const rootWithout = (missing: string): string => {
 
 describe("sdp local with a spec whose entry file is missing", () => {
   const spec = functionSpec("shopify-customers");
-  const root = rootWithout(spec.entry);
+  // A Shopify family processor's own file is its handler module (its entry is generated from the spec).
+  const missing = spec.handlerModule!.path;
+  const root = rootWithout(missing);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-missing-entry-"));
   afterAll(() => {
     fs.rmSync(root, { recursive: true, force: true });
@@ -37,7 +39,7 @@ describe("sdp local with a spec whose entry file is missing", () => {
   it("fails to start, naming the function and its entry file", async () => {
     const started = startLocalPlatform({ dataDir, port: 0, env: {}, repositoryRoot: root, ttlSweepIntervalMs: 0 });
     await expect(started).rejects.toBeInstanceOf(FunctionEntryInvalid);
-    await expect(started).rejects.toThrow(`function shopify-customers (contracts/functions.ts): its entry file ${spec.entry} does not exist`);
+    await expect(started).rejects.toThrow(`function shopify-customers (contracts/functions.ts): its handler module ${missing} does not exist`);
     // Nothing was left running or half-announced.
     expect(fs.existsSync(path.join(dataDir, "platform.json"))).toBe(false);
   });

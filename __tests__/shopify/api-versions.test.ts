@@ -14,16 +14,23 @@ import { decodeFailurePrefix, partitionDate } from "../../contracts/lake-layout"
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { parseJson } from "../../functions/kernel/json";
 import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
-import { program as checkoutsProgram } from "../../functions/shopify/checkouts-processor";
-import { program as customersProgram } from "../../functions/shopify/customers-processor";
+import { loadEventFunction } from "../../local/functions";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { checkoutHandlers } from "../../functions/shopify/checkouts";
+import { customerHandlers } from "../../functions/shopify/customers";
 import { businessEffectKey } from "../../functions/shopify/event-identity";
 import { fastDecoder } from "../../functions/kernel/fast-decode";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
-import { program as productsProgram } from "../../functions/shopify/products-processor";
+import { orderHandlers } from "../../functions/shopify/orders";
+import { productHandlers } from "../../functions/shopify/products";
 import { Cart, Checkout, Customer, Deletion, Fulfillment, Order, Product, Refund, Shop } from "../../functions/shopify/schemas";
 import { fixturesDir, run, runExit, SECRET, shopifyRequest } from "./support";
 import { envelopeOf, nextId, partnerEnvelope } from "../support";
+
+const checkoutsProgram = familyProcessor("shopify-checkouts", checkoutHandlers).program;
+const customersProgram = familyProcessor("shopify-customers", customerHandlers).program;
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
+const productsProgram = familyProcessor("shopify-products", productHandlers).program;
 
 export const SUPPORTED_API_VERSIONS = ["2026-01", "2026-04", "2026-07", "2026-10"] as const;
 const versionsDir = path.join(fixturesDir, "versions");
@@ -35,12 +42,13 @@ const sampleFile = (version: string, topic: string) => path.join(versionsDir, ve
 const sampleText = (version: string, topic: string) => fs.readFileSync(sampleFile(version, topic), "utf8");
 
 type Program = (envelope: BusEnvelope) => Effect.Effect<void, any, any>;
-/** The program of the processor the contract routes a topic to (contracts/events.ts, then its spec's entry). */
+/** The program of the processor the contract routes a topic to (contracts/events.ts, then its spec, loaded as sdp local loads it). */
 const programOf = (topic: string): Program => {
   const processor = [...shopifyTopicsByProcessor()].find(([, topics]) => topics.includes(topic))?.[0];
   if (processor === undefined) throw new Error(`no processor is routed ${topic}`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(path.join(__dirname, "..", "..", functionSpec(processor).entry)) as { program: Program }).program;
+  const loaded = loadEventFunction(processor);
+  if (!loaded?.ok) throw new Error(`${processor} did not load: ${loaded?.reason ?? "no spec"}`);
+  return loaded.program as Program;
 };
 
 const schemaOf = (topic: string): Schema.Schema<any, any, never> => {

@@ -6,12 +6,18 @@ import fc from "fast-check";
 import type { TableKey } from "../../contracts/tables";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { makeTestPlatform } from "../../functions/kernel/memory";
-import { program as checkoutsProgram } from "../../functions/shopify/checkouts-processor";
-import { program as customersProgram } from "../../functions/shopify/customers-processor";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
-import { program as productsProgram } from "../../functions/shopify/products-processor";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { checkoutHandlers } from "../../functions/shopify/checkouts";
+import { customerHandlers } from "../../functions/shopify/customers";
+import { orderHandlers } from "../../functions/shopify/orders";
+import { productHandlers } from "../../functions/shopify/products";
 import { fixture, run } from "./support";
 import { partnerEnvelope, platformEnvelope } from "../support";
+
+const checkoutsProgram = familyProcessor("shopify-checkouts", checkoutHandlers).program;
+const customersProgram = familyProcessor("shopify-customers", customerHandlers).program;
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
+const productsProgram = familyProcessor("shopify-products", productHandlers).program;
 
 interface Delivery {
   readonly webhookId: string;

@@ -5,10 +5,14 @@ import { Exit } from "effect";
 import { dataQualityProgram } from "../../functions/data-quality/handler-program";
 import { parseJson } from "../../functions/kernel/json";
 import { makeTestPlatform } from "../../functions/kernel/memory";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
-import { program as productsProgram } from "../../functions/shopify/products-processor";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { orderHandlers } from "../../functions/shopify/orders";
+import { productHandlers } from "../../functions/shopify/products";
 import { fixturesDir, run, runExit } from "./support";
 import { partnerEnvelope } from "../support";
+
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
+const productsProgram = familyProcessor("shopify-products", productHandlers).program;
 
 // The kernel parser: ids beyond 2^53 stay exact (as strings), as the processors see them.
 const sample = (version: string, file: string) => parseJson(fs.readFileSync(path.join(fixturesDir, "versions", version, file), "utf8")) as Record<string, unknown>;

@@ -2,10 +2,13 @@ import { PLATFORM_DETAIL_TYPE } from "../../contracts/events";
 import { Transient } from "../../functions/kernel/errors";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { program } from "../../functions/shopify/ingress";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { orderHandlers } from "../../functions/shopify/orders";
 import { shopifySignature, signaturesMatch, verifyShopifyHmac } from "../../functions/shopify/signature";
 import { fixtureText, run, SECRET, shopifyRequest } from "./support";
 import { envelopeOf } from "../support";
+
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
 
 const platformWith = (secret = SECRET) => makeTestPlatform({ secrets: { shopifyWebhook: secret } });
 const body = fixtureText("order");

@@ -1,13 +1,20 @@
 import { Exit } from "effect";
 import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
-import { program as appProgram } from "../../functions/shopify/app-processor";
-import { program as checkoutsProgram } from "../../functions/shopify/checkouts-processor";
-import { program as customersProgram } from "../../functions/shopify/customers-processor";
-import { program as ordersProgram } from "../../functions/shopify/orders-processor";
-import { program as productsProgram } from "../../functions/shopify/products-processor";
+import { familyProcessor } from "../../functions/shopify/family-processor";
+import { appHandlers } from "../../functions/shopify/app";
+import { checkoutHandlers } from "../../functions/shopify/checkouts";
+import { customerHandlers } from "../../functions/shopify/customers";
+import { orderHandlers } from "../../functions/shopify/orders";
+import { productHandlers } from "../../functions/shopify/products";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { fixture, fixtureText, run, runExit, withFields } from "./support";
 import { partnerEnvelope, platformEnvelope } from "../support";
+
+const appProgram = familyProcessor("shopify-app", appHandlers).program;
+const checkoutsProgram = familyProcessor("shopify-checkouts", checkoutHandlers).program;
+const customersProgram = familyProcessor("shopify-customers", customerHandlers).program;
+const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
+const productsProgram = familyProcessor("shopify-products", productHandlers).program;
 
 const ORDER = "gid://shopify/Order/5432109876543";
 
