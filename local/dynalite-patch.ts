@@ -23,10 +23,9 @@
  * JSON text parsed afresh for each caller (as a LevelDB read gives), and dropped whenever anything
  * is written to the table store (create, update, delete, status changes).
  */
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
+import { verifyPinnedPackage } from "./pinned-patch";
 
 export const PATCHED_DYNALITE_VERSION = "4.0.0";
 
@@ -45,22 +44,18 @@ const PATCHED = Symbol.for("sdp.dynalite-patched");
 
 export const dynaliteDirectory = () => path.dirname(require.resolve("dynalite/package.json"));
 
-export const verifyPinnedDynalite = (directory: string = dynaliteDirectory()) => {
-  const version = (JSON.parse(fs.readFileSync(path.join(directory, "package.json"), "utf8")) as { version?: string }).version;
-  const problems: string[] = [];
-  if (version !== PATCHED_DYNALITE_VERSION) problems.push(`dynalite is ${version}, the patch is for ${PATCHED_DYNALITE_VERSION}`);
-  for (const [file, expected] of Object.entries(PINNED_SOURCES)) {
-    const full = path.join(directory, file);
-    const actual = fs.existsSync(full) ? createHash("sha256").update(fs.readFileSync(full)).digest("hex") : "missing";
-    if (actual !== expected) problems.push(`${file} has SHA-256 ${actual}, expected ${expected}`);
-  }
-  if (problems.length > 0) {
-    throw new DynalitePatchMismatch(
-      `local/dynalite-patch.ts patches dynalite ${PATCHED_DYNALITE_VERSION}, but the installed dynalite (${directory}) differs: ${problems.join("; ")}. ` +
-        `Re-check how the new dynalite handles request and LevelDB errors and update PINNED_SOURCES, or reinstall dynalite@${PATCHED_DYNALITE_VERSION} with npm ci.`,
-    );
-  }
-};
+export const verifyPinnedDynalite = (directory: string = dynaliteDirectory()) =>
+  verifyPinnedPackage(
+    {
+      name: "dynalite",
+      version: PATCHED_DYNALITE_VERSION,
+      sources: PINNED_SOURCES,
+      patchFile: "local/dynalite-patch.ts",
+      recheck: "Re-check how the new dynalite handles request and LevelDB errors",
+      mismatch: (message) => new DynalitePatchMismatch(message),
+    },
+    directory,
+  );
 
 type ErrorSink = (error: Error, where: string) => void;
 let report: ErrorSink = () => undefined;

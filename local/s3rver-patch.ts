@@ -36,6 +36,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { verifyPinnedPackage } from "./pinned-patch";
 
 export const PATCHED_S3RVER_VERSION = "3.7.1";
 
@@ -129,22 +130,18 @@ export interface S3rverModules {
 export const s3rverDirectory = () => path.dirname(require.resolve("s3rver/package.json"));
 
 /** Throws S3rverPatchMismatch unless the installed s3rver is exactly the one this patch was written for. */
-export const verifyPinnedS3rver = (directory: string = s3rverDirectory()) => {
-  const version = (JSON.parse(fs.readFileSync(path.join(directory, "package.json"), "utf8")) as { version?: string }).version;
-  const problems: string[] = [];
-  if (version !== PATCHED_S3RVER_VERSION) problems.push(`s3rver is ${version}, the patch is for ${PATCHED_S3RVER_VERSION}`);
-  for (const [file, expected] of Object.entries(PINNED_SOURCES)) {
-    const full = path.join(directory, file);
-    const actual = fs.existsSync(full) ? createHash("sha256").update(fs.readFileSync(full)).digest("hex") : "missing";
-    if (actual !== expected) problems.push(`${file} has SHA-256 ${actual}, expected ${expected}`);
-  }
-  if (problems.length > 0) {
-    throw new S3rverPatchMismatch(
-      `local/s3rver-patch.ts patches s3rver ${PATCHED_S3RVER_VERSION}, but the installed s3rver (${directory}) differs: ${problems.join("; ")}. ` +
-        `Re-check each patched function against the new s3rver (continuation tokens, listing, PutObject streams) and update PINNED_SOURCES, or reinstall s3rver@${PATCHED_S3RVER_VERSION} with npm ci.`,
-    );
-  }
-};
+export const verifyPinnedS3rver = (directory: string = s3rverDirectory()) =>
+  verifyPinnedPackage(
+    {
+      name: "s3rver",
+      version: PATCHED_S3RVER_VERSION,
+      sources: PINNED_SOURCES,
+      patchFile: "local/s3rver-patch.ts",
+      recheck: "Re-check each patched function against the new s3rver (continuation tokens, listing, PutObject streams)",
+      mismatch: (message) => new S3rverPatchMismatch(message),
+    },
+    directory,
+  );
 
 const loadModules = (): S3rverModules => ({
   bucketController: require("s3rver/lib/controllers/bucket"),
@@ -167,7 +164,8 @@ export const patchS3rver = (modules: S3rverModules = loadModules()) => {
 
   const keyTooLong = (key: string) =>
     new S3Error("KeyTooLongError", "Your key is too long for the local S3 emulator's file system (a path segment over 255 bytes)", { Key: key.slice(0, 1024) });
-  const badKey = (key: string) => new S3Error("InvalidArgument", "Object keys with '.' or '..' path segments are not supported by the local S3 emulator", { Key: key.slice(0, 1024) });
+  const badKey = (key: string) =>
+    new S3Error("InvalidArgument", "Object keys with '.' or '..' path segments are not supported by the local S3 emulator", { Key: key.slice(0, 1024) });
 
   /** The object's file path, refused before anything is written when the file system cannot hold it. */
   const writablePath = (store: any, bucket: string, key: string, resource = "object"): string => {
@@ -416,12 +414,14 @@ export const patchS3rver = (modules: S3rverModules = loadModules()) => {
       if (String(condition).trim() !== "*") throw new S3Error("NotImplemented", "The local S3 emulator supports If-None-Match: * only", { Header: "If-None-Match" });
       const id = `${ctx.params.bucket}/${ctx.params.key}`;
       const before = lanes.get(id) ?? Promise.resolve();
-      const mine = before.catch(() => undefined).then(async () => {
-        if (await ctx.store.existsObject(ctx.params.bucket, ctx.params.key)) {
-          throw new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-None-Match" });
-        }
-        return originalPutObject.call(this, ctx);
-      });
+      const mine = before
+        .catch(() => undefined)
+        .then(async () => {
+          if (await ctx.store.existsObject(ctx.params.bucket, ctx.params.key)) {
+            throw new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-None-Match" });
+          }
+          return originalPutObject.call(this, ctx);
+        });
       lanes.set(id, mine);
       try {
         return await mine;
