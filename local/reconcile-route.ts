@@ -75,7 +75,7 @@ export const reconcileRoute = (root: string, runtime: ManagedRuntime.ManagedRunt
       if (given !== undefined && (typeof given !== "string" || !isLoopbackUrl(given))) {
         return jsonResponse(400, { error: `${provider.field} must be an http URL on this machine (a stand-in), got ${JSON.stringify(given)}` });
       }
-      const url = given ?? env[provider.variable];
+      const url = given ?? (provider.source === "stripe" ? env[envVars.stripeApiUrl] : env[envVars.rechargeApiUrl]);
       if (url !== undefined && url !== "") urls.set(provider.variable, url);
       else if (wanted.includes(provider.source)) {
         return jsonResponse(400, {
