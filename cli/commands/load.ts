@@ -5,7 +5,7 @@
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
 import { startLocalPlatform } from "../../local/platform";
 import { runTraffic, type RunReport } from "../load/run";
-import { isLoopback } from "../load/sender";
+import { checkIngress, parseSeed, trafficOptions, usable } from "../load/options";
 import { ms, parsePositive, round } from "../load/stats";
 import { deliveryIds, loadDeliveries, parseSources } from "../load/traffic";
 
@@ -110,28 +110,18 @@ const command: Command = {
       rate: { type: "string" },
       duration: { type: "string" },
       sources: { type: "string" },
-      concurrency: { type: "string" },
-      ingress: { type: "string" },
-      seed: { type: "string" },
       "drain-timeout": { type: "string" },
       "no-profile": { type: "boolean" },
-      "keep-data": { type: "boolean" },
-      json: { type: "boolean" },
+      ...trafficOptions,
     });
     if (values.rate === undefined || values.duration === undefined) throw new UsageError("give --rate <events/s> and --duration <s>, e.g. --rate 100 --duration 30");
-    const check = <T>(value: T | string): T => {
-      if (typeof value === "string") throw new UsageError(value);
-      return value;
-    };
-    const rate = check(parsePositive(values.rate, "--rate", { max: 5000, fallback: 0 }));
-    const duration = check(parsePositive(values.duration, "--duration", { max: 3600, fallback: 0 }));
-    const concurrency = check(parsePositive(values.concurrency, "--concurrency", { max: 256, integer: true, fallback: 32 }));
-    const drainTimeout = check(parsePositive(values["drain-timeout"], "--drain-timeout", { max: 3600, fallback: 60 }));
-    const sources = check(parseSources(values.sources));
-    const seed = values.seed === undefined ? Date.now() % 2_147_483_647 : Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, got "${values.seed}"`);
-    if (values.ingress !== undefined && !isLoopback(values.ingress))
-      throw new UsageError(`--ingress must be a loopback URL such as http://127.0.0.1:4010 (load goes to this machine only), got "${values.ingress}"`);
+    const rate = usable(parsePositive(values.rate, "--rate", { max: 5000, fallback: 0 }));
+    const duration = usable(parsePositive(values.duration, "--duration", { max: 3600, fallback: 0 }));
+    const concurrency = usable(parsePositive(values.concurrency, "--concurrency", { max: 256, integer: true, fallback: 32 }));
+    const drainTimeout = usable(parsePositive(values["drain-timeout"], "--drain-timeout", { max: 3600, fallback: 60 }));
+    const sources = usable(parseSources(values.sources));
+    const seed = parseSeed(values.seed);
+    checkIngress(values.ingress, "load goes to this machine only");
     const count = Math.max(1, Math.round(rate * duration));
     if (count > MAX_LOAD_EVENTS) throw new UsageError(`rate x duration is ${count} events; at most ${MAX_LOAD_EVENTS} per run`);
 

@@ -9,7 +9,7 @@ import { webhookSecretsFrom } from "../../demo/signing";
 import { parseReplayLine } from "./replay";
 import { printRunReport, problemsOf } from "./load";
 import { runTraffic, type IntervalKpis, type TrafficItem } from "../load/run";
-import { isLoopback } from "../load/sender";
+import { checkIngress, parseSeed, trafficOptions, usable } from "../load/options";
 import { ms, parsePositive } from "../load/stats";
 import { drillTraffic, recordedAt, requestIds } from "../load/traffic";
 
@@ -78,26 +78,17 @@ const command: Command = {
       speed: { type: "string" },
       file: { type: "string" },
       orders: { type: "string" },
-      seed: { type: "string" },
       interval: { type: "string" },
-      concurrency: { type: "string" },
-      ingress: { type: "string" },
-      "keep-data": { type: "boolean" },
-      json: { type: "boolean" },
+      ...trafficOptions,
     });
-    const check = <T>(value: T | string): T => {
-      if (typeof value === "string") throw new UsageError(value);
-      return value;
-    };
     if (values.duration === undefined) throw new UsageError("give --duration <s> (and --speed <x>), e.g. --duration 60 --speed 1440");
-    const duration = check(parsePositive(values.duration, "--duration", { max: 86_400, fallback: 0 }));
-    const speed = check(parsePositive(values.speed, "--speed", { max: 1_000_000, fallback: 1 }));
-    const interval = check(parsePositive(values.interval, "--interval", { max: 3600, fallback: 10 }));
-    const concurrency = check(parsePositive(values.concurrency, "--concurrency", { max: 256, integer: true, fallback: 16 }));
-    const orders = check(parsePositive(values.orders, "--orders", { max: 20_000, integer: true, fallback: 36 }));
-    const seed = values.seed === undefined ? Date.now() % 2_147_483_647 : Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, got "${values.seed}"`);
-    if (values.ingress !== undefined && !isLoopback(values.ingress)) throw new UsageError(`--ingress must be a loopback URL such as http://127.0.0.1:4010, got "${values.ingress}"`);
+    const duration = usable(parsePositive(values.duration, "--duration", { max: 86_400, fallback: 0 }));
+    const speed = usable(parsePositive(values.speed, "--speed", { max: 1_000_000, fallback: 1 }));
+    const interval = usable(parsePositive(values.interval, "--interval", { max: 3600, fallback: 10 }));
+    const concurrency = usable(parsePositive(values.concurrency, "--concurrency", { max: 256, integer: true, fallback: 16 }));
+    const orders = usable(parsePositive(values.orders, "--orders", { max: 20_000, integer: true, fallback: 36 }));
+    const seed = parseSeed(values.seed);
+    checkIngress(values.ingress);
 
     // The recording, with when each request happened.
     const recorded: Array<{ item: TrafficItem; at?: number }> = [];
@@ -125,7 +116,8 @@ const command: Command = {
       if (recorded.length === 0) throw new UsageError(`${file} holds no deliveries`);
     } else {
       const traffic = drillTraffic({ orders, seed, env: io.env });
-      for (const delivery of traffic.deliveries) recorded.push({ item: { path: delivery.path, headers: delivery.headers, body: delivery.body, ids: requestIds(delivery) }, at: recordedAt(delivery) });
+      for (const delivery of traffic.deliveries)
+        recorded.push({ item: { path: delivery.path, headers: delivery.headers, body: delivery.body, ids: requestIds(delivery) }, at: recordedAt(delivery) });
     }
     // Lines without a time: one second after the one before.
     let previous: number | undefined;
@@ -165,7 +157,9 @@ const command: Command = {
     // Forgeries' 401s are expected in recorded traffic; everything else counts.
     const problems = problemsOf({ ...report, answers: Object.fromEntries(Object.entries(report.answers).filter(([key]) => key !== "401")) });
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ speed, durationS: duration, recorded: timed.length, played: playable.length, recordingSeconds, ...report, ok: problems.length === 0, problems }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ speed, durationS: duration, recorded: timed.length, played: playable.length, recordingSeconds, ...report, ok: problems.length === 0, problems }, null, 2)}\n`,
+      );
     } else {
       io.stdout.write("totals:\n");
       printRunReport(report, (line) => io.stdout.write(`  ${line}\n`));
