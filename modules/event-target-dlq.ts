@@ -13,11 +13,9 @@
 import type { CloudwatchEventRule } from "@cdktn/provider-aws/lib/cloudwatch-event-rule";
 import type { CloudwatchEventTargetDeadLetterConfig, CloudwatchEventTargetRetryPolicy } from "@cdktn/provider-aws/lib/cloudwatch-event-target";
 import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktn/provider-aws/lib/sqs-queue-policy";
-import { Lazy } from "cdktn";
 import { Construct } from "constructs";
-import { policyDocument } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
+import { deadLetterQueueSettings, eventRulesMaySend, queueDepthAlarm } from "./sqs-parts";
 
 export interface EventTargetDlqProps {
   /** Full queue name; ends in `-dlq`. */
@@ -38,36 +36,12 @@ export class EventTargetDlq extends Construct {
 
   constructor(scope: Construct, id: string, props: EventTargetDlqProps) {
     super(scope, id);
-    this.queue = new SqsQueue(this, "queue", {
-      name: props.queueName,
-      kmsMasterKeyId: props.kmsKeyArn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 14 * 24 * 3600,
-    });
-    new SqsQueuePolicy(this, "policy", {
-      queueUrl: this.queue.url,
-      policy: Lazy.stringValue({
-        produce: () =>
-          policyDocument([
-            {
-              Sid: "EventBridgeRulesDeadLetters",
-              Effect: "Allow",
-              Principal: { Service: "events.amazonaws.com" },
-              Action: "sqs:SendMessage",
-              Resource: this.queue.arn,
-              Condition: { ArnEquals: { "aws:SourceArn": this.ruleArns.length > 0 ? this.ruleArns : ["arn:aws:events:::rule/none"] } },
-            },
-          ]),
-      }),
-    });
-    props.alarms.metric(this, "depth", {
+    this.queue = new SqsQueue(this, "queue", { name: props.queueName, ...deadLetterQueueSettings(props.kmsKeyArn) });
+    eventRulesMaySend(this, this.queue, "EventBridgeRulesDeadLetters", this.ruleArns);
+    queueDepthAlarm(props.alarms, this, "depth", {
       name: `${props.queueName}-depth`,
       description: `Events EventBridge could not deliver to a rule target are in ${props.queueName} (message attributes RULE_ARN, TARGET_ARN, ERROR_CODE say which and why).`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: props.queueName },
-      statistic: "Maximum",
-      threshold: 1,
+      queueName: props.queueName,
     });
   }
 

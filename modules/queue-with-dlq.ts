@@ -3,11 +3,9 @@
  * when anything lands in the DLQ. EventBridge rules that target it are allowed by ARN.
  */
 import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktn/provider-aws/lib/sqs-queue-policy";
-import { Lazy } from "cdktn";
 import { Construct } from "constructs";
-import { policyDocument } from "../policies/iam";
 import type { AlarmFactory } from "./alarms";
+import { deadLetterQueueSettings, eventRulesMaySend, queueDepthAlarm } from "./sqs-parts";
 
 export interface QueueWithDlqProps {
   readonly queueName: string;
@@ -23,14 +21,13 @@ export class QueueWithDlq extends Construct {
   readonly dlq: SqsQueue;
   private readonly senderRuleArns: string[] = [];
 
-  constructor(scope: Construct, id: string, readonly props: QueueWithDlqProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly props: QueueWithDlqProps,
+  ) {
     super(scope, id);
-    this.dlq = new SqsQueue(this, "dlq", {
-      name: `${props.queueName}-dlq`,
-      kmsMasterKeyId: props.kmsKeyArn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 14 * 24 * 3600,
-    });
+    this.dlq = new SqsQueue(this, "dlq", { name: `${props.queueName}-dlq`, ...deadLetterQueueSettings(props.kmsKeyArn) });
     this.queue = new SqsQueue(this, "queue", {
       name: props.queueName,
       kmsMasterKeyId: props.kmsKeyArn,
@@ -39,31 +36,12 @@ export class QueueWithDlq extends Construct {
       messageRetentionSeconds: 4 * 24 * 3600,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.dlq.arn, maxReceiveCount: props.maxReceiveCount ?? 5 }),
     });
-    props.alarms.metric(this, "dlq-depth", {
+    queueDepthAlarm(props.alarms, this, "dlq-depth", {
       name: `${props.queueName}-dlq-depth`,
       description: `Messages in ${props.queueName}-dlq: events that failed processing ${props.maxReceiveCount ?? 5} times. Inspect and redrive.`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: `${props.queueName}-dlq` },
-      statistic: "Maximum",
-      threshold: 1,
+      queueName: `${props.queueName}-dlq`,
     });
-    new SqsQueuePolicy(this, "policy", {
-      queueUrl: this.queue.url,
-      policy: Lazy.stringValue({
-        produce: () =>
-          policyDocument([
-            {
-              Sid: "AllowEventBridgeRules",
-              Effect: "Allow",
-              Principal: { Service: "events.amazonaws.com" },
-              Action: "sqs:SendMessage",
-              Resource: this.queue.arn,
-              Condition: { ArnEquals: { "aws:SourceArn": this.senderRuleArns.length > 0 ? this.senderRuleArns : ["arn:aws:events:::rule/none"] } },
-            },
-          ]),
-      }),
-    });
+    eventRulesMaySend(this, this.queue, "AllowEventBridgeRules", this.senderRuleArns);
   }
 
   /** Lets an EventBridge rule send to this queue. */
