@@ -49,6 +49,23 @@ const pageBy = (client: S3Client | DynamoDBDocumentClient, commandName: string, 
   return { requests, restore: () => void ((client as { send: unknown }).send = original) };
 };
 
+/** Runs `read` with `client` paged as pageBy does; the client is restored afterwards, whatever happens. */
+const readPaged = async <A, E>(
+  client: S3Client | DynamoDBDocumentClient,
+  commandName: string,
+  field: "MaxKeys" | "Limit",
+  size: number,
+  read: Effect.Effect<A, E>,
+  failOn?: number,
+) => {
+  const paging = pageBy(client, commandName, field, size, failOn);
+  try {
+    return { exit: await run(read), requests: paging.requests };
+  } finally {
+    paging.restore();
+  }
+};
+
 const throttled = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe((failure) => failure._tag === "Some" && failure.value instanceof Throttled);
 
@@ -60,32 +77,22 @@ describe("live listing and scans over more than one page", () => {
     const outside = ["raw/shopify/customers/dt=2026-03-01/event-00.json", "raw/stripe/orders/x.json"];
     await run(Effect.forEach([...keys, ...outside], (key) => store.put(key, bodies.get(key) ?? "{}"), { concurrency: 4, discard: true }));
 
-    const paging = pageBy(fixture.aws.s3, "ListObjectsV2Command", "MaxKeys", 4);
-    try {
-      const exit = await run(store.list("raw/shopify/orders/"));
-      expect(Exit.isSuccess(exit)).toBe(true);
-      const listed = Exit.isSuccess(exit) ? exit.value : [];
-      expect(listed.map((entry) => entry.key)).toEqual([...keys].sort());
-      expect(new Set(listed.map((entry) => entry.key)).size).toBe(keys.length);
-      for (const entry of listed) expect(entry.size).toBe(Buffer.byteLength(bodies.get(entry.key)!));
-      // 23 keys, 4 a page: 6 pages, the last one not truncated; every page with the call's abort signal.
-      expect(paging.requests).toHaveLength(6);
-      expect(paging.requests.every((request) => request.signalled)).toBe(true);
-    } finally {
-      paging.restore();
-    }
+    const { exit, requests } = await readPaged(fixture.aws.s3, "ListObjectsV2Command", "MaxKeys", 4, store.list("raw/shopify/orders/"));
+    expect(Exit.isSuccess(exit)).toBe(true);
+    const listed = Exit.isSuccess(exit) ? exit.value : [];
+    expect(listed.map((entry) => entry.key)).toEqual([...keys].sort());
+    expect(new Set(listed.map((entry) => entry.key)).size).toBe(keys.length);
+    for (const entry of listed) expect(entry.size).toBe(Buffer.byteLength(bodies.get(entry.key)!));
+    // 23 keys, 4 a page: 6 pages, the last one not truncated; every page with the call's abort signal.
+    expect(requests).toHaveLength(6);
+    expect(requests.every((request) => request.signalled)).toBe(true);
   });
 
   test("a listing page that fails fails the whole listing with the kernel's classification", async () => {
     const store = makeS3ObjectStore(() => fixture.aws.s3);
-    const paging = pageBy(fixture.aws.s3, "ListObjectsV2Command", "MaxKeys", 4, 2);
-    try {
-      const exit = await run(store.list("raw/shopify/orders/"));
-      expect(throttled(exit)).toBe(true);
-      expect(paging.requests).toHaveLength(2);
-    } finally {
-      paging.restore();
-    }
+    const { exit, requests } = await readPaged(fixture.aws.s3, "ListObjectsV2Command", "MaxKeys", 4, store.list("raw/shopify/orders/"), 2);
+    expect(throttled(exit)).toBe(true);
+    expect(requests).toHaveLength(2);
   });
 
   test("HotStore.scan and query return every item once over pages of a small Limit", async () => {
@@ -100,33 +107,23 @@ describe("live listing and scans over more than one page", () => {
     await run(Effect.forEach(leases, (item) => store.put("leases", item), { concurrency: 4, discard: true }));
     await run(Effect.forEach(orders, (item) => store.put("orders", item), { concurrency: 4, discard: true }));
 
-    const scanPaging = pageBy(fixture.aws.documents, "ScanCommand", "Limit", 3);
-    try {
-      const exit = await run(store.scan("leases"));
-      expect(Exit.isSuccess(exit)).toBe(true);
-      const scanned = Exit.isSuccess(exit) ? exit.value : [];
-      const byKey = (item: Record<string, unknown>) => `${item.shop}/${item.slot}`;
-      expect(scanned.map(byKey).sort()).toEqual(leases.map(byKey).sort());
-      expect(new Set(scanned.map(byKey)).size).toBe(leases.length);
-      // 17 items, 3 a page: 6 full pages (the sixth leaves a LastEvaluatedKey) and one empty one.
-      expect(scanPaging.requests.length).toBeGreaterThanOrEqual(6);
-      expect(scanPaging.requests.every((request) => request.signalled)).toBe(true);
-    } finally {
-      scanPaging.restore();
-    }
+    const scan = await readPaged(fixture.aws.documents, "ScanCommand", "Limit", 3, store.scan("leases"));
+    expect(Exit.isSuccess(scan.exit)).toBe(true);
+    const scanned = Exit.isSuccess(scan.exit) ? scan.exit.value : [];
+    const byKey = (item: Record<string, unknown>) => `${item.shop}/${item.slot}`;
+    expect(scanned.map(byKey).sort()).toEqual(leases.map(byKey).sort());
+    expect(new Set(scanned.map(byKey)).size).toBe(leases.length);
+    // 17 items, 3 a page: 6 full pages (the sixth leaves a LastEvaluatedKey) and one empty one.
+    expect(scan.requests.length).toBeGreaterThanOrEqual(6);
+    expect(scan.requests.every((request) => request.signalled)).toBe(true);
 
-    const queryPaging = pageBy(fixture.aws.documents, "QueryCommand", "Limit", 3);
-    try {
-      const exit = await run(store.query("orders", "by-customer", "customer_id", "customer-1"));
-      expect(Exit.isSuccess(exit)).toBe(true);
-      const found = Exit.isSuccess(exit) ? exit.value : [];
-      // Sorted by the index's sort key, as DynamoDB returns them, across pages.
-      expect(found.map((item) => item.id)).toEqual(orders.filter((order) => order.customer_id === "customer-1").map((order) => order.id));
-      expect(queryPaging.requests.length).toBeGreaterThanOrEqual(3);
-      expect(queryPaging.requests.every((request) => request.signalled)).toBe(true);
-    } finally {
-      queryPaging.restore();
-    }
+    const query = await readPaged(fixture.aws.documents, "QueryCommand", "Limit", 3, store.query("orders", "by-customer", "customer_id", "customer-1"));
+    expect(Exit.isSuccess(query.exit)).toBe(true);
+    const found = Exit.isSuccess(query.exit) ? query.exit.value : [];
+    // Sorted by the index's sort key, as DynamoDB returns them, across pages.
+    expect(found.map((item) => item.id)).toEqual(orders.filter((order) => order.customer_id === "customer-1").map((order) => order.id));
+    expect(query.requests.length).toBeGreaterThanOrEqual(3);
+    expect(query.requests.every((request) => request.signalled)).toBe(true);
   });
 
   test("a scan page that fails fails the whole scan with the kernel's classification", async () => {
