@@ -25,7 +25,7 @@
  */
 import type * as http from "node:http";
 import * as path from "node:path";
-import { verifyPinnedPackage } from "./pinned-patch";
+import { type PinnedPackage, verifyPinnedPackage } from "./pinned-patch";
 
 export const PATCHED_DYNALITE_VERSION = "4.0.0";
 
@@ -44,18 +44,16 @@ const PATCHED = Symbol.for("sdp.dynalite-patched");
 
 export const dynaliteDirectory = () => path.dirname(require.resolve("dynalite/package.json"));
 
-export const verifyPinnedDynalite = (directory: string = dynaliteDirectory()) =>
-  verifyPinnedPackage(
-    {
-      name: "dynalite",
-      version: PATCHED_DYNALITE_VERSION,
-      sources: PINNED_SOURCES,
-      patchFile: "local/dynalite-patch.ts",
-      recheck: "Re-check how the new dynalite handles request and LevelDB errors",
-      mismatch: (message) => new DynalitePatchMismatch(message),
-    },
-    directory,
-  );
+const PIN: PinnedPackage = {
+  name: "dynalite",
+  version: PATCHED_DYNALITE_VERSION,
+  sources: PINNED_SOURCES,
+  patchFile: "local/dynalite-patch.ts",
+  recheck: "Re-check how the new dynalite handles request and LevelDB errors",
+  mismatch: (message) => new DynalitePatchMismatch(message),
+};
+
+export const verifyPinnedDynalite = (directory: string = dynaliteDirectory()) => verifyPinnedPackage(PIN, directory);
 
 type ErrorSink = (error: Error, where: string) => void;
 let report: ErrorSink = () => undefined;

@@ -36,7 +36,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { verifyPinnedPackage } from "./pinned-patch";
+import { type PinnedPackage, verifyPinnedPackage } from "./pinned-patch";
 
 export const PATCHED_S3RVER_VERSION = "3.7.1";
 
@@ -130,18 +130,16 @@ export interface S3rverModules {
 export const s3rverDirectory = () => path.dirname(require.resolve("s3rver/package.json"));
 
 /** Throws S3rverPatchMismatch unless the installed s3rver is exactly the one this patch was written for. */
-export const verifyPinnedS3rver = (directory: string = s3rverDirectory()) =>
-  verifyPinnedPackage(
-    {
-      name: "s3rver",
-      version: PATCHED_S3RVER_VERSION,
-      sources: PINNED_SOURCES,
-      patchFile: "local/s3rver-patch.ts",
-      recheck: "Re-check each patched function against the new s3rver (continuation tokens, listing, PutObject streams)",
-      mismatch: (message) => new S3rverPatchMismatch(message),
-    },
-    directory,
-  );
+const PIN: PinnedPackage = {
+  name: "s3rver",
+  version: PATCHED_S3RVER_VERSION,
+  sources: PINNED_SOURCES,
+  patchFile: "local/s3rver-patch.ts",
+  recheck: "Re-check each patched function against the new s3rver (continuation tokens, listing, PutObject streams)",
+  mismatch: (message) => new S3rverPatchMismatch(message),
+};
+
+export const verifyPinnedS3rver = (directory: string = s3rverDirectory()) => verifyPinnedPackage(PIN, directory);
 
 const loadModules = (): S3rverModules => ({
   bucketController: require("s3rver/lib/controllers/bucket"),

@@ -102,18 +102,20 @@ export const problemsOf = (report: RunReport): string[] => {
   return problems;
 };
 
+const options = {
+  rate: { type: "string" },
+  duration: { type: "string" },
+  sources: { type: "string" },
+  "drain-timeout": { type: "string" },
+  "no-profile": { type: "boolean" },
+  ...trafficOptions,
+} as const;
+
 const command: Command = {
   summary: "Drive signed, realistic traffic at a local platform and report rates, latency, lag and CPU per event",
   help,
   run: async (argv, io) => {
-    const { values } = parseOptions(argv, {
-      rate: { type: "string" },
-      duration: { type: "string" },
-      sources: { type: "string" },
-      "drain-timeout": { type: "string" },
-      "no-profile": { type: "boolean" },
-      ...trafficOptions,
-    });
+    const { values } = parseOptions(argv, options);
     if (values.rate === undefined || values.duration === undefined) throw new UsageError("give --rate <events/s> and --duration <s>, e.g. --rate 100 --duration 30");
     const rate = usable(parsePositive(values.rate, "--rate", { max: 5000, fallback: 0 }));
     const duration = usable(parsePositive(values.duration, "--duration", { max: 3600, fallback: 0 }));
