@@ -21,6 +21,7 @@ describe("sdp reconcile payments", () => {
   const sample = JSON.parse(stripeFixture("charge-succeeded.json").rawBody) as Record<string, any>;
   const events: StripeEvent[] = Array.from({ length: 30 }, (_, index) => ({
     ...sample,
+    type: String(sample.type),
     id: `evt_cli${String(index).padStart(3, "0")}`,
     created: nowSeconds - 3600 - index * 60,
     data: { ...sample.data, object: { ...sample.data.object, id: `ch_cli${index}` } },
