@@ -81,7 +81,12 @@ const duckdbChild = async (input: string, outDir: string): Promise<ChildResult> 
   const cpu = process.cpuUsage();
   const result = await convertJsonl({ input, outDir, object: "orders", memoryLimit: MEMORY_LIMIT, threads: os.cpus().length, tempDir: path.join(outDir, ".spill") });
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, cpuSeconds: cpuSecondsSince(cpu), maxRssBytes: process.resourceUsage().maxRSS * 1024, rows: Object.fromEntries(result.entities.map((entity) => [entity.entity, entity.rows])) };
+  return {
+    seconds,
+    cpuSeconds: cpuSecondsSince(cpu),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rows: Object.fromEntries(result.entities.map((entity) => [entity.entity, entity.rows])),
+  };
 };
 
 const parquetjsChild = async (input: string, outDir: string): Promise<ChildResult> => {
@@ -197,7 +202,9 @@ const main = async () => {
   console.log(`Slice of ${SLICE_ORDERS} orders (${gb(fs.statSync(slice).size)}):`);
   console.log(`  DuckDB          ${duckSlice.seconds.toFixed(2)} s (CPU ${duckSlice.cpuSeconds.toFixed(2)} s), peak RSS ${gb(duckSlice.maxRssBytes)}`);
   console.log(`  parquetjs-lite  ${jsSlice.seconds.toFixed(2)} s (CPU ${jsSlice.cpuSeconds.toFixed(2)} s), peak RSS ${gb(jsSlice.maxRssBytes)} (pure-JS baseline, fewer columns)`);
-  console.log(`  ratio           DuckDB is ${(jsSlice.seconds / duckSlice.seconds).toFixed(1)}x faster (wall), ${(jsSlice.cpuSeconds / duckSlice.cpuSeconds).toFixed(1)}x less CPU`);
+  console.log(
+    `  ratio           DuckDB is ${(jsSlice.seconds / duckSlice.seconds).toFixed(1)}x faster (wall), ${(jsSlice.cpuSeconds / duckSlice.cpuSeconds).toFixed(1)}x less CPU`,
+  );
   if (jsSlice.rows.orders !== duckSlice.rows.orders || jsSlice.rows.order_line_items !== duckSlice.rows.order_line_items) {
     throw new Error(`row counts differ between writers: ${JSON.stringify(jsSlice.rows)} vs ${JSON.stringify(duckSlice.rows)}`);
   }

@@ -34,7 +34,9 @@ try {
 console.log(`sdp demo (child process, full run): ${seconds.toFixed(1)} s (goal < ${GOAL_SECONDS} s) ${seconds < GOAL_SECONDS ? "OK" : "OVER GOAL"}`);
 if (summary) {
   for (const stage of summary.stages) console.log(`  ${stage.name.padEnd(13)} ${(stage.durationMs / 1000).toFixed(1).padStart(6)} s  ${stage.status}`);
-  console.log(`  events accepted ${summary.events.accepted}, raw objects ${summary.events.rawObjects}, Parquet rows ${Object.values(summary.parquetRows).reduce((sum, rows) => sum + rows, 0)}`);
+  console.log(
+    `  events accepted ${summary.events.accepted}, raw objects ${summary.events.rawObjects}, Parquet rows ${Object.values(summary.parquetRows).reduce((sum, rows) => sum + rows, 0)}`,
+  );
   if (!summary.ok) console.log(`  demo reported failed stages: ${summary.failedStages.join(", ")}`);
 } else {
   console.log(`  no JSON summary (exit ${result.status}); stderr tail:\n${(result.stderr ?? "").slice(-2000)}`);

@@ -112,7 +112,11 @@ const main = async () => {
   const reuse = fs.existsSync(markerFile) && fs.readFileSync(markerFile, "utf8") === MARKER;
   const generatedIn = reuse ? undefined : await generate();
   const lake = plainLake(lakeDir);
-  const lastDay = lake.list("raw/shopify/orders/").map((key) => /dt=(\d{4}-\d{2}-\d{2})/.exec(key)![1]!).sort().at(-1)!;
+  const lastDay = lake
+    .list("raw/shopify/orders/")
+    .map((key) => /dt=(\d{4}-\d{2}-\d{2})/.exec(key)![1]!)
+    .sort()
+    .at(-1)!;
 
   const full = await runEtl({ lake, date: lastDay, full: true });
   const incremental = await runEtl({ lake, date: lastDay });
@@ -121,9 +125,15 @@ const main = async () => {
 
   console.log(generatedIn === undefined ? `input: reused ${lakeDir}` : `input: generated in ${generatedIn.toFixed(1)} s under ${lakeDir}`);
   console.log(`input: ${ORDERS.toLocaleString("en-US")} bulk orders, ${LINE_ITEMS.toLocaleString("en-US")} line items, ${RAW_EVENTS.toLocaleString("en-US")} raw webhook bodies`);
-  console.log(`orders_enriched full rebuild: ${seconds.toFixed(2)} s for ${full.orders.toLocaleString("en-US")} orders in ${full.partitionsWritten.length} partitions (goal < ${GOAL_SECONDS} s) ${seconds < GOAL_SECONDS ? "OK" : "MISSED"}`);
+  console.log(
+    `orders_enriched full rebuild: ${seconds.toFixed(2)} s for ${full.orders.toLocaleString("en-US")} orders in ${full.partitionsWritten.length} partitions (goal < ${GOAL_SECONDS} s) ${seconds < GOAL_SECONDS ? "OK" : "MISSED"}`,
+  );
   console.log(`orders_enriched incremental (${lastDay}): ${(incremental.durationMs / 1000).toFixed(2)} s, ${incremental.partitionsWritten.length} partition(s) rewritten`);
-  console.log(`views: ${Object.entries(full.views).map(([name, rows]) => `${name}=${rows}`).join(", ")}`);
+  console.log(
+    `views: ${Object.entries(full.views)
+      .map(([name, rows]) => `${name}=${rows}`)
+      .join(", ")}`,
+  );
   console.log(`peak RSS: ${peakRssMb} MB`);
 };
 

@@ -67,7 +67,13 @@ const main = async () => {
       const answer = await runtime.runPromise(ingress(request));
       if (answer.statusCode !== 200) throw new Error(`the door answered ${answer.statusCode}: ${answer.body}`);
       const published = platform.state.events.at(-1)!;
-      const envelope: BusEnvelope = { id: `bus-${request.requestId}`, source: published.source, "detail-type": PLATFORM_DETAIL_TYPE, time: request.receivedAt, detail: published.detail };
+      const envelope: BusEnvelope = {
+        id: `bus-${request.requestId}`,
+        source: published.source,
+        "detail-type": PLATFORM_DETAIL_TYPE,
+        time: request.receivedAt,
+        detail: published.detail,
+      };
       await runtime.runPromise(ordersProcessor(envelope));
     }
     const used = cpuMicros(started);

@@ -30,7 +30,15 @@ const stubFastDecode: esbuild.Plugin = {
 const build = (name: string, plugins: esbuild.Plugin[]) => {
   const outfile = path.join(outDir, `${name}.js`);
   return esbuild
-    .build({ ...sharedBuildOptions, mainFields: [...sharedBuildOptions.mainFields], external: [...sharedBuildOptions.external], entryPoints: [path.join(__dirname, "fast-decode-harness.ts")], outfile, logLevel: "silent", plugins })
+    .build({
+      ...sharedBuildOptions,
+      mainFields: [...sharedBuildOptions.mainFields],
+      external: [...sharedBuildOptions.external],
+      entryPoints: [path.join(__dirname, "fast-decode-harness.ts")],
+      outfile,
+      logLevel: "silent",
+      plugins,
+    })
     .then(() => outfile);
 };
 
@@ -49,7 +57,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const main = async () => {
   fs.mkdirSync(outDir, { recursive: true });
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((load) => load.toFixed(1)).join(" ")}`);
+  console.log(
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")}`,
+  );
   const withFast = await build("fast-decode-on", []);
   const withoutFast = await build("fast-decode-off", [stubFastDecode]);
   const on: Run[] = [];
@@ -75,7 +88,9 @@ const main = async () => {
   console.log("orders/updated (10 line items), HTTPS door -> orders processor -> hot store, in-memory layers, CPU time per event (median of", runs, "runs each):");
   console.log(`  with fast-decode      ${endOn.toFixed(1).padStart(7)} µs end to end   ${decodeOn.toFixed(1).padStart(6)} µs decoding alone`);
   console.log(`  Schema decode only    ${endOff.toFixed(1).padStart(7)} µs end to end   ${decodeOff.toFixed(1).padStart(6)} µs decoding alone`);
-  console.log(`  the fast path saves ${(saved * 100).toFixed(1)}% end to end (${(endOff - endOn).toFixed(1)} µs per event); worth keeping at >= ${WORTH_KEEPING * 100}%: ${saved >= WORTH_KEEPING ? "yes" : "no"}`);
+  console.log(
+    `  the fast path saves ${(saved * 100).toFixed(1)}% end to end (${(endOff - endOn).toFixed(1)} µs per event); worth keeping at >= ${WORTH_KEEPING * 100}%: ${saved >= WORTH_KEEPING ? "yes" : "no"}`,
+  );
 };
 
 main().catch((error) => {

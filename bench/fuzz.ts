@@ -12,7 +12,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startLocalPlatform } from "../local/platform";
-import { doors, fuzzDoorInMemory, fuzzDoorOverHttp, fuzzPlatformEnv, makeMemoryDoors, newCounters, sendRaw, summary, validDelivery, type FuzzCounters } from "../__tests__/support/door-fuzz";
+import {
+  doors,
+  fuzzDoorInMemory,
+  fuzzDoorOverHttp,
+  fuzzPlatformEnv,
+  makeMemoryDoors,
+  newCounters,
+  sendRaw,
+  summary,
+  validDelivery,
+  type FuzzCounters,
+} from "../__tests__/support/door-fuzz";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100_000);
 const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 500);
@@ -32,7 +43,15 @@ const main = async () => {
       failed = true;
       result = (error as Error).message.split("\n").slice(0, 6).join(" ");
     }
-    rows.push({ door, where: "memory", cases: memory.counters.cases, fiveXX: memory.counters.fiveXX, unsignedAccepted: memory.counters.unsignedAccepted, seconds: Math.round((Date.now() - started) / 1000), result });
+    rows.push({
+      door,
+      where: "memory",
+      cases: memory.counters.cases,
+      fiveXX: memory.counters.fiveXX,
+      unsignedAccepted: memory.counters.unsignedAccepted,
+      seconds: Math.round((Date.now() - started) / 1000),
+      result,
+    });
     console.log(`  ${door} (memory): ${summary(memory.counters)}`);
     await memory.close();
   }
@@ -54,7 +73,15 @@ const main = async () => {
           failed = true;
           result = (error as Error).message.split("\n").slice(0, 6).join(" ");
         }
-        rows.push({ door, where: "http", cases: counters.cases, fiveXX: counters.fiveXX, unsignedAccepted: counters.unsignedAccepted, seconds: Math.round((Date.now() - started) / 1000), result });
+        rows.push({
+          door,
+          where: "http",
+          cases: counters.cases,
+          fiveXX: counters.fiveXX,
+          unsignedAccepted: counters.unsignedAccepted,
+          seconds: Math.round((Date.now() - started) / 1000),
+          result,
+        });
         console.log(`  ${door} (http): ${summary(counters)}`);
       }
       await Promise.race([platform.drain(), new Promise((resolve) => setTimeout(resolve, 60_000))]);

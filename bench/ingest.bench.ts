@@ -27,7 +27,14 @@ const mark = (ok: boolean) => (ok ? "ok  " : "MISS");
 
 const measureThroughput = (): { perCore: number; wall: number; processed: number } => {
   const outfile = path.join(root, "bench", ".data", "ingest-throughput.js");
-  esbuild.buildSync({ ...sharedBuildOptions, mainFields: [...sharedBuildOptions.mainFields], external: [...sharedBuildOptions.external], entryPoints: [path.join(__dirname, "ingest-throughput.ts")], outfile, logLevel: "silent" });
+  esbuild.buildSync({
+    ...sharedBuildOptions,
+    mainFields: [...sharedBuildOptions.mainFields],
+    external: [...sharedBuildOptions.external],
+    entryPoints: [path.join(__dirname, "ingest-throughput.ts")],
+    outfile,
+    logLevel: "silent",
+  });
   const result = spawnSync(process.execPath, [outfile, root], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`throughput harness failed: ${result.stderr.slice(0, 800)}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
@@ -42,7 +49,14 @@ const NATIVE_MODULES = ["@duckdb/node-api", "@duckdb/node-api/*", "@duckdb/node-
 const bundleAndLoad = (entry: string, name: string) => {
   const outfile = path.join(outDir, `${name}.js`);
   // Native modules (DuckDB) ship beside the bundle in the zip, as modules/bundle.ts does; the size is the JavaScript bundle's.
-  esbuild.buildSync({ ...sharedBuildOptions, mainFields: [...sharedBuildOptions.mainFields], external: [...sharedBuildOptions.external, ...NATIVE_MODULES], entryPoints: [path.resolve(root, entry)], outfile, logLevel: "silent" });
+  esbuild.buildSync({
+    ...sharedBuildOptions,
+    mainFields: [...sharedBuildOptions.mainFields],
+    external: [...sharedBuildOptions.external, ...NATIVE_MODULES],
+    entryPoints: [path.resolve(root, entry)],
+    outfile,
+    logLevel: "silent",
+  });
   const bytes = fs.statSync(outfile).size;
   // A fresh process per load: nothing cached. The median of three removes scheduling noise.
   const loads: Array<{ wall: number; cpu: number }> = [];
@@ -57,10 +71,17 @@ const bundleAndLoad = (entry: string, name: string) => {
 };
 
 const main = async () => {
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((load) => load.toFixed(1)).join(" ")}`);
+  console.log(
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")}`,
+  );
   const throughput = measureThroughput();
   console.log(`orders/updated (10 line items) through the orders processor, in-memory layers, ${throughput.processed} events:`);
-  console.log(`  ${mark(throughput.perCore >= GOALS.eventsPerSecondPerCore)} ${Math.round(throughput.perCore).toLocaleString("en-US")} events/s per core (CPU time; goal >= ${GOALS.eventsPerSecondPerCore.toLocaleString("en-US")}); wall clock ${Math.round(throughput.wall).toLocaleString("en-US")} events/s`);
+  console.log(
+    `  ${mark(throughput.perCore >= GOALS.eventsPerSecondPerCore)} ${Math.round(throughput.perCore).toLocaleString("en-US")} events/s per core (CPU time; goal >= ${GOALS.eventsPerSecondPerCore.toLocaleString("en-US")}); wall clock ${Math.round(throughput.wall).toLocaleString("en-US")} events/s`,
+  );
 
   fs.mkdirSync(outDir, { recursive: true });
   console.log("\nFunction bundles (esbuild, minified, @aws-sdk/* external) and cold module load in a fresh node process:");
@@ -78,7 +99,9 @@ const main = async () => {
       // Judged on the CPU time of the load: wall time on a shared, busy machine measures the queue for the CPU.
       const loadOk = loadCpuMs < GOALS.coldLoadMs;
       if (!sizeOk || !loadOk) failures += 1;
-      console.log(`  ${mark(sizeOk && loadOk)} ${spec.name.padEnd(22)} ${(bytes / 1024).toFixed(0).padStart(5)} KiB (goal < 1024 KiB)  cold load ${loadCpuMs.toFixed(0).padStart(4)} ms CPU, ${loadMs.toFixed(0).padStart(4)} ms wall (goal < ${GOALS.coldLoadMs} ms)`);
+      console.log(
+        `  ${mark(sizeOk && loadOk)} ${spec.name.padEnd(22)} ${(bytes / 1024).toFixed(0).padStart(5)} KiB (goal < 1024 KiB)  cold load ${loadCpuMs.toFixed(0).padStart(4)} ms CPU, ${loadMs.toFixed(0).padStart(4)} ms wall (goal < ${GOALS.coldLoadMs} ms)`,
+      );
     } catch (error) {
       failures += 1;
       console.log(`  FAIL ${spec.name.padEnd(22)} ${(error as Error).message.split("\n")[0]}`);

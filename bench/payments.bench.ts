@@ -27,7 +27,14 @@ const envelope = (source: "recharge" | "stripe", described: { eventId: string; t
   source: platformSources[source],
   "detail-type": PLATFORM_DETAIL_TYPE,
   time: RECEIVED_AT,
-  detail: { source, topic: described.topic, eventId: described.eventId, receivedAt: RECEIVED_AT, rawKey: rawEventKey(source, described.entity, RECEIVED_AT, described.eventId), payload: described.payload },
+  detail: {
+    source,
+    topic: described.topic,
+    eventId: described.eventId,
+    receivedAt: RECEIVED_AT,
+    rawKey: rawEventKey(source, described.entity, RECEIVED_AT, described.eventId),
+    payload: described.payload,
+  },
 });
 
 /** Distinct deliveries: 500 subscriptions / charges updated again and again, in a shuffled order. */
@@ -46,7 +53,9 @@ const rechargeEnvelopes = (count: number): BusEnvelope[] => {
 };
 
 const stripeEnvelopes = (count: number): BusEnvelope[] => {
-  const templates = ["charge-succeeded.json", "payment_intent-succeeded.json", "invoice-paid.json", "charge-dispute-closed.json"].map((file) => JSON.parse(fixture("stripe", file)));
+  const templates = ["charge-succeeded.json", "payment_intent-succeeded.json", "invoice-paid.json", "charge-dispute-closed.json"].map((file) =>
+    JSON.parse(fixture("stripe", file)),
+  );
   return Array.from({ length: count }, (_, index) => {
     const event = structuredClone(templates[index % templates.length]);
     event.id = `evt_bench_${index}`;
@@ -61,18 +70,16 @@ const throughput = async (name: string, envelopes: BusEnvelope[], program: (enve
   process.env.SDP_LOG_LEVEL = logLevel;
   const platform = makeTestPlatform();
   const runAll = (batch: BusEnvelope[]) =>
-    Effect.runPromise(
-      Effect.forEach(batch, (one) => program(one), { discard: true }).pipe(
-        Effect.provide(platform.layer),
-      ) as Effect.Effect<void>,
-    );
+    Effect.runPromise(Effect.forEach(batch, (one) => program(one), { discard: true }).pipe(Effect.provide(platform.layer)) as Effect.Effect<void>);
   await runAll(envelopes.slice(0, 500)); // warm-up (JIT), its ids are processed again below as duplicates
   const started = process.cpuUsage();
   await runAll(envelopes);
   const used = process.cpuUsage(started);
   const seconds = (used.user + used.system) / 1e6;
   const perSecond = Math.round(envelopes.length / seconds);
-  console.log(`${name} (${logLevel === "info" ? "info logs on" : "logs off"}): ${perSecond.toLocaleString("en")} events/s per core (${envelopes.length} events in ${seconds.toFixed(2)} CPU s; goal >= ${GOALS.eventsPerSecond.toLocaleString("en")})  ${perSecond >= GOALS.eventsPerSecond ? "OK" : "BELOW GOAL"}`);
+  console.log(
+    `${name} (${logLevel === "info" ? "info logs on" : "logs off"}): ${perSecond.toLocaleString("en")} events/s per core (${envelopes.length} events in ${seconds.toFixed(2)} CPU s; goal >= ${GOALS.eventsPerSecond.toLocaleString("en")})  ${perSecond >= GOALS.eventsPerSecond ? "OK" : "BELOW GOAL"}`,
+  );
 };
 
 const main = async () => {

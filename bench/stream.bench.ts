@@ -92,10 +92,24 @@ const directChild = async (input: string, workDir: string): Promise<ChildResult>
   const stop = sampleDisk(workDir);
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const result = await convertJsonl({ input, outDir: path.join(workDir, "parquet"), object: "orders", memoryLimit: MEMORY_LIMIT, threads: THREADS, tempDir: path.join(workDir, "spill") });
+  const result = await convertJsonl({
+    input,
+    outDir: path.join(workDir, "parquet"),
+    object: "orders",
+    memoryLimit: MEMORY_LIMIT,
+    threads: THREADS,
+    tempDir: path.join(workDir, "spill"),
+  });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { seconds, load: [loadBefore, os.loadavg()[0]!], cpuSeconds: (used.user + used.system) / 1e6, maxRssBytes: process.resourceUsage().maxRSS * 1024, peakDiskBytes: stop(), rows: Object.fromEntries(result.entities.map((entity) => [entity.entity, entity.rows])) };
+  return {
+    seconds,
+    load: [loadBefore, os.loadavg()[0]!],
+    cpuSeconds: (used.user + used.system) / 1e6,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakDiskBytes: stop(),
+    rows: Object.fromEntries(result.entities.map((entity) => [entity.entity, entity.rows])),
+  };
 };
 
 const streamChild = async (url: string, workDir: string): Promise<ChildResult> => {
@@ -157,7 +171,11 @@ const serve = (file: string) => {
 const runChild = (kind: "direct" | "stream", target: string): ChildResult => {
   const workDir = fs.mkdtempSync(path.join(dataDir, `work-${kind}-`));
   try {
-    const child = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind, target, workDir], { encoding: "utf8", maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind, target, workDir], {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     if (child.status !== 0) throw new Error(`${kind} conversion exited with ${child.status}`);
     return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as ChildResult;
   } finally {
@@ -186,7 +204,9 @@ const main = async () => {
   console.log(
     `input: ${file} (${ORDERS.toLocaleString("en")} orders, ${(counts.objectCount - counts.rootObjectCount).toLocaleString("en")} line items, ${gb(counts.bytes)}; ${generatedSeconds === undefined ? "reused" : `generated in ${generatedSeconds.toFixed(0)} s`}; ${gb(free.bavail * free.bsize)} free before)`,
   );
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}; DuckDB threads ${THREADS}, memory_limit ${MEMORY_LIMIT}; part size ${(PART_BYTES / 1024 ** 2).toFixed(0)} MiB`);
+  console.log(
+    `machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}; DuckDB threads ${THREADS}, memory_limit ${MEMORY_LIMIT}; part size ${(PART_BYTES / 1024 ** 2).toFixed(0)} MiB`,
+  );
 
   // Direct before and after the stream: the machine's load changes while the bench runs, so the
   // stream is compared with the mean of the two (each printed, with the load average around it).
@@ -203,7 +223,11 @@ const main = async () => {
   }
   const directAfter = AFTER ? runChild("direct", file) : undefined;
   const expected = { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount };
-  for (const [name, result] of [["direct", directBefore], ["stream", stream], ["direct after", directAfter]] as const) {
+  for (const [name, result] of [
+    ["direct", directBefore],
+    ["stream", stream],
+    ["direct after", directAfter],
+  ] as const) {
     if (result && (result.rows.orders !== expected.orders || result.rows.order_line_items !== expected.order_line_items)) {
       throw new Error(`${name}: rows ${JSON.stringify(result.rows)} differ from the export's counts ${JSON.stringify(expected)}`);
     }
@@ -214,17 +238,21 @@ const main = async () => {
   console.log(line("DuckDB reading the file directly", directBefore));
   console.log(line(`streamed from http://127.0.0.1 (${stream.parts} parts)`, stream));
   if (directAfter) console.log(line("DuckDB reading the file directly, again", directAfter));
-  const direct = directAfter
-    ? { seconds: (directBefore.seconds + directAfter.seconds) / 2, cpuSeconds: (directBefore.cpuSeconds + directAfter.cpuSeconds) / 2 }
-    : directBefore;
-  console.log(`  stream: converter counted peak disk ${gb(stream.countedPeakDiskBytes ?? 0)} (JSONL parts + Parquet), ${stream.cutsInsideChildren} cut(s) not at a root line, file server CPU ${serverCpu.toFixed(1)} s`);
-  console.log(`  throughput: direct ${(counts.bytes / 1024 ** 2 / direct.seconds).toFixed(0)} MB/s${directAfter ? " (mean of both)" : ""}, streamed ${(counts.bytes / 1024 ** 2 / stream.seconds).toFixed(0)} MB/s of JSONL`);
+  const direct = directAfter ? { seconds: (directBefore.seconds + directAfter.seconds) / 2, cpuSeconds: (directBefore.cpuSeconds + directAfter.cpuSeconds) / 2 } : directBefore;
+  console.log(
+    `  stream: converter counted peak disk ${gb(stream.countedPeakDiskBytes ?? 0)} (JSONL parts + Parquet), ${stream.cutsInsideChildren} cut(s) not at a root line, file server CPU ${serverCpu.toFixed(1)} s`,
+  );
+  console.log(
+    `  throughput: direct ${(counts.bytes / 1024 ** 2 / direct.seconds).toFixed(0)} MB/s${directAfter ? " (mean of both)" : ""}, streamed ${(counts.bytes / 1024 ** 2 / stream.seconds).toFixed(0)} MB/s of JSONL`,
+  );
   const ratio = stream.seconds / direct.seconds;
   const verdict = (ok: boolean) => (ok ? "OK" : "MISSED");
   console.log(`goals (streamed):`);
   console.log(`  peak disk  ${gb(stream.peakDiskBytes)} <= ${gb(GOAL_DISK)}   ${verdict(stream.peakDiskBytes <= GOAL_DISK)}`);
   console.log(`  peak RSS   ${gb(stream.maxRssBytes)} <= ${gb(GOAL_RSS)}   ${verdict(stream.maxRssBytes <= GOAL_RSS)}`);
-  console.log(`  wall ratio ${ratio.toFixed(2)}x of direct <= ${GOAL_RATIO}x   ${verdict(ratio <= GOAL_RATIO)}   (CPU ratio ${(stream.cpuSeconds / direct.cpuSeconds).toFixed(2)}x)`);
+  console.log(
+    `  wall ratio ${ratio.toFixed(2)}x of direct <= ${GOAL_RATIO}x   ${verdict(ratio <= GOAL_RATIO)}   (CPU ratio ${(stream.cpuSeconds / direct.cpuSeconds).toFixed(2)}x)`,
+  );
 };
 
 if (process.argv[2] === "--child") {

@@ -54,5 +54,4 @@ export const isoDate = (value: string | undefined, flag: string): string | undef
   return value;
 };
 
-export const useColour = (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv) =>
-  Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.CI === undefined;
+export const useColour = (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv) => Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.CI === undefined;

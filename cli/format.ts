@@ -12,7 +12,11 @@ export const formatTable = (columns: ReadonlyArray<string>, rows: ReadonlyArray<
   const clip = (text: string) => (text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text);
   const cells = rows.map((row) => columns.map((column) => clip(cellText(row[column]).replace(/\s+/g, " "))));
   const widths = columns.map((column, index) => Math.max(column.length, ...cells.map((row) => row[index]!.length)));
-  const line = (values: ReadonlyArray<string>) => values.map((value, index) => value.padEnd(widths[index]!)).join(" | ").trimEnd();
+  const line = (values: ReadonlyArray<string>) =>
+    values
+      .map((value, index) => value.padEnd(widths[index]!))
+      .join(" | ")
+      .trimEnd();
   const out = [line(columns), widths.map((width) => "-".repeat(width)).join("-+-"), ...cells.map(line)];
   out.push(`(${rows.length} row${rows.length === 1 ? "" : "s"})`);
   return `${out.join("\n")}\n`;

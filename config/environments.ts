@@ -70,5 +70,4 @@ export const loadEnvironment = (name: EnvironmentName, catalogue: Record<string,
 export const loadAllEnvironments = (catalogue: Record<string, unknown> = environmentCatalogue): EnvironmentConfig[] =>
   (Object.keys(catalogue) as EnvironmentName[]).map((name) => loadEnvironment(name, catalogue));
 
-export const isEnvironmentName = (value: string): value is EnvironmentName =>
-  value === "dev" || value === "staging" || value === "prod" || value === "local";
+export const isEnvironmentName = (value: string): value is EnvironmentName => value === "dev" || value === "staging" || value === "prod" || value === "local";

@@ -9,9 +9,7 @@ export const EnvironmentName = Schema.Literal("dev", "staging", "prod", "local")
 export type EnvironmentName = typeof EnvironmentName.Type;
 
 const AccountId = Schema.String.pipe(Schema.pattern(/^\d{12}$/, { message: () => "must be a 12-digit AWS account id" }));
-const Region = Schema.String.pipe(
-  Schema.pattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: () => "must be an AWS region such as eu-west-1" }),
-);
+const Region = Schema.String.pipe(Schema.pattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: () => "must be an AWS region such as eu-west-1" }));
 const Slug = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/, {
     message: () => "must be 3-22 lower-case letters, digits or dashes, starting with a letter",
@@ -19,17 +17,13 @@ const Slug = Schema.String.pipe(
 );
 const Email = Schema.String.pipe(Schema.pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: () => "must be an e-mail address" }));
 const Days = Schema.Number.pipe(Schema.int(), Schema.positive({ message: () => "must be a positive whole number of days" }));
-const ShopDomain = Schema.String.pipe(
-  Schema.pattern(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, { message: () => "must be a <shop>.myshopify.com domain" }),
-);
+const ShopDomain = Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, { message: () => "must be a <shop>.myshopify.com domain" }));
 const PartnerEventSource = Schema.String.pipe(
   Schema.pattern(/^aws\.partner\/shopify\.com\/\d+\/[A-Za-z0-9._-]+$/, {
     message: () => "must look like aws.partner/shopify.com/<app-id>/<name>",
   }),
 );
-const GitHubRepository = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: () => "must be <owner>/<repo>" }),
-);
+const GitHubRepository = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: () => "must be <owner>/<repo>" }));
 
 export const EnvironmentConfig = Schema.Struct({
   name: EnvironmentName,
@@ -70,8 +64,6 @@ export class InvalidEnvironmentConfig extends Error {
 export const decodeEnvironment = (input: unknown, label = "environment"): EnvironmentConfig => {
   const result = Schema.decodeUnknownEither(EnvironmentConfig, { errors: "all", onExcessProperty: "error" })(input);
   if (Either.isRight(result)) return result.right;
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left).map(
-    (issue) => `  - ${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`,
-  );
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left).map((issue) => `  - ${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`);
   throw new InvalidEnvironmentConfig(`Invalid ${label} config:\n${issues.join("\n")}`);
 };

@@ -92,7 +92,13 @@ const formatWithRunDate = (sql: string, runDatePath: string) => {
 };
 
 const retryAthena = [
-  { ErrorEquals: ["Athena.TooManyRequestsException", "Athena.InternalServerException", "States.Timeout"], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" },
+  {
+    ErrorEquals: ["Athena.TooManyRequestsException", "Athena.InternalServerException", "States.Timeout"],
+    IntervalSeconds: 5,
+    MaxAttempts: 5,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+  },
 ];
 const retryAws = [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }];
 
@@ -155,7 +161,15 @@ export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResource
       CreateSourceViews: mapOverStatements(resources, "$.sourceViews", "FullRebuild", "CreateSourceView"),
       FullRebuild: {
         Type: "Choice",
-        Choices: [{ And: [{ Variable: "$.full", IsPresent: true }, { Variable: "$.full", BooleanEquals: true }], Next: "FindAllPartitions" }],
+        Choices: [
+          {
+            And: [
+              { Variable: "$.full", IsPresent: true },
+              { Variable: "$.full", BooleanEquals: true },
+            ],
+            Next: "FindAllPartitions",
+          },
+        ],
         Default: "FindAffectedPartitions",
       },
       FindAffectedPartitions: {
@@ -303,7 +317,13 @@ export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResource
         ResultSelector: { "summary.$": "$.Payload.summary", "resultKey.$": "$.Payload.resultKey", "backfillDays.$": "$.Payload.backfillDays" },
         ResultPath: "$.dataQuality",
         Retry: [
-          { ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Throttled", "Transient"], IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2, JitterStrategy: "FULL" },
+          {
+            ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Throttled", "Transient"],
+            IntervalSeconds: 2,
+            MaxAttempts: 4,
+            BackoffRate: 2,
+            JitterStrategy: "FULL",
+          },
         ],
         Catch: catchAll,
         Next: "Done",

@@ -178,9 +178,7 @@ export const backfillTaskStates: Readonly<Record<string, keyof BackfillTaskResou
 /** Error names (the programs' `_tag`s) the workflow treats as worth retrying. */
 export const retryableErrors = ["Throttled", "Transient", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"];
 
-const retry = [
-  { ErrorEquals: retryableErrors, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 120, JitterStrategy: "FULL" },
-];
+const retry = [{ ErrorEquals: retryableErrors, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 120, JitterStrategy: "FULL" }];
 const catchToFailure = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: backfillStates.recordFailure }];
 
 export const backfillWorkflowDefinition = (resources: BackfillTaskResources, options: BackfillWorkflowOptions = {}) => ({
@@ -275,7 +273,15 @@ export const backfillWorkflowDefinition = (resources: BackfillTaskResources, opt
           // The download stopped before its invocation's end with more to do: run it again.
           [backfillStates.downloadDone]: {
             Type: "Choice",
-            Choices: [{ And: [{ Variable: "$.download.continue", IsPresent: true }, { Variable: "$.download.continue", BooleanEquals: true }], Next: backfillStates.download }],
+            Choices: [
+              {
+                And: [
+                  { Variable: "$.download.continue", IsPresent: true },
+                  { Variable: "$.download.continue", BooleanEquals: true },
+                ],
+                Next: backfillStates.download,
+              },
+            ],
             Default: backfillStates.recordSuccess,
           },
           [backfillStates.recordSuccess]: {

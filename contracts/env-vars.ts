@@ -110,9 +110,4 @@ export const alertKindTopicEnvVar = (kind: string) => `${envVars.alertsTopicArn}
 
 /** Every environment variable name the platform knows: what the sources may read. */
 export const knownEnvVarNames = (): ReadonlySet<string> =>
-  new Set<string>([
-    ...Object.values(envVars),
-    ...Object.values(externalEnvVars),
-    ...tableKeys.map((key) => tableSpecs[key].envVar),
-    ...alertKinds.map(alertKindTopicEnvVar),
-  ]);
+  new Set<string>([...Object.values(envVars), ...Object.values(externalEnvVars), ...tableKeys.map((key) => tableSpecs[key].envVar), ...alertKinds.map(alertKindTopicEnvVar)]);

@@ -121,7 +121,9 @@ export const shopifyFamiliesOf = (tables: Readonly<Record<string, TableSpec>>): 
       const declared = table.shopifyFamily;
       if (declared === undefined) return [];
       const { family, topics, scopes, handlerModule, description, alsoWrites = [], alertKinds } = declared;
-      return [[family, { processor: shopifyProcessorName(family), topics, scopes, handlerModule, writes: [key, ...alsoWrites], description, ...(alertKinds ? { alertKinds } : {}) }]];
+      return [
+        [family, { processor: shopifyProcessorName(family), topics, scopes, handlerModule, writes: [key, ...alsoWrites], description, ...(alertKinds ? { alertKinds } : {}) }],
+      ];
     }),
   ),
   ...tablelessShopifyFamilies,
@@ -154,8 +156,27 @@ export const shopifyTopicsByProcessor = (families: Readonly<Record<string, Shopi
 export const shopifyEntityOfTopic = (topic: string) => topic.split("/")[0]!.toLowerCase();
 
 export const rechargeTopicFamilies = {
-  subscriptions: ["subscription/created", "subscription/updated", "subscription/activated", "subscription/cancelled", "subscription/deleted", "subscription/skipped", "subscription/unskipped", "subscription/paused"],
-  charges: ["charge/created", "charge/updated", "charge/paid", "charge/failed", "charge/max_retries_reached", "charge/refunded", "charge/uncaptured", "charge/upcoming", "charge/deleted"],
+  subscriptions: [
+    "subscription/created",
+    "subscription/updated",
+    "subscription/activated",
+    "subscription/cancelled",
+    "subscription/deleted",
+    "subscription/skipped",
+    "subscription/unskipped",
+    "subscription/paused",
+  ],
+  charges: [
+    "charge/created",
+    "charge/updated",
+    "charge/paid",
+    "charge/failed",
+    "charge/max_retries_reached",
+    "charge/refunded",
+    "charge/uncaptured",
+    "charge/upcoming",
+    "charge/deleted",
+  ],
 } as const;
 
 export const stripeTypePrefixes = ["charge.", "payment_intent.", "invoice.", "charge.dispute."] as const;

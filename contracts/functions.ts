@@ -86,7 +86,12 @@ export const shopifyProcessorSpecs = (families: Readonly<Record<string, ShopifyF
   Object.values(families).flatMap(({ processor: name, handlerModule, writes = [], description, alertKinds }) =>
     handlerModule === undefined
       ? []
-      : [processor(name, SHOPIFY_FAMILY_ENTRY, writes as ReadonlyArray<TableKey>, description ?? `Shopify ${name} events.`, { handlerModule, ...(alertKinds ? { alertKinds } : {}) })],
+      : [
+          processor(name, SHOPIFY_FAMILY_ENTRY, writes as ReadonlyArray<TableKey>, description ?? `Shopify ${name} events.`, {
+            handlerModule,
+            ...(alertKinds ? { alertKinds } : {}),
+          }),
+        ],
   );
 
 /** Every function, with the Shopify processors of the given families (contracts/events.ts by default). */

@@ -66,16 +66,14 @@ export const dataQualityResultKey = (date: string, runId: string) => `metadata/d
 export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-audit/dt=${date}/${keySegment(requestId)}.json`;
 
 /** One object's (orders, customers, products) part of a backfill run's reconciliation. */
-export const reconciliationObjectKey = (runId: string, object: string) =>
-  `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.json`;
+export const reconciliationObjectKey = (runId: string, object: string) => `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.json`;
 
 /**
  * How far one object's download got (parts uploaded, the offset to resume at), rewritten after
  * every part so a later invocation resumes there. Not `.json`, so the reconciliation views and
  * the data-quality facts, which read every `.json` under metadata/reconciliation/, skip it.
  */
-export const reconciliationProgressKey = (runId: string, object: string) =>
-  `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.download-progress`;
+export const reconciliationProgressKey = (runId: string, object: string) => `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.download-progress`;
 
 /** Events whose payload did not decode (they went to the DLQ), one object each: what `sdp dq` counts per topic and API version. */
 export const decodeFailurePrefix = (date: string) => `metadata/decode-failures/dt=${date}/`;

@@ -33,8 +33,7 @@ export const resourcePrefix = (brand: string, env: string) => `${brand}-${env}`;
  * from here, so the name lives in one place.
  */
 export const githubDeployRoleName = (brand: string, env: string) => `${brand}-${env}-github-deploy`;
-export const githubDeployRoleArn = (accountId: string, brand: string, env: string) =>
-  `arn:aws:iam::${accountId}:role/${githubDeployRoleName(brand, env)}`;
+export const githubDeployRoleArn = (accountId: string, brand: string, env: string) => `arn:aws:iam::${accountId}:role/${githubDeployRoleName(brand, env)}`;
 /** Every CI role of an environment matches this (CI may never change them: policies deny it). */
 export const githubRoleNamePrefix = (brand: string, env: string) => `${brand}-${env}-github-`;
 /**
@@ -48,8 +47,7 @@ export const bootstrapStackName = (brand: string, env: string) => `${brand}-${en
 export const bootstrapStateKey = (env: string) => `bootstrap/${env}.tfstate`;
 /** The managed policy every role the CI-applied stacks create must have as its permissions boundary. */
 export const permissionsBoundaryName = (brand: string, env: string) => `${brand}-${env}-workload-boundary`;
-export const permissionsBoundaryArn = (accountId: string, brand: string, env: string) =>
-  `arn:aws:iam::${accountId}:policy/${permissionsBoundaryName(brand, env)}`;
+export const permissionsBoundaryArn = (accountId: string, brand: string, env: string) => `arn:aws:iam::${accountId}:policy/${permissionsBoundaryName(brand, env)}`;
 export const githubOidcProviderUrl = "https://token.actions.githubusercontent.com";
 export const githubOidcAudience = "sts.amazonaws.com";
 /**
@@ -60,8 +58,7 @@ export const githubOidcAudience = "sts.amazonaws.com";
  * dynamodb:GetItem: the S3 backend reads the state's digest item from the lock table).
  */
 export const githubPlanRoleName = (brand: string, env: string) => `${brand}-${env}-github-plan`;
-export const githubPlanRoleArn = (accountId: string, brand: string, env: string) =>
-  `arn:aws:iam::${accountId}:role/${githubPlanRoleName(brand, env)}`;
+export const githubPlanRoleArn = (accountId: string, brand: string, env: string) => `arn:aws:iam::${accountId}:role/${githubPlanRoleName(brand, env)}`;
 /**
  * `sub` claims each role trusts: deploy jobs run in the GitHub environment named like the
  * platform environment (it carries the required reviewers and the main-only branch rule);

@@ -41,8 +41,7 @@ const S = (name: string): KeyAttribute => ({ name, type: "S" });
 export const tableSpecs = {
   orders: {
     logicalName: "orders",
-    description:
-      "Latest state of each Shopify order, keyed by order GID; order_number is stored as a string; enriched with totals and flags.",
+    description: "Latest state of each Shopify order, keyed by order GID; order_number is stored as a string; enriched with totals and flags.",
     partitionKey: S("id"),
     globalSecondaryIndexes: [
       { name: "by-customer", partitionKey: S("customer_id"), sortKey: S("created_at") },

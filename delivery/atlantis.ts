@@ -24,8 +24,7 @@ export const atlantisSynthCommand =
 const layersWithFunctions = new Set<string>(functionSpecs.map((spec) => spec.layer));
 
 /** A layer and every layer it reads cross-stack references from, directly or not. */
-const withDependencies = (layer: Layer): Set<Layer> =>
-  new Set<Layer>([layer, ...layerDependencies[layer].flatMap((dep) => [...withDependencies(dep)])]);
+const withDependencies = (layer: Layer): Set<Layer> => new Set<Layer>([layer, ...layerDependencies[layer].flatMap((dep) => [...withDependencies(dep)])]);
 
 /**
  * Repository paths whose change can change a layer's synthesized Terraform: shared sources, every

@@ -5,12 +5,7 @@
  * re-applied, nothing is deleted or replaced. `sdp bootstrap --apply` then applies the bootstrap
  * stack (CI roles, permissions boundary) with the same administrator credentials.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  UpdateContinuousBackupsCommand,
-  type DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
   HeadBucketCommand,
@@ -174,6 +169,8 @@ export const applyBootstrap = async (deps: BootstrapDeps, config: EnvironmentCon
   } catch (error) {
     if (error instanceof BootstrapFailed) throw error;
     const info = awsErrorInfo(error);
-    throw new BootstrapFailed(`${info.name}: ${info.message}${isAccessDenied(error) ? " (the caller needs s3:CreateBucket/PutBucket* and dynamodb:CreateTable/DescribeTable/UpdateContinuousBackups)" : ""}`);
+    throw new BootstrapFailed(
+      `${info.name}: ${info.message}${isAccessDenied(error) ? " (the caller needs s3:CreateBucket/PutBucket* and dynamodb:CreateTable/DescribeTable/UpdateContinuousBackups)" : ""}`,
+    );
   }
 };

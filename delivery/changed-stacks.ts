@@ -109,7 +109,11 @@ export const summarize = (result: ChangedStacksResult): string => {
   const bootstrap = result.unknown.filter((stack) => stack.endsWith("-bootstrap"));
   const others = result.unknown.filter((stack) => !stack.endsWith("-bootstrap"));
   const unknown = [
-    ...(bootstrap.length > 0 ? [`Bootstrap stacks (CI roles, permissions boundary; an administrator applies them with \`npx sdp bootstrap --env <env> --apply\`, CI never plans them): ${bootstrap.join(", ")}`] : []),
+    ...(bootstrap.length > 0
+      ? [
+          `Bootstrap stacks (CI roles, permissions boundary; an administrator applies them with \`npx sdp bootstrap --env <env> --apply\`, CI never plans them): ${bootstrap.join(", ")}`,
+        ]
+      : []),
     ...(others.length > 0 ? [`Not in the delivery catalogue (not planned): ${others.join(", ")}`] : []),
   ];
   return [head, ...lines, ...unknown].join("\n");

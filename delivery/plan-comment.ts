@@ -64,10 +64,7 @@ export const readPlanResults = (root: string): PlanResult[] => {
  * Stacks the matrix planned but that uploaded no result (credentials or init failed before the
  * plan step wrote one) are reported as failed rather than silently left out.
  */
-export const withMissingStacks = (
-  results: ReadonlyArray<PlanResult>,
-  expected: ReadonlyArray<{ stack: string; env: string; layer: string }>,
-): PlanResult[] => {
+export const withMissingStacks = (results: ReadonlyArray<PlanResult>, expected: ReadonlyArray<{ stack: string; env: string; layer: string }>): PlanResult[] => {
   const seen = new Set(results.map((result) => result.stack));
   const missing = expected
     .filter((entry) => !seen.has(entry.stack))
@@ -86,7 +83,11 @@ export const renderPlanComment = (results: ReadonlyArray<PlanResult>, context: {
   if (results.length === 0) {
     return [...header, "", "No synthesized stack differs from the base branch: nothing to plan."].join("\n");
   }
-  const table = ["| Stack | Environment | Result |", "| --- | --- | --- |", ...results.map((r) => `| \`${r.stack}\` | ${r.env} | ${icon[outcomeOf(r.exitCode)]} ${summaryLine(r)} |`)];
+  const table = [
+    "| Stack | Environment | Result |",
+    "| --- | --- | --- |",
+    ...results.map((r) => `| \`${r.stack}\` | ${r.env} | ${icon[outcomeOf(r.exitCode)]} ${summaryLine(r)} |`),
+  ];
   const fixed = [...header, "", ...table, ""].join("\n");
   const section = (r: PlanResult, text: string) => {
     const open = outcomeOf(r.exitCode) === "failed" ? " open" : "";
@@ -109,9 +110,10 @@ if (require.main === module) {
     process.stderr.write("usage: plan-comment <dir with plan artifacts>\n");
     process.exitCode = 2;
   } else {
-    const runUrl = process.env.GITHUB_SERVER_URL && process.env.GITHUB_REPOSITORY && process.env.GITHUB_RUN_ID
-      ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
-      : undefined;
+    const runUrl =
+      process.env.GITHUB_SERVER_URL && process.env.GITHUB_REPOSITORY && process.env.GITHUB_RUN_ID
+        ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
+        : undefined;
     // EXPECTED_STACKS: the changed-stacks matrix ({"include": [...]}) the plan jobs ran.
     const expected = process.env.EXPECTED_STACKS ? ((JSON.parse(process.env.EXPECTED_STACKS) as { include?: MatrixEntry[] }).include ?? []) : [];
     const results = withMissingStacks(readPlanResults(dir), expected);

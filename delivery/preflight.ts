@@ -123,7 +123,12 @@ export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDep
   } catch (error) {
     if (isNotFound(error)) add("state-bucket", "fail", `bucket ${config.stateBucket} does not exist`, bootstrapFix(config));
     else if (isAccessDenied(error))
-      add("state-bucket", "fail", `access denied to ${config.stateBucket} (it may belong to another account)`, `grant s3:ListBucket on arn:aws:s3:::${config.stateBucket} or fix stateBucket in config/environments.ts`);
+      add(
+        "state-bucket",
+        "fail",
+        `access denied to ${config.stateBucket} (it may belong to another account)`,
+        `grant s3:ListBucket on arn:aws:s3:::${config.stateBucket} or fix stateBucket in config/environments.ts`,
+      );
     else add("state-bucket", "fail", `${awsErrorInfo(error).name}: ${awsErrorInfo(error).message}`, "retry; check network access to S3");
   }
 
@@ -148,8 +153,7 @@ export const runPreflight = async (config: EnvironmentConfig, deps: PreflightDep
           `grant dynamodb:GetItem, PutItem, DeleteItem (and DescribeTable) on the ${config.stateLockTable} table`,
         );
       }
-    }
-    else add("lock-table", "fail", `${awsErrorInfo(error).name}: ${awsErrorInfo(error).message}`, "retry; check network access to DynamoDB");
+    } else add("lock-table", "fail", `${awsErrorInfo(error).name}: ${awsErrorInfo(error).message}`, "retry; check network access to DynamoDB");
   }
 
   if (options.needsPartnerSource ?? true) addReadiness("partner-source", await partnerSourceReadiness(deps.clients.eventBridge, config));

@@ -31,8 +31,7 @@ export const placeholderAccount = (accountId: string): string | undefined => {
 /** Domains reserved for examples (RFC 2606 / RFC 6761): mail to them is never delivered. */
 const reservedDomain = (domain: string) => /(^|\.)(example|test|invalid|localhost)$/.test(domain) || /(^|\.)example\.(com|net|org)$/.test(domain);
 
-export const undeliverableEmails = (emails: ReadonlyArray<string>): string[] =>
-  emails.filter((email) => reservedDomain(email.slice(email.lastIndexOf("@") + 1).toLowerCase()));
+export const undeliverableEmails = (emails: ReadonlyArray<string>): string[] => emails.filter((email) => reservedDomain(email.slice(email.lastIndexOf("@") + 1).toLowerCase()));
 
 const configFile = "config/environments.ts";
 
@@ -49,7 +48,8 @@ export const accountReadiness = (config: EnvironmentConfig): Readiness => {
 
 export const emailReadiness = (config: EnvironmentConfig): Readiness => {
   const bad = undeliverableEmails(config.alertEmails);
-  if (config.alertEmails.length === 0) return { ok: false, detail: "no alert e-mails: alarms would reach nobody", fix: `list the on-call addresses in alertEmails of ${configFile}` };
+  if (config.alertEmails.length === 0)
+    return { ok: false, detail: "no alert e-mails: alarms would reach nobody", fix: `list the on-call addresses in alertEmails of ${configFile}` };
   return bad.length === 0
     ? { ok: true, detail: config.alertEmails.join(", ") }
     : {
@@ -72,7 +72,11 @@ export const partnerSourceReadiness = async (client: EventBridgeClient, config: 
   try {
     const source = await client.send(new DescribeEventSourceCommand({ Name: name }));
     if (source.State === "DELETED")
-      return { ok: false, detail: `${name} was deleted (Shopify removed the subscription)`, fix: `set the source up again in Shopify (${runbook}) and update shopifyPartnerEventSource in ${configFile}` };
+      return {
+        ok: false,
+        detail: `${name} was deleted (Shopify removed the subscription)`,
+        fix: `set the source up again in Shopify (${runbook}) and update shopifyPartnerEventSource in ${configFile}`,
+      };
     return { ok: true, detail: `${name} (${source.State ?? "state unknown"})` };
   } catch (error) {
     if (isNotFound(error))

@@ -48,8 +48,7 @@ export const holdsRealValue = (secret: string): boolean => {
   return true;
 };
 
-const putValueHint = (name: string) =>
-  `set it: aws secretsmanager put-secret-value --secret-id ${name} --secret-string file://<file> (see docs/runbooks/rotating-secrets.md)`;
+const putValueHint = (name: string) => `set it: aws secretsmanager put-secret-value --secret-id ${name} --secret-string file://<file> (see docs/runbooks/rotating-secrets.md)`;
 
 export const checkSecret = async (client: SecretsManagerClient, key: SecretKey, name: string, env = "<env>"): Promise<SecretStatus> => {
   const status = (state: SecretState, detail: string): SecretStatus => ({ key, name, state, populated: state === "populated", detail });

@@ -56,7 +56,9 @@ export const webhooksSection = (input: AppConfigInput): string => {
   ];
   for (const subscription of contractSubscriptions(input)) {
     lines.push("");
-    lines.push(subscription.compliance ? "  # Compliance topics: to the HTTPS door (/webhooks/shopify)." : `  # ${subscription.family}: to the partner event source (EventBridge).`);
+    lines.push(
+      subscription.compliance ? "  # Compliance topics: to the HTTPS door (/webhooks/shopify)." : `  # ${subscription.family}: to the partner event source (EventBridge).`,
+    );
     lines.push("  [[webhooks.subscriptions]]");
     lines.push(`  ${subscription.compliance ? "compliance_topics" : "topics"} = ${tomlArray(subscription.topics)}`);
     lines.push(`  uri = ${tomlString(subscription.uri)}`);
@@ -67,8 +69,12 @@ export const webhooksSection = (input: AppConfigInput): string => {
 /** The input for an environment; fails naming what is missing. */
 export const appConfigInputFor = (config: EnvironmentConfig, options: { readonly complianceUri?: string; readonly partnerEventSource?: string }): AppConfigInput => {
   const partnerEventSource = options.partnerEventSource ?? config.shopifyPartnerEventSource;
-  if (partnerEventSource === undefined) throw new Error(`the ${config.name} environment has no shopifyPartnerEventSource (config/environments.ts): set it, or pass --event-source aws.partner/shopify.com/<app-id>/<name>`);
-  if (options.complianceUri === undefined) throw new Error("--door-url is required: the HTTPS door's URL for the compliance topics, e.g. https://<api-id>.execute-api.<region>.amazonaws.com/webhooks/shopify");
+  if (partnerEventSource === undefined)
+    throw new Error(
+      `the ${config.name} environment has no shopifyPartnerEventSource (config/environments.ts): set it, or pass --event-source aws.partner/shopify.com/<app-id>/<name>`,
+    );
+  if (options.complianceUri === undefined)
+    throw new Error("--door-url is required: the HTTPS door's URL for the compliance topics, e.g. https://<api-id>.execute-api.<region>.amazonaws.com/webhooks/shopify");
   if (!/^https:\/\/[^\s"]+$/.test(options.complianceUri)) throw new Error(`--door-url must be an https:// URL, got "${options.complianceUri}"`);
   return { apiVersion: config.shopifyApiVersion, region: config.region, partnerEventSource, complianceUri: options.complianceUri, env: config.name };
 };

@@ -19,17 +19,13 @@ export interface StackTarget {
 export const synthOutDir = "cdktf.out";
 export const stackDir = (stack: string) => `${synthOutDir}/stacks/${stack}`;
 
-export const isDeployedEnvironment = (value: string): value is DeployedEnvironment =>
-  (deployedEnvironments as ReadonlyArray<string>).includes(value);
+export const isDeployedEnvironment = (value: string): value is DeployedEnvironment => (deployedEnvironments as ReadonlyArray<string>).includes(value);
 
 /**
  * Layers in dependency order (Kahn's algorithm). Ties keep the order of `layers`, so the result
  * is stable and reviewable; a cycle is a programming error in contracts/naming.ts.
  */
-export const layersInDeployOrder = (
-  selected: ReadonlyArray<Layer> = layers,
-  dependencies: Record<Layer, ReadonlyArray<Layer>> = layerDependencies,
-): Layer[] => {
+export const layersInDeployOrder = (selected: ReadonlyArray<Layer> = layers, dependencies: Record<Layer, ReadonlyArray<Layer>> = layerDependencies): Layer[] => {
   const wanted = new Set(selected);
   const ordered: Layer[] = [];
   const done = new Set<Layer>();

@@ -26,6 +26,12 @@ const isExecutable = (file: string) => {
  * dependency), then PATH. Undefined when absent.
  */
 export const locateBinary = (name: string, env: NodeJS.ProcessEnv, root: string = repoRoot): string | undefined => {
-  const candidates = [path.join(root, "node_modules", ".bin", name), ...(env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name))];
+  const candidates = [
+    path.join(root, "node_modules", ".bin", name),
+    ...(env.PATH ?? "")
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, name)),
+  ];
   return candidates.find(isExecutable);
 };

@@ -64,7 +64,13 @@ const backfillFiles = ["local/state-machine.ts", "local/shopify-standin/server.t
 
 interface BackfillResult {
   readonly status: "SUCCEEDED" | "FAILED";
-  readonly output?: { readonly runId: string; readonly succeeded: number; readonly partial: number; readonly failed: number; readonly results: ReadonlyArray<{ object: string; outcome: string; totalRows: number; reason?: string }> };
+  readonly output?: {
+    readonly runId: string;
+    readonly succeeded: number;
+    readonly partial: number;
+    readonly failed: number;
+    readonly results: ReadonlyArray<{ object: string; outcome: string; totalRows: number; reason?: string }>;
+  };
   readonly summary?: BackfillResult["output"];
   readonly error?: string;
   readonly cause?: string;
@@ -163,19 +169,32 @@ export const runBackfill = async (context: StageContext): Promise<OptionalStage>
     })
     .filter((manifest): manifest is ObjectManifest => manifest !== undefined && typeof manifest.object === "string" && typeof manifest.countCheck === "string");
   const reconciliation = Object.fromEntries(
-    manifests.map((manifest) => [manifest.object, { objectCount: manifest.objectCount, rowsWritten: manifest.totalRows, countCheck: manifest.countCheck, outcome: manifest.outcome ?? null }]),
+    manifests.map((manifest) => [
+      manifest.object,
+      { objectCount: manifest.objectCount, rowsWritten: manifest.totalRows, countCheck: manifest.countCheck, outcome: manifest.outcome ?? null },
+    ]),
   );
   // Parquet rows as DuckDB reads them back, per entity of this run.
   const entityRows: Record<string, number> = {};
   for (const manifest of manifests) {
     for (const entity of manifest.entities ?? []) {
-      entityRows[entity.entity] = (await countInLake(context.dataDir, `SELECT count(*) AS n FROM "snapshot_${entity.entity}" WHERE run = '${runId}'`, [`snapshot_${entity.entity}`])) ?? 0;
+      entityRows[entity.entity] =
+        (await countInLake(context.dataDir, `SELECT count(*) AS n FROM "snapshot_${entity.entity}" WHERE run = '${runId}'`, [`snapshot_${entity.entity}`])) ?? 0;
     }
   }
   const manifestRows = Object.fromEntries(manifests.flatMap((manifest) => (manifest.entities ?? []).map((entity) => [entity.entity, entity.rows] as const)));
   const checks: Check[] = [
-    check("workflow succeeded", result.status === "SUCCEEDED", "SUCCEEDED", result.status === "SUCCEEDED" ? "SUCCEEDED" : `${result.status}: ${result.error ?? ""} ${result.cause ?? ""}`.trim()),
-    equalCheck("every object exported in full", BACKFILL_OBJECTS.map((object) => `${object}: succeeded`), BACKFILL_OBJECTS.map((object) => `${object}: ${output?.results.find((item) => item.object === object)?.outcome ?? "missing"}`)),
+    check(
+      "workflow succeeded",
+      result.status === "SUCCEEDED",
+      "SUCCEEDED",
+      result.status === "SUCCEEDED" ? "SUCCEEDED" : `${result.status}: ${result.error ?? ""} ${result.cause ?? ""}`.trim(),
+    ),
+    equalCheck(
+      "every object exported in full",
+      BACKFILL_OBJECTS.map((object) => `${object}: succeeded`),
+      BACKFILL_OBJECTS.map((object) => `${object}: ${output?.results.find((item) => item.object === object)?.outcome ?? "missing"}`),
+    ),
     equalCheck(
       "reconciliation: rows written = Shopify objectCount",
       BACKFILL_OBJECTS.map((object) => `${object}: match`),
@@ -194,7 +213,9 @@ export const runBackfill = async (context: StageContext): Promise<OptionalStage>
   return {
     detail: `run ${runId}, ${since.toISOString().slice(0, 10)} to ${until.toISOString().slice(0, 10)}: ${Object.entries(entityRows)
       .map(([entity, rows]) => `${entity} ${rows}`)
-      .join(", ")} (${total} Parquet rows)${result.shopifyApp ? `; Admin API ${result.shopifyApp.apiVersion} with ${result.shopifyApp.auth} (${result.shopifyApp.tokensIssued ?? 0} token(s))` : ""}`,
+      .join(
+        ", ",
+      )} (${total} Parquet rows)${result.shopifyApp ? `; Admin API ${result.shopifyApp.apiVersion} with ${result.shopifyApp.auth} (${result.shopifyApp.tokensIssued ?? 0} token(s))` : ""}`,
     checks,
     data: {
       runId,
@@ -253,11 +274,9 @@ export const runAnalytics = async (context: StageContext): Promise<OptionalStage
   if (expected !== undefined) checks.push(equalCheck("one row per distinct order of the lake (webhooks + snapshots)", expected, result.orders));
   if (context.stripePaidOrders && context.stripePaidOrders.length > 0 && "orders_payments_reconciliation" in result.views) {
     const ids = context.stripePaidOrders.map((id) => `'${id.replace(/'/g, "''")}'`).join(", ");
-    const matched = await countInLake(
-      context.dataDir,
-      `SELECT count(*) AS n FROM orders_payments_reconciliation WHERE status = 'matched' AND order_id IN (${ids})`,
-      ["orders_payments_reconciliation"],
-    );
+    const matched = await countInLake(context.dataDir, `SELECT count(*) AS n FROM orders_payments_reconciliation WHERE status = 'matched' AND order_id IN (${ids})`, [
+      "orders_payments_reconciliation",
+    ]);
     checks.push(equalCheck("every order paid through Stripe reconciles with its charge", context.stripePaidOrders.length, matched));
   }
   return {

@@ -136,11 +136,24 @@ const sendTraffic = async (platform: LocalPlatform, traffic: Traffic, progress: 
     byDoor[door] ??= {};
     byDoor[door]![label] = (byDoor[door]![label] ?? 0) + 1;
     if (label !== expectedLabel(delivery)) {
-      unexpected.push({ seq: delivery.seq, door, topic: delivery.topic, kind: delivery.kind, expected: expectedLabel(delivery), got: label, ...(answer.error ? { error: answer.error } : {}) });
+      unexpected.push({
+        seq: delivery.seq,
+        door,
+        topic: delivery.topic,
+        kind: delivery.kind,
+        expected: expectedLabel(delivery),
+        got: label,
+        ...(answer.error ? { error: answer.error } : {}),
+      });
     }
   }
   const summary = Object.entries(byDoor)
-    .map(([door, counts]) => `${door}: ${Object.entries(counts).map(([label, count]) => `${count} ${label}`).join(", ")}`)
+    .map(
+      ([door, counts]) =>
+        `${door}: ${Object.entries(counts)
+          .map(([label, count]) => `${count} ${label}`)
+          .join(", ")}`,
+    )
     .join("; ");
   bar.done(summary);
   return {
@@ -196,7 +209,9 @@ const doorTotals = (counters: PlatformCounters) => {
 };
 
 const whyRejected = (traffic: Traffic | undefined, door: string, status: number) => {
-  const reasons = (traffic?.deliveries ?? []).filter((delivery) => delivery.kind === "forged" && delivery.path === door && delivery.expected.status === status).map((delivery) => delivery.why);
+  const reasons = (traffic?.deliveries ?? [])
+    .filter((delivery) => delivery.kind === "forged" && delivery.path === door && delivery.expected.status === status)
+    .map((delivery) => delivery.why);
   if (reasons.length > 0) return [...new Set(reasons)].join("; ");
   return status === 401 ? "signature did not verify" : status === 400 ? "malformed delivery" : status === 503 ? "door unavailable" : "rejected";
 };
@@ -300,7 +315,11 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
           check("every delivery got the answer it should", trafficReport.unexpected.length === 0, "none unexpected", trafficReport.unexpected.slice(0, 5)),
           equalCheck("accepted events", expectations.uniqueEvents, totals.accepted),
           equalCheck("duplicates recognised as duplicates", expectations.duplicates, totals.duplicates),
-          equalCheck("forged signatures rejected with 401", expectations.forged, totals.rejected.filter((item) => item.status === 401).reduce((sum, item) => sum + item.count, 0)),
+          equalCheck(
+            "forged signatures rejected with 401",
+            expectations.forged,
+            totals.rejected.filter((item) => item.status === 401).reduce((sum, item) => sum + item.count, 0),
+          ),
         ],
       };
     });
@@ -315,16 +334,16 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       const retried = Object.values(routes).reduce((sum, route) => sum + route.retried, 0);
       return {
         detail: `${rawObjects} raw objects for ${accepted} accepted events; ${Object.values(dead).reduce((sum, count) => sum + count, 0)} dead letters; ${retried} retries`,
-        checks: [
-          equalCheck("zero lost: raw objects = accepted events", accepted, rawObjects),
-          equalCheck("nothing dead-lettered", {}, dead),
-        ],
+        checks: [equalCheck("zero lost: raw objects = accepted events", accepted, rawObjects), equalCheck("nothing dead-lettered", {}, dead)],
       };
     });
 
     await stage("hot stores", async () => {
       const lake = locateLake(dataDir);
-      const items = await scanHotStores(lake, tableKeys.filter((key) => key !== "idempotency" && key !== "leases"));
+      const items = await scanHotStores(
+        lake,
+        tableKeys.filter((key) => key !== "idempotency" && key !== "leases"),
+      );
       hotStores = Object.fromEntries(Object.entries(items).map(([key, rows]) => [key, rows?.length ?? 0]));
       if (!traffic) return { detail: "no traffic was generated", checks: [check("traffic generated", false)] };
       const verification = verifyHotStores(traffic.expectations, items as Partial<Record<TableKey, Record<string, unknown>[]>>);
@@ -341,7 +360,12 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
       const raised = alertsRaised(dataDir);
       const expected = expectedAlerts(options.env);
       return {
-        detail: raised.total === 0 ? "none raised" : Object.entries(raised.byKind).map(([kind, count]) => `${kind} ${count}`).join(", "),
+        detail:
+          raised.total === 0
+            ? "none raised"
+            : Object.entries(raised.byKind)
+                .map(([kind, count]) => `${kind} ${count}`)
+                .join(", "),
         checks: [equalCheck("one alert per business event (cancellation, failed charge, failed payment, dispute), none per retry or redelivery", expected, raised.byKind)],
       };
     });
@@ -419,7 +443,9 @@ export const runDemo = async (options: DemoOptions): Promise<DemoSummary> => {
         `npx sdp query "select source, entity, count(*) as events from raw_events group by all order by all"`,
         `npx sdp query "select id, status, cancellation_reason from subscriptions"`,
         ...(Object.keys(parquetRows).includes("snapshot_orders") ? [`npx sdp query "select count(*) from snapshot_orders"`] : []),
-        ...(Object.keys(parquetRows).includes("orders_enriched") ? [`npx sdp query "select dt, count(*), sum(net_amount) from orders_enriched group by dt order by dt desc limit 7"`] : []),
+        ...(Object.keys(parquetRows).includes("orders_enriched")
+          ? [`npx sdp query "select dt, count(*), sum(net_amount) from orders_enriched group by dt order by dt desc limit 7"`]
+          : []),
         `npx sdp status`,
       ].map((line) => (options.recordLastRun ? line : `${line} --data-dir ${dataDir}`)),
     };

@@ -49,7 +49,13 @@ export class StageRecorder {
       result = { name, status, durationMs: Date.now() - started, detail: outcome.detail, checks };
     } catch (error) {
       const message = (error as Error)?.message ?? String(error);
-      result = { name, status: "failed", durationMs: Date.now() - started, detail: `error: ${message}`, checks: [check("stage ran without error", false, "no error", message.slice(0, 500))] };
+      result = {
+        name,
+        status: "failed",
+        durationMs: Date.now() - started,
+        detail: `error: ${message}`,
+        checks: [check("stage ran without error", false, "no error", message.slice(0, 500))],
+      };
     }
     this.stages.push(result);
     return result;

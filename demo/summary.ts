@@ -67,7 +67,12 @@ export const renderSummary = (summary: DemoSummary, paint: Progress["paint"]): s
   heading("Analytics");
   out.push(`  ${describe(summary.analytics)}`);
   const views = (summary.analytics as { views?: Record<string, number> } | undefined)?.views;
-  if (views) out.push(`  views: ${Object.entries(views).map(([view, rows]) => `${view} ${rows}`).join(", ")}`);
+  if (views)
+    out.push(
+      `  views: ${Object.entries(views)
+        .map(([view, rows]) => `${view} ${rows}`)
+        .join(", ")}`,
+    );
 
   heading("Data quality");
   out.push(`  ${describe(summary.dataQuality).replace(/, report: .*$/, "")}`);
@@ -81,7 +86,15 @@ export const renderSummary = (summary: DemoSummary, paint: Progress["paint"]): s
   if (skipped > 0) out.push(`    (${skipped} check${skipped === 1 ? "" : "s"} skipped for lack of history${report ? `; every check in ${report}` : ""})`);
 
   heading("Alerts raised");
-  out.push(`  ${plural(summary.alerts.total, "alert")}${summary.alerts.total > 0 ? `: ${Object.entries(summary.alerts.byKind).map(([kind, count]) => `${kind} ${count}`).join(", ")}` : ""}`);
+  out.push(
+    `  ${plural(summary.alerts.total, "alert")}${
+      summary.alerts.total > 0
+        ? `: ${Object.entries(summary.alerts.byKind)
+            .map(([kind, count]) => `${kind} ${count}`)
+            .join(", ")}`
+        : ""
+    }`,
+  );
   for (const subject of summary.alerts.subjects.slice(0, 8)) out.push(`    - ${subject}`);
 
   heading("Look next");

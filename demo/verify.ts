@@ -13,7 +13,10 @@ const keyMatches = (item: Record<string, unknown>, key: Readonly<Record<string, 
 const sameInstant = (left: unknown, right: string) => typeof left === "string" && Date.parse(left) === Date.parse(right);
 
 const isRecovered = (item: Record<string, unknown>) =>
-  (typeof item.status === "string" && item.status.toLowerCase() === "recovered") || item.recovered === true || typeof item.recovered_at === "string" || typeof item.recovered_by === "string";
+  (typeof item.status === "string" && item.status.toLowerCase() === "recovered") ||
+  item.recovered === true ||
+  typeof item.recovered_at === "string" ||
+  typeof item.recovered_by === "string";
 
 export const rowHolds = (row: ExpectedRow, item: Record<string, unknown>): boolean => {
   switch (row.compare) {
@@ -41,7 +44,14 @@ export const verifyHotStores = (expectations: TrafficExpectations, items: Items)
   for (const row of expectations.rows) {
     const item = (items[row.table] ?? []).find((candidate) => keyMatches(candidate, row.key));
     if (!item || !rowHolds(row, item)) {
-      mismatches.push({ table: row.table, key: row.key, field: row.field, expected: row.value, actual: item ? (item[row.field] ?? "(field missing)") : "(row missing)", note: row.note });
+      mismatches.push({
+        table: row.table,
+        key: row.key,
+        field: row.field,
+        expected: row.value,
+        actual: item ? (item[row.field] ?? "(field missing)") : "(row missing)",
+        note: row.note,
+      });
     }
   }
   const checks: Check[] = [];
@@ -55,7 +65,11 @@ export const verifyHotStores = (expectations: TrafficExpectations, items: Items)
         `${table}: every object holds its newest state`,
         bad.length === 0,
         `${rows.length} rows`,
-        bad.length === 0 ? `${rows.length} rows` : bad.slice(0, 3).map((mismatch) => `${JSON.stringify(mismatch.key)} ${mismatch.field}: expected ${mismatch.expected}, found ${String(mismatch.actual)} (${mismatch.note})`),
+        bad.length === 0
+          ? `${rows.length} rows`
+          : bad
+              .slice(0, 3)
+              .map((mismatch) => `${JSON.stringify(mismatch.key)} ${mismatch.field}: expected ${mismatch.expected}, found ${String(mismatch.actual)} (${mismatch.note})`),
       ),
     );
   }

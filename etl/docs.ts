@@ -20,8 +20,22 @@ export const lineagePath = path.join(repoRoot, "docs", "lineage.md");
 
 /** Fields that hold or point at a person: never copied into logs, alerts or metrics. */
 const PII_FIELDS = new Set([
-  "email", "contact_email", "phone", "customer", "customer_id", "billing_address", "shipping_address", "browser_ip", "client_details",
-  "first_name", "last_name", "note", "name_on_card", "subscription", "charge", "data",
+  "email",
+  "contact_email",
+  "phone",
+  "customer",
+  "customer_id",
+  "billing_address",
+  "shipping_address",
+  "browser_ip",
+  "client_details",
+  "first_name",
+  "last_name",
+  "note",
+  "name_on_card",
+  "subscription",
+  "charge",
+  "data",
 ]);
 /** Fields that name an order but not a person even though the words overlap. */
 const NOT_PII = new Set(["name", "order_number"]);
@@ -34,14 +48,7 @@ const sourcePath = (spec: SourceSpec) =>
   spec.kind === "raw" ? `raw/${spec.source}/${spec.entity}/dt=YYYY-MM-DD/<event-id>.json` : `snapshots/shopify/${spec.entity}/run=<run-id>/*.parquet`;
 
 const sourceSection = (spec: SourceSpec) => {
-  const lines = [
-    `### \`${spec.relation}\``,
-    "",
-    `${spec.description} Lake: \`${sourcePath(spec)}\`.`,
-    "",
-    "| field | type | meaning | PII |",
-    "| --- | --- | --- | --- |",
-  ];
+  const lines = [`### \`${spec.relation}\``, "", `${spec.description} Lake: \`${sourcePath(spec)}\`.`, "", "| field | type | meaning | PII |", "| --- | --- | --- | --- |"];
   for (const field of spec.fields) {
     const type = spec.kind === "raw" ? "JSON" : "Parquet (see the bulk datasets below)";
     lines.push(`| \`${field}\` | ${type} | read by the transforms | ${yesNo(isPii(field))} |`);
@@ -75,7 +82,10 @@ const hotStoreSection = () => {
   const lines = ["| table | key | indexes | TTL | description |", "| --- | --- | --- | --- | --- |"];
   for (const spec of Object.values(tableSpecs)) {
     const key = [spec.partitionKey, ...("sortKey" in spec && spec.sortKey ? [spec.sortKey] : [])].map((attribute) => `\`${attribute.name}\` (${attribute.type})`).join(", ");
-    const indexes = spec.globalSecondaryIndexes.map((index) => `${index.name}: \`${index.partitionKey.name}\`${"sortKey" in index && index.sortKey ? ` + \`${index.sortKey.name}\`` : ""}`).join("; ") || "none";
+    const indexes =
+      spec.globalSecondaryIndexes
+        .map((index) => `${index.name}: \`${index.partitionKey.name}\`${"sortKey" in index && index.sortKey ? ` + \`${index.sortKey.name}\`` : ""}`)
+        .join("; ") || "none";
     const ttl = "ttlAttribute" in spec && spec.ttlAttribute ? `\`${spec.ttlAttribute}\`` : "none";
     lines.push(`| \`${spec.logicalName}\` | ${key} | ${indexes} | ${ttl} | ${cell(spec.description)} |`);
   }

@@ -60,8 +60,7 @@ const rawGlobOf = (spec: RawSourceSpec) => `raw/${spec.source}/${spec.entity}/dt
 const snapshotGlobOf = (spec: SnapshotSourceSpec) => `snapshots/shopify/${spec.entity}/run=*/*.parquet`;
 
 /** The object key of a file path: the path after the lake root, without s3rver's suffix. */
-const objectKeySql = (lake: LakeDir) =>
-  `replace(substr(filename, ${lake.root.length + 2}), '._S3rver_object', '')`;
+const objectKeySql = (lake: LakeDir) => `replace(substr(filename, ${lake.root.length + 2}), '._S3rver_object', '')`;
 
 const createRawView = async (engine: Engine, lake: LakeDir, spec: RawSourceSpec) => {
   const glob = lake.glob(rawGlobOf(spec));
@@ -141,7 +140,5 @@ export const registerProcessedOrders = async (engine: Engine, lake: LakeDir, col
     await engine.run(`CREATE OR REPLACE VIEW orders_enriched AS SELECT * FROM (${columnsSql}) WHERE FALSE`);
     return;
   }
-  await engine.run(
-    `CREATE OR REPLACE VIEW orders_enriched AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'})`,
-  );
+  await engine.run(`CREATE OR REPLACE VIEW orders_enriched AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'})`);
 };

@@ -48,7 +48,12 @@ const existingPartitions = (lake: LakeDir): ReadonlyArray<string> => {
 };
 
 const listParquet = (dir: string): string[] =>
-  fs.existsSync(dir) ? fs.readdirSync(dir).filter((file) => file.endsWith(".parquet")).sort() : [];
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((file) => file.endsWith(".parquet"))
+        .sort()
+    : [];
 
 /** Replaces one partition's objects with the files DuckDB wrote for it (possibly none). */
 const replacePartition = (lake: LakeDir, dt: string, writtenDir: string) => {
@@ -63,9 +68,7 @@ const writeOrders = async (engine: Engine, lake: LakeDir, dts: ReadonlyArray<str
   await engine.run(
     `COPY (SELECT * FROM orders_enriched_state ${filter} ORDER BY dt, order_id) TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), OVERWRITE_OR_IGNORE true)`,
   );
-  const written = fs.existsSync(outDir)
-    ? fs.readdirSync(outDir).flatMap((name) => (name.startsWith("dt=") && DT.test(name.slice(3)) ? [name.slice(3)] : []))
-    : [];
+  const written = fs.existsSync(outDir) ? fs.readdirSync(outDir).flatMap((name) => (name.startsWith("dt=") && DT.test(name.slice(3)) ? [name.slice(3)] : [])) : [];
   return { outDir, written };
 };
 

@@ -61,13 +61,47 @@ export const duckdbShims: ReadonlyArray<string> = allowedFunctions.flatMap((fn) 
 
 /** Words followed by "(" that are syntax, not function calls. */
 const SYNTAX_WORDS = new Set([
-  "as", "in", "on", "and", "or", "not", "values", "over", "from", "join", "exists", "using", "with", "select", "where", "union", "all",
-  "cast", "when", "then", "else", "case", "by", "having", "distinct", "any", "some", "filter", "interval", "is", "like", "between", "into",
+  "as",
+  "in",
+  "on",
+  "and",
+  "or",
+  "not",
+  "values",
+  "over",
+  "from",
+  "join",
+  "exists",
+  "using",
+  "with",
+  "select",
+  "where",
+  "union",
+  "all",
+  "cast",
+  "when",
+  "then",
+  "else",
+  "case",
+  "by",
+  "having",
+  "distinct",
+  "any",
+  "some",
+  "filter",
+  "interval",
+  "is",
+  "like",
+  "between",
+  "into",
 ]);
 
 /** Replaces comments and string literals with spaces so their words are not mistaken for code. */
 const stripCommentsAndStrings = (sql: string): string =>
-  sql.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ").replace(/'(?:[^']|'')*'/g, "''");
+  sql
+    .replace(/--[^\n]*/g, " ")
+    .replace(/\/\*[\s\S]*?\*\//g, " ")
+    .replace(/'(?:[^']|'')*'/g, "''");
 
 /**
  * Names of the functions a SQL text calls (lower case): identifiers directly followed by "(",

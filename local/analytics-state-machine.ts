@@ -76,7 +76,13 @@ const taskResources = (states: Record<string, State>): Array<[string, string]> =
 const integrations = (services: AnalyticsServices): Record<string, (parameters: any) => Promise<unknown>> => ({
   "arn:aws:states:::athena:startQueryExecution.sync": async (parameters) => {
     const { queryExecutionId, outputLocation } = await services.startQuery(parameters.QueryString);
-    return { QueryExecution: { QueryExecutionId: queryExecutionId, Status: { State: "SUCCEEDED" }, ResultConfiguration: { OutputLocation: outputLocation ?? `s3://local/${queryExecutionId}.csv` } } };
+    return {
+      QueryExecution: {
+        QueryExecutionId: queryExecutionId,
+        Status: { State: "SUCCEEDED" },
+        ResultConfiguration: { OutputLocation: outputLocation ?? `s3://local/${queryExecutionId}.csv` },
+      },
+    };
   },
   "arn:aws:states:::athena:getQueryResults": async (parameters) => {
     const page = await services.getQueryResults(parameters);

@@ -27,7 +27,13 @@ const runningHotStore = (dataDir: string) => {
   if (!info) return undefined;
   const names = new Map(tableKeys.flatMap((key) => (info.tables[key] ? [[tableSpecs[key].envVar, info.tables[key]!] as const] : [])));
   const client = documentClientFor(new DynamoDBClient({ region: info.region, endpoint: info.endpoints.dynamodb, credentials: info.credentials }));
-  return { layer: Layer.succeed(HotStore, makeDynamoHotStore(() => client)), config: ConfigProvider.fromMap(names).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv())) };
+  return {
+    layer: Layer.succeed(
+      HotStore,
+      makeDynamoHotStore(() => client),
+    ),
+    config: ConfigProvider.fromMap(names).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv())),
+  };
 };
 
 export const runDataQualityLocally = async (dataDir: string, date: string, _io: { readonly env: NodeJS.ProcessEnv }) => {

@@ -19,11 +19,9 @@ export class InvalidEventPattern extends Error {
 
 type Json = unknown;
 
-const isPlainObject = (value: Json): value is Record<string, Json> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isPlainObject = (value: Json): value is Record<string, Json> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-const isScalar = (value: Json): value is string | number | boolean | null =>
-  value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+const isScalar = (value: Json): value is string | number | boolean | null => value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
 
 const operatorNames = ["prefix", "suffix", "equals-ignore-case", "anything-but", "exists"] as const;
 
@@ -92,8 +90,7 @@ const candidateMatchesValue = (candidate: Json, value: Json): boolean => {
   }
 };
 
-const existsCandidate = (candidate: Json): boolean | undefined =>
-  isPlainObject(candidate) && "exists" in candidate ? (candidate.exists as boolean) : undefined;
+const existsCandidate = (candidate: Json): boolean | undefined => (isPlainObject(candidate) && "exists" in candidate ? (candidate.exists as boolean) : undefined);
 
 /** A list of candidates against a field that may be missing, a scalar or an array of scalars. */
 const candidatesMatchField = (candidates: ReadonlyArray<Json>, present: boolean, value: Json): boolean =>

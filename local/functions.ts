@@ -28,7 +28,10 @@ export type Loaded<P> = { readonly ok: true; readonly spec: FunctionSpec; readon
  */
 export class FunctionEntryInvalid extends Error {
   readonly _tag = "FunctionEntryInvalid";
-  constructor(readonly spec: FunctionSpec, reason: string) {
+  constructor(
+    readonly spec: FunctionSpec,
+    reason: string,
+  ) {
     super(`function ${spec.name} (contracts/functions.ts): ${reason}`);
   }
 }
@@ -42,7 +45,8 @@ const loadFamily = <P>(spec: FunctionSpec, handlerModule: HandlerModule, root: s
   const frameFile = path.join(root, spec.entry);
   const moduleFile = path.join(root, handlerModule.path);
   if (!fs.existsSync(frameFile)) throw new FunctionEntryInvalid(spec, `its entry file ${spec.entry} does not exist; write it or fix the spec's \`entry\``);
-  if (!fs.existsSync(moduleFile)) throw new FunctionEntryInvalid(spec, `its handler module ${handlerModule.path} does not exist; write it or fix the \`handlerModule\` of its family`);
+  if (!fs.existsSync(moduleFile))
+    throw new FunctionEntryInvalid(spec, `its handler module ${handlerModule.path} does not exist; write it or fix the \`handlerModule\` of its family`);
   let frame: Record<string, unknown>;
   let module: Record<string, unknown>;
   try {
@@ -55,7 +59,8 @@ const loadFamily = <P>(spec: FunctionSpec, handlerModule: HandlerModule, root: s
   }
   if (typeof frame.familyProcessor !== "function") throw new FunctionEntryInvalid(spec, `${spec.entry} does not export a \`familyProcessor\` function`);
   const handlers = module[handlerModule.topicHandlers];
-  if (typeof handlers !== "object" || handlers === null) throw new FunctionEntryInvalid(spec, `${handlerModule.path} does not export \`${handlerModule.topicHandlers}\` (its topic handlers)`);
+  if (typeof handlers !== "object" || handlers === null)
+    throw new FunctionEntryInvalid(spec, `${handlerModule.path} does not export \`${handlerModule.topicHandlers}\` (its topic handlers)`);
   const built = (frame.familyProcessor as (name: string, topicHandlers: unknown) => { program: P })(spec.name, handlers);
   return { ok: true, spec, program: built.program };
 };
@@ -73,7 +78,10 @@ const load = <P>(spec: FunctionSpec, root: string): Loaded<P> => {
   }
   const missing = ["program", spec.handler].filter((name) => typeof module[name] !== "function");
   if (missing.length > 0) {
-    throw new FunctionEntryInvalid(spec, `${spec.entry} does not export ${missing.map((name) => `a \`${name}\` function`).join(" or ")} (the platform runs \`program\`, Lambda the spec's \`handler\`)`);
+    throw new FunctionEntryInvalid(
+      spec,
+      `${spec.entry} does not export ${missing.map((name) => `a \`${name}\` function`).join(" or ")} (the platform runs \`program\`, Lambda the spec's \`handler\`)`,
+    );
   }
   return { ok: true, spec, program: module.program as P };
 };
@@ -84,7 +92,8 @@ export const webhookRouteKeys = (specs: ReadonlyArray<FunctionSpec> = functionSp
     .filter((spec) => spec.trigger === "http")
     .map((spec) => {
       // The doors take POSTs (the HTTP API's route keys, "POST /webhooks/<source>").
-      if (spec.route === undefined || !/^POST \/\S+$/.test(spec.route)) throw new Error(`function ${spec.name} (contracts/functions.ts) has trigger "http" but no \`route\` of the form "POST /path"`);
+      if (spec.route === undefined || !/^POST \/\S+$/.test(spec.route))
+        throw new Error(`function ${spec.name} (contracts/functions.ts) has trigger "http" but no \`route\` of the form "POST /path"`);
       return spec.route;
     });
 

@@ -231,7 +231,6 @@ export const openLakeDatabase = async (lake: LakeLocation, options: OpenOptions 
                metadata
         FROM parts`);
       relations.push({ name: "raw_events", from: `${rawKeys.length} raw objects` });
-
     } else {
       await run(`CREATE VIEW raw_events AS SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS entity, NULL::DATE AS dt, NULL::VARCHAR AS event_id,
                  NULL::VARCHAR AS topic, NULL::JSON AS payload, NULL::BIGINT AS bytes, NULL::VARCHAR AS object_key, NULL::JSON AS metadata WHERE false`);
@@ -243,7 +242,9 @@ export const openLakeDatabase = async (lake: LakeLocation, options: OpenOptions 
     for (const entity of subdirectories(snapshotRoot)) {
       if (listObjectKeys(lake, `snapshots/shopify/${entity}/`).filter((key) => key.endsWith(".parquet")).length === 0) continue;
       const name = `snapshot_${safeViewName(entity)}`;
-      await run(`CREATE VIEW ${identifier(name)} AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `snapshots/shopify/${entity}/**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`);
+      await run(
+        `CREATE VIEW ${identifier(name)} AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `snapshots/shopify/${entity}/**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`,
+      );
       relations.push({ name, from: `snapshots/shopify/${entity}/` });
     }
 
@@ -294,7 +295,9 @@ export const openLakeDatabase = async (lake: LakeLocation, options: OpenOptions 
 
     // Analytics outputs.
     if (listObjectKeys(lake, ORDERS_ENRICHED_PREFIX).some((key) => key.endsWith(".parquet"))) {
-      await run(`CREATE VIEW orders_enriched AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `${ORDERS_ENRICHED_PREFIX}**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`);
+      await run(
+        `CREATE VIEW orders_enriched AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `${ORDERS_ENRICHED_PREFIX}**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`,
+      );
       relations.push({ name: "orders_enriched", from: ORDERS_ENRICHED_PREFIX });
     }
     for (const view of subdirectories(path.join(lake.bucketDir, "curated"))) {
@@ -302,7 +305,9 @@ export const openLakeDatabase = async (lake: LakeLocation, options: OpenOptions 
       const name = safeViewName(view);
       if (relations.some((relation) => relation.name === name) || name in hotStoreViews) continue;
       if (keys.some((key) => key.endsWith(".parquet"))) {
-        await run(`CREATE VIEW ${identifier(name)} AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `curated/${view}/**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`);
+        await run(
+          `CREATE VIEW ${identifier(name)} AS SELECT * FROM read_parquet(${sqlString(objectGlob(lake, `curated/${view}/**/*.parquet`))}, hive_partitioning = true, union_by_name = true)`,
+        );
         relations.push({ name, from: `curated/${view}/` });
       } else if (keys.some((key) => key.endsWith(".json") || key.endsWith(".jsonl"))) {
         await run(`CREATE VIEW ${identifier(name)} AS SELECT * FROM read_json_auto(${sqlString(objectGlob(lake, `curated/${view}/**/*.json*`))}, union_by_name = true)`);
@@ -322,7 +327,10 @@ export const openLakeDatabase = async (lake: LakeLocation, options: OpenOptions 
 
     // Hot-store tables: scanned now, loaded as tables.
     const wanted = options.hotStoreViews ?? (options.sql !== undefined ? referencedHotStoreViews(options.sql) : []);
-    const scanned = await scanHotStores(lake, wanted.map((view) => hotStoreViews[view]!));
+    const scanned = await scanHotStores(
+      lake,
+      wanted.map((view) => hotStoreViews[view]!),
+    );
     for (const view of wanted) {
       const key = hotStoreViews[view]!;
       const items = scanned[key] ?? [];

@@ -9,10 +9,12 @@ export type PlatformLog = (level: LogLevel, message: string, fields?: Record<str
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export const createPlatformLog = (stream: NodeJS.WritableStream, minimum: LogLevel = "info"): PlatformLog => (level, message, fields) => {
-  if (rank[level] < rank[minimum]) return;
-  stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, component: "sdp-local", message, ...fields })}\n`);
-};
+export const createPlatformLog =
+  (stream: NodeJS.WritableStream, minimum: LogLevel = "info"): PlatformLog =>
+  (level, message, fields) => {
+    if (rank[level] < rank[minimum]) return;
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, component: "sdp-local", message, ...fields })}\n`);
+  };
 
 export const silentLog: PlatformLog = () => undefined;
 

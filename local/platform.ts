@@ -114,7 +114,12 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
 
     // Before anything is redelivered: claims held by the killed run would otherwise make every
     // redelivery wait until they lapse (a function timeout, up to 15 minutes).
-    const released = await releaseClaimsOfEarlierRuns({ region: emulators.region, endpoint: emulators.endpoints.dynamodb, credentials: emulators.credentials, tables: emulators.tables });
+    const released = await releaseClaimsOfEarlierRuns({
+      region: emulators.region,
+      endpoint: emulators.endpoints.dynamodb,
+      credentials: emulators.credentials,
+      tables: emulators.tables,
+    });
     if (released > 0) log("info", "released idempotency claims left in progress by the previous run", { count: released });
     const recovered = router.recover();
     if (recovered > 0) log("info", "re-delivering events accepted by the previous run", { count: recovered });

@@ -37,7 +37,8 @@ type AnyTask = (input: any) => Effect.Effect<unknown, unknown, any>;
 const programsWith = (download: DownloadOptions = {}): Record<keyof BackfillTaskResources, AnyTask> => ({
   submit: submitProgram,
   poll: pollProgram,
-  download: (input) => Effect.suspend(() => downloadProgram(input, download).pipe(withInvocationDeadline(Date.now() + functionTimeoutSeconds(functionSpec("backfill-download")) * 1000))),
+  download: (input) =>
+    Effect.suspend(() => downloadProgram(input, download).pipe(withInvocationDeadline(Date.now() + functionTimeoutSeconds(functionSpec("backfill-download")) * 1000))),
   record: recordProgram,
 });
 
@@ -103,12 +104,14 @@ export const runBackfillLocally = async <R>(input: BackfillExecutionInput, optio
     const handlers = Object.fromEntries(
       Object.entries(backfillTaskStates).map(([stateName, task]) => [
         stateName,
-        stateName === backfillStates.awaitFinish ? awaitFinish : async (stateInput: unknown) => {
-          const exit = await runtime.runPromiseExit(programs[task](stateInput) as Effect.Effect<unknown, unknown, R>);
-          if (Exit.isFailure(exit)) throw taskError(exit.cause);
-          if (stateName === backfillStates.summarize) summary = exit.value as SummaryOutput;
-          return exit.value as never;
-        },
+        stateName === backfillStates.awaitFinish
+          ? awaitFinish
+          : async (stateInput: unknown) => {
+              const exit = await runtime.runPromiseExit(programs[task](stateInput) as Effect.Effect<unknown, unknown, R>);
+              if (Exit.isFailure(exit)) throw taskError(exit.cause);
+              if (stateName === backfillStates.summarize) summary = exit.value as SummaryOutput;
+              return exit.value as never;
+            },
       ]),
     );
     const retryStates = Object.keys(backfillTaskStates);
@@ -121,10 +124,7 @@ export const runBackfillLocally = async <R>(input: BackfillExecutionInput, optio
         waitTimeOverrides: { [backfillStates.wait]: options.pollIntervalMs ?? 50 },
         // Per retrier: Submit's first retrier waits for a lease, the others back off from errors.
         retryIntervalOverrides: Object.fromEntries(
-          retryStates.map((state) => [
-            state,
-            state === backfillStates.submit ? [options.leaseWaitMs ?? 500, options.retryIntervalMs ?? 20] : options.retryIntervalMs ?? 20,
-          ]),
+          retryStates.map((state) => [state, state === backfillStates.submit ? [options.leaseWaitMs ?? 500, options.retryIntervalMs ?? 20] : (options.retryIntervalMs ?? 20)]),
         ),
       },
     });
@@ -203,7 +203,8 @@ export const runLocalBackfill = async (
       const parsed = secret ? parseAdminSecret(secret) : undefined;
       if (parsed && parsed._tag === "Left") throw new Error(`${envVars.shopifyAdminToken} ${parsed.left}`);
       const shop = (parsed?._tag === "Right" ? parsed.right.shop : undefined) ?? options.env[envVars.shopifyShopDomain];
-      if (!parsed || !shop) throw new Error(`${envVars.shopifyGraphqlEndpoint} is set: set ${envVars.shopifyAdminToken} (a token or {"clientId","clientSecret"}) and ${envVars.shopifyShopDomain} too`);
+      if (!parsed || !shop)
+        throw new Error(`${envVars.shopifyGraphqlEndpoint} is set: set ${envVars.shopifyAdminToken} (a token or {"clientId","clientSecret"}) and ${envVars.shopifyShopDomain} too`);
       const credentials = parsed.right.credentials;
       const { Redacted } = await import("effect");
       shopify = {
@@ -225,7 +226,15 @@ export const runLocalBackfill = async (
     const running = readRunningPlatform(options.dataDir);
     const environment = loadEnvironment("local");
     const emulators = running
-      ? { region: running.region, credentials: running.credentials, endpoints: running.endpoints, bucket: running.bucket, tables: running.tables, environment, stop: async () => undefined }
+      ? {
+          region: running.region,
+          credentials: running.credentials,
+          endpoints: running.endpoints,
+          bucket: running.bucket,
+          tables: running.tables,
+          environment,
+          stop: async () => undefined,
+        }
       : await startEmulators({ dataDir: options.dataDir, environment });
     stops.push(emulators.stop);
     const restore = applyEnvironment(localEnvironment(emulators as never, options.env));
@@ -251,7 +260,10 @@ export const runLocalBackfill = async (
           }),
       }),
       Layer.succeed(DeadLetters, { send: () => Effect.void }),
-      Layer.succeed(Metrics, live.makeEmfMetrics(() => undefined)),
+      Layer.succeed(
+        Metrics,
+        live.makeEmfMetrics(() => undefined),
+      ),
       loggerLayer(() => undefined),
     ).pipe(Layer.provideMerge(live.HotStoreLive));
     const layer = Layer.mergeAll(kernel, ShopifyAdminFromConfig(shopify));

@@ -31,7 +31,15 @@ const deleteMatching = async (client: DynamoDBClient, tableName: string, keyName
     for (const item of page.Items ?? []) {
       const itemKey = Object.fromEntries(keyNames.map((name) => [name, item[name]!]));
       await client
-        .send(new DeleteItemCommand({ TableName: tableName, Key: itemKey, ConditionExpression: filter.expression, ExpressionAttributeNames: filter.names, ExpressionAttributeValues: filter.values }))
+        .send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: itemKey,
+            ConditionExpression: filter.expression,
+            ExpressionAttributeNames: filter.names,
+            ExpressionAttributeValues: filter.values,
+          }),
+        )
         .then(
           () => count++,
           (error: { name?: string }) => {

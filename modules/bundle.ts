@@ -71,7 +71,11 @@ const runsOn = (manifest: { os?: unknown; cpu?: unknown; libc?: unknown }, platf
 /** The zip would lack the native binding of the platform the function runs on. */
 export class NativeBindingMissing extends Error {
   readonly _tag = "NativeBindingMissing";
-  constructor(functionName: string, platform: TargetPlatform, readonly packages: ReadonlyArray<{ name: string; version: string }>) {
+  constructor(
+    functionName: string,
+    platform: TargetPlatform,
+    readonly packages: ReadonlyArray<{ name: string; version: string }>,
+  ) {
     const host = `${process.platform}/${process.arch}`;
     const install = packages.map(({ name, version }) => {
       const tarball = `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
@@ -172,7 +176,8 @@ const checkHandlerModule = (functionName: string, module: { readonly path: strin
   } catch {
     throw new EntryInvalid(functionName, module.path, `its handler module ${module.path} does not exist`);
   }
-  if (!exportsName(source, module.topicHandlers)) throw new EntryInvalid(functionName, module.path, `its handler module does not export \`${module.topicHandlers}\` (its topic handlers)`);
+  if (!exportsName(source, module.topicHandlers))
+    throw new EntryInvalid(functionName, module.path, `its handler module does not export \`${module.topicHandlers}\` (its topic handlers)`);
 };
 
 /** What a generated family entry needs of a function spec (contracts/functions.ts FunctionSpec). */
@@ -246,8 +251,7 @@ const fingerprint = (file: string): string | undefined => {
   }
 };
 
-const unchanged = (meta: Meta): boolean =>
-  Object.entries(meta.inputs).every(([file, print]) => fingerprint(path.resolve(repoRoot, file)) === print);
+const unchanged = (meta: Meta): boolean => Object.entries(meta.inputs).every(([file, print]) => fingerprint(path.resolve(repoRoot, file)) === print);
 
 interface Manifest {
   readonly version?: string;
@@ -316,8 +320,18 @@ const plan = (request: BundleRequest): Planned => {
   const native = [...(request.nativeModules ?? [])].sort();
   const platform = lambdaPlatform(request.architecture ?? architectureFor(native));
   const packageRoot = request.packageRoot ?? repoRoot;
-  const key = sha(JSON.stringify({ entry: path.relative(repoRoot, entry), native, platform, packageRoot: path.relative(repoRoot, packageRoot), sharedBuildOptions, esbuild: esbuild.version })).slice(0, 16);
-  return { request, entry, native, platform, packageRoot, memoKey: `${request.cacheDir ?? ""}|${key}`, dir: path.join(request.cacheDir ?? defaultBundleCacheDir, `${request.name}-${key}`) };
+  const key = sha(
+    JSON.stringify({ entry: path.relative(repoRoot, entry), native, platform, packageRoot: path.relative(repoRoot, packageRoot), sharedBuildOptions, esbuild: esbuild.version }),
+  ).slice(0, 16);
+  return {
+    request,
+    entry,
+    native,
+    platform,
+    packageRoot,
+    memoKey: `${request.cacheDir ?? ""}|${key}`,
+    dir: path.join(request.cacheDir ?? defaultBundleCacheDir, `${request.name}-${key}`),
+  };
 };
 
 /** The bundle from memory or from a valid on-disk cache entry, if there is one. */
@@ -429,7 +443,11 @@ const publish = (planned: Planned, staging: string, outfile: string, inputFiles:
   const closure = { packages: new Set<string>(), missing: new Map<string, string>() };
   for (const name of planned.native) packageClosure(name, planned.platform, planned.packageRoot, closure);
   if (closure.missing.size > 0) {
-    throw new NativeBindingMissing(planned.request.name, planned.platform, [...closure.missing].map(([name, version]) => ({ name, version })));
+    throw new NativeBindingMissing(
+      planned.request.name,
+      planned.platform,
+      [...closure.missing].map(([name, version]) => ({ name, version })),
+    );
   }
   for (const pkg of [...closure.packages].sort()) {
     // Zipped straight from node_modules: no 70 MB copy of the DuckDB binary first.

@@ -83,7 +83,11 @@ export interface BusRef {
   readonly name: string;
 }
 
-const sidOf = (...parts: string[]) => parts.join("-").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : "")).replace(/^./, (c) => c.toUpperCase());
+const sidOf = (...parts: string[]) =>
+  parts
+    .join("-")
+    .replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))
+    .replace(/^./, (c) => c.toUpperCase());
 
 export class EffectFunction extends Construct {
   readonly function: LambdaFunction;
@@ -96,7 +100,11 @@ export class EffectFunction extends Construct {
   private readonly variables = new Map<string, string>();
   private readonly keys: FunctionKeys;
 
-  constructor(scope: Construct, id: string, readonly props: EffectFunctionProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly props: EffectFunctionProps,
+  ) {
     super(scope, id);
     this.keys = props.keys;
     checkEntry(id, props.entry, props.handler ?? "handler");
@@ -149,7 +157,9 @@ export class EffectFunction extends Construct {
       tracingConfig: { mode: "Active" },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-      environment: { variables: Lazy.anyValue({ produce: () => Object.fromEntries([...this.variables].sort(([a], [b]) => a.localeCompare(b))) }) as unknown as Record<string, string> },
+      environment: {
+        variables: Lazy.anyValue({ produce: () => Object.fromEntries([...this.variables].sort(([a], [b]) => a.localeCompare(b))) }) as unknown as Record<string, string>,
+      },
       dependsOn: [policy, this.logGroup],
     });
 

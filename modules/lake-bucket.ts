@@ -54,11 +54,7 @@ export class LakeBucket extends Construct {
       ],
     });
     if (!props.kmsKeyArn) {
-      suppress(
-        bucket,
-        "S3_BUCKET_KMS",
-        "S3 server access log delivery only writes to buckets encrypted with SSE-S3 (AES256); SSE-KMS targets are not supported.",
-      );
+      suppress(bucket, "S3_BUCKET_KMS", "S3 server access log delivery only writes to buckets encrypted with SSE-S3 (AES256); SSE-KMS targets are not supported.");
     }
     const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
       bucket: bucket.id,

@@ -45,10 +45,7 @@ export class StateMachine extends Construct {
     this.addStatement({
       Sid: "LogDelivery",
       Effect: "Allow",
-      Action: [
-        ...logDeliveryActions,
-        "logs:DescribeLogGroups",
-      ],
+      Action: [...logDeliveryActions, "logs:DescribeLogGroups"],
       Resource: ["*"],
     });
     this.addStatement({ ...statements.xrayWrite(), Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"] });

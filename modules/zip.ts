@@ -49,8 +49,7 @@ export interface ZipFile {
 }
 
 /** Every file of `dir`, named relative to it (optionally under `prefix/`). */
-export const filesOf = (dir: string, prefix = ""): ZipFile[] =>
-  listFiles(dir).map((rel) => ({ name: prefix ? `${prefix}/${rel}` : rel, source: path.join(dir, rel) }));
+export const filesOf = (dir: string, prefix = ""): ZipFile[] => listFiles(dir).map((rel) => ({ name: prefix ? `${prefix}/${rel}` : rel, source: path.join(dir, rel) }));
 
 /** Zips the files of `dir` into `zipPath`. */
 export const zipDirectory = (dir: string, zipPath: string): void => zipFiles(filesOf(dir), zipPath);
@@ -92,7 +91,7 @@ export const zipFiles = (files: ReadonlyArray<ZipFile>, zipPath: string): void =
     entry.writeUInt32LE(compressed.length, 20);
     entry.writeUInt32LE(data.length, 24);
     entry.writeUInt16LE(name.length, 28);
-    entry.writeUInt32LE(((0o100644 << 16) >>> 0), 38); // -rw-r--r--
+    entry.writeUInt32LE((0o100644 << 16) >>> 0, 38); // -rw-r--r--
     entry.writeUInt32LE(offset, 42);
     central.push(entry, name);
     offset += local.length + name.length + compressed.length;

@@ -106,7 +106,15 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
     {
       Sid: "EnvironmentParameters",
       Effect: "Allow",
-      Action: ["ssm:PutParameter", "ssm:GetParameter", "ssm:GetParameters", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"],
+      Action: [
+        "ssm:PutParameter",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:DeleteParameter",
+        "ssm:AddTagsToResource",
+        "ssm:RemoveTagsFromResource",
+        "ssm:ListTagsForResource",
+      ],
       Resource: services.ssm!,
     },
     {
@@ -134,7 +142,15 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
     {
       Sid: "EnvironmentSecretsWithoutValues",
       Effect: "Allow",
-      Action: ["secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:DeleteSecret"],
+      Action: [
+        "secretsmanager:CreateSecret",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetResourcePolicy",
+        "secretsmanager:UpdateSecret",
+        "secretsmanager:TagResource",
+        "secretsmanager:UntagResource",
+        "secretsmanager:DeleteSecret",
+      ],
       Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)],
     },
     // ---------------------------------------------------------------- IAM: workload roles only, always bounded
@@ -208,14 +224,22 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
       Resource: [arn("kms", "key/*")],
       Condition: { StringEquals: keyTagCondition(env, "ResourceTag") },
     },
-    { Sid: "OwnAliases", Effect: "Allow", Action: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"], Resource: [arn("kms", `alias/${resourcePrefix(env.brand, env.name)}-*`)] },
+    {
+      Sid: "OwnAliases",
+      Effect: "Allow",
+      Action: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+      Resource: [arn("kms", `alias/${resourcePrefix(env.brand, env.name)}-*`)],
+    },
     {
       // DynamoDB tables encrypted with the tables key: DynamoDB creates a grant in the caller's name.
       Sid: "TableKeyGrantsViaDynamoDB",
       Effect: "Allow",
       Action: ["kms:CreateGrant"],
       Resource: [arn("kms", "key/*")],
-      Condition: { StringEquals: { ...keyTagCondition(env, "ResourceTag"), "kms:ViaService": `dynamodb.${env.region}.amazonaws.com` }, Bool: { "kms:GrantIsForAWSResource": "true" } },
+      Condition: {
+        StringEquals: { ...keyTagCondition(env, "ResourceTag"), "kms:ViaService": `dynamodb.${env.region}.amazonaws.com` },
+        Bool: { "kms:GrantIsForAWSResource": "true" },
+      },
     },
     {
       Sid: "CreateEventSourceMappingsForOwnFunctions",
@@ -230,7 +254,15 @@ export const deployStatements = (env: EnvironmentConfig): PolicyStatement[] => {
       // These actions have no resource-level permissions (the IAM catalogue says so; the guardrails check it).
       Sid: "ActionsWithoutResourceScope",
       Effect: "Allow",
-      Action: ["kms:ListAliases", "kms:ListKeys", "ssm:DescribeParameters", "logs:DescribeLogGroups", "states:ValidateStateMachineDefinition", "lambda:GetAccountSettings", ...logDeliveryActions],
+      Action: [
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "ssm:DescribeParameters",
+        "logs:DescribeLogGroups",
+        "states:ValidateStateMachineDefinition",
+        "lambda:GetAccountSettings",
+        ...logDeliveryActions,
+      ],
       Resource: "*",
     },
     // ---------------------------------------------------------------- explicit denies (win over any allow)
@@ -349,7 +381,12 @@ export const planStatements = (env: EnvironmentConfig): PolicyStatement[] => {
       ],
       Resource: [bucketPattern(env)],
     },
-    { Sid: "DescribeSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"], Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)] },
+    {
+      Sid: "DescribeSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
+      Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)],
+    },
     { Sid: "DescribeRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"], Resource: [roles.workload] },
     { Sid: "DescribeKeys", Effect: "Allow", Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"], Resource: [arn("kms", "key/*")] },
     // sdp deploy's preflight (delivery/readiness.ts): does the Shopify partner event source exist yet?
@@ -380,8 +417,18 @@ export const boundaryStatements = (env: EnvironmentConfig): PolicyStatement[] =>
       Resource: "*",
     },
     { Sid: "EnvironmentBuckets", Effect: "Allow", Action: ["s3:*"], Resource: [bucketPattern(env), `${bucketPattern(env)}/*`] },
-    { Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"], Resource: [arn("kms", "key/*")] },
-    { Sid: "ReadEnvironmentSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)] },
+    {
+      Sid: "UseKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"],
+      Resource: [arn("kms", "key/*")],
+    },
+    {
+      Sid: "ReadEnvironmentSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: [arn("secretsmanager", `secret:${env.brand}/${env.name}/*`)],
+    },
     { Sid: "NeverTheState", Effect: "Deny", Action: ["s3:*"], Resource: [state.bucket, `arn:aws:s3:::${env.stateBucket}/*`] },
   ];
 };

@@ -137,7 +137,14 @@ const idOf = (value: unknown) => {
 const shapeOf = async (request: Request): Promise<string> => {
   const service = request.action.slice(0, request.action.indexOf(":"));
   const types = request.resource === "*" ? ["*"] : await resourceTypesOfArn(service, request.resource);
-  return [request.identity.map((p) => idOf(p.policy)).join(","), idOf(request.boundary), idOf(request.resourcePolicy), request.action, types.join("|"), Object.keys(request.context).sort().join(",")].join(" ");
+  return [
+    request.identity.map((p) => idOf(p.policy)).join(","),
+    idOf(request.boundary),
+    idOf(request.resourcePolicy),
+    request.action,
+    types.join("|"),
+    Object.keys(request.context).sort().join(","),
+  ].join(" ");
 };
 
 export const simulate = (request: Request): Promise<{ decision: Decision; detail?: string }> => {
@@ -171,7 +178,10 @@ export const simulate = (request: Request): Promise<{ decision: Decision; detail
         }
         const validated = runSimulation(simulation, {});
         if (shape !== undefined && !validatedShapes.has(shape))
-          validatedShapes.set(shape, validated.then((r) => (r.resultType === "single" ? (r.result.ignoredContextKeys ?? []) : undefined)));
+          validatedShapes.set(
+            shape,
+            validated.then((r) => (r.resultType === "single" ? (r.result.ignoredContextKeys ?? []) : undefined)),
+          );
         const result = await validated;
         if (result.resultType === "error") return { decision: "Error" as const, detail: JSON.stringify(result.errors).slice(0, 500) };
         return { decision: result.overallResult };
@@ -185,7 +195,12 @@ export const simulate = (request: Request): Promise<{ decision: Decision; detail
 const tagContext = (r: ResolvedResource): Record<string, string | string[]> => {
   const tags: Record<string, string> = { ...r.env.tags, ...((r.body.tags as Record<string, string> | undefined) ?? {}) };
   return {
-    ...Object.fromEntries(Object.entries(tags).flatMap(([k, v]) => [[`aws:ResourceTag/${k}`, String(v)], [`aws:RequestTag/${k}`, String(v)]])),
+    ...Object.fromEntries(
+      Object.entries(tags).flatMap(([k, v]) => [
+        [`aws:ResourceTag/${k}`, String(v)],
+        [`aws:RequestTag/${k}`, String(v)],
+      ]),
+    ),
     "aws:TagKeys": Object.keys(tags),
   };
 };
@@ -196,8 +211,10 @@ const resourcePolicies = (model: TerraformModel, stacks: ReadonlyArray<string>) 
   for (const stack of stacks) {
     for (const instance of model.resources(stack)) {
       const r = model.resolved(instance);
-      if (instance.type === "aws_kms_key" && typeof instance.body.policy === "string") byArn.set(terraformResourceTypes.aws_kms_key!.arn!(r), JSON.parse(model.resolve(stack, instance.body.policy)));
-      if (instance.type === "aws_s3_bucket_policy" && typeof instance.body.policy === "string") byArn.set(`arn:aws:s3:::${r.get("bucket")}`, JSON.parse(model.resolve(stack, instance.body.policy)));
+      if (instance.type === "aws_kms_key" && typeof instance.body.policy === "string")
+        byArn.set(terraformResourceTypes.aws_kms_key!.arn!(r), JSON.parse(model.resolve(stack, instance.body.policy)));
+      if (instance.type === "aws_s3_bucket_policy" && typeof instance.body.policy === "string")
+        byArn.set(`arn:aws:s3:::${r.get("bucket")}`, JSON.parse(model.resolve(stack, instance.body.policy)));
     }
   }
   return (resource: string) => {
@@ -226,24 +243,70 @@ const escalationAttempts = (p: EnvPolicies): Array<Omit<EscalationAttempt, "deci
   return [
     // create a role + attach AdministratorAccess + pass it to a new Lambda
     { name: "create a role without the boundary", principal: "deploy", action: "iam:CreateRole", resource: newRole },
-    { name: "create a role with another boundary (AdministratorAccess)", principal: "deploy", action: "iam:CreateRole", resource: newRole, context: { "iam:PermissionsBoundary": admin } },
-    { name: "attach AdministratorAccess to a bounded role", principal: "deploy", action: "iam:AttachRolePolicy", resource: newRole, context: { ...withBoundary, "iam:PolicyARN": admin } },
-    { name: "attach an unlisted customer policy to a bounded role", principal: "deploy", action: "iam:AttachRolePolicy", resource: newRole, context: { ...withBoundary, "iam:PolicyARN": `arn:aws:iam::${p.account}:policy/${prefix}-anything` } },
-    { name: "pass a role outside the environment to Lambda", principal: "deploy", action: "iam:PassRole", resource: `arn:aws:iam::${p.account}:role/OrganizationAccountAccessRole`, context: { "iam:PassedToService": "lambda.amazonaws.com" } },
+    {
+      name: "create a role with another boundary (AdministratorAccess)",
+      principal: "deploy",
+      action: "iam:CreateRole",
+      resource: newRole,
+      context: { "iam:PermissionsBoundary": admin },
+    },
+    {
+      name: "attach AdministratorAccess to a bounded role",
+      principal: "deploy",
+      action: "iam:AttachRolePolicy",
+      resource: newRole,
+      context: { ...withBoundary, "iam:PolicyARN": admin },
+    },
+    {
+      name: "attach an unlisted customer policy to a bounded role",
+      principal: "deploy",
+      action: "iam:AttachRolePolicy",
+      resource: newRole,
+      context: { ...withBoundary, "iam:PolicyARN": `arn:aws:iam::${p.account}:policy/${prefix}-anything` },
+    },
+    {
+      name: "pass a role outside the environment to Lambda",
+      principal: "deploy",
+      action: "iam:PassRole",
+      resource: `arn:aws:iam::${p.account}:role/OrganizationAccountAccessRole`,
+      context: { "iam:PassedToService": "lambda.amazonaws.com" },
+    },
     { name: "pass a workload role to EC2", principal: "deploy", action: "iam:PassRole", resource: newRole, context: { "iam:PassedToService": "ec2.amazonaws.com" } },
     { name: "pass the deploy role to Lambda", principal: "deploy", action: "iam:PassRole", resource: p.deployArn, context: { "iam:PassedToService": "lambda.amazonaws.com" } },
     { name: "a bounded role with an admin policy creates a role", principal: "bounded workload role", action: "iam:CreateRole", resource: newRole },
     { name: "a bounded role with an admin policy writes the deploy role's policy", principal: "bounded workload role", action: "iam:PutRolePolicy", resource: p.deployArn },
     { name: "a bounded role with an admin policy assumes the deploy role", principal: "bounded workload role", action: "sts:AssumeRole", resource: p.deployArn },
-    { name: "a bounded role with an admin policy rewrites a key policy", principal: "bounded workload role", action: "kms:PutKeyPolicy", resource: arn("kms", "key/11111111-2222-3333-4444-555555555555"), resourcePolicy: rootKeyPolicy },
-    { name: "a bounded role with an admin policy reads the Terraform state", principal: "bounded workload role", action: "s3:GetObject", resource: `arn:aws:s3:::${p.brand}-terraform-state-${p.account}/${p.env}/foundation.tfstate` },
+    {
+      name: "a bounded role with an admin policy rewrites a key policy",
+      principal: "bounded workload role",
+      action: "kms:PutKeyPolicy",
+      resource: arn("kms", "key/11111111-2222-3333-4444-555555555555"),
+      resourcePolicy: rootKeyPolicy,
+    },
+    {
+      name: "a bounded role with an admin policy reads the Terraform state",
+      principal: "bounded workload role",
+      action: "s3:GetObject",
+      resource: `arn:aws:s3:::${p.brand}-terraform-state-${p.account}/${p.env}/foundation.tfstate`,
+    },
     // create a role trusting the deploy role and assume it
     { name: "assume a role created to trust the deploy role", principal: "deploy", action: "sts:AssumeRole", resource: newRole },
     { name: "assume the plan role", principal: "deploy", action: "sts:AssumeRole", resource: p.planArn },
     { name: "plan role assumes a workload role", principal: "plan", action: "sts:AssumeRole", resource: newRole },
     // rewrite the CI roles (the plan role pull requests assume, and the deploy role itself)
     ...ciRoles.flatMap((role) =>
-      (["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRole", "iam:TagRole"] as const).map((action) => ({
+      (
+        [
+          "iam:UpdateAssumeRolePolicy",
+          "iam:PutRolePolicy",
+          "iam:AttachRolePolicy",
+          "iam:DeleteRolePolicy",
+          "iam:DetachRolePolicy",
+          "iam:PutRolePermissionsBoundary",
+          "iam:DeleteRole",
+          "iam:TagRole",
+        ] as const
+      ).map((action) => ({
         name: `rewrite the ${role === p.planArn ? "plan" : "deploy"} role with ${action}`,
         principal: "deploy" as const,
         action,
@@ -265,26 +328,94 @@ const escalationAttempts = (p: EnvPolicies): Array<Omit<EscalationAttempt, "deci
       action,
       resource: p.boundaryArn,
     })),
-    { name: "rewrite the trust policy of a role without the boundary", principal: "deploy", action: "iam:UpdateAssumeRolePolicy", resource: `arn:aws:iam::${p.account}:role/${prefix}-admin-made` },
+    {
+      name: "rewrite the trust policy of a role without the boundary",
+      principal: "deploy",
+      action: "iam:UpdateAssumeRolePolicy",
+      resource: `arn:aws:iam::${p.account}:role/${prefix}-admin-made`,
+    },
     { name: "delete a role without the boundary", principal: "deploy", action: "iam:DeleteRole", resource: `arn:aws:iam::${p.account}:role/${prefix}-admin-made` },
-    { name: "remove a role's boundary", principal: "deploy", action: "iam:DeleteRolePermissionsBoundary", resource: `arn:aws:iam::${p.account}:role/${prefix}-shopify-orders`, context: withBoundary },
-    { name: "replace a role's boundary by AdministratorAccess", principal: "deploy", action: "iam:PutRolePermissionsBoundary", resource: `arn:aws:iam::${p.account}:role/${prefix}-shopify-orders`, context: { "iam:PermissionsBoundary": admin } },
+    {
+      name: "remove a role's boundary",
+      principal: "deploy",
+      action: "iam:DeleteRolePermissionsBoundary",
+      resource: `arn:aws:iam::${p.account}:role/${prefix}-shopify-orders`,
+      context: withBoundary,
+    },
+    {
+      name: "replace a role's boundary by AdministratorAccess",
+      principal: "deploy",
+      action: "iam:PutRolePermissionsBoundary",
+      resource: `arn:aws:iam::${p.account}:role/${prefix}-shopify-orders`,
+      context: { "iam:PermissionsBoundary": admin },
+    },
     { name: "create a user", principal: "deploy", action: "iam:CreateUser", resource: `arn:aws:iam::${p.account}:user/${prefix}-escalate` },
     { name: "create access keys for a user", principal: "deploy", action: "iam:CreateAccessKey", resource: `arn:aws:iam::${p.account}:user/admin` },
     { name: "create a managed policy", principal: "deploy", action: "iam:CreatePolicy", resource: `arn:aws:iam::${p.account}:policy/${prefix}-escalate` },
-    { name: "change the OIDC provider", principal: "deploy", action: "iam:UpdateOpenIDConnectProviderThumbprint", resource: `arn:aws:iam::${p.account}:oidc-provider/token.actions.githubusercontent.com` },
-    { name: "write the bootstrap stack's state", principal: "deploy", action: "s3:PutObject", resource: `arn:aws:s3:::${p.brand}-terraform-state-${p.account}/bootstrap/${p.env}.tfstate` },
+    {
+      name: "change the OIDC provider",
+      principal: "deploy",
+      action: "iam:UpdateOpenIDConnectProviderThumbprint",
+      resource: `arn:aws:iam::${p.account}:oidc-provider/token.actions.githubusercontent.com`,
+    },
+    {
+      name: "write the bootstrap stack's state",
+      principal: "deploy",
+      action: "s3:PutObject",
+      resource: `arn:aws:s3:::${p.brand}-terraform-state-${p.account}/bootstrap/${p.env}.tfstate`,
+    },
     // what the deploy role deploys around, it cannot read
-    { name: "read a secret value", principal: "deploy", action: "secretsmanager:GetSecretValue", resource: arn("secretsmanager", `secret:${p.brand}/${p.env}/shopify/admin-AbCdEf`) },
-    { name: "plan role reads a secret value", principal: "plan", action: "secretsmanager:GetSecretValue", resource: arn("secretsmanager", `secret:${p.brand}/${p.env}/shopify/admin-AbCdEf`) },
-    { name: "read a lake object", principal: "deploy", action: "s3:GetObject", resource: `arn:aws:s3:::${p.brand}-data-lake-${p.account}-${p.env}/raw/shopify/orders/dt=2026-11-26/e.json` },
-    { name: "plan role reads a lake object", principal: "plan", action: "s3:GetObject", resource: `arn:aws:s3:::${p.brand}-data-lake-${p.account}-${p.env}/raw/shopify/orders/dt=2026-11-26/e.json` },
+    {
+      name: "read a secret value",
+      principal: "deploy",
+      action: "secretsmanager:GetSecretValue",
+      resource: arn("secretsmanager", `secret:${p.brand}/${p.env}/shopify/admin-AbCdEf`),
+    },
+    {
+      name: "plan role reads a secret value",
+      principal: "plan",
+      action: "secretsmanager:GetSecretValue",
+      resource: arn("secretsmanager", `secret:${p.brand}/${p.env}/shopify/admin-AbCdEf`),
+    },
+    {
+      name: "read a lake object",
+      principal: "deploy",
+      action: "s3:GetObject",
+      resource: `arn:aws:s3:::${p.brand}-data-lake-${p.account}-${p.env}/raw/shopify/orders/dt=2026-11-26/e.json`,
+    },
+    {
+      name: "plan role reads a lake object",
+      principal: "plan",
+      action: "s3:GetObject",
+      resource: `arn:aws:s3:::${p.brand}-data-lake-${p.account}-${p.env}/raw/shopify/orders/dt=2026-11-26/e.json`,
+    },
     { name: "read a hot-store item", principal: "deploy", action: "dynamodb:GetItem", resource: arn("dynamodb", `table/${prefix}-orders`) },
-    { name: "decrypt with an environment key", principal: "deploy", action: "kms:Decrypt", resource: arn("kms", "key/11111111-2222-3333-4444-555555555555"), context: ownKeyTags, resourcePolicy: rootKeyPolicy },
-    { name: "plan role decrypts with an environment key", principal: "plan", action: "kms:Decrypt", resource: arn("kms", "key/11111111-2222-3333-4444-555555555555"), context: ownKeyTags, resourcePolicy: rootKeyPolicy },
+    {
+      name: "decrypt with an environment key",
+      principal: "deploy",
+      action: "kms:Decrypt",
+      resource: arn("kms", "key/11111111-2222-3333-4444-555555555555"),
+      context: ownKeyTags,
+      resourcePolicy: rootKeyPolicy,
+    },
+    {
+      name: "plan role decrypts with an environment key",
+      principal: "plan",
+      action: "kms:Decrypt",
+      resource: arn("kms", "key/11111111-2222-3333-4444-555555555555"),
+      context: ownKeyTags,
+      resourcePolicy: rootKeyPolicy,
+    },
     { name: "rewrite the key policy of a key it does not own", principal: "deploy", action: "kms:PutKeyPolicy", resource: foreignKey, resourcePolicy: rootKeyPolicy },
     { name: "schedule deletion of a key it does not own", principal: "deploy", action: "kms:ScheduleKeyDeletion", resource: foreignKey, resourcePolicy: rootKeyPolicy },
-    { name: "schedule deletion of another environment's key", principal: "deploy", action: "kms:ScheduleKeyDeletion", resource: foreignKey, context: { "aws:ResourceTag/brand": p.brand, "aws:ResourceTag/environment": "other" }, resourcePolicy: rootKeyPolicy },
+    {
+      name: "schedule deletion of another environment's key",
+      principal: "deploy",
+      action: "kms:ScheduleKeyDeletion",
+      resource: foreignKey,
+      context: { "aws:ResourceTag/brand": p.brand, "aws:ResourceTag/environment": "other" },
+      resourcePolicy: rootKeyPolicy,
+    },
     { name: "create a key without the environment's tags", principal: "deploy", action: "kms:CreateKey", resource: "*" },
     { name: "invoke a function (run code with its role)", principal: "deploy", action: "lambda:InvokeFunction", resource: arn("lambda", `function:${prefix}-shopify-orders`) },
     { name: "start a workflow (run code with its role)", principal: "deploy", action: "states:StartExecution", resource: arn("states", `stateMachine:${prefix}-backfill`) },
@@ -352,8 +483,25 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
     for (const call of backendCalls(model.stacks[stack]!, model.env(stack))) {
       const roles = call.phase === "read" ? (["deploy", "plan"] as const) : (["deploy"] as const);
       for (const role of roles) {
-        const result = await simulate({ principal: role === "deploy" ? p.deployArn : p.planArn, account: p.account, action: call.action, resource: call.resource, context: {}, identity: role === "deploy" ? p.deploy : p.plan });
-        calls.push({ env: envName, role, stack, address: call.address, phase: call.phase, action: call.action, resource: call.resource, decision: result.decision, detail: result.detail });
+        const result = await simulate({
+          principal: role === "deploy" ? p.deployArn : p.planArn,
+          account: p.account,
+          action: call.action,
+          resource: call.resource,
+          context: {},
+          identity: role === "deploy" ? p.deploy : p.plan,
+        });
+        calls.push({
+          env: envName,
+          role,
+          stack,
+          address: call.address,
+          phase: call.phase,
+          action: call.action,
+          resource: call.resource,
+          decision: result.decision,
+          detail: result.detail,
+        });
       }
     }
     // What sdp deploy reads before it deploys (its preflight): both roles run it (--dry-run in pull requests).
@@ -361,8 +509,25 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
       preflightSimulated.add(envName);
       for (const call of preflightCalls(model.env(stack)))
         for (const role of ["deploy", "plan"] as const) {
-          const result = await simulate({ principal: role === "deploy" ? p.deployArn : p.planArn, account: p.account, action: call.action, resource: call.resource, context: {}, identity: role === "deploy" ? p.deploy : p.plan });
-          calls.push({ env: envName, role, stack, address: "sdp deploy preflight", phase: "read", action: call.action, resource: call.resource, decision: result.decision, detail: result.detail });
+          const result = await simulate({
+            principal: role === "deploy" ? p.deployArn : p.planArn,
+            account: p.account,
+            action: call.action,
+            resource: call.resource,
+            context: {},
+            identity: role === "deploy" ? p.deploy : p.plan,
+          });
+          calls.push({
+            env: envName,
+            role,
+            stack,
+            address: "sdp deploy preflight",
+            phase: "read",
+            action: call.action,
+            resource: call.resource,
+            decision: result.decision,
+            detail: result.detail,
+          });
         }
     }
     for (const instance of model.resources(stack)) {
@@ -390,7 +555,17 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
                 identity: role === "deploy" ? p.deploy : p.plan,
                 resourcePolicy,
               });
-              calls.push({ env: envName, role, stack, address: `${instance.type}.${instance.name}`, phase, action: call.action, resource, decision: result.decision, detail: result.detail });
+              calls.push({
+                env: envName,
+                role,
+                stack,
+                address: `${instance.type}.${instance.name}`,
+                phase,
+                action: call.action,
+                resource,
+                decision: result.decision,
+                detail: result.detail,
+              });
             }
           }
     }
@@ -412,9 +587,28 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
               else if ((await resourceTypesOfArn(action.slice(0, action.indexOf(":")), res)).some((type) => info?.resourceTypes.includes(type))) resources.push(res);
             }
             for (const resource of [...new Set(resources)]) {
-              const result = await simulate({ principal: `arn:aws:iam::${p.account}:role/${envName}-workload`, account: p.account, action, resource, context: { "aws:ResourceTag/brand": p.brand, "aws:ResourceTag/environment": envName }, identity, boundary: p.boundary, resourcePolicy: policyFor(resource) });
+              const result = await simulate({
+                principal: `arn:aws:iam::${p.account}:role/${envName}-workload`,
+                account: p.account,
+                action,
+                resource,
+                context: { "aws:ResourceTag/brand": p.brand, "aws:ResourceTag/environment": envName },
+                identity,
+                boundary: p.boundary,
+                resourcePolicy: policyFor(resource),
+              });
               if (result.decision !== "Allowed")
-                boundaryBlocked.push({ env: envName, role: "deploy", stack, address: document.address, phase: "read", action, resource, decision: result.decision, detail: result.detail });
+                boundaryBlocked.push({
+                  env: envName,
+                  role: "deploy",
+                  stack,
+                  address: document.address,
+                  phase: "read",
+                  action,
+                  resource,
+                  decision: result.decision,
+                  detail: result.detail,
+                });
             }
           }
       }
@@ -436,7 +630,15 @@ export const simulateCiRoles = async (input: CiSimulationInput): Promise<CiSimul
         ...(attempt.principal === "bounded workload role" ? { boundary: p.boundary } : {}),
         ...(attempt.resourcePolicy ? { resourcePolicy: attempt.resourcePolicy } : {}),
       });
-      escalations.push({ env: p.env, name: attempt.name, principal: attempt.principal, action: attempt.action, resource: attempt.resource, decision: result.decision, detail: result.detail });
+      escalations.push({
+        env: p.env,
+        name: attempt.name,
+        principal: attempt.principal,
+        action: attempt.action,
+        resource: attempt.resource,
+        decision: result.decision,
+        detail: result.detail,
+      });
     }
   }
 

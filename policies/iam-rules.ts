@@ -34,14 +34,21 @@ export interface AsyncGuardrailRule {
 /** A model over the synthesized stacks whose ARNs come from the resource table. */
 export const modelOf = (stacks: Readonly<Record<string, TfJson>>) => new TerraformModel(stacks, (type) => terraformResourceTypes[type]);
 
-type DocumentStatement = { effect?: string; sid?: string; actions?: string[]; not_actions?: string[]; resources?: string[]; principals?: Array<{ type: string; identifiers: string[] }>; condition?: Array<{ test: string; variable: string; values: string[] }> };
+type DocumentStatement = {
+  effect?: string;
+  sid?: string;
+  actions?: string[];
+  not_actions?: string[];
+  resources?: string[];
+  principals?: Array<{ type: string; identifiers: string[] }>;
+  condition?: Array<{ test: string; variable: string; values: string[] }>;
+};
 
 /** An `aws_iam_policy_document` data source as the JSON it renders. */
 const fromPolicyDocument = (body: Record<string, unknown>): PolicyStatement[] =>
   list<DocumentStatement>(body.statement).map((s) => {
     const principals = list<{ type: string; identifiers: string[] }>(s.principals);
-    const principal =
-      principals.length === 0 ? undefined : principals.some((p) => p.type === "*") ? "*" : Object.fromEntries(principals.map((p) => [p.type, p.identifiers]));
+    const principal = principals.length === 0 ? undefined : principals.some((p) => p.type === "*") ? "*" : Object.fromEntries(principals.map((p) => [p.type, p.identifiers]));
     const condition: Record<string, Record<string, string[]>> = {};
     for (const c of list<{ test: string; variable: string; values: string[] }>(s.condition)) condition[c.test] = { ...(condition[c.test] ?? {}), [c.variable]: c.values };
     return {
@@ -129,8 +136,7 @@ const serviceOf = (action: string) => action.slice(0, action.indexOf(":")).toLow
 const isPattern = (action: string) => action.includes("*") || action.includes("?");
 
 /** Resource types a resource (ARN, ARN pattern or interpolation) of a statement can be, for a service. */
-const typesOfResource = async (model: TerraformModel, stack: string, service: string, resource: string) =>
-  resourceTypesOfArn(service, concreteArn(model, stack, resource));
+const typesOfResource = async (model: TerraformModel, stack: string, service: string, resource: string) => resourceTypesOfArn(service, concreteArn(model, stack, resource));
 
 const OIDC_CLAIMS = new Set(["aud", "sub", "amr", "azp", "oaud", "email", "id"]);
 
@@ -175,7 +181,11 @@ export const iamRulePack: ReadonlyArray<AsyncGuardrailRule> = [
           for (const action of actionsOf(statement).filter((a) => !isPattern(a))) {
             const info = await actionInfo(action);
             if (!info?.wildcardOnly) continue;
-            if (!onStar) findings.push({ address: doc.address, problem: `${action} has no resource-level permissions but is granted only on ${resourcesOf(statement).join(", ")}: it is never allowed` });
+            if (!onStar)
+              findings.push({
+                address: doc.address,
+                problem: `${action} has no resource-level permissions but is granted only on ${resourcesOf(statement).join(", ")}: it is never allowed`,
+              });
             else if (statement.Condition === undefined) {
               // On "*", scope by the service's own condition keys where the action has any (e.g. lambda:FunctionArn).
               const own = info.conditionKeys.filter((key) => key.toLowerCase().startsWith(`${serviceOf(action)}:`));
@@ -206,7 +216,10 @@ export const iamRulePack: ReadonlyArray<AsyncGuardrailRule> = [
               if (types.some((type) => info.resourceTypes.includes(type))) matched = true;
             }
             if (!matched)
-              findings.push({ address: doc.address, problem: `${action} accepts ${info.resourceTypes.join(" | ")} but the statement names ${resources.map((r) => concreteArn(model, stack, r)).join(", ")}` });
+              findings.push({
+                address: doc.address,
+                problem: `${action} accepts ${info.resourceTypes.join(" | ")} but the statement names ${resources.map((r) => concreteArn(model, stack, r)).join(", ")}`,
+              });
           }
         }
       }
@@ -259,4 +272,3 @@ export const evaluateIamGuardrails = async (model: TerraformModel, stack: string
   const sync: GuardrailRule[] = rules.map((rule) => ({ id: rule.id, title: rule.title, fix: rule.fix, check: () => findings.get(rule.id) ?? [] }));
   return evaluateGuardrails(stack, model.stacks[stack]!, sync);
 };
-

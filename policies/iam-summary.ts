@@ -56,10 +56,17 @@ export const summarizeIam = async (stacks: Readonly<Record<string, TfJson>>, ciS
 };
 
 export const iamSummaryPassed = (s: IamSummary) =>
-  s.unknownActions === 0 && s.escalationPaths === 0 && s.missingCiPermissions === 0 && s.otherIamViolations === 0 && s.boundaryBlockedGrants === 0 && s.resourceTypesWithoutCalls.length === 0;
+  s.unknownActions === 0 &&
+  s.escalationPaths === 0 &&
+  s.missingCiPermissions === 0 &&
+  s.otherIamViolations === 0 &&
+  s.boundaryBlockedGrants === 0 &&
+  s.resourceTypesWithoutCalls.length === 0;
 
-const sample = <T>(items: ReadonlyArray<T>, show: (item: T) => string, max = 20) =>
-  [...items.slice(0, max).map((item) => `    ${show(item)}`), ...(items.length > max ? [`    ... and ${items.length - max} more`] : [])];
+const sample = <T>(items: ReadonlyArray<T>, show: (item: T) => string, max = 20) => [
+  ...items.slice(0, max).map((item) => `    ${show(item)}`),
+  ...(items.length > max ? [`    ... and ${items.length - max} more`] : []),
+];
 
 export const formatIamSummary = (s: IamSummary): string =>
   [

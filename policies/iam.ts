@@ -22,8 +22,7 @@ export interface PolicyDocument {
   readonly Statement: ReadonlyArray<PolicyStatement>;
 }
 
-export const policyDocument = (statements: ReadonlyArray<PolicyStatement>): string =>
-  JSON.stringify({ Version: "2012-10-17", Statement: statements } satisfies PolicyDocument);
+export const policyDocument = (statements: ReadonlyArray<PolicyStatement>): string => JSON.stringify({ Version: "2012-10-17", Statement: statements } satisfies PolicyDocument);
 
 /** What Step Functions and API Gateway need to deliver logs to CloudWatch Logs (vended log delivery). */
 export const logDeliveryActions = [
@@ -47,8 +46,7 @@ const allow = (sid: string, actions: ReadonlyArray<string>, resources: ReadonlyA
 const tableResources = (tableArn: string) => [tableArn, `${tableArn}/index/*`];
 
 export const statements = {
-  tableRead: (sid: string, tableArn: string) =>
-    allow(sid, ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"], tableResources(tableArn)),
+  tableRead: (sid: string, tableArn: string) => allow(sid, ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"], tableResources(tableArn)),
 
   tableReadWrite: (sid: string, tableArn: string) =>
     allow(
@@ -84,8 +82,7 @@ export const statements = {
 
   kmsDecrypt: (sid: string, keyArn: string) => allow(sid, ["kms:Decrypt", "kms:DescribeKey"], [keyArn]),
 
-  kmsEncryptDecrypt: (sid: string, keyArn: string) =>
-    allow(sid, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [keyArn]),
+  kmsEncryptDecrypt: (sid: string, keyArn: string) => allow(sid, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [keyArn]),
 
   secretRead: (sid: string, secretArn: string) => allow(sid, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secretArn]),
 
@@ -95,8 +92,7 @@ export const statements = {
 
   sqsSend: (sid: string, queueArn: string) => allow(sid, ["sqs:SendMessage"], [queueArn]),
 
-  sqsConsume: (sid: string, queueArn: string) =>
-    allow(sid, ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], [queueArn]),
+  sqsConsume: (sid: string, queueArn: string) => allow(sid, ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], [queueArn]),
 
   logsWrite: (sid: string, logGroupArn: string) => allow(sid, ["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroupArn}:*`]),
 
@@ -117,7 +113,14 @@ export const statements = {
   glueCatalog: (sid: string, region: string, accountId: string, database: string, write = false) =>
     allow(
       sid,
-      ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", ...(write ? ["glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"] : [])],
+      [
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetTables",
+        "glue:GetPartition",
+        "glue:GetPartitions",
+        ...(write ? ["glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"] : []),
+      ],
       [`arn:aws:glue:${region}:${accountId}:catalog`, `arn:aws:glue:${region}:${accountId}:database/${database}`, `arn:aws:glue:${region}:${accountId}:table/${database}/*`],
     ),
 };

@@ -119,7 +119,13 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
     arn: (r) => iamArn(r, `oidc-provider/${new URL(r.get("url")).host}`),
     create: ["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider"],
     read: ["iam:GetOpenIDConnectProvider"],
-    update: ["iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider"],
+    update: [
+      "iam:UpdateOpenIDConnectProviderThumbprint",
+      "iam:AddClientIDToOpenIDConnectProvider",
+      "iam:RemoveClientIDFromOpenIDConnectProvider",
+      "iam:TagOpenIDConnectProvider",
+      "iam:UntagOpenIDConnectProvider",
+    ],
     delete: ["iam:DeleteOpenIDConnectProvider"],
     source: provider("iam/openid_connect_provider.go"),
   },
@@ -268,11 +274,28 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
   aws_sfn_state_machine: {
     arn: (r) => arn(r, "states", `stateMachine:${r.get("name")}`),
     // Logging to CloudWatch Logs makes Step Functions set up a vended log delivery in the caller's name (wildcard-only logs:*LogDelivery).
-    create: ["states:CreateStateMachine", passRole("role_arn", "states.amazonaws.com"), "states:TagResource", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+    create: [
+      "states:CreateStateMachine",
+      passRole("role_arn", "states.amazonaws.com"),
+      "states:TagResource",
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ],
     // Read: DescribeStateMachine, ListStateMachineVersions, tags. Plan: a changed definition is checked by
     // ValidateStateMachineDefinition (CustomizeDiff stateMachineDefinitionValidate; wildcard-only), so plans need it too.
     read: ["states:DescribeStateMachine", "states:ListStateMachineVersions", "states:ListTagsForResource", "states:ValidateStateMachineDefinition"],
-    update: ["states:UpdateStateMachine", passRole("role_arn", "states.amazonaws.com"), "states:TagResource", "states:UntagResource", "logs:UpdateLogDelivery", "logs:GetLogDelivery"],
+    update: [
+      "states:UpdateStateMachine",
+      passRole("role_arn", "states.amazonaws.com"),
+      "states:TagResource",
+      "states:UntagResource",
+      "logs:UpdateLogDelivery",
+      "logs:GetLogDelivery",
+    ],
     delete: ["states:DeleteStateMachine", "states:DescribeStateMachine", "logs:DeleteLogDelivery"],
     source: `${provider("sfn/state_machine.go")}; log delivery permissions: Step Functions developer guide, "IAM policies for logging to CloudWatch Logs"`,
   },
@@ -353,7 +376,11 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
     id: (r) => r.generated("short"),
     create: [on("apigateway:POST", (r) => [`arn:aws:apigateway:${r.env.region}::/apis`]), "apigateway:GET"],
     read: ["apigateway:GET", on("apigateway:GET", (r) => apiTags(r, `arn:aws:apigateway:${r.env.region}::/apis/${r.generated("short")}`))],
-    update: ["apigateway:PATCH", on("apigateway:POST", (r) => apiTags(r, `arn:aws:apigateway:${r.env.region}::/apis/${r.generated("short")}`)), on("apigateway:DELETE", (r) => apiTags(r, `arn:aws:apigateway:${r.env.region}::/apis/${r.generated("short")}`))],
+    update: [
+      "apigateway:PATCH",
+      on("apigateway:POST", (r) => apiTags(r, `arn:aws:apigateway:${r.env.region}::/apis/${r.generated("short")}`)),
+      on("apigateway:DELETE", (r) => apiTags(r, `arn:aws:apigateway:${r.env.region}::/apis/${r.generated("short")}`)),
+    ],
     delete: ["apigateway:DELETE"],
     source: `${provider("apigatewayv2/api.go")}; IAM: "Control access to the API Gateway v2 management API" (apigateway:<HTTP verb> on arn:aws:apigateway:<region>::/apis/...)`,
   },
@@ -379,7 +406,15 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
     arn: (r) => apiArn(r, `/stages/${r.get("name")}`),
     id: (r) => r.get("name"),
     // Access logs to CloudWatch Logs: API Gateway sets up a vended log delivery in the caller's name.
-    create: [on("apigateway:POST", (r) => [apiArn(r, "/stages")]), "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+    create: [
+      on("apigateway:POST", (r) => [apiArn(r, "/stages")]),
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ],
     read: ["apigateway:GET", on("apigateway:GET", (r) => apiTags(r, apiArn(r, `/stages/${r.get("name")}`)))],
     update: ["apigateway:PATCH", "logs:UpdateLogDelivery", on("apigateway:POST", (r) => apiTags(r, apiArn(r, `/stages/${r.get("name")}`)))],
     delete: ["apigateway:DELETE", "logs:DeleteLogDelivery"],
@@ -398,7 +433,11 @@ export const terraformResourceTypes: Readonly<Record<string, TerraformResourceTy
   aws_glue_catalog_table: {
     arn: (r) => arn(r, "glue", `table/${r.get("database_name")}/${r.get("name")}`),
     ...(() => {
-      const all = (r: ResolvedResource) => [arn(r, "glue", "catalog"), arn(r, "glue", `database/${r.get("database_name")}`), arn(r, "glue", `table/${r.get("database_name")}/${r.get("name")}`)];
+      const all = (r: ResolvedResource) => [
+        arn(r, "glue", "catalog"),
+        arn(r, "glue", `database/${r.get("database_name")}`),
+        arn(r, "glue", `table/${r.get("database_name")}/${r.get("name")}`),
+      ];
       return {
         create: [on("glue:CreateTable", all), on("glue:GetTable", all)],
         // Read: GetTable, and GetPartitionIndexes on every refresh (partition_index attribute).

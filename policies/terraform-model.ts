@@ -83,9 +83,7 @@ export class TerraformModel {
   }
 
   resources(stack: string): ResourceInstance[] {
-    return Object.entries(this.stacks[stack]?.resource ?? {}).flatMap(([type, byName]) =>
-      Object.entries(byName).map(([name, body]) => ({ stack, type, name, body })),
-    );
+    return Object.entries(this.stacks[stack]?.resource ?? {}).flatMap(([type, byName]) => Object.entries(byName).map(([name, body]) => ({ stack, type, name, body })));
   }
 
   resource(stack: string, type: string, name: string): ResourceInstance | undefined {
@@ -112,7 +110,8 @@ export class TerraformModel {
     const env = this.env(instance.stack);
     const model = this;
     const seed = `${instance.stack}/${instance.type}/${instance.name}`;
-    const valueAt = (path: string): unknown => path.split(".").reduce<unknown>((value, key) => block(value)?.[key] ?? (value as Record<string, unknown> | undefined)?.[key], instance.body);
+    const valueAt = (path: string): unknown =>
+      path.split(".").reduce<unknown>((value, key) => block(value)?.[key] ?? (value as Record<string, unknown> | undefined)?.[key], instance.body);
     return {
       ...instance,
       env,

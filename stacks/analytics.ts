@@ -69,7 +69,12 @@ export class AnalyticsStack extends PlatformStack {
   /** The daily Athena workflow (present when the data-quality function is built). */
   readonly workflow?: StateMachine;
 
-  constructor(scope: Construct, env: EnvironmentConfig, readonly props: AnalyticsStackProps, options: PlatformStackOptions = {}) {
+  constructor(
+    scope: Construct,
+    env: EnvironmentConfig,
+    readonly props: AnalyticsStackProps,
+    options: PlatformStackOptions = {},
+  ) {
     super(scope, env, "analytics", options);
     const { foundation } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
@@ -81,7 +86,12 @@ export class AnalyticsStack extends PlatformStack {
       arn: `arn:aws:events:${env.region}:${env.accountId}:event-bus/${platformBusName(env.brand, env.name)}`,
     };
     for (const { spec, entry } of specsOfLayer("analytics", props.functionEntry ?? specEntry)) {
-      const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus, bundleCacheDir: props.bundleCacheDir }));
+      const fn = buildSpecFunction(
+        this,
+        spec,
+        entry,
+        specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus, bundleCacheDir: props.bundleCacheDir }),
+      );
       this.functions[spec.name] = fn;
       if (spec.trigger === "schedule") {
         const expression = functionSchedules[spec.name];
@@ -116,7 +126,13 @@ export class AnalyticsStack extends PlatformStack {
     const workflow = new StateMachine(this, "analytics-workflow", {
       stateMachineName: workflowName,
       definition: analyticsWorkflowDefinition(
-        { bucket: bucket.bucket, workgroup: lake.workgroup.name, database: lake.glueDatabase.name, dataQualityFunctionArn: dataQualityArn, alertsTopicArn: foundation.alertsTopic.arn },
+        {
+          bucket: bucket.bucket,
+          workgroup: lake.workgroup.name,
+          database: lake.glueDatabase.name,
+          dataQualityFunctionArn: dataQualityArn,
+          alertsTopicArn: foundation.alertsTopic.arn,
+        },
         athenaWorkflowSql(),
       ),
       type: "STANDARD",
@@ -198,7 +214,11 @@ export class AnalyticsStack extends PlatformStack {
       eventBusName: platformBusName(env.brand, env.name),
       eventPattern: JSON.stringify(backfillRequestPattern()),
     });
-    const targetDlq = new EventTargetDlq(this, "rule-target-dlq", { queueName: `${this.prefix}-analytics-events-dlq`, kmsKeyArn: foundation.keys.messaging.arn, alarms: this.alarms });
+    const targetDlq = new EventTargetDlq(this, "rule-target-dlq", {
+      queueName: `${this.prefix}-analytics-events-dlq`,
+      kmsKeyArn: foundation.keys.messaging.arn,
+      alarms: this.alarms,
+    });
     new CloudwatchEventTarget(this, "backfill-request-target", {
       rule: rule.name,
       eventBusName: platformBusName(env.brand, env.name),

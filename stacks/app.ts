@@ -96,7 +96,10 @@ export const addEnvironmentGuardrails = (app: App, rules?: ReadonlyArray<Environ
         byEnvironment.set(stack.env.name, [...(byEnvironment.get(stack.env.name) ?? []), stack]);
       }
       const violations = [...byEnvironment.values()].flatMap((envStacks) =>
-        evaluateEnvironmentGuardrails(envStacks.map((stack) => ({ name: stack.node.id, json: stack.toTerraform() as TfJson })), rules),
+        evaluateEnvironmentGuardrails(
+          envStacks.map((stack) => ({ name: stack.node.id, json: stack.toTerraform() as TfJson })),
+          rules,
+        ),
       );
       return violations.length > 0 ? [`guardrail violations across stacks:\n${formatViolations(violations)}`] : [];
     },

@@ -45,14 +45,24 @@ export class BackfillStack extends PlatformStack {
   readonly scheduler: SchedulerRole;
   readonly workflow?: StateMachine;
 
-  constructor(scope: Construct, env: EnvironmentConfig, readonly props: BackfillStackProps, options: PlatformStackOptions = {}) {
+  constructor(
+    scope: Construct,
+    env: EnvironmentConfig,
+    readonly props: BackfillStackProps,
+    options: PlatformStackOptions = {},
+  ) {
     super(scope, env, "backfill", options);
     const { foundation, ingestion } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
     this.scheduler = new SchedulerRole(this, "scheduler", { roleName: `${this.prefix}-backfill-scheduler`, accountId: env.accountId });
 
     for (const { spec, entry } of specsOfLayer("backfill", props.functionEntry ?? specEntry)) {
-      const fn = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: ingestion.platformBus, bundleCacheDir: props.bundleCacheDir }));
+      const fn = buildSpecFunction(
+        this,
+        spec,
+        entry,
+        specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: ingestion.platformBus, bundleCacheDir: props.bundleCacheDir }),
+      );
       this.functions[spec.name] = fn;
       const queue = ingestion.processorQueues[spec.name];
       if (spec.trigger === "sqs" && queue) fn.addQueueSource(queue);

@@ -94,7 +94,10 @@ export class BootstrapStack extends PlatformStack {
       policy: policyDocument(planStatements(env)),
     });
 
-    new TerraformOutput(this, "deploy-role-arn", { value: this.deployRole.arn, description: "Role deploy workflows assume (aws-actions/configure-aws-credentials role-to-assume)." });
+    new TerraformOutput(this, "deploy-role-arn", {
+      value: this.deployRole.arn,
+      description: "Role deploy workflows assume (aws-actions/configure-aws-credentials role-to-assume).",
+    });
     new TerraformOutput(this, "plan-role-arn", { value: this.planRole.arn, description: "Read-only role pull-request plans assume." });
     new TerraformOutput(this, "workload-boundary-arn", { value: this.boundary.arn, description: "Permissions boundary of every role of the CI-applied stacks." });
   }

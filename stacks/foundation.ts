@@ -107,7 +107,13 @@ export class FoundationStack extends PlatformStack {
     new SnsTopicPolicy(this, "alerts-policy", {
       arn: this.alertsTopic.arn,
       policy: policyDocument([
-        { Sid: "AccountManagesTopic", Effect: "Allow", Principal: { AWS: root }, Action: ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes"], Resource: this.alertsTopic.arn },
+        {
+          Sid: "AccountManagesTopic",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes"],
+          Resource: this.alertsTopic.arn,
+        },
         {
           Sid: "AwsServicesPublishAlerts",
           Effect: "Allow",

@@ -52,7 +52,11 @@ export class IngestionStack extends PlatformStack {
     super(scope, env, "ingestion", options);
     const { foundation } = props;
     this.alarms = new AlarmFactory(this.prefix, foundation.alertsTopic.arn);
-    this.targetDlq = new EventTargetDlq(this, "rule-target-dlq", { queueName: `${this.prefix}-ingestion-events-dlq`, kmsKeyArn: foundation.keys.messaging.arn, alarms: this.alarms });
+    this.targetDlq = new EventTargetDlq(this, "rule-target-dlq", {
+      queueName: `${this.prefix}-ingestion-events-dlq`,
+      kmsKeyArn: foundation.keys.messaging.arn,
+      alarms: this.alarms,
+    });
 
     this.partnerBus = env.shopifyPartnerEventSource
       ? new CloudwatchEventBus(this, "partner-bus", { name: env.shopifyPartnerEventSource, eventSourceName: env.shopifyPartnerEventSource })
@@ -71,7 +75,12 @@ export class IngestionStack extends PlatformStack {
 
     const built = specsOfLayer("ingestion", props.functionEntry ?? specEntry);
     for (const { spec, entry } of built) {
-      this.functions[spec.name] = buildSpecFunction(this, spec, entry, specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: this.platformBus, bundleCacheDir: props.bundleCacheDir }));
+      this.functions[spec.name] = buildSpecFunction(
+        this,
+        spec,
+        entry,
+        specFunctionDeps(props, { env, prefix: this.prefix, alarms: this.alarms, platformBus: this.platformBus, bundleCacheDir: props.bundleCacheDir }),
+      );
     }
 
     // Per-kind payment alert topics and the payment doors' alarms.
@@ -83,7 +92,12 @@ export class IngestionStack extends PlatformStack {
       this.addRoute(route, bus, foundation.keys.messaging.arn);
     }
 
-    this.api = new HttpApi(this, "webhooks", { apiName: `${this.prefix}-webhooks`, logRetentionDays: env.logRetentionDays, logsKeyArn: foundation.keys.logs.arn, alarms: this.alarms });
+    this.api = new HttpApi(this, "webhooks", {
+      apiName: `${this.prefix}-webhooks`,
+      logRetentionDays: env.logRetentionDays,
+      logsKeyArn: foundation.keys.logs.arn,
+      alarms: this.alarms,
+    });
     for (const { spec } of built) {
       if (spec.trigger === "http" && spec.route) this.api.addSignatureVerifiedWebhook(spec.route, this.functions[spec.name]!);
     }

@@ -12,8 +12,7 @@ import { bulkEntities } from "../contracts/bulk-entities";
 import { ordersEnriched } from "../etl/transforms";
 
 /** DuckDB/Trino type names of etl/transforms.ts as Glue (Hive) types. */
-const glueType = (type: string) =>
-  ({ VARCHAR: "string", TIMESTAMP: "timestamp", INTEGER: "int", BIGINT: "bigint", BOOLEAN: "boolean" })[type] ?? type.toLowerCase();
+const glueType = (type: string) => ({ VARCHAR: "string", TIMESTAMP: "timestamp", INTEGER: "int", BIGINT: "bigint", BOOLEAN: "boolean" })[type] ?? type.toLowerCase();
 
 export interface GlueColumn {
   readonly name: string;
@@ -37,7 +36,16 @@ export interface LakeTableSpec {
 }
 
 const rawEntities = [
-  ...new Set([...Object.values(shopifyTopicFamilies).flat().map((topic) => topic.split("/")[0]!), "subscription", "charge", "payment_intent", "invoice", "dispute"]),
+  ...new Set([
+    ...Object.values(shopifyTopicFamilies)
+      .flat()
+      .map((topic) => topic.split("/")[0]!),
+    "subscription",
+    "charge",
+    "payment_intent",
+    "invoice",
+    "dispute",
+  ]),
 ].sort();
 
 /** raw/<source>/<entity>/dt=YYYY-MM-DD/: the partitions both raw tables project. */
@@ -103,7 +111,9 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
     prefix: ORDERS_ENRICHED_PREFIX,
     format: "parquet",
     // The columns of etl/transforms.ts in SELECT order (the workflow's INSERT relies on it), dt as the partition.
-    columns: ordersEnriched.columns.filter((column) => column.name !== "dt").map((column) => ({ name: column.name, type: glueType(column.type), comment: column.meaning.slice(0, 250) })),
+    columns: ordersEnriched.columns
+      .filter((column) => column.name !== "dt")
+      .map((column) => ({ name: column.name, type: glueType(column.type), comment: column.meaning.slice(0, 250) })),
     partitionKeys: [{ name: "dt", type: "string" }],
     projection: {
       "projection.dt.type": "date",

@@ -40,7 +40,12 @@ export class MonitoringStack extends PlatformStack {
   readonly dashboard: Dashboard;
   readonly alarms: AlarmFactory;
 
-  constructor(scope: Construct, env: EnvironmentConfig, readonly props: MonitoringStackProps, options: PlatformStackOptions = {}) {
+  constructor(
+    scope: Construct,
+    env: EnvironmentConfig,
+    readonly props: MonitoringStackProps,
+    options: PlatformStackOptions = {},
+  ) {
     super(scope, env, "monitoring", options);
     this.alarms = new AlarmFactory(this.prefix, props.foundation.alertsTopic.arn);
     this.dashboard = new Dashboard(this, "dashboard", { name: `${this.prefix}-platform`, region: env.region });
@@ -48,7 +53,9 @@ export class MonitoringStack extends PlatformStack {
     const tables = tableKeys.map((key) => props.hotStores.tables[key].name);
     const perTable = (metricName: string, stat = "Sum"): MetricLine[] => tables.map((name) => ["AWS/DynamoDB", metricName, "TableName", name, { stat }]);
     const latencyPerTable = (operations: ReadonlyArray<string>): MetricLine[] =>
-      tables.flatMap((name) => operations.map((operation): MetricLine => ["AWS/DynamoDB", "SuccessfulRequestLatency", "TableName", name, "Operation", operation, { stat: "Average" }]));
+      tables.flatMap((name) =>
+        operations.map((operation): MetricLine => ["AWS/DynamoDB", "SuccessfulRequestLatency", "TableName", name, "Operation", operation, { stat: "Average" }]),
+      );
     this.dashboard.addSection("Hot stores (DynamoDB)", [
       { title: "Consumed read capacity", metrics: perTable("ConsumedReadCapacityUnits") },
       { title: "Consumed write capacity", metrics: perTable("ConsumedWriteCapacityUnits") },
@@ -97,8 +104,16 @@ export class MonitoringStack extends PlatformStack {
     const queues = Object.values(props.ingestion.processorQueues).map((queue) => queue.props.queueName);
     if (queues.length > 0) {
       this.dashboard.addSection("Ingestion queues", [
-        { title: "Dead-letter queue depth", metrics: queues.map((name) => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", `${name}-dlq`, { stat: "Maximum" }]), stat: "Maximum" },
-        { title: "Age of oldest message (s)", metrics: queues.map((name) => ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", name, { stat: "Maximum" }]), stat: "Maximum" },
+        {
+          title: "Dead-letter queue depth",
+          metrics: queues.map((name) => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", `${name}-dlq`, { stat: "Maximum" }]),
+          stat: "Maximum",
+        },
+        {
+          title: "Age of oldest message (s)",
+          metrics: queues.map((name) => ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", name, { stat: "Maximum" }]),
+          stat: "Maximum",
+        },
       ]);
     }
 

@@ -51,7 +51,8 @@ const buildLake = async (defects: Defects = {}): Promise<LakeDir> => {
       putOrderEvent(lake, `${day}T20:00:00Z`, body);
     }
     for (let i = 0; i < 4; i += 1) putRaw(lake, "shopify", "checkouts", `${day}T20:00:00Z`, checkout(`tok-${day}-${i}`, `${day}T09:00:00Z`));
-    for (let i = 0; i < 3; i += 1) putRaw(lake, "recharge", "subscription", `${day}T20:00:00Z`, rechargeSubscription(dayIndex * 10 + i, "active", `${day}T09:00:00+00:00`, `${day}T09:00:00+00:00`));
+    for (let i = 0; i < 3; i += 1)
+      putRaw(lake, "recharge", "subscription", `${day}T20:00:00Z`, rechargeSubscription(dayIndex * 10 + i, "active", `${day}T09:00:00+00:00`, `${day}T09:00:00+00:00`));
     putRaw(lake, "recharge", "charge", `${day}T20:00:00Z`, { charge: { id: dayIndex + 1, status: "success", external_order_id: { ecommerce: "1" } } });
     for (let i = 0; i < 2; i += 1) putRaw(lake, "stripe", "charge", `${day}T20:00:00Z`, stripeChargeEvent(`ch_${dayIndex}_${i}`, 1, 100, "usd", 1773100000));
   });
@@ -173,18 +174,18 @@ test("the handler's program rejects a bad date and reads Athena CSV results from
   const lake = await tracked();
   const platform = withHotOrders(makeTestPlatform());
   const provide = <A, E>(effect: Effect.Effect<A, E, never>) => effect;
-  const bad = await Effect.runPromise(
-    Effect.either(handlerProgram({ date: "2026-13-01" }).pipe(Effect.provide(lakeObjectStoreLayer(lake)), Effect.provide(platform.layer))),
-  );
+  const bad = await Effect.runPromise(Effect.either(handlerProgram({ date: "2026-13-01" }).pipe(Effect.provide(lakeObjectStoreLayer(lake)), Effect.provide(platform.layer))));
   expect(bad._tag === "Left" && bad.left._tag).toBe("InvalidPayload");
   lake.write("athena-results/gaps.csv", '"gap_start","gap_end","from_date","to_date"\n"1005","1006","2026-03-09","2026-03-09"\n');
   lake.write("athena-results/dups.csv", '"order_id","copies"\n');
   const report = await Effect.runPromise(
     provide(
-      handlerProgram({ date: DATE, runId: "aws", hotStore: "cloudwatch", queryResults: { orderNumberGaps: "s3://bucket/athena-results/gaps.csv", processedDuplicates: "athena-results/dups.csv" } }).pipe(
-        Effect.provide(lakeObjectStoreLayer(lake)),
-        Effect.provide(platform.layer),
-      ),
+      handlerProgram({
+        date: DATE,
+        runId: "aws",
+        hotStore: "cloudwatch",
+        queryResults: { orderNumberGaps: "s3://bucket/athena-results/gaps.csv", processedDuplicates: "athena-results/dups.csv" },
+      }).pipe(Effect.provide(lakeObjectStoreLayer(lake)), Effect.provide(platform.layer)),
     ),
   );
   expect(failures(report)).toEqual(["order-number-gaps shopify/orders error"]);

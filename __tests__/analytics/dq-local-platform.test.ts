@@ -23,7 +23,17 @@ beforeAll(async () => {
   // What `sdp local` writes when it is ready; this process plays the running platform.
   fs.writeFileSync(
     path.join(dataDir, "platform.json"),
-    JSON.stringify({ ready: true, ingress: "http://127.0.0.1:0", region: emulators.region, credentials: emulators.credentials, endpoints: emulators.endpoints, bucket: emulators.bucket, tables: emulators.tables, dataDir, pid: process.pid }),
+    JSON.stringify({
+      ready: true,
+      ingress: "http://127.0.0.1:0",
+      region: emulators.region,
+      credentials: emulators.credentials,
+      endpoints: emulators.endpoints,
+      bucket: emulators.bucket,
+      tables: emulators.tables,
+      dataDir,
+      pid: process.pid,
+    }),
   );
 });
 afterAll(async () => {

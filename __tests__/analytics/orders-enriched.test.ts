@@ -3,17 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { s3rverLake, type LakeDir } from "../../etl/lake";
 import { readParquetRows, runEtl } from "../../etl/runner";
-import {
-  makeLake,
-  putOrderDelete,
-  putOrderEvent,
-  putRaw,
-  putSnapshotLineItems,
-  putSnapshotOrders,
-  rechargeCharge,
-  removeLake,
-  shopifyOrder,
-} from "../fixtures/lake/builder";
+import { makeLake, putOrderDelete, putOrderEvent, putRaw, putSnapshotLineItems, putSnapshotOrders, rechargeCharge, removeLake, shopifyOrder } from "../fixtures/lake/builder";
 
 type Row = Record<string, unknown>;
 
@@ -51,9 +41,20 @@ describe("orders_enriched: deduplication", () => {
     putOrderEvent(lake, "2026-01-05T10:00:00Z", shopifyOrder({ id: 2, number: 2, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-04T00:00:00Z", tags: "webhook-newer" }));
     putOrderEvent(lake, "2026-01-05T10:00:00Z", shopifyOrder({ id: 3, number: 3, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-03T00:00:00Z", tags: "webhook-tie" }));
     const snap = (id: number, updated: string, tags: string) => ({
-      id: `gid://shopify/Order/${id}`, name: `#${id}`, created_at: "2026-01-01T00:00:00Z", updated_at: updated, subtotal_price: "10.00", total_price: "10.00", tags,
+      id: `gid://shopify/Order/${id}`,
+      name: `#${id}`,
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: updated,
+      subtotal_price: "10.00",
+      total_price: "10.00",
+      tags,
     });
-    await putSnapshotOrders(lake, "run-1", [snap(1, "2026-01-03T00:00:00Z", "bulk-newer"), snap(2, "2026-01-03T00:00:00Z", "bulk-older"), snap(3, "2026-01-03T00:00:00Z", "bulk-tie"), snap(4, "2026-01-03T00:00:00Z", "bulk-only")]);
+    await putSnapshotOrders(lake, "run-1", [
+      snap(1, "2026-01-03T00:00:00Z", "bulk-newer"),
+      snap(2, "2026-01-03T00:00:00Z", "bulk-older"),
+      snap(3, "2026-01-03T00:00:00Z", "bulk-tie"),
+      snap(4, "2026-01-03T00:00:00Z", "bulk-only"),
+    ]);
     await runEtl({ lake, date: "2026-01-05", full: true });
     const rows = await ordersOf(lake);
     expect(rows.map((row) => [row.order_id, row.tags, row.record_source])).toEqual([
@@ -110,30 +111,73 @@ describe("orders_enriched: money", () => {
     putOrderEvent(
       lake,
       "2026-01-05T10:00:00Z",
-      shopifyOrder({ id: 40, number: 40, createdAt: "2026-01-05T09:00:00Z", lineItems: [{ quantity: 3, price: "0.10" }, { quantity: 1, price: "0.20" }], discounts: "0.10", refunds: ["0.10", "0.20"] }),
+      shopifyOrder({
+        id: 40,
+        number: 40,
+        createdAt: "2026-01-05T09:00:00Z",
+        lineItems: [
+          { quantity: 3, price: "0.10" },
+          { quantity: 1, price: "0.20" },
+        ],
+        discounts: "0.10",
+        refunds: ["0.10", "0.20"],
+      }),
     );
     putOrderEvent(lake, "2026-01-05T10:00:00Z", {
       ...shopifyOrder({ id: 41, number: 41, createdAt: "2026-01-05T09:00:00Z", currency: "KWD" }),
       total_line_items_price: "12345678901.234",
       total_discounts: "0.001",
       total_price: "12345678901.233",
-      refunds: [{ transactions: [{ kind: "refund", status: "success", amount: "0.007" }, { kind: "refund", status: "failure", amount: "99.000" }, { kind: "sale", status: "success", amount: "5.000" }] }],
+      refunds: [
+        {
+          transactions: [
+            { kind: "refund", status: "success", amount: "0.007" },
+            { kind: "refund", status: "failure", amount: "99.000" },
+            { kind: "sale", status: "success", amount: "5.000" },
+          ],
+        },
+      ],
     });
     await runEtl({ lake, date: "2026-01-05", full: true });
     const rows = await ordersOf(lake);
-    expect(byId(rows, 40)).toMatchObject({ gross_amount: "0.5000", discount_amount: "0.1000", refund_amount: "0.3000", net_amount: "0.1000", total_price: "0.4000", line_item_count: 2, total_quantity: 4 });
+    expect(byId(rows, 40)).toMatchObject({
+      gross_amount: "0.5000",
+      discount_amount: "0.1000",
+      refund_amount: "0.3000",
+      net_amount: "0.1000",
+      total_price: "0.4000",
+      line_item_count: 2,
+      total_quantity: 4,
+    });
     expect(byId(rows, 41)).toMatchObject({ currency: "KWD", gross_amount: "12345678901.2340", discount_amount: "0.0010", refund_amount: "0.0070", net_amount: "12345678901.2260" });
   });
 
   test("bulk rows: gross is subtotal plus discounts; line items come from the same run", async () => {
     const lake = freshLake();
-    await putSnapshotOrders(lake, "run-a", [{ id: "gid://shopify/Order/50", name: "#50", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", subtotal_price: "18.35", total_discounts: "1.65", total_price: "19.99" }]);
+    await putSnapshotOrders(lake, "run-a", [
+      {
+        id: "gid://shopify/Order/50",
+        name: "#50",
+        created_at: "2026-01-01T00:00:00Z",
+        updated_at: "2026-01-01T00:00:00Z",
+        subtotal_price: "18.35",
+        total_discounts: "1.65",
+        total_price: "19.99",
+      },
+    ]);
     await putSnapshotLineItems(lake, "run-a", [
       { id: "gid://shopify/LineItem/1", order_id: "gid://shopify/Order/50", quantity: 2 },
       { id: "gid://shopify/LineItem/2", order_id: "gid://shopify/Order/50", quantity: 5 },
     ]);
     await runEtl({ lake, date: "2026-01-01", full: true });
-    expect(byId(await ordersOf(lake), 50)).toMatchObject({ gross_amount: "20.0000", discount_amount: "1.6500", net_amount: "18.3500", line_item_count: 2, total_quantity: 7, fulfillment_status: null });
+    expect(byId(await ordersOf(lake), 50)).toMatchObject({
+      gross_amount: "20.0000",
+      discount_amount: "1.6500",
+      net_amount: "18.3500",
+      line_item_count: 2,
+      total_quantity: 7,
+      fulfillment_status: null,
+    });
   });
 });
 
@@ -202,8 +246,7 @@ describe("orders_enriched: re-runs", () => {
     putOrderEvent(lake, "2026-01-02T10:00:00Z", shopifyOrder({ id: 101, number: 101, createdAt: "2026-01-02T08:00:00Z", customerId: 1 }));
     putOrderEvent(lake, "2026-01-02T10:00:00Z", shopifyOrder({ id: 102, number: 102, createdAt: "2026-01-02T09:00:00Z", customerId: 2 }));
   };
-  const snapshotOfFiles = (lake: LakeDir) =>
-    lake.list("processed/").map((key) => [key, fs.readFileSync(lake.pathOf(key)).toString("base64")] as const);
+  const snapshotOfFiles = (lake: LakeDir) => lake.list("processed/").map((key) => [key, fs.readFileSync(lake.pathOf(key)).toString("base64")] as const);
 
   test("re-running a date or a full build gives the same files and no duplicates", async () => {
     const lake = freshLake();
@@ -226,7 +269,11 @@ describe("orders_enriched: re-runs", () => {
     for (const lake of [incremental, full]) {
       // Day 3: a new order for customer 1 dated before order 101 (a late create), and an update to 102.
       putOrderEvent(lake, "2026-01-03T10:00:00Z", shopifyOrder({ id: 103, number: 103, createdAt: "2026-01-01T12:00:00Z", customerId: 1 }));
-      putOrderEvent(lake, "2026-01-03T10:00:00Z", shopifyOrder({ id: 102, number: 102, createdAt: "2026-01-02T09:00:00Z", updatedAt: "2026-01-03T09:00:00Z", customerId: 2, tags: "late" }));
+      putOrderEvent(
+        lake,
+        "2026-01-03T10:00:00Z",
+        shopifyOrder({ id: 102, number: 102, createdAt: "2026-01-02T09:00:00Z", updatedAt: "2026-01-03T09:00:00Z", customerId: 2, tags: "late" }),
+      );
     }
     const result = await runEtl({ lake: incremental, date: "2026-01-03" });
     expect(result.partitionsWritten).toEqual(["2026-01-01", "2026-01-02"]);

@@ -30,7 +30,12 @@ test("each DuckDB shim gives DuckDB the Trino function with the same result", as
       json_extract_scalar('{"id": 12345678901234567890}', '$.id') AS big_id,
       CAST(at_timezone(from_iso8601_timestamp('2026-01-02T01:30:00+02:00'), 'UTC') AS TIMESTAMP) AS utc`);
     expect(row).toEqual({ big_id: "12345678901234567890", utc: "2026-01-01 23:30:00" });
-    expect(allowedFunctions.filter((fn) => fn.duckdbShim).map((fn) => fn.name).sort()).toEqual(["at_timezone", "from_iso8601_timestamp", "json_extract_scalar"]);
+    expect(
+      allowedFunctions
+        .filter((fn) => fn.duckdbShim)
+        .map((fn) => fn.name)
+        .sort(),
+    ).toEqual(["at_timezone", "from_iso8601_timestamp", "json_extract_scalar"]);
   } finally {
     engine.close();
   }

@@ -1,16 +1,6 @@
 import type { LakeDir } from "../../etl/lake";
 import { readParquetRows, runEtl } from "../../etl/runner";
-import {
-  checkout,
-  makeLake,
-  putOrderEvent,
-  putRaw,
-  rechargeCharge,
-  rechargeSubscription,
-  removeLake,
-  shopifyOrder,
-  stripeChargeEvent,
-} from "../fixtures/lake/builder";
+import { checkout, makeLake, putOrderEvent, putRaw, rechargeCharge, rechargeSubscription, removeLake, shopifyOrder, stripeChargeEvent } from "../fixtures/lake/builder";
 
 const viewRows = (lake: LakeDir, view: string) => readParquetRows(lake, `curated/${view}/*.parquet`);
 
@@ -23,7 +13,11 @@ beforeAll(async () => {
   putOrderEvent(lake, "2026-02-01T10:00:00Z", shopifyOrder({ id: 1, number: 1, createdAt: "2026-02-01T08:00:00Z", customerId: 9, tags: "Subscription First Order" }));
   putOrderEvent(lake, "2026-03-01T10:00:00Z", shopifyOrder({ id: 2, number: 2, createdAt: "2026-03-01T08:00:00Z", customerId: 9 }));
   putRaw(lake, "recharge", "charge", "2026-03-01T10:00:00Z", rechargeCharge(77, 2, "2026-03-01T08:00:00Z"));
-  putOrderEvent(lake, "2026-02-02T10:00:00Z", shopifyOrder({ id: 3, number: 3, createdAt: "2026-02-02T08:00:00Z", gateways: ["stripe"], lineItems: [{ quantity: 1, price: "19.99" }] }));
+  putOrderEvent(
+    lake,
+    "2026-02-02T10:00:00Z",
+    shopifyOrder({ id: 3, number: 3, createdAt: "2026-02-02T08:00:00Z", gateways: ["stripe"], lineItems: [{ quantity: 1, price: "19.99" }] }),
+  );
   putOrderEvent(lake, "2026-02-02T10:00:00Z", {
     ...shopifyOrder({ id: 4, number: 4, createdAt: "2026-02-02T08:00:00Z", gateways: ["stripe"], currency: "JPY" }),
     total_price: "1500",
@@ -33,21 +27,40 @@ beforeAll(async () => {
   putRaw(lake, "stripe", "charge", "2026-02-02T10:00:00Z", stripeChargeEvent("ch_4", "gid://shopify/Order/4", 1400, "jpy", 1770000000));
   putRaw(lake, "stripe", "charge", "2026-02-02T10:00:00Z", stripeChargeEvent("ch_x", 999, 500, "usd", 1770000000));
   // A failed charge for order 5 does not count as paid.
-  putRaw(lake, "stripe", "charge", "2026-02-02T10:00:00Z", { ...stripeChargeEvent("ch_5", 5, 1000, "usd", 1770000000), data: { object: { ...stripeChargeEvent("ch_5", 5, 1000, "usd", 1770000000).data.object, status: "failed" } } });
+  putRaw(lake, "stripe", "charge", "2026-02-02T10:00:00Z", {
+    ...stripeChargeEvent("ch_5", 5, 1000, "usd", 1770000000),
+    data: { object: { ...stripeChargeEvent("ch_5", 5, 1000, "usd", 1770000000).data.object, status: "failed" } },
+  });
 
   putRaw(lake, "shopify", "checkouts", "2026-02-03T10:00:00Z", checkout("tok-recovered", "2026-02-03T08:00:00Z", "2026-02-03T08:10:00Z"));
   putRaw(lake, "shopify", "checkouts", "2026-02-03T10:00:00Z", checkout("tok-converted", "2026-02-03T09:00:00Z"));
   putRaw(lake, "shopify", "checkouts", "2026-02-03T10:00:00Z", checkout("tok-lost", "2026-02-03T09:30:00Z"));
   putRaw(lake, "shopify", "checkouts", "2026-02-04T10:00:00Z", checkout("tok-open", "2026-02-04T12:00:00Z"));
-  putOrderEvent(lake, "2026-02-05T10:00:00Z", shopifyOrder({ id: 6, number: 6, createdAt: "2026-02-05T08:00:00Z", checkoutToken: "tok-recovered", lineItems: [{ quantity: 1, price: "30.00" }] }));
+  putOrderEvent(
+    lake,
+    "2026-02-05T10:00:00Z",
+    shopifyOrder({ id: 6, number: 6, createdAt: "2026-02-05T08:00:00Z", checkoutToken: "tok-recovered", lineItems: [{ quantity: 1, price: "30.00" }] }),
+  );
   putOrderEvent(lake, "2026-02-03T10:00:00Z", shopifyOrder({ id: 7, number: 7, createdAt: "2026-02-03T09:20:00Z", checkoutToken: "tok-converted" }));
 
   // Subscriptions: a in Jan (active), b in Jan cancelled in Mar, c new in Feb cancelled in Feb,
   // d created in Mar; b arrives out of order (older event stored later).
   putRaw(lake, "recharge", "subscription", "2026-01-05T10:00:00Z", rechargeSubscription(1, "active", "2026-01-05T00:00:00+00:00", "2026-01-05T00:00:00+00:00"));
-  putRaw(lake, "recharge", "subscription", "2026-03-10T10:00:00Z", rechargeSubscription(2, "cancelled", "2026-01-06T00:00:00+00:00", "2026-03-10T00:00:00+00:00", "2026-03-10T00:00:00+00:00"));
+  putRaw(
+    lake,
+    "recharge",
+    "subscription",
+    "2026-03-10T10:00:00Z",
+    rechargeSubscription(2, "cancelled", "2026-01-06T00:00:00+00:00", "2026-03-10T00:00:00+00:00", "2026-03-10T00:00:00+00:00"),
+  );
   putRaw(lake, "recharge", "subscription", "2026-03-11T10:00:00Z", rechargeSubscription(2, "active", "2026-01-06T00:00:00+00:00", "2026-01-06T00:00:00+00:00"));
-  putRaw(lake, "recharge", "subscription", "2026-02-10T10:00:00Z", rechargeSubscription(3, "cancelled", "2026-02-01T00:00:00+00:00", "2026-02-20T00:00:00+00:00", "2026-02-20T00:00:00+00:00"));
+  putRaw(
+    lake,
+    "recharge",
+    "subscription",
+    "2026-02-10T10:00:00Z",
+    rechargeSubscription(3, "cancelled", "2026-02-01T00:00:00+00:00", "2026-02-20T00:00:00+00:00", "2026-02-20T00:00:00+00:00"),
+  );
   putRaw(lake, "recharge", "subscription", "2026-03-15T10:00:00Z", rechargeSubscription(4, "active", "2026-03-15T00:00:00", "2026-03-15T00:00:00"));
   await runEtl({ lake, date: "2026-03-15", full: true });
 });

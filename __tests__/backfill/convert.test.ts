@@ -44,9 +44,7 @@ describe("convertJsonl", () => {
     });
     const [item] = await query(`SELECT unit_price, name FROM '${tempDir()}/order_line_items/part-00000.parquet' WHERE id = 'gid://shopify/LineItem/1'`);
     expect(item).toEqual({ unit_price: "5.0625", name: 'Café crème "double"' });
-    const types = Object.fromEntries(
-      (await query(`DESCRIBE SELECT * FROM '${tempDir()}/orders/part-00000.parquet'`)).map((row) => [row.column_name, row.column_type]),
-    );
+    const types = Object.fromEntries((await query(`DESCRIBE SELECT * FROM '${tempDir()}/orders/part-00000.parquet'`)).map((row) => [row.column_name, row.column_type]));
     expect(types).toMatchObject({ id: "VARCHAR", legacy_resource_id: "VARCHAR", total_price: "DECIMAL(18,4)", created_at: "TIMESTAMP WITH TIME ZONE", test: "BOOLEAN" });
     const [updated] = await query(`SELECT updated_at::VARCHAR AS at FROM '${tempDir()}/orders/part-00000.parquet' WHERE name LIKE '#1001%'`);
     expect(String(updated!.at)).toMatch(/^2026-01-02 10:00:00/);

@@ -39,7 +39,24 @@ test("sdp backfill --env local exports to s3rver, and the Parquet matches the so
   const stderr = capture();
   const env = { ...process.env, SHOPIFY_GRAPHQL_ENDPOINT: standin.url, SHOPIFY_ADMIN_TOKEN: standin.token, SHOPIFY_SHOP_DOMAIN: standin.shop };
   const code = await runCli(
-    ["backfill", "--env", "local", "--objects", "orders,products", "--since", "2026-05-01", "--until", "2026-05-10", "--data-dir", dataDir, "--run-id", "e2e-run", "--poll-interval", "0.05", "--json"],
+    [
+      "backfill",
+      "--env",
+      "local",
+      "--objects",
+      "orders,products",
+      "--since",
+      "2026-05-01",
+      "--until",
+      "2026-05-10",
+      "--data-dir",
+      dataDir,
+      "--run-id",
+      "e2e-run",
+      "--poll-interval",
+      "0.05",
+      "--json",
+    ],
     { stdout: stdout.stream, stderr: stderr.stream, env, cwd: process.cwd() },
   );
   expect(stderr.text()).toBe("");
@@ -68,7 +85,11 @@ test("sdp backfill --env local exports to s3rver, and the Parquet matches the so
       "snapshots/shopify/product_variants/run=e2e-run/part-00000.parquet",
       "snapshots/shopify/products/run=e2e-run/part-00000.parquet",
     ]);
-    const manifest = JSON.parse(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: emulators.bucket, Key: reconciliationManifestKey("e2e-run") }))).Body!.transformToByteArray()).toString("utf8"));
+    const manifest = JSON.parse(
+      Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: emulators.bucket, Key: reconciliationManifestKey("e2e-run") }))).Body!.transformToByteArray()).toString(
+        "utf8",
+      ),
+    );
     expect(manifest.objects.map((object: { object: string; countCheck: string }) => [object.object, object.countCheck])).toEqual([
       ["orders", "match"],
       ["products", "match"],
@@ -82,10 +103,21 @@ test("sdp backfill --env local exports to s3rver, and the Parquet matches the so
 
     const orders = source("orders").filter((line) => !line.__parentId);
     const lineItems = source("orders").filter((line) => line.__parentId);
-    const parquetOrders = await read("snapshots/shopify/orders/run=e2e-run/part-00000.parquet", "id, legacy_resource_id, name, email, customer_id, currency, total_price::VARCHAR AS total_price, updated_at");
+    const parquetOrders = await read(
+      "snapshots/shopify/orders/run=e2e-run/part-00000.parquet",
+      "id, legacy_resource_id, name, email, customer_id, currency, total_price::VARCHAR AS total_price, updated_at",
+    );
     expect(parquetOrders).toHaveLength(orders.length);
     expect(parquetOrders.map((row) => [row.id, row.legacy_resource_id, row.name, row.email, row.customer_id, row.currency, Number(row.total_price)])).toEqual(
-      byId(orders).map((order) => [order.id, order.legacyResourceId, order.name, order.email ?? null, order.customer?.id ?? null, order.currencyCode, Number(order.totalPriceSet.shopMoney.amount)]),
+      byId(orders).map((order) => [
+        order.id,
+        order.legacyResourceId,
+        order.name,
+        order.email ?? null,
+        order.customer?.id ?? null,
+        order.currencyCode,
+        Number(order.totalPriceSet.shopMoney.amount),
+      ]),
     );
     const parquetItems = await read("snapshots/shopify/order_line_items/run=e2e-run/part-00000.parquet", "id, order_id, name, sku, quantity, unit_price::VARCHAR AS unit_price");
     expect(parquetItems.map((row) => [row.id, row.order_id, row.name, row.sku, Number(row.quantity), Number(row.unit_price)])).toEqual(

@@ -27,10 +27,15 @@ const recordingTokens = Layer.succeed(TaskTokens, {
   succeed: (token: string, output: unknown) => Effect.sync(() => (tokensSent.push({ token, output }), "sent" as const)),
 });
 const layerFor = (apiVersion = "2026-01") =>
-  Layer.mergeAll(platform.layer, recordingTokens, ShopifyAdminFromConfig({ shop: standin.shop, token: standin.token, apiVersion, endpoint: standin.url }, { baseDelay: "2 millis", maxRetries: 3 }));
+  Layer.mergeAll(
+    platform.layer,
+    recordingTokens,
+    ShopifyAdminFromConfig({ shop: standin.shop, token: standin.token, apiVersion, endpoint: standin.url }, { baseDelay: "2 millis", maxRetries: 3 }),
+  );
 
 const run = <A>(effect: Effect.Effect<A, any, any>, apiVersion?: string) => Effect.runPromiseExit(effect.pipe(Effect.provide(layerFor(apiVersion))) as Effect.Effect<A, unknown>);
-const failureOf = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) && exit.cause._tag === "Fail" ? (exit.cause.error as { _tag: string } & Record<string, unknown>) : undefined);
+const failureOf = (exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? (exit.cause.error as { _tag: string } & Record<string, unknown>) : undefined;
 const valueOf = <A>(exit: Exit.Exit<A, unknown>): A => {
   if (Exit.isFailure(exit)) throw new Error(`expected success, got ${JSON.stringify(exit.cause)}`);
   return exit.value;
@@ -192,11 +197,21 @@ describe("download", () => {
     const output = finishedDownload(await download(submitted, state));
     const lines = [...bulkLines("orders", standin.datasetOptions([...standin.operations.values()][0]!))];
     const counts = countLines(lines);
-    expect(output).toMatchObject({ partial: false, totalRows: counts.objectCount, rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount } });
+    expect(output).toMatchObject({
+      partial: false,
+      totalRows: counts.objectCount,
+      rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount },
+    });
     expect(platform.state.objects.has("snapshots/shopify/orders/run=run-1/part-00000.parquet")).toBe(true);
     expect(platform.state.objects.has("snapshots/shopify/order_line_items/run=run-1/part-00000.parquet")).toBe(true);
     const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!);
-    expect(manifest).toMatchObject({ countCheck: "match", objectCount: counts.objectCount, rootObjectCount: counts.rootObjectCount, totalRows: counts.objectCount, partial: false });
+    expect(manifest).toMatchObject({
+      countCheck: "match",
+      objectCount: counts.objectCount,
+      rootObjectCount: counts.rootObjectCount,
+      totalRows: counts.objectCount,
+      partial: false,
+    });
   });
 
   test("rows written differing from objectCount fail loudly with CountMismatch, and the manifest says so", async () => {
@@ -213,7 +228,11 @@ describe("download", () => {
     const output = finishedDownload(await download(submitted, state));
     expect(output.partial).toBe(true);
     expect(output.totalRows).toBeGreaterThan(0);
-    expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!)).toMatchObject({ partial: true, countCheck: "skipped-partial", errorCode: "INTERNAL_SERVER_ERROR" });
+    expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!)).toMatchObject({
+      partial: true,
+      countCheck: "skipped-partial",
+      errorCode: "INTERNAL_SERVER_ERROR",
+    });
   });
 
   test("gzip results are read", async () => {
@@ -273,7 +292,11 @@ describe("download", () => {
     const output = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, memoryLimit: "256MB", partBytes: 1_000 })));
     const lines = [...bulkLines("orders", standin.datasetOptions([...standin.operations.values()][0]!))];
     const counts = countLines(lines);
-    expect(output).toMatchObject({ partial: false, totalRows: counts.objectCount, rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount } });
+    expect(output).toMatchObject({
+      partial: false,
+      totalRows: counts.objectCount,
+      rows: { orders: counts.rootObjectCount, order_line_items: counts.objectCount - counts.rootObjectCount },
+    });
     const manifest = JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "orders"))!);
     expect(manifest).toMatchObject({ countCheck: "match", totalRows: counts.objectCount, partBytes: 1_000, cutsInsideChildren: 0 });
     // One part per root here (each order and its items exceed 1,000 bytes).
@@ -303,17 +326,32 @@ describe("download", () => {
   const downloadInInvocations = async (input: Parameters<typeof downloadProgram>[0], options: Parameters<typeof downloadProgram>[1], layer = layerFor()) => {
     const answers: Array<DownloadOutput | DownloadContinue> = [];
     for (let invocation = 0; invocation < 50; invocation++) {
-      const answer = valueOf(await Effect.runPromiseExit(downloadProgram(input, { ...options, ...twoPartBudget() }).pipe(Effect.provide(layer)) as Effect.Effect<DownloadOutput | DownloadContinue, unknown>));
+      const answer = valueOf(
+        await Effect.runPromiseExit(
+          downloadProgram(input, { ...options, ...twoPartBudget() }).pipe(Effect.provide(layer)) as Effect.Effect<DownloadOutput | DownloadContinue, unknown>,
+        ),
+      );
       answers.push(answer);
       if (!answer.continue) return { answers, output: answer };
     }
     throw new Error("the download never finished");
   };
   const snapshotObjects = (runId: string) =>
-    new Map([...platform.state.objects.entries()].filter(([key]) => key.startsWith("snapshots/") && key.includes(`/run=${runId}/`)).map(([key, value]) => [key.replace(`/run=${runId}/`, "/run=*/"), Buffer.from(value.body).toString("base64")]));
+    new Map(
+      [...platform.state.objects.entries()]
+        .filter(([key]) => key.startsWith("snapshots/") && key.includes(`/run=${runId}/`))
+        .map(([key, value]) => [key.replace(`/run=${runId}/`, "/run=*/"), Buffer.from(value.body).toString("base64")]),
+    );
   const comparableManifest = (runId: string, object = "orders") => {
     const { writtenAt: _writtenAt, invocations: _invocations, runId: _runId, entities, ...rest } = JSON.parse(platform.objectText(reconciliationObjectKey(runId, object))!);
-    return { ...rest, entities: (entities as Array<{ key?: string; keys?: string[] }>).map((entity) => ({ ...entity, key: entity.key?.replace(`/run=${runId}/`, "/run=*/"), keys: entity.keys?.map((key) => key.replace(`/run=${runId}/`, "/run=*/")) })) };
+    return {
+      ...rest,
+      entities: (entities as Array<{ key?: string; keys?: string[] }>).map((entity) => ({
+        ...entity,
+        key: entity.key?.replace(`/run=${runId}/`, "/run=*/"),
+        keys: entity.keys?.map((key) => key.replace(`/run=${runId}/`, "/run=*/")),
+      })),
+    };
   };
 
   test.each([
@@ -360,7 +398,9 @@ describe("download", () => {
       })),
     ).pipe(Layer.provide(platform.layer));
     const layer = Layer.mergeAll(layerFor(), crashing);
-    const crashed = await Effect.runPromiseExit(downloadProgram({ ...submitted, runId: "run-2", operation: state }, { threads: 1, partBytes: 1_000 }).pipe(Effect.provide(layer)) as Effect.Effect<unknown, unknown>);
+    const crashed = await Effect.runPromiseExit(
+      downloadProgram({ ...submitted, runId: "run-2", operation: state }, { threads: 1, partBytes: 1_000 }).pipe(Effect.provide(layer)) as Effect.Effect<unknown, unknown>,
+    );
     expect(failureOf(crashed)).toMatchObject({ _tag: "Transient" });
     expect(uploads.get("snapshots/shopify/orders/run=run-2/part-00002.parquet")).toBe(1);
     expect(JSON.parse(platform.objectText(progressKey)!)).toMatchObject({ nextIndex: 2, complete: false });
@@ -376,7 +416,22 @@ describe("download", () => {
   test("progress of another operation under the same run id is not resumed", async () => {
     const { submitted, state } = await finished("run-1");
     platform.state.objects.set(reconciliationProgressKey("run-1", "orders"), {
-      body: new TextEncoder().encode(JSON.stringify({ runId: "run-1", object: "orders", operationId: "gid://shopify/BulkOperation/999999", status: "COMPLETED", partial: false, partBytes: 1_000, encoding: "plain", nextIndex: 3, nextOffset: 5_000, parts: [], invocations: 1, complete: false })),
+      body: new TextEncoder().encode(
+        JSON.stringify({
+          runId: "run-1",
+          object: "orders",
+          operationId: "gid://shopify/BulkOperation/999999",
+          status: "COMPLETED",
+          partial: false,
+          partBytes: 1_000,
+          encoding: "plain",
+          nextIndex: 3,
+          nextOffset: 5_000,
+          parts: [],
+          invocations: 1,
+          complete: false,
+        }),
+      ),
     });
     const output = finishedDownload(await run(downloadProgram({ ...submitted, operation: state }, { threads: 1, partBytes: 1_000 })));
     expect(output.totalRows).toBe(state.objectCount);
@@ -397,7 +452,9 @@ describe("download", () => {
       const error = failureOf(exit);
       expect(error).toMatchObject({ _tag: "Transient", service: "bulk-download" });
       // ~4,000 bytes a part and at most 9,000 bytes received: the second or third part.
-      expect(String(error!.reason)).toMatch(/^the export stream broke in part ([12]) \(part-0000\1, after \d+ bytes of the export, 1 resume\(s\) tried\): cannot resume: the server answered HTTP 200/);
+      expect(String(error!.reason)).toMatch(
+        /^the export stream broke in part ([12]) \(part-0000\1, after \d+ bytes of the export, 1 resume\(s\) tried\): cannot resume: the server answered HTTP 200/,
+      );
       // No manifest claims a count for a short export.
       expect(platform.objectText(reconciliationObjectKey("run-1", "orders"))).toBeUndefined();
     } finally {
@@ -436,10 +493,27 @@ describe("record", () => {
 
   test("CANCELED / EXPIRED / FAILED without partial data is a failure; partial data is a warning", async () => {
     const submitted = valueOf(await submit("run-1"));
-    const base: OperationState = { id: submitted.operationId, status: "CANCELED", errorCode: null, objectCount: 0, rootObjectCount: 0, fileSize: null, url: null, partialDataUrl: null, partialAvailable: false };
+    const base: OperationState = {
+      id: submitted.operationId,
+      status: "CANCELED",
+      errorCode: null,
+      objectCount: 0,
+      rootObjectCount: 0,
+      fileSize: null,
+      url: null,
+      partialDataUrl: null,
+      partialAvailable: false,
+    };
     expect(valueOf(await run(recordObjectProgram({ ...submitted, operation: base }))).outcome).toBe("failed");
     const partial = valueOf(
-      await run(recordObjectProgram({ ...submitted, object: "customers", operation: { ...base, status: "FAILED", errorCode: "TIMEOUT" }, download: { continue: false, manifestKey: "k", partial: true, totalRows: 3, rows: {} } })),
+      await run(
+        recordObjectProgram({
+          ...submitted,
+          object: "customers",
+          operation: { ...base, status: "FAILED", errorCode: "TIMEOUT" },
+          download: { continue: false, manifestKey: "k", partial: true, totalRows: 3, rows: {} },
+        }),
+      ),
     );
     expect(partial.outcome).toBe("partial");
     expect(platform.state.alerts.map((alert) => alert.severity)).toEqual(["critical", "warning"]);
@@ -466,7 +540,11 @@ describe("record", () => {
       ),
     );
     expect(output).toMatchObject({ succeeded: 1, failed: 1, partial: 0, manifestKey: reconciliationManifestKey("run-1") });
-    expect(JSON.parse(platform.objectText(reconciliationManifestKey("run-1"))!)).toMatchObject({ runId: "run-1", failed: 1, objects: [{ object: "orders" }, { object: "customers" }] });
+    expect(JSON.parse(platform.objectText(reconciliationManifestKey("run-1"))!)).toMatchObject({
+      runId: "run-1",
+      failed: 1,
+      objects: [{ object: "orders" }, { object: "customers" }],
+    });
   });
 
   test("bad input is InvalidPayload", async () => {
@@ -509,20 +587,41 @@ describe("bulk_operations/finish webhook", () => {
     platform.state.objects.set("raw/shopify/bulk_operations/dt=2026-03-03/evt.json", {
       body: Buffer.from(JSON.stringify({ admin_graphql_api_id: submitted.operationId, status: "failed", error_code: "timeout" })),
     });
-    const exit = await run(bulkFinishProgram({ ...envelope({ source: "shopify", topic: "bulk_operations/finish", eventId: "e", receivedAt: "t", rawKey: "raw/shopify/bulk_operations/dt=2026-03-03/evt.json", shopDomain: standin.shop }), source: "sdp.shopify" }));
+    const exit = await run(
+      bulkFinishProgram({
+        ...envelope({
+          source: "shopify",
+          topic: "bulk_operations/finish",
+          eventId: "e",
+          receivedAt: "t",
+          rawKey: "raw/shopify/bulk_operations/dt=2026-03-03/evt.json",
+          shopDomain: standin.shop,
+        }),
+        source: "sdp.shopify",
+      }),
+    );
     expect(Exit.isSuccess(exit)).toBe(true);
     expect(platform.item("leases", { shop: standin.shop, slot: submitted.leaseSlot })).toMatchObject({ finished_status: "FAILED", finished_error_code: "TIMEOUT" });
   });
 
   test("an operation we do not hold (another app's) is ignored, not an error", async () => {
-    const exit = await run(bulkFinishProgram(envelope({ payload: { admin_graphql_api_id: "gid://shopify/BulkOperation/777", status: "completed" }, metadata: { "x-shopify-shop-domain": standin.shop } })));
+    const exit = await run(
+      bulkFinishProgram(
+        envelope({ payload: { admin_graphql_api_id: "gid://shopify/BulkOperation/777", status: "completed" }, metadata: { "x-shopify-shop-domain": standin.shop } }),
+      ),
+    );
     expect(Exit.isSuccess(exit)).toBe(true);
     expect(platform.metricTotal("backfill.finish-ignored")).toBe(1);
   });
 
   test("a malformed webhook is InvalidPayload (to the DLQ, never retried)", async () => {
-    expect(failureOf(await run(bulkFinishProgram(envelope({ payload: { status: "completed" }, metadata: {} }))))).toMatchObject({ _tag: "InvalidPayload", field: "admin_graphql_api_id" });
-    expect(failureOf(await run(bulkFinishProgram(envelope({ payload: { admin_graphql_api_id: "gid://shopify/BulkOperation/1", status: "completed" }, metadata: {} }))))).toMatchObject({
+    expect(failureOf(await run(bulkFinishProgram(envelope({ payload: { status: "completed" }, metadata: {} }))))).toMatchObject({
+      _tag: "InvalidPayload",
+      field: "admin_graphql_api_id",
+    });
+    expect(
+      failureOf(await run(bulkFinishProgram(envelope({ payload: { admin_graphql_api_id: "gid://shopify/BulkOperation/1", status: "completed" }, metadata: {} })))),
+    ).toMatchObject({
       _tag: "InvalidPayload",
       field: "shopDomain",
     });

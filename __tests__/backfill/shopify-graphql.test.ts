@@ -64,7 +64,10 @@ describe("Shopify GraphQL client", () => {
   });
 
   test("network failures are Transient", async () => {
-    const unreachable = ShopifyAdminFromConfig({ shop: "x.myshopify.com", token: "t", apiVersion: "2026-01", endpoint: "http://127.0.0.1:1/graphql.json" }, { baseDelay: "1 millis", maxRetries: 1 });
+    const unreachable = ShopifyAdminFromConfig(
+      { shop: "x.myshopify.com", token: "t", apiVersion: "2026-01", endpoint: "http://127.0.0.1:1/graphql.json" },
+      { baseDelay: "1 millis", maxRetries: 1 },
+    );
     expect(failureOf(await current(unreachable))).toMatchObject({ _tag: "Transient" });
   });
 
@@ -108,7 +111,13 @@ describe("cost-based throttling", () => {
     const fetchStub: typeof fetch = async () => {
       times.push(Date.now());
       calls += 1;
-      return new Response(JSON.stringify({ data: { ok: calls }, extensions: { cost: { requestedQueryCost: 60, throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 40, restoreRate: 100 } } } }), { status: 200 });
+      return new Response(
+        JSON.stringify({
+          data: { ok: calls },
+          extensions: { cost: { requestedQueryCost: 60, throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 40, restoreRate: 100 } } },
+        }),
+        { status: 200 },
+      );
     };
     const layer = ShopifyAdminFromConfig({ shop: "s.myshopify.com", token: "t", apiVersion: "2026-01", endpoint: "http://unused" }, { fetch: fetchStub });
     await Effect.runPromise(Effect.flatMap(ShopifyAdmin, (admin) => Effect.zip(admin.graphql("{a}"), admin.graphql("{b}"))).pipe(Effect.provide(layer)));

@@ -40,7 +40,10 @@ describe("backfill stack", () => {
   });
 
   it("lets poll and the bulk_operations/finish consumer wake a waiting run, and nothing else", () => {
-    const policies = resourcesOf(stack(), "aws_iam_role_policy").map((policy) => ({ role: String(policy.role), statements: JSON.parse(policy.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }> }));
+    const policies = resourcesOf(stack(), "aws_iam_role_policy").map((policy) => ({
+      role: String(policy.role),
+      statements: JSON.parse(policy.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>,
+    }));
     const waking = policies.filter((policy) => policy.statements.some((statement) => statement.Action.includes("states:SendTaskSuccess")));
     expect(waking).toHaveLength(2);
     for (const policy of waking) {
@@ -65,7 +68,16 @@ describe("backfill stack", () => {
     // The lake bucket's ARN comes from the lake stack's remote state: resolve it to a real one.
     const policy = JSON.parse(download.policy.replace(/\$\{data\.terraform_remote_state\.[^}]*lake_bucket[^}]*arn\}/g, bucket));
     const decide = async (action: string, key: string | undefined, context: Record<string, string> = {}) =>
-      (await simulate({ principal: "arn:aws:iam::333333333333:role/acme-staging-backfill-download", account: "333333333333", action, resource: key === undefined ? bucket : `${bucket}/${key}`, context, identity: [{ name: "download", policy }] })).decision;
+      (
+        await simulate({
+          principal: "arn:aws:iam::333333333333:role/acme-staging-backfill-download",
+          account: "333333333333",
+          action,
+          resource: key === undefined ? bucket : `${bucket}/${key}`,
+          context,
+          identity: [{ name: "download", policy }],
+        })
+      ).decision;
     const part = `${snapshotPrefix("orders", "run-1")}part-00000.parquet`;
     const calls: Array<[string, string | undefined, Record<string, string>?]> = [
       // Resuming across invocations: the progress record is read and rewritten after every part.
@@ -79,7 +91,11 @@ describe("backfill stack", () => {
       ["s3:DeleteObject", part],
     ];
     for (const [action, key, context] of calls) expect(`${action} ${key ?? "(bucket)"}: ${await decide(action, key, context)}`).toBe(`${action} ${key ?? "(bucket)"}: Allowed`);
-    for (const [action, key] of [["s3:DeleteObject", "raw/shopify/orders/dt=2026-01-01/w.json"], ["s3:DeleteObject", reconciliationObjectKey("run-1", "orders")], ["s3:GetObject", "raw/shopify/orders/dt=2026-01-01/w.json"]] as const) {
+    for (const [action, key] of [
+      ["s3:DeleteObject", "raw/shopify/orders/dt=2026-01-01/w.json"],
+      ["s3:DeleteObject", reconciliationObjectKey("run-1", "orders")],
+      ["s3:GetObject", "raw/shopify/orders/dt=2026-01-01/w.json"],
+    ] as const) {
       expect(`${action} ${key}: ${await decide(action, key)}`).toBe(`${action} ${key}: ImplicitlyDenied`);
     }
   });

@@ -44,7 +44,11 @@ const startResultServer = async (body: Buffer, options: { breakAfter?: number; b
     response.write(body.subarray(start, start + limit), () => setTimeout(() => response.socket?.destroy(), 5));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bulk/result.jsonl?sig=abc`, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bulk/result.jsonl?sig=abc`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 };
 
 describe("streamConvert: bounded parts", () => {
@@ -68,7 +72,15 @@ describe("streamConvert: bounded parts", () => {
     expect(insideChildren.length).toBeGreaterThan(0);
 
     const reader = partReader();
-    const result = await streamConvert({ source: fileSource(file), object: "orders", workDir: path.join(tempDir(), "work"), partBytes, threads: 1, memoryLimit: "256MB", onPart: reader.onPart });
+    const result = await streamConvert({
+      source: fileSource(file),
+      object: "orders",
+      workDir: path.join(tempDir(), "work"),
+      partBytes,
+      threads: 1,
+      memoryLimit: "256MB",
+      onPart: reader.onPart,
+    });
     expect(reader.parts.length).toBeGreaterThan(5);
     for (const [at, { part, orderIds, parentIds }] of reader.parts.entries()) {
       expect(part.endsAtRoot).toBe(true);
@@ -117,7 +129,15 @@ describe("streamConvert: bounded parts", () => {
     const file = path.join(tempDir(), "ungrouped.jsonl");
     fs.writeFileSync(file, `${[...roots, ...children].join("\n")}\n`);
     const reader = partReader();
-    const result = await streamConvert({ source: fileSource(file), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 10_000, hardPartBytes: 20_000, threads: 1, onPart: reader.onPart });
+    const result = await streamConvert({
+      source: fileSource(file),
+      object: "orders",
+      workDir: path.join(tempDir(), "work"),
+      partBytes: 10_000,
+      hardPartBytes: 20_000,
+      threads: 1,
+      onPart: reader.onPart,
+    });
     expect(result.cutsInsideChildren).toBeGreaterThan(0);
     expect(reader.parts.every(({ part }) => part.jsonlBytes < 20_000 + 1_000)).toBe(true);
     expect(result.totalRows).toBe(lines.length);
@@ -133,7 +153,15 @@ describe("streamConvert: bounded parts", () => {
     const server = await startResultServer(zlib.gzipSync(`${lines.join("\n")}\n`));
     try {
       const out = path.join(tempDir(), "out");
-      const result = await streamConvert({ source: httpSource(server.url), object: "detect", workDir: path.join(tempDir(), "work"), outDir: out, keepParquet: true, partBytes: 8_000, threads: 1 });
+      const result = await streamConvert({
+        source: httpSource(server.url),
+        object: "detect",
+        workDir: path.join(tempDir(), "work"),
+        outDir: out,
+        keepParquet: true,
+        partBytes: 8_000,
+        threads: 1,
+      });
       expect(result.object).toBe("products");
       expect(result.parts.length).toBeGreaterThan(3);
       expect(result.totalRows).toBe(countLines(lines).objectCount);
@@ -148,8 +176,24 @@ describe("streamConvert: bounded parts", () => {
 
 describe("streamConvert: stopped at a part boundary and resumed (a download over several invocations)", () => {
   const data = () => Buffer.from(`${ordersLines(160).join("\n")}\n`);
-  const summary = (parts: ReadonlyArray<{ index: number; fileName: string; jsonlBytes: number; endOffset: number; endsAtRoot: boolean; entities: ReadonlyArray<{ entity: string; rows: number }> }>) =>
-    parts.map((part) => ({ index: part.index, fileName: part.fileName, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, rows: part.entities.map((entity) => `${entity.entity}:${entity.rows}`) }));
+  const summary = (
+    parts: ReadonlyArray<{
+      index: number;
+      fileName: string;
+      jsonlBytes: number;
+      endOffset: number;
+      endsAtRoot: boolean;
+      entities: ReadonlyArray<{ entity: string; rows: number }>;
+    }>,
+  ) =>
+    parts.map((part) => ({
+      index: part.index,
+      fileName: part.fileName,
+      jsonlBytes: part.jsonlBytes,
+      endOffset: part.endOffset,
+      endsAtRoot: part.endsAtRoot,
+      rows: part.entities.map((entity) => `${entity.entity}:${entity.rows}`),
+    }));
 
   test.each([
     ["plain, the server answers the Range request with 206", false, true],
@@ -209,7 +253,13 @@ describe("streamConvert: a broken connection", () => {
     const data = body();
     const server = await startResultServer(data, { breakAfter: 40_123, chunked });
     try {
-      const result = await streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1 }), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 20_000, threads: 1 });
+      const result = await streamConvert({
+        source: httpSource(server.url, { resumeDelayMs: 1 }),
+        object: "orders",
+        workDir: path.join(tempDir(), "work"),
+        partBytes: 20_000,
+        threads: 1,
+      });
       expect(server.requests).toEqual([{}, { range: "bytes=40123-" }]);
       expect(result.totalRows).toBe(countLines(data.toString().trimEnd().split("\n")).objectCount);
       expect(result.jsonlBytes).toBe(data.length);
@@ -221,7 +271,13 @@ describe("streamConvert: a broken connection", () => {
   test("a server that cannot resume (answers 200 to Range) fails naming the part, never a short export", async () => {
     const server = await startResultServer(body(), { breakAfter: 70_000, honourRange: false });
     try {
-      const failure = streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1 }), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 20_000, threads: 1 });
+      const failure = streamConvert({
+        source: httpSource(server.url, { resumeDelayMs: 1 }),
+        object: "orders",
+        workDir: path.join(tempDir(), "work"),
+        partBytes: 20_000,
+        threads: 1,
+      });
       await expect(failure).rejects.toBeInstanceOf(ExportStreamBroken);
       const error = (await failure.catch((caught: unknown) => caught)) as ExportStreamBroken;
       // Up to 70,000 bytes (what the kernel delivered before the reset) at ~20,000 a part: the fourth part (index 3).
@@ -237,7 +293,13 @@ describe("streamConvert: a broken connection", () => {
   test("a connection that keeps breaking fails after the resumes it may try, naming the part", async () => {
     const server = await startResultServer(body(), { breakAfter: 25_000, breakEvery: 1_000 });
     try {
-      const failure = streamConvert({ source: httpSource(server.url, { resumeDelayMs: 1, maxResumes: 3 }), object: "orders", workDir: path.join(tempDir(), "work"), partBytes: 20_000, threads: 1 });
+      const failure = streamConvert({
+        source: httpSource(server.url, { resumeDelayMs: 1, maxResumes: 3 }),
+        object: "orders",
+        workDir: path.join(tempDir(), "work"),
+        partBytes: 20_000,
+        threads: 1,
+      });
       await expect(failure).rejects.toMatchObject({ name: "ExportStreamBroken", part: 1, resumes: 3 });
       expect(server.requests).toHaveLength(4);
     } finally {

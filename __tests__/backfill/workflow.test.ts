@@ -1,13 +1,7 @@
 import { Effect, Layer } from "effect";
 import { Transient } from "../../functions/kernel/errors";
 import { ObjectStore } from "../../functions/kernel/services";
-import {
-  backfillStates,
-  backfillTaskStates,
-  backfillWorkflowDefinition,
-  retryableErrors,
-  type BackfillExecutionInput,
-} from "../../contracts/backfill-workflow";
+import { backfillStates, backfillTaskStates, backfillWorkflowDefinition, retryableErrors, type BackfillExecutionInput } from "../../contracts/backfill-workflow";
 import { reconciliationManifestKey, reconciliationObjectKey } from "../../contracts/lake-layout";
 import { ShopifyAdminFromConfig } from "../../functions/backfill/shopify-graphql";
 import { makeTestPlatform, type TestPlatform } from "../../functions/kernel/memory";
@@ -17,7 +11,7 @@ import { localTaskResources, localTaskTokens, runBackfillLocally, type BackfillP
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require("asl-validator") as { default?: (definition: unknown) => { isValid: boolean; errors: unknown[] } };
-const validate = (aslValidator.default ?? (aslValidator as unknown as (definition: unknown) => { isValid: boolean; errors: unknown[] }));
+const validate = aslValidator.default ?? (aslValidator as unknown as (definition: unknown) => { isValid: boolean; errors: unknown[] });
 
 describe("workflow definition", () => {
   const definition = backfillWorkflowDefinition({
@@ -44,7 +38,15 @@ describe("workflow definition", () => {
     // A download that ran out of invocation time answers `continue: true` and runs again; otherwise on to RecordSuccess.
     expect(inner[backfillStates.downloadDone]).toMatchObject({
       Type: "Choice",
-      Choices: [{ And: [{ Variable: "$.download.continue", IsPresent: true }, { Variable: "$.download.continue", BooleanEquals: true }], Next: backfillStates.download }],
+      Choices: [
+        {
+          And: [
+            { Variable: "$.download.continue", IsPresent: true },
+            { Variable: "$.download.continue", BooleanEquals: true },
+          ],
+          Next: backfillStates.download,
+        },
+      ],
       Default: backfillStates.recordSuccess,
     });
     const choices = inner[backfillStates.status]!.Choices as Array<Record<string, unknown>>;
@@ -69,10 +71,9 @@ describe("workflow definition", () => {
   test("every Task state names one of the four functions", () => {
     const resources = new Set(Object.values(localTaskResources()));
     const local = backfillWorkflowDefinition(localTaskResources());
-    const tasks = [
-      ...Object.entries(local.States[backfillStates.exportEach].ItemProcessor.States),
-      ...Object.entries(local.States),
-    ].filter(([, state]) => (state as { Type: string }).Type === "Task");
+    const tasks = [...Object.entries(local.States[backfillStates.exportEach].ItemProcessor.States), ...Object.entries(local.States)].filter(
+      ([, state]) => (state as { Type: string }).Type === "Task",
+    );
     expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(backfillTaskStates).sort());
     for (const [, state] of tasks) {
       const task = state as { Resource: string; Parameters?: { FunctionName?: string } };
@@ -81,7 +82,12 @@ describe("workflow definition", () => {
   });
 
   test("AwaitFinish hands its task token to poll, and a timeout or error just polls", () => {
-    const state = inner[backfillStates.awaitFinish] as { Resource: string; Parameters: { Payload: Record<string, string> }; TimeoutSeconds: number; Catch: Array<{ Next: string; ResultPath: null }> };
+    const state = inner[backfillStates.awaitFinish] as {
+      Resource: string;
+      Parameters: { Payload: Record<string, string> };
+      TimeoutSeconds: number;
+      Catch: Array<{ Next: string; ResultPath: null }>;
+    };
     expect(state.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
     expect(state.Parameters.Payload).toMatchObject({ mode: "await", "taskToken.$": "$$.Task.Token", "operationId.$": "$.operationId" });
     expect(state.TimeoutSeconds).toBe(900);
@@ -106,7 +112,10 @@ describe("local workflow (aws-local-stepfunctions) against the Shopify stand-in"
   });
   const execute = (execution: BackfillExecutionInput, apiVersion = "2026-01", progress: BackfillProgress[] = []) =>
     runBackfillLocally(execution, {
-      layer: Layer.mergeAll(platform.layer, ShopifyAdminFromConfig({ shop: standin.shop, token: standin.token, apiVersion, endpoint: standin.url }, { baseDelay: "2 millis", maxRetries: 3 })),
+      layer: Layer.mergeAll(
+        platform.layer,
+        ShopifyAdminFromConfig({ shop: standin.shop, token: standin.token, apiVersion, endpoint: standin.url }, { baseDelay: "2 millis", maxRetries: 3 }),
+      ),
       pollIntervalMs: 5,
       retryIntervalMs: 5,
       leaseWaitMs: 100,
@@ -197,7 +206,11 @@ describe("local workflow (aws-local-stepfunctions) against the Shopify stand-in"
     const progress: BackfillProgress[] = [];
     const result = await execute(input(["products"]), "2026-01", progress);
     expect(result).toMatchObject({ status: "FAILED", summary: { failed: 1 } });
-    expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "products"))!)).toMatchObject({ countCheck: "mismatch", outcome: "failed", reason: expect.stringContaining("CountMismatch") });
+    expect(JSON.parse(platform.objectText(reconciliationObjectKey("run-1", "products"))!)).toMatchObject({
+      countCheck: "mismatch",
+      outcome: "failed",
+      reason: expect.stringContaining("CountMismatch"),
+    });
     expect(progress.filter((event) => event.kind === "retried" && event.state === backfillStates.download)).toEqual([]);
   });
 
@@ -276,9 +289,13 @@ describe("entry files", () => {
   test("every backfill function in contracts/functions.ts exports `program` and `handler`", async () => {
     const { functionSpecs } = await import("../../contracts/functions");
     const backfill = functionSpecs.filter((spec) => spec.layer === "backfill");
-    expect(backfill.map((spec) => spec.entry).sort()).toEqual(
-      ["functions/backfill/bulk-finish.ts", "functions/backfill/download.ts", "functions/backfill/poll.ts", "functions/backfill/record.ts", "functions/backfill/submit.ts"],
-    );
+    expect(backfill.map((spec) => spec.entry).sort()).toEqual([
+      "functions/backfill/bulk-finish.ts",
+      "functions/backfill/download.ts",
+      "functions/backfill/poll.ts",
+      "functions/backfill/record.ts",
+      "functions/backfill/submit.ts",
+    ]);
     for (const spec of backfill) {
       const entry = (await import(`../../${spec.entry}`)) as Record<string, unknown>;
       expect(typeof entry.program).toBe("function");

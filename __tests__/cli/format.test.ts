@@ -11,7 +11,7 @@ const rows = [
 
 describe("formats", () => {
   it("aligns a table and counts rows", () => {
-    expect(formatTable(columns, rows)).toBe(['id | note', '---+-----------------', '1  | says "hi", twice', '2  |', '(2 rows)', ''].join("\n"));
+    expect(formatTable(columns, rows)).toBe(["id | note", "---+-----------------", '1  | says "hi", twice', "2  |", "(2 rows)", ""].join("\n"));
   });
 
   it("quotes CSV cells that need it and leaves nulls empty", () => {

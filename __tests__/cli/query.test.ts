@@ -47,7 +47,13 @@ describe("sdp query", () => {
   });
 
   it("builds line_items from the newest webhook version of each order and the bulk exports, with exact decimals", async () => {
-    const run = await runSdp(["query", "select id, order_id, quantity, price::VARCHAR as price, title, origin from line_items order by id", "--data-dir", fixture.dataDir, "--json"]);
+    const run = await runSdp([
+      "query",
+      "select id, order_id, quantity, price::VARCHAR as price, title, origin from line_items order by id",
+      "--data-dir",
+      fixture.dataDir,
+      "--json",
+    ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([
       { id: "gid://shopify/LineItem/1", order_id: FIXTURE_ORDER_ID, quantity: "2", price: "16.500", title: 'Beans, "dark"', origin: "webhook" },

@@ -71,7 +71,11 @@ describe("sdp replay against a recording server", () => {
         JSON.stringify({ door: "recharge", headers: {}, body: '{"forged":true}' }),
         "",
         JSON.stringify({ door: "stripe", headers: {}, body: '{"again":true}' }),
-        JSON.stringify({ source: "aws.partner/shopify.com/1/x", "detail-type": "shopifyWebhook", detail: { payload: { id: 2 }, metadata: { "X-Shopify-Topic": "orders/create" } } }),
+        JSON.stringify({
+          source: "aws.partner/shopify.com/1/x",
+          "detail-type": "shopifyWebhook",
+          detail: { payload: { id: 2 }, metadata: { "X-Shopify-Topic": "orders/create" } },
+        }),
         JSON.stringify({ door: "nowhere", body: "{}" }),
       ].join("\n"),
     );

@@ -34,7 +34,10 @@ describe("sdp shopify app-config", () => {
     expect(new Set(partner.map((subscription) => subscription.uri))).toEqual(new Set([PROD_ARN]));
     const subscribed = partner.flatMap((subscription) => subscription.topics);
     // Every topic a route (contracts/events.ts) sends to a processor: none missing, none twice.
-    const routed = routes.filter((route) => route.bus === "partner").flatMap((route) => JSON.stringify(route.pattern).match(/"equals-ignore-case":"([^"]+)"/g) ?? []).map((match) => match.split('"')[3]!);
+    const routed = routes
+      .filter((route) => route.bus === "partner")
+      .flatMap((route) => JSON.stringify(route.pattern).match(/"equals-ignore-case":"([^"]+)"/g) ?? [])
+      .map((match) => match.split('"')[3]!);
     expect(new Set(routed).size).toBe(shopifyTopics.length);
     expect([...subscribed].sort()).toEqual([...new Set(routed)].sort());
     expect(subscriptions.find((subscription) => subscription.compliance)).toEqual({ compliance: true, topics: [...COMPLIANCE_TOPICS], uri: DOOR });
@@ -60,7 +63,10 @@ describe("sdp shopify app-config", () => {
   test("--out replaces only the [webhooks] section of an existing file, and is idempotent", async () => {
     const dir = tempDir("toml");
     const file = path.join(dir, "shopify.app.toml");
-    fs.writeFileSync(file, 'client_id = "abc"\nname = "x"\n\n[webhooks]\napi_version = "2024-01"\n\n  [[webhooks.subscriptions]]\n  topics = [ "orders/create" ]\n  uri = "https://old.example/hook"\n\n[access_scopes]\nscopes = "read_orders"\n');
+    fs.writeFileSync(
+      file,
+      'client_id = "abc"\nname = "x"\n\n[webhooks]\napi_version = "2024-01"\n\n  [[webhooks.subscriptions]]\n  topics = [ "orders/create" ]\n  uri = "https://old.example/hook"\n\n[access_scopes]\nscopes = "read_orders"\n',
+    );
     const first = await runSdp(["shopify", "app-config", "--env", "staging", "--door-url", DOOR, "--out", file]);
     expect(first.code).toBe(0);
     const text = fs.readFileSync(file, "utf8");
@@ -112,7 +118,11 @@ describe("sdp shopify webhooks against the stand-in", () => {
     const subscriptions = everything()
       .filter((subscription) => subscription.topic !== "orders/paid")
       .map((subscription) =>
-        subscription.topic === "products/update" ? { ...subscription, uri: "https://old-door.example/webhooks" } : subscription.topic === "customers/create" ? { ...subscription, apiVersion: "2025-07" } : subscription,
+        subscription.topic === "products/update"
+          ? { ...subscription, uri: "https://old-door.example/webhooks" }
+          : subscription.topic === "customers/create"
+            ? { ...subscription, apiVersion: "2025-07" }
+            : subscription,
       );
     standin.setSubscriptions([...subscriptions, { topic: "inventory_levels/update", uri: PROD_ARN, apiVersion: "2026-01" }]);
     const json = await runSdp(["shopify", "webhooks", "--env", "prod", "--json"], { env: env() });
@@ -131,7 +141,9 @@ describe("sdp shopify webhooks against the stand-in", () => {
   });
 
   test("a wrong client secret fails with a message that says so", async () => {
-    const result = await runSdp(["shopify", "webhooks", "--env", "prod"], { env: { ...env(), SHOPIFY_ADMIN_TOKEN: JSON.stringify({ clientId: standin.clientId, clientSecret: "not-the-secret" }) } });
+    const result = await runSdp(["shopify", "webhooks", "--env", "prod"], {
+      env: { ...env(), SHOPIFY_ADMIN_TOKEN: JSON.stringify({ clientId: standin.clientId, clientSecret: "not-the-secret" }) },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/refused the client credentials/);
     expect(result.stderr).not.toContain("not-the-secret");

@@ -72,7 +72,7 @@ export const buildFixtureDataDir = async (): Promise<string> => {
         created_at: "2026-11-26T10:00:00Z",
         financial_status: financial,
         line_items: [
-          { id: 1, admin_graphql_api_id: "gid://shopify/LineItem/1", product_id: 11, variant_id: 111, title: "Beans, \"dark\"", quantity: 2, price: "16.50", total_discount: "0.00" },
+          { id: 1, admin_graphql_api_id: "gid://shopify/LineItem/1", product_id: 11, variant_id: 111, title: 'Beans, "dark"', quantity: 2, price: "16.50", total_discount: "0.00" },
           { id: 2, admin_graphql_api_id: "gid://shopify/LineItem/2", product_id: 12, variant_id: 121, title: "Mug", quantity: 1, price: "9.00", total_discount: "1.00" },
         ],
       });
@@ -80,7 +80,10 @@ export const buildFixtureDataDir = async (): Promise<string> => {
       s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: key, Body: body, ContentType: "application/json", ...(topic ? { Metadata: { topic } } : {}) }));
     await put("raw/shopify/orders/dt=2026-11-26/w-1.json", order("2026-11-26T10:00:00Z", "pending"), "orders/create");
     await put("raw/shopify/orders/dt=2026-11-26/w-2.json", order("2026-11-26T10:01:00Z", "paid"), "orders/paid");
-    await put("raw/stripe/charge/dt=2026-11-26/evt_1.json", JSON.stringify({ id: "evt_1", type: "charge.succeeded", created: 1, data: { object: { id: "ch_1", object: "charge" } } }));
+    await put(
+      "raw/stripe/charge/dt=2026-11-26/evt_1.json",
+      JSON.stringify({ id: "evt_1", type: "charge.succeeded", created: 1, data: { object: { id: "ch_1", object: "charge" } } }),
+    );
     // A bulk export's line items: one for an order the webhooks also know (the webhook wins), one not.
     const parquet = path.join(dataDir, "line-items.parquet");
     const duck = await DuckDBInstance.create(":memory:");
@@ -93,9 +96,21 @@ export const buildFixtureDataDir = async (): Promise<string> => {
     duck.closeSync();
     await s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: "snapshots/shopify/order_line_items/run=r1/part-00000.parquet", Body: fs.readFileSync(parquet) }));
     fs.rmSync(parquet);
-    await dynamo.send(new PutItemCommand({ TableName: emulators.tables.orders, Item: marshall({ id: FIXTURE_ORDER_ID, order_number: "1001", total_price: "42.00", updated_at: "2026-11-26T10:01:00Z" }) }));
-    await dynamo.send(new PutItemCommand({ TableName: emulators.tables.orders, Item: marshall({ id: "gid://shopify/Order/2", order_number: "1002", total_price: "7.50", updated_at: "2026-11-26T11:00:00Z" }) }));
-    await dynamo.send(new PutItemCommand({ TableName: emulators.tables.subscriptions, Item: marshall({ id: "410000000", status: "cancelled", cancellation_reason: "too much, coffee" }) }));
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: emulators.tables.orders,
+        Item: marshall({ id: FIXTURE_ORDER_ID, order_number: "1001", total_price: "42.00", updated_at: "2026-11-26T10:01:00Z" }),
+      }),
+    );
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: emulators.tables.orders,
+        Item: marshall({ id: "gid://shopify/Order/2", order_number: "1002", total_price: "7.50", updated_at: "2026-11-26T11:00:00Z" }),
+      }),
+    );
+    await dynamo.send(
+      new PutItemCommand({ TableName: emulators.tables.subscriptions, Item: marshall({ id: "410000000", status: "cancelled", cancellation_reason: "too much, coffee" }) }),
+    );
   } finally {
     aws.destroy();
     await emulators.stop();

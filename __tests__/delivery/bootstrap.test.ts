@@ -1,9 +1,5 @@
 /** `sdp bootstrap`: plan without --apply, idempotent creation with --apply (SDK-boundary mocks). */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  UpdateContinuousBackupsCommand,
-} from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
   HeadBucketCommand,
@@ -68,7 +64,9 @@ describe("sdp bootstrap", () => {
       CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
     });
     expect(aws.s3.commandCalls(PutBucketVersioningCommand)[0]!.args[0].input.VersioningConfiguration).toEqual({ Status: "Enabled" });
-    expect(aws.s3.commandCalls(PutBucketEncryptionCommand)[0]!.args[0].input.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("aws:kms");
+    expect(aws.s3.commandCalls(PutBucketEncryptionCommand)[0]!.args[0].input.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe(
+      "aws:kms",
+    );
     expect(aws.s3.commandCalls(PutPublicAccessBlockCommand)[0]!.args[0].input.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       IgnorePublicAcls: true,
@@ -76,7 +74,11 @@ describe("sdp bootstrap", () => {
       RestrictPublicBuckets: true,
     });
     const policy = JSON.parse(aws.s3.commandCalls(PutBucketPolicyCommand)[0]!.args[0].input.Policy!);
-    expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } }, Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] });
+    expect(policy.Statement[0]).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+    });
     expect(aws.s3.commandCalls(PutBucketTaggingCommand)[0]!.args[0].input.Tagging?.TagSet).toEqual(expect.arrayContaining([{ Key: "environment", Value: "dev" }]));
 
     const table = aws.dynamodb.commandCalls(CreateTableCommand)[0]!.args[0].input;

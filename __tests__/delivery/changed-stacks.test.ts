@@ -65,7 +65,9 @@ describe("changed-stacks", () => {
     const result = changedStacks(base, head);
     expect(result.matrix.include.map((entry) => entry.stack)).not.toContain("acme-dev-bootstrap");
     expect(result.unknown).toContain("acme-dev-bootstrap");
-    expect(summarize(result)).toContain("Bootstrap stacks (CI roles, permissions boundary; an administrator applies them with `npx sdp bootstrap --env <env> --apply`, CI never plans them): acme-dev-bootstrap");
+    expect(summarize(result)).toContain(
+      "Bootstrap stacks (CI roles, permissions boundary; an administrator applies them with `npx sdp bootstrap --env <env> --apply`, CI never plans them): acme-dev-bootstrap",
+    );
   });
 
   it("treats a missing base synth as every stack added", () => {
@@ -87,11 +89,15 @@ describe("changed-stacks", () => {
   it("as a script: prints the matrix and writes GitHub outputs", () => {
     const outputFile = path.join(tempDir("sdp-gh-"), "output");
     fs.writeFileSync(outputFile, "");
-    const stdout = execFileSync(process.execPath, [require.resolve("tsx/cli"), path.join(repoRoot, "delivery/changed-stacks.ts"), "--base", base, "--head", head, "--github-output"], {
-      env: { ...process.env, GITHUB_OUTPUT: outputFile },
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const stdout = execFileSync(
+      process.execPath,
+      [require.resolve("tsx/cli"), path.join(repoRoot, "delivery/changed-stacks.ts"), "--base", base, "--head", head, "--github-output"],
+      {
+        env: { ...process.env, GITHUB_OUTPUT: outputFile },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const matrix = JSON.parse(stdout) as { include: Array<{ stack: string }> };
     expect(matrix.include.map((entry) => entry.stack)).toEqual(["acme-dev-lake", "acme-prod-monitoring"]);
     const outputs = fs.readFileSync(outputFile, "utf8");

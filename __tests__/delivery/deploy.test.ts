@@ -45,7 +45,12 @@ describe("sdp deploy --dry-run", () => {
   const tools = () => ({ PATH: fakeBinDir({ terraform: "exit 0", cdktn: "exit 0" }) });
   const dryRun = (aws: ReturnType<typeof mockedAws>, argv: string[], options: { catalogue?: Record<string, unknown>; ran?: { value: boolean } } = {}) =>
     runCommand(
-      createDeployCommand({ catalogue: options.catalogue ?? catalogue, awsClients: aws.factory, root: tempDir("sdp-root-"), runProcess: async () => ((options.ran ? (options.ran.value = true) : undefined), 0) }),
+      createDeployCommand({
+        catalogue: options.catalogue ?? catalogue,
+        awsClients: aws.factory,
+        root: tempDir("sdp-root-"),
+        runProcess: async () => (options.ran ? (options.ran.value = true) : undefined, 0),
+      }),
       argv,
       tools(),
     );
@@ -66,8 +71,12 @@ describe("sdp deploy --dry-run", () => {
     expect(order).toHaveLength(7);
     expect(result.stdout).toContain(`npx cdktn deploy ${order.join(" ")}`);
     expect(result.stdout).toContain(`[ok  ] dev accountId is a real AWS account (config/environments.ts): ${devAccount}`);
-    expect(result.stdout).toContain("[ok  ] Shopify partner event source aws.partner/shopify.com/123456/acme-dev exists (events:DescribeEventSource): aws.partner/shopify.com/123456/acme-dev (PENDING)");
-    expect(result.stdout).toMatch(/\[ok {2}\] functions' reserved concurrency fits the account's Lambda quota \(lambda:GetAccountSettings\): functions reserve \d+ of the 900 reservable/);
+    expect(result.stdout).toContain(
+      "[ok  ] Shopify partner event source aws.partner/shopify.com/123456/acme-dev exists (events:DescribeEventSource): aws.partner/shopify.com/123456/acme-dev (PENDING)",
+    );
+    expect(result.stdout).toMatch(
+      /\[ok {2}\] functions' reserved concurrency fits the account's Lambda quota \(lambda:GetAccountSettings\): functions reserve \d+ of the 900 reservable/,
+    );
     expect(result.stdout).toContain("Dry run: nothing was deployed.");
     expect(aws.eventBridge.commandCalls(DescribeEventSourceCommand)[0]!.args[0].input).toEqual({ Name: "aws.partner/shopify.com/123456/acme-dev" });
     expect(ran.value).toBe(false);
@@ -83,7 +92,11 @@ describe("sdp deploy --dry-run", () => {
     expect(plan.needsSecrets).toBe(false);
     expect(plan.passed).toBe(true);
     // Neither layer creates the partner bus or runs a function.
-    expect(plan.checks.filter((check: { status: string }) => check.status === "skip").map((check: { id: string }) => check.id)).toEqual(["partner-source", "lambda-concurrency", "secrets"]);
+    expect(plan.checks.filter((check: { status: string }) => check.status === "skip").map((check: { id: string }) => check.id)).toEqual([
+      "partner-source",
+      "lambda-concurrency",
+      "secrets",
+    ]);
     const partial = JSON.parse((await dryRun(aws, ["--env", "prod", "--stacks", "ingestion", "--dry-run", "--json"])).stdout);
     expect(partial.command).toEqual(["cdktn", "deploy", "acme-prod-ingestion", "--ignore-missing-stack-dependencies"]);
     expect(partial.assumedDeployed).toEqual(["foundation", "lake", "hot-stores"]);
@@ -95,11 +108,17 @@ describe("sdp deploy --dry-run", () => {
     const aws = healthy("111111111111");
     const result = await dryRun(aws, ["--env", "dev", "--dry-run"], { catalogue: environmentCatalogue });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("[FAIL] dev accountId is a real AWS account (config/environments.ts): accountId 111111111111 of dev is a placeholder (one digit repeated), not an AWS account");
+    expect(result.stdout).toContain(
+      "[FAIL] dev accountId is a real AWS account (config/environments.ts): accountId 111111111111 of dev is a placeholder (one digit repeated), not an AWS account",
+    );
     expect(result.stdout).toContain("fix: put the dev account's 12-digit id in config/environments.ts");
     expect(result.stdout).toContain("[FAIL] alert e-mails are real addresses (config/environments.ts): data-alerts-dev@acme.example is an example address (reserved domain)");
     expect(result.stderr).toContain("Preflight failed for dev: fix the checks marked FAIL before deploying.");
-    for (const [accountId, why] of [["123456789012", "an example id from AWS documentation"], ["000000000000", "one digit repeated"], ["012345678901", "a run of consecutive digits"]]) {
+    for (const [accountId, why] of [
+      ["123456789012", "an example id from AWS documentation"],
+      ["000000000000", "one digit repeated"],
+      ["012345678901", "a run of consecutive digits"],
+    ]) {
       const placeholder = { ...catalogue, dev: { ...(catalogue.dev as object), accountId, stateBucket: `acme-terraform-state-${accountId}` } };
       const run = await dryRun(healthy(accountId), ["--env", "dev", "--dry-run"], { catalogue: placeholder });
       expect({ accountId, code: run.code, said: run.stdout.includes(`accountId ${accountId} of dev is a placeholder (${why})`) }).toEqual({ accountId, code: 1, said: true });
@@ -111,7 +130,9 @@ describe("sdp deploy --dry-run", () => {
     aws.eventBridge.on(DescribeEventSourceCommand).rejects(awsError("ResourceNotFoundException", 400, "Event source aws.partner/shopify.com/123456/acme-dev does not exist."));
     const missing = await dryRun(aws, ["--env", "dev", "--dry-run"]);
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toContain(`[FAIL] Shopify partner event source aws.partner/shopify.com/123456/acme-dev exists (events:DescribeEventSource): partner event source aws.partner/shopify.com/123456/acme-dev does not exist in account ${devAccount} (eu-west-1) yet`);
+    expect(missing.stdout).toContain(
+      `[FAIL] Shopify partner event source aws.partner/shopify.com/123456/acme-dev exists (events:DescribeEventSource): partner event source aws.partner/shopify.com/123456/acme-dev does not exist in account ${devAccount} (eu-west-1) yet`,
+    );
     expect(missing.stdout).toContain("fix: create it from Shopify first (docs/runbooks/shopify-partner-source.md)");
     aws.eventBridge.on(DescribeEventSourceCommand).resolves({ Name: "aws.partner/shopify.com/123456/acme-dev", State: "DELETED" });
     const deleted = await dryRun(aws, ["--env", "dev", "--dry-run"]);
@@ -124,7 +145,9 @@ describe("sdp deploy --dry-run", () => {
     aws.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 150 } });
     const result = await dryRun(aws, ["--env", "dev", "--dry-run"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/\[FAIL\] functions' reserved concurrency fits the account's Lambda quota \(lambda:GetAccountSettings\): functions reserve (\d+) concurrent executions, but the account's limit of 150 leaves only 50 reservable \(Lambda keeps 100 unreserved\)/);
+    expect(result.stdout).toMatch(
+      /\[FAIL\] functions' reserved concurrency fits the account's Lambda quota \(lambda:GetAccountSettings\): functions reserve (\d+) concurrent executions, but the account's limit of 150 leaves only 50 reservable \(Lambda keeps 100 unreserved\)/,
+    );
     expect(result.stdout).toContain("--service-code lambda --quota-code L-B99A9384 --desired-value");
   });
 
@@ -133,7 +156,9 @@ describe("sdp deploy --dry-run", () => {
     aws.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", 0, "Could not load credentials from any providers"));
     const result = await dryRun(aws, ["--env", "dev", "--dry-run"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("[skip] AWS credentials valid (sts:GetCallerIdentity): no valid AWS credentials (CredentialsProviderError: Could not load credentials from any providers); dry run: the AWS checks are skipped");
+    expect(result.stdout).toContain(
+      "[skip] AWS credentials valid (sts:GetCallerIdentity): no valid AWS credentials (CredentialsProviderError: Could not load credentials from any providers); dry run: the AWS checks are skipped",
+    );
     expect(result.stdout).toContain("[skip] Shopify partner event source");
     expect(aws.eventBridge.calls()).toHaveLength(0);
     const placeholders = await dryRun(aws, ["--env", "dev", "--dry-run"], { catalogue: environmentCatalogue });
@@ -193,7 +218,9 @@ describe("sdp deploy preflight", () => {
     aws.sts.on(GetCallerIdentityCommand).resolves({ Account: "999999999999", Arn: "arn:aws:sts::999999999999:assumed-role/x/y" });
     const result = await deploy(aws, ["--env", "dev"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`[FAIL] AWS account is ${devAccount} (dev): credentials are for account 999999999999, but dev is account ${devAccount} (config/environments.ts)`);
+    expect(result.stderr).toContain(
+      `[FAIL] AWS account is ${devAccount} (dev): credentials are for account 999999999999, but dev is account ${devAccount} (config/environments.ts)`,
+    );
     expect(result.stderr).toContain(`fix: switch to a profile for account ${devAccount}`);
     expect(aws.secretsManager.calls()).toHaveLength(0);
   });
@@ -201,7 +228,9 @@ describe("sdp deploy preflight", () => {
   it("missing secret, secret without a value and placeholder value: each named with its fix, no value printed", async () => {
     const aws = healthy();
     const names = secretNames("acme", "dev");
-    aws.secretsManager.on(DescribeSecretCommand, { SecretId: names.stripeApi }).rejects(awsError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret."));
+    aws.secretsManager
+      .on(DescribeSecretCommand, { SecretId: names.stripeApi })
+      .rejects(awsError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret."));
     aws.secretsManager.on(DescribeSecretCommand, { SecretId: names.rechargeApi }).resolves({ VersionIdsToStages: {} });
     aws.secretsManager.on(GetSecretValueCommand, { SecretId: names.stripeWebhook }).resolves({ SecretString: "REPLACE_ME" });
     const result = await deploy(aws, ["--env", "dev"]);

@@ -1,6 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { maxCommentLength, planCommentMarker, readPlanResults, relevantPlanText, renderPlanComment, summaryLine, withMissingStacks, type PlanResult } from "../../delivery/plan-comment";
+import {
+  maxCommentLength,
+  planCommentMarker,
+  readPlanResults,
+  relevantPlanText,
+  renderPlanComment,
+  summaryLine,
+  withMissingStacks,
+  type PlanResult,
+} from "../../delivery/plan-comment";
 import { tempDir } from "./support";
 
 const changes = `aws_s3_bucket.lake: Refreshing state... [id=acme]

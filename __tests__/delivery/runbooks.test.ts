@@ -51,7 +51,8 @@ describe("runbooks", () => {
   it("commands in the runbooks use function names that exist", () => {
     const names = new Set(functionSpecs.map((spec) => spec.name));
     for (const file of runbooks) {
-      for (const [, fn] of read(file).matchAll(/\/aws\/lambda\/acme-(?:prod|staging|dev)-([a-z-]+)/g)) expect({ file, fn, exists: names.has(fn!) }).toEqual({ file, fn, exists: true });
+      for (const [, fn] of read(file).matchAll(/\/aws\/lambda\/acme-(?:prod|staging|dev)-([a-z-]+)/g))
+        expect({ file, fn, exists: names.has(fn!) }).toEqual({ file, fn, exists: true });
     }
   });
 });

@@ -107,25 +107,31 @@ describe("sdp secrets check: the Shopify Admin secret's kind", () => {
   };
 
   it("says whether it holds a legacy accessToken or a Dev Dashboard app's client credentials, never the value", async () => {
-    const app = await runCommand(createSecretsCommand({ awsClients: withAdmin(JSON.stringify({ clientId: "client-id-1", clientSecret: "client-secret-never-printed" })).factory }), [
-      "check",
-      "--env",
-      "staging",
-      "--json",
-    ]);
+    const app = await runCommand(
+      createSecretsCommand({ awsClients: withAdmin(JSON.stringify({ clientId: "client-id-1", clientSecret: "client-secret-never-printed" })).factory }),
+      ["check", "--env", "staging", "--json"],
+    );
     expect(app.code).toBe(0);
     const admin = (JSON.parse(app.stdout) as { secrets: Array<{ key: string; kind?: string; state: string }> }).secrets.find((secret) => secret.key === "shopifyAdmin");
     expect(admin).toMatchObject({ state: "populated", kind: "client-credentials" });
     expect(app.stdout).not.toContain("client-secret-never-printed");
 
-    const legacy = await runCommand(createSecretsCommand({ awsClients: withAdmin(JSON.stringify({ accessToken: "shpat_never_printed_123" })).factory }), ["check", "--env", "staging"]);
+    const legacy = await runCommand(createSecretsCommand({ awsClients: withAdmin(JSON.stringify({ accessToken: "shpat_never_printed_123" })).factory }), [
+      "check",
+      "--env",
+      "staging",
+    ]);
     expect(legacy.code).toBe(0);
     expect(legacy.stdout).toMatch(/shopify\/admin-api\s+populated: holds accessToken \(legacy custom app\)/);
     expect(legacy.stdout).not.toContain("shpat_never_printed_123");
   });
 
   it("fails a half-filled app secret naming the missing key", async () => {
-    const result = await runCommand(createSecretsCommand({ awsClients: withAdmin(JSON.stringify({ clientId: "client-id-1", shop: "acme.myshopify.com" })).factory }), ["check", "--env", "staging"]);
+    const result = await runCommand(createSecretsCommand({ awsClients: withAdmin(JSON.stringify({ clientId: "client-id-1", shop: "acme.myshopify.com" })).factory }), [
+      "check",
+      "--env",
+      "staging",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL .*shopify\/admin-api\s+invalid: has clientId but no "clientSecret"/);
   });

@@ -71,8 +71,7 @@ export const mockedAws = () => {
   };
 };
 
-export const awsError = (name: string, httpStatusCode: number, message = name) =>
-  Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
+export const awsError = (name: string, httpStatusCode: number, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
 
 /** A temp dir holding executables named like the given tools, for PATH-based binary lookup. */
 export const fakeBinDir = (scripts: Record<string, string>) => {

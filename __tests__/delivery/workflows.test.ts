@@ -48,7 +48,9 @@ describe("every workflow", () => {
   });
 
   it.each(files)("%s pins every action to a full commit SHA with a version comment", (file) => {
-    const lines = rawOf(file).split("\n").filter((line) => /^\s*(-\s*)?uses:/.test(line));
+    const lines = rawOf(file)
+      .split("\n")
+      .filter((line) => /^\s*(-\s*)?uses:/.test(line));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       const ref = line.replace(/^\s*(-\s*)?uses:\s*/, "");
@@ -106,14 +108,18 @@ describe("pull-request workflow", () => {
   });
 
   it("runs npm ci, npm test and npm run synth, and checks atlantis.yaml", () => {
-    const runs = steps(verify!).map((step) => step.run).filter(Boolean);
+    const runs = steps(verify!)
+      .map((step) => step.run)
+      .filter(Boolean);
     expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run synth", "npx sdp atlantis --check"]));
     expect(runs.indexOf("npm test")).toBeLessThan(runs.indexOf("npm run synth"));
   });
 
   it("computes the matrix with the changed-stacks script against a synth of the base branch", () => {
     expect(changed!.needs).toBe("verify");
-    const script = steps(changed!).map((step) => step.run ?? "").join("\n");
+    const script = steps(changed!)
+      .map((step) => step.run ?? "")
+      .join("\n");
     expect(script).toContain("git worktree add");
     const baseStep = steps(changed!).find((step) => step.run?.includes("git worktree add"));
     expect(baseStep?.env).toEqual({ BASE_SHA: "${{ github.event.pull_request.base.sha }}" });
@@ -167,7 +173,11 @@ describe("deploy workflow", () => {
   });
 
   it("tests first, then deploys dev, staging and prod in that order", () => {
-    expect(steps(workflow.jobs.verify!).map((step) => step.run).filter(Boolean)).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run synth"]));
+    expect(
+      steps(workflow.jobs.verify!)
+        .map((step) => step.run)
+        .filter(Boolean),
+    ).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run synth"]));
     expect(deployedEnvironments).toEqual(["dev", "staging", "prod"]);
     const previous: Record<string, string> = { dev: "verify", staging: "dev", prod: "staging" };
     for (const env of deployedEnvironments) {

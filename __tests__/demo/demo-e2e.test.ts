@@ -67,7 +67,8 @@ describe("sdp demo (child process, no TTY)", () => {
     expect(summary.events.deadLettered).toEqual({});
     // Independently of the demo's own count: the files in the emulator's directory.
     const bucketDir = path.join(dataDir, "s3", JSON.parse(fs.readFileSync(path.join(dataDir, "platform.json"), "utf8")).bucket, "raw");
-    const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [entry.name]));
+    const walk = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [entry.name]));
     expect(walk(bucketDir).filter((name) => name.endsWith("._S3rver_object"))).toHaveLength(summary.events.accepted);
   });
 

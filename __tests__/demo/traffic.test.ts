@@ -34,9 +34,26 @@ describe("generated traffic", () => {
     expect([...doors].sort()).toEqual(["events", "recharge", "shopify", "stripe"]);
     const topics = new Set(traffic.deliveries.map((delivery) => delivery.topic));
     for (const topic of [
-      "orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/fulfilled", "customers/create", "customers/update",
-      "products/create", "products/update", "checkouts/create", "checkouts/update", "carts/create", "subscription/created",
-      "subscription/cancelled", "charge/paid", "charge/failed", "charge.succeeded", "charge.failed", "invoice.paid", "charge.dispute.created",
+      "orders/create",
+      "orders/paid",
+      "orders/updated",
+      "orders/cancelled",
+      "orders/fulfilled",
+      "customers/create",
+      "customers/update",
+      "products/create",
+      "products/update",
+      "checkouts/create",
+      "checkouts/update",
+      "carts/create",
+      "subscription/created",
+      "subscription/cancelled",
+      "charge/paid",
+      "charge/failed",
+      "charge.succeeded",
+      "charge.failed",
+      "invoice.paid",
+      "charge.dispute.created",
     ]) {
       expect(topics).toContain(topic);
     }
@@ -59,11 +76,24 @@ describe("generated traffic", () => {
 
   it("signs Recharge and Stripe deliveries so the platform's verifiers accept them (and reject the forgery)", () => {
     for (const delivery of traffic.deliveries.filter((candidate) => candidate.door === "recharge")) {
-      const result = verifyRechargeSignature({ rawBody: Buffer.from(delivery.body), legacyHash: header(delivery, "X-Recharge-Hmac-Sha256"), timestampedSignature: undefined, secrets: [secrets.recharge], nowSeconds: signedAt, toleranceSeconds: 300 });
+      const result = verifyRechargeSignature({
+        rawBody: Buffer.from(delivery.body),
+        legacyHash: header(delivery, "X-Recharge-Hmac-Sha256"),
+        timestampedSignature: undefined,
+        secrets: [secrets.recharge],
+        nowSeconds: signedAt,
+        toleranceSeconds: 300,
+      });
       expect(result.ok).toBe(true);
     }
     for (const delivery of traffic.deliveries.filter((candidate) => candidate.door === "stripe")) {
-      const result = verifyStripeSignature({ rawBody: Buffer.from(delivery.body), header: header(delivery, "Stripe-Signature"), secrets: [secrets.stripe], nowSeconds: signedAt + 10, toleranceSeconds: 300 });
+      const result = verifyStripeSignature({
+        rawBody: Buffer.from(delivery.body),
+        header: header(delivery, "Stripe-Signature"),
+        secrets: [secrets.stripe],
+        nowSeconds: signedAt + 10,
+        toleranceSeconds: 300,
+      });
       expect(result.ok).toBe(delivery.kind !== "forged");
     }
   });

@@ -11,7 +11,19 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Either } from "effect";
 import { describeRechargeDelivery } from "../../functions/recharge/describe";
-import { doors, fuzzDoorInMemory, fuzzDoorOverHttp, fuzzPlatformEnv, makeMemoryDoors, newCounters, sendRaw, summary, validDelivery, type Door, type MemoryDoors } from "../support/door-fuzz";
+import {
+  doors,
+  fuzzDoorInMemory,
+  fuzzDoorOverHttp,
+  fuzzPlatformEnv,
+  makeMemoryDoors,
+  newCounters,
+  sendRaw,
+  summary,
+  validDelivery,
+  type Door,
+  type MemoryDoors,
+} from "../support/door-fuzz";
 import { localPlatformForTests } from "../support";
 
 jest.setTimeout(180_000);

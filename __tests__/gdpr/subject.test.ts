@@ -36,7 +36,11 @@ describe("GDPR subject identifiers", () => {
   });
 
   test("identifiersIn collects every identifier of a record once", () => {
-    const found = identifiersIn("recharge", { customerIds: [27384576, "27384576", null], emails: ["Ada@Example.com", "ada@example.com", undefined], phones: ["+44 20 7946 0958", ""] });
+    const found = identifiersIn("recharge", {
+      customerIds: [27384576, "27384576", null],
+      emails: ["Ada@Example.com", "ada@example.com", undefined],
+      phones: ["+44 20 7946 0958", ""],
+    });
     expect(found).toEqual([
       { kind: "customer-id", value: "recharge:27384576" },
       { kind: "email", value: "ada@example.com" },

@@ -60,7 +60,8 @@ describe("EffectFunction with a real tiny handler", () => {
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   const lambda = () => resourcesOf(json, "aws_lambda_function")[0];
-  const policy = () => JSON.parse(resourcesOf(json, "aws_iam_role_policy")[0].policy) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }> };
+  const policy = () =>
+    JSON.parse(resourcesOf(json, "aws_iam_role_policy")[0].policy) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }> };
 
   it("produces a zip asset whose index.js runs the handler", async () => {
     const zipPath = path.join(outdir, "stacks", "fn-test", lambda().filename);

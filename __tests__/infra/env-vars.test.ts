@@ -67,7 +67,8 @@ const CONFIG_READ = /\bConfig\.(?:string|number|integer|boolean|redacted|secret|
 /** Direct reads: process.env.X / env.X, env[expr], Config.<type>(expr). */
 export const directReads = (file: string, text: string): EnvRead[] => {
   const reads: EnvRead[] = [];
-  for (const match of text.matchAll(/\benv\.([A-Z][A-Z0-9_]*)\b/g)) reads.push({ file, line: lineOf(text, match.index), expression: JSON.stringify(match[1]), offset: match.index });
+  for (const match of text.matchAll(/\benv\.([A-Z][A-Z0-9_]*)\b/g))
+    reads.push({ file, line: lineOf(text, match.index), expression: JSON.stringify(match[1]), offset: match.index });
   for (const match of text.matchAll(/\benv\[/g)) {
     // `delete env[name]` takes a variable away; it reads nothing.
     if (/\bdelete\s+[\w.]*$/.test(text.slice(Math.max(0, match.index - 40), match.index + 3))) continue;
@@ -107,14 +108,19 @@ const nameConstants = (texts: ReadonlyArray<string>): Map<string, string> => {
   for (const text of texts) {
     for (const match of text.matchAll(/\bconst\s+([A-Z][A-Z0-9_]*)\s*=\s*("[A-Z][A-Z0-9_]*"|envVars\.\w+|externalEnvVars\.\w+)\s*;/g)) {
       const value = match[2]!;
-      const resolved = value.startsWith('"') ? value.slice(1, -1) : value.startsWith("envVars.") ? (envVars as Record<string, string>)[value.slice(8)] : (externalEnvVars as Record<string, string>)[value.slice(16)];
+      const resolved = value.startsWith('"')
+        ? value.slice(1, -1)
+        : value.startsWith("envVars.")
+          ? (envVars as Record<string, string>)[value.slice(8)]
+          : (externalEnvVars as Record<string, string>)[value.slice(16)];
       if (resolved !== undefined) constants.set(match[1]!, resolved);
     }
   }
   return constants;
 };
 
-export type Resolution = { readonly kind: "name"; readonly name: string } | { readonly kind: "contract" } | { readonly kind: "parameter"; readonly parameter: string } | { readonly kind: "unknown" };
+export type Resolution =
+  { readonly kind: "name"; readonly name: string } | { readonly kind: "contract" } | { readonly kind: "parameter"; readonly parameter: string } | { readonly kind: "unknown" };
 
 /** What an expression naming a variable stands for. */
 export const resolve = (expression: string, constants: ReadonlyMap<string, string>): Resolution => {
@@ -152,7 +158,9 @@ export const scanSources = (sources: ReadonlyArray<{ readonly file: string; read
   // Helpers found in one pass make their calls reads in the next, until nothing new turns up.
   for (let pass = 0; pass < 10; pass++) {
     const before = helpers.size;
-    reads = sources.flatMap(({ file, text }) => [...directReads(file, text), ...helperReads(file, text, helpers)].map((read) => ({ ...read, resolution: resolve(read.expression, constants) })));
+    reads = sources.flatMap(({ file, text }) =>
+      [...directReads(file, text), ...helperReads(file, text, helpers)].map((read) => ({ ...read, resolution: resolve(read.expression, constants) })),
+    );
     for (const read of reads) {
       if (read.resolution.kind !== "parameter") continue;
       const text = sources.find((source) => source.file === read.file)!.text;
@@ -167,14 +175,14 @@ export const scanSources = (sources: ReadonlyArray<{ readonly file: string; read
     if (read.resolution.kind === "unknown") problems.push(`${where}: cannot tell which variable this reads; name it with envVars.<key> (contracts/env-vars.ts)`);
     if (read.resolution.kind === "parameter") {
       const text = sources.find((source) => source.file === read.file)!.text;
-      if (enclosingHelper(text, read.offset, read.resolution.parameter) === undefined) problems.push(`${where}: reads a variable named at run time; name it with envVars.<key> (contracts/env-vars.ts)`);
+      if (enclosingHelper(text, read.offset, read.resolution.parameter) === undefined)
+        problems.push(`${where}: reads a variable named at run time; name it with envVars.<key> (contracts/env-vars.ts)`);
     }
   }
   return { reads, problems, helpers };
 };
 
-const treeSources = () =>
-  SCANNED.flatMap((dir) => sourceFiles(path.join(root, dir))).map((file) => ({ file: path.relative(root, file), text: fs.readFileSync(file, "utf8") }));
+const treeSources = () => SCANNED.flatMap((dir) => sourceFiles(path.join(root, dir))).map((file) => ({ file: path.relative(root, file), text: fs.readFileSync(file, "utf8") }));
 
 describe("environment variables (contracts/env-vars.ts)", () => {
   it("lists every variable the sources read", () => {
@@ -189,9 +197,9 @@ describe("environment variables (contracts/env-vars.ts)", () => {
       {
         file: "functions/example.ts",
         text: [
-          'const ttl = process.env.SDP_NOT_IN_THE_CONTRACT;',
+          "const ttl = process.env.SDP_NOT_IN_THE_CONTRACT;",
           'const known = Config.integer("SDP_ENV");',
-          'export const readSetting = (name: string) => Config.option(Config.string(name));',
+          "export const readSetting = (name: string) => Config.option(Config.string(name));",
           'const viaHelper = readSetting("SDP_ALSO_NOT_LISTED");',
           'const ALSO_VAR = "SDP_UNLISTED_CONSTANT";',
           "const viaConstant = process.env[ALSO_VAR];",
@@ -203,10 +211,10 @@ describe("environment variables (contracts/env-vars.ts)", () => {
     const { problems, helpers } = scanSources(sources, knownEnvVarNames());
     expect([...helpers]).toEqual(["readSetting"]);
     expect(problems).toEqual([
-      expect.stringContaining("functions/example.ts:1 (\"SDP_NOT_IN_THE_CONTRACT\"): SDP_NOT_IN_THE_CONTRACT is not listed"),
+      expect.stringContaining('functions/example.ts:1 ("SDP_NOT_IN_THE_CONTRACT"): SDP_NOT_IN_THE_CONTRACT is not listed'),
       expect.stringContaining("functions/example.ts:6 (ALSO_VAR): SDP_UNLISTED_CONSTANT is not listed"),
       expect.stringContaining("functions/example.ts:8 (`SDP_${kind}`): cannot tell which variable"),
-      expect.stringContaining("functions/example.ts:4 (\"SDP_ALSO_NOT_LISTED\"): SDP_ALSO_NOT_LISTED is not listed"),
+      expect.stringContaining('functions/example.ts:4 ("SDP_ALSO_NOT_LISTED"): SDP_ALSO_NOT_LISTED is not listed'),
     ]);
   });
 
@@ -227,7 +235,9 @@ describe("environment variables (contracts/env-vars.ts)", () => {
     const synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
     try {
       const known = knownEnvVarNames();
-      const set = new Set(synth.stacks.flatMap((stack) => resourcesOf(synth.stack(stack.node.id), "aws_lambda_function").flatMap((fn) => Object.keys(fn.environment?.variables ?? {}))));
+      const set = new Set(
+        synth.stacks.flatMap((stack) => resourcesOf(synth.stack(stack.node.id), "aws_lambda_function").flatMap((fn) => Object.keys(fn.environment?.variables ?? {}))),
+      );
       expect(set.size).toBeGreaterThan(10);
       expect([...set].filter((name) => !known.has(name))).toEqual([]);
     } finally {

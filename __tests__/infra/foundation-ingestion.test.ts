@@ -118,7 +118,11 @@ describe("foundation and ingestion (all contract functions built from the fixtur
 
   it("opens exactly the signature-verified webhook routes, with access logs", () => {
     const routeKeys = resourcesOf(ingestion(), "aws_apigatewayv2_route").map((r) => [r.route_key, r.authorization_type]);
-    expect(routeKeys.sort()).toEqual(Object.keys(signatureVerifiedRoutes).map((key) => [key, "NONE"]).sort());
+    expect(routeKeys.sort()).toEqual(
+      Object.keys(signatureVerifiedRoutes)
+        .map((key) => [key, "NONE"])
+        .sort(),
+    );
     expect(resourcesOf(ingestion(), "aws_apigatewayv2_stage")[0].access_log_settings.destination_arn).toMatch(/aws_cloudwatch_log_group/);
   });
 
@@ -160,12 +164,25 @@ describe("foundation and ingestion (all contract functions built from the fixtur
     const fn = resourcesOf(analytics, "aws_lambda_function").find((candidate) => candidate.function_name === "acme-staging-payments-reconcile");
     expect(fn).toMatchObject({ timeout: 900, reserved_concurrent_executions: 1 });
     const variables = fn.environment.variables;
-    for (const name of ["SDP_SECRET_STRIPE_API_ARN", "SDP_SECRET_RECHARGE_API_ARN", "SDP_EVENT_BUS_NAME", "SDP_ALERTS_TOPIC_ARN", "SDP_TABLE_SUBSCRIPTIONS", "SDP_TABLE_CHARGES", "SDP_TABLE_IDEMPOTENCY"]) expect(variables[name]).toBeDefined();
+    for (const name of [
+      "SDP_SECRET_STRIPE_API_ARN",
+      "SDP_SECRET_RECHARGE_API_ARN",
+      "SDP_EVENT_BUS_NAME",
+      "SDP_ALERTS_TOPIC_ARN",
+      "SDP_TABLE_SUBSCRIPTIONS",
+      "SDP_TABLE_CHARGES",
+      "SDP_TABLE_IDEMPOTENCY",
+    ])
+      expect(variables[name]).toBeDefined();
     const policy = resourcesOf(analytics, "aws_iam_role_policy").find((candidate) => String(candidate.role).includes("payments-reconcile"));
     const statements = JSON.parse(policy.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>;
     const sids = statements.map((statement) => statement.Sid);
-    expect(sids).toEqual(expect.arrayContaining(["SecretStripeApi", "SecretRechargeApi", "PlatformBus", "AlertsTopic", "ReadWriteIdempotencyTable", "ReadSubscriptionsTable", "ReadChargesTable"]));
-    const written = statements.filter((statement) => statement.Action.includes("s3:PutObject")).flatMap((statement) => statement.Resource.map((resource) => resource.replace(/^.*\}\//, "")));
+    expect(sids).toEqual(
+      expect.arrayContaining(["SecretStripeApi", "SecretRechargeApi", "PlatformBus", "AlertsTopic", "ReadWriteIdempotencyTable", "ReadSubscriptionsTable", "ReadChargesTable"]),
+    );
+    const written = statements
+      .filter((statement) => statement.Action.includes("s3:PutObject"))
+      .flatMap((statement) => statement.Resource.map((resource) => resource.replace(/^.*\}\//, "")));
     expect(written.sort()).toEqual(["metadata/reconciliation/*", "raw/recharge/*", "raw/stripe/*"]);
     expect(statements.flatMap((statement) => statement.Action)).not.toContain("s3:DeleteObject");
     // The scheduler may invoke it, and nothing else of the layer it has no schedule for.
@@ -175,7 +192,17 @@ describe("foundation and ingestion (all contract functions built from the fixtur
 
   it("gives monitoring a dashboard with hot-store, lake, function and queue sections", () => {
     const [dashboard] = resourcesOf(synth.stack("acme-staging-monitoring"), "aws_cloudwatch_dashboard");
-    const titles = JSON.parse(dashboard.dashboard_body).widgets.filter((w: any) => w.type === "text").map((w: any) => w.properties.markdown);
-    expect(titles).toEqual(["## Hot stores (DynamoDB)", "## Data lake (S3)", "## Functions", "## Ingestion queues", "## Backfill runs", "## Analytics ETL (Athena workflow)", "## Data quality"]);
+    const titles = JSON.parse(dashboard.dashboard_body)
+      .widgets.filter((w: any) => w.type === "text")
+      .map((w: any) => w.properties.markdown);
+    expect(titles).toEqual([
+      "## Hot stores (DynamoDB)",
+      "## Data lake (S3)",
+      "## Functions",
+      "## Ingestion queues",
+      "## Backfill runs",
+      "## Analytics ETL (Athena workflow)",
+      "## Data quality",
+    ]);
   });
 });

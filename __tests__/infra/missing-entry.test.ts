@@ -33,9 +33,11 @@ describe("entry files of the function specs", () => {
       "function shopify-orders: its entry file functions/shopify/no-such-entry.ts does not exist",
     );
     const programOnly = entryFile("program-only.ts", "export const program = () => 1;\nexport const handlerFactory = () => 2;\n");
-    expect(() => checkEntry("shopify-orders", programOnly, "handler")).toThrow("function shopify-orders: its entry file does not export `handler`, the handler Lambda calls (index.handler)");
+    expect(() => checkEntry("shopify-orders", programOnly, "handler")).toThrow(
+      "function shopify-orders: its entry file does not export `handler`, the handler Lambda calls (index.handler)",
+    );
     expect(() => checkEntry("t", entryFile("type-only.ts", "type handler = 1;\nexport { handler as other };\n"), "handler")).toThrow(EntryInvalid);
-    for (const text of ["export const handler = 1;", "export async function handler() {}", "const h = 1;\nexport { program, h as handler };", "export * from \"./elsewhere\";"]) {
+    for (const text of ["export const handler = 1;", "export async function handler() {}", "const h = 1;\nexport { program, h as handler };", 'export * from "./elsewhere";']) {
       expect(() => checkEntry("t", entryFile("ok.ts", text), "handler")).not.toThrow();
     }
     expect(() => checkEntry("t", fixtureHandler, "handler")).not.toThrow();
@@ -53,8 +55,12 @@ describe("entry files of the function specs", () => {
     expect(() => specEntry({ ...orders, handlerModule: { path: "functions/shopify/gone.ts", topicHandlers: "orderHandlers" } })).toThrow(
       "function shopify-orders: its handler module functions/shopify/gone.ts does not exist",
     );
-    expect(() => specEntry({ ...orders, handlerModule: { path: "functions/shopify/orders.ts", topicHandlers: "noHandlers" } })).toThrow(/its handler module does not export `noHandlers`/);
-    expect(() => specEntry({ ...orders, entry: "functions/shopify/frame-gone.ts" })).toThrow(/function shopify-orders: its entry file functions\/shopify\/frame-gone\.ts does not exist/);
+    expect(() => specEntry({ ...orders, handlerModule: { path: "functions/shopify/orders.ts", topicHandlers: "noHandlers" } })).toThrow(
+      /its handler module does not export `noHandlers`/,
+    );
+    expect(() => specEntry({ ...orders, entry: "functions/shopify/frame-gone.ts" })).toThrow(
+      /function shopify-orders: its entry file functions\/shopify\/frame-gone\.ts does not exist/,
+    );
   });
 
   it("synth fails, naming the function, when a spec's entry file is missing or lacks its handler", () => {
@@ -64,6 +70,8 @@ describe("entry files of the function specs", () => {
       `function shopify-orders: its entry file ${path.relative(repoRoot, missing)} does not exist`,
     );
     const noHandler = entryFile("no-handler.ts", "export const program = () => 1;\n");
-    expect(() => synthesize({ environments: ["dev"], functionEntry: only("backfill-poll", noHandler) })).toThrow(/function backfill-poll: its entry file does not export `handler`/);
+    expect(() => synthesize({ environments: ["dev"], functionEntry: only("backfill-poll", noHandler) })).toThrow(
+      /function backfill-poll: its entry file does not export `handler`/,
+    );
   });
 });

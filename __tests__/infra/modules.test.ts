@@ -26,7 +26,15 @@ describe("StateMachine, SchedulerRole, HttpApi and Dashboard modules", () => {
     const env = loadEnvironment("dev");
     stack = new PlatformStack(app, env, "backfill");
     const alarms = new AlarmFactory("acme-dev", topicArn);
-    const fn = new EffectFunction(stack, "task", { functionName: "acme-dev-task", description: "task", entry: fixtureHandler, logRetentionDays: 14, region: env.region, keys, alarms });
+    const fn = new EffectFunction(stack, "task", {
+      functionName: "acme-dev-task",
+      description: "task",
+      entry: fixtureHandler,
+      logRetentionDays: 14,
+      region: env.region,
+      keys,
+      alarms,
+    });
     const machine = new StateMachine(stack, "workflow", {
       stateMachineName: "acme-dev-workflow",
       definition: { StartAt: "Run", States: { Run: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: fn.arn }, End: true } } },
@@ -54,7 +62,12 @@ describe("StateMachine, SchedulerRole, HttpApi and Dashboard modules", () => {
 
   it("builds a state machine with logging ALL, execution data, tracing, and a role that may invoke its task", () => {
     const [machine] = resourcesOf(json, "aws_sfn_state_machine");
-    expect(machine).toMatchObject({ name: "acme-dev-workflow", type: "STANDARD", logging_configuration: { level: "ALL", include_execution_data: true }, tracing_configuration: { enabled: true } });
+    expect(machine).toMatchObject({
+      name: "acme-dev-workflow",
+      type: "STANDARD",
+      logging_configuration: { level: "ALL", include_execution_data: true },
+      tracing_configuration: { enabled: true },
+    });
     expect(JSON.parse(machine.definition).States.Run.Type).toBe("Task");
     const policy = resourcesOf(json, "aws_iam_role_policy").find((p) => p.role.includes("workflow_role"));
     const invoke = JSON.parse(policy.policy).Statement.find((s: any) => s.Sid === "InvokeTask");
@@ -68,7 +81,9 @@ describe("StateMachine, SchedulerRole, HttpApi and Dashboard modules", () => {
     expect(schedule).toMatchObject({ name: "acme-dev-nightly", schedule_expression: "cron(0 3 * * ? *)", schedule_expression_timezone: "UTC" });
     expect(JSON.parse(schedule.target.input)).toEqual({ days: 3 });
     const policy = resourcesOf(json, "aws_iam_role_policy").find((p) => p.name === "scheduled-targets");
-    expect(JSON.parse(policy.policy).Statement).toEqual([expect.objectContaining({ Action: ["states:StartExecution"], Resource: [expect.stringMatching(/aws_sfn_state_machine/)] })]);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      expect.objectContaining({ Action: ["states:StartExecution"], Resource: [expect.stringMatching(/aws_sfn_state_machine/)] }),
+    ]);
   });
 
   it("opens only allow-listed webhook routes and lets API Gateway invoke the function", () => {

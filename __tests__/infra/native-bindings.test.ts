@@ -52,21 +52,31 @@ describe("native bindings in a function's zip", () => {
     };
     write("fake-native", { optionalDependencies: Object.fromEntries(Object.keys(platforms).map((p) => [`fake-native-${p}`, "1.2.3"])) }, { "index.js": "module.exports = 1;" });
     for (const platform of installed) write(`fake-native-${platform}`, platforms[platform]!, { "binding.node": platform });
-    const lock = { packages: Object.fromEntries(Object.entries(platforms).map(([p, fields]) => [`node_modules/fake-native-${p}`, { version: "1.2.3", optional: true, ...fields }])) };
+    const lock = {
+      packages: Object.fromEntries(Object.entries(platforms).map(([p, fields]) => [`node_modules/fake-native-${p}`, { version: "1.2.3", optional: true, ...fields }])),
+    };
     fs.writeFileSync(path.join(root, "package-lock.json"), JSON.stringify(lock));
     return root;
   };
 
   it("picks the function's platform from what a Mac host installed, leaving the host's binding out", () => {
     const packageRoot = fakeRoot(["darwin-arm64", "linux-x64"]);
-    const bundle = bundleFunction({ name: "fake-x64", entry: fixtureHandler, nativeModules: ["fake-native"], architecture: "x86_64", packageRoot, cacheDir: tempDir("sdp-bundle-") });
+    const bundle = bundleFunction({
+      name: "fake-x64",
+      entry: fixtureHandler,
+      nativeModules: ["fake-native"],
+      architecture: "x86_64",
+      packageRoot,
+      cacheDir: tempDir("sdp-bundle-"),
+    });
     const packages = [...new Set([...readZip(bundle.zipPath).keys()].filter((name) => name.startsWith("node_modules/")).map((name) => name.split("/")[1]))].sort();
     expect(packages).toEqual(["fake-native", "fake-native-linux-x64"]);
   });
 
   it("fails, naming the package and how to install it, when the function's binding is not installed", () => {
     const packageRoot = fakeRoot(["darwin-arm64", "linux-x64"]);
-    const build = () => bundleFunction({ name: "fake-arm64", entry: fixtureHandler, nativeModules: ["fake-native"], architecture: "arm64", packageRoot, cacheDir: tempDir("sdp-bundle-") });
+    const build = () =>
+      bundleFunction({ name: "fake-arm64", entry: fixtureHandler, nativeModules: ["fake-native"], architecture: "arm64", packageRoot, cacheDir: tempDir("sdp-bundle-") });
     expect(build).toThrow(NativeBindingMissing);
     expect(build).toThrow(/function fake-arm64 runs on Lambda linux\/arm64 \(glibc\), but node_modules has no fake-native-linux-arm64@1\.2\.3/);
     expect(build).toThrow(/npm pack fake-native-linux-arm64@1\.2\.3 && mkdir -p node_modules\/fake-native-linux-arm64 && tar -xzf fake-native-linux-arm64-1\.2\.3\.tgz/);

@@ -39,7 +39,9 @@ describe("run-time defects of the synthesized stacks", () => {
     // The two that collided: a processor's async DLQ and its queue's DLQ, and the data-quality alarms.
     const queues = (["ingestion", "backfill"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_sqs_queue")).map((q) => q.name);
     expect(queues).toEqual(expect.arrayContaining([`acme-${env}-shopify-orders-dlq`, `acme-${env}-shopify-orders-async-dlq`]));
-    const alarms = (["analytics", "monitoring"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name);
+    const alarms = (["analytics", "monitoring"] as const)
+      .flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_cloudwatch_metric_alarm"))
+      .map((a) => a.alarm_name);
     expect(alarms).toEqual(expect.arrayContaining([`acme-${env}-data-quality-errors`, `acme-${env}-data-quality-failed-checks`]));
   });
 
@@ -56,7 +58,13 @@ describe("run-time defects of the synthesized stacks", () => {
     const account = { dev: "111111111111", staging: "222222222222", prod: "333333333333" }[env];
     const rules = (["ingestion", "analytics"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_cloudwatch_event_rule"));
     expect(rules.length).toBeGreaterThan(5);
-    const arnLike = (pattern: string, arn: string) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.?+^$()|[\]{}\\/]/g, "\\$&")).join(".*")}$`).test(arn);
+    const arnLike = (pattern: string, arn: string) =>
+      new RegExp(
+        `^${pattern
+          .split("*")
+          .map((part) => part.replace(/[.?+^$()|[\]{}\\/]/g, "\\$&"))
+          .join(".*")}$`,
+      ).test(arn);
     for (const rule of rules) {
       const bus = String(rule.event_bus_name).startsWith("${") ? "aws.partner/shopify.com/123/acme" : rule.event_bus_name;
       const arn = `arn:aws:events:eu-west-1:${account}:rule/${bus ? `${bus}/` : ""}${rule.name}`;

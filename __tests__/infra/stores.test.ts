@@ -65,9 +65,11 @@ describe("hot stores and lake", () => {
     const lake = () => synth.stack("acme-prod-lake");
 
     it("names the buckets from contracts/naming.ts", () => {
-      expect(resourcesOf(lake(), "aws_s3_bucket").map((b) => b.bucket).sort()).toEqual(
-        [lakeBucketName("acme", "333333333333", "prod"), accessLogBucketName("acme", "333333333333", "prod")].sort(),
-      );
+      expect(
+        resourcesOf(lake(), "aws_s3_bucket")
+          .map((b) => b.bucket)
+          .sort(),
+      ).toEqual([lakeBucketName("acme", "333333333333", "prod"), accessLogBucketName("acme", "333333333333", "prod")].sort());
     });
 
     it("tiers raw/ to IA at 30 d and Glacier IR at 90, expires at the retention, and expires noncurrent versions", () => {

@@ -55,11 +55,19 @@ describe("the synthesized stacks", () => {
   });
   afterAll(() => synth.cleanup());
 
-  const names = fs.readdirSync(snapshotDir).map((file) => path.basename(file, ".json")).sort();
+  const names = fs
+    .readdirSync(snapshotDir)
+    .map((file) => path.basename(file, ".json"))
+    .sort();
 
   it("has a snapshot for every stack it synthesizes, and none for a stack it does not", () => {
     // Read again: an update run has just rewritten the folder.
-    expect(written).toEqual(fs.readdirSync(snapshotDir).map((file) => path.basename(file, ".json")).sort());
+    expect(written).toEqual(
+      fs
+        .readdirSync(snapshotDir)
+        .map((file) => path.basename(file, ".json"))
+        .sort(),
+    );
     for (const stack of synth.stacks) expect(written).toContain(stack.node.id);
   });
 

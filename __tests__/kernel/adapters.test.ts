@@ -27,7 +27,12 @@ describe("httpHandler (API Gateway HTTP API v2)", () => {
     const platform = makeTestPlatform({ secrets: { shopifyWebhook: SECRET } });
     const handler = httpHandler(ingressProgram, platform.layer);
     const body = fixtureText("order");
-    const headers = { "X-Shopify-Topic": "orders/updated", "X-SHOPIFY-HMAC-SHA256": shopifySignature(SECRET, body), "X-Shopify-Webhook-Id": "wh-b64", "Content-Type": "application/json" };
+    const headers = {
+      "X-Shopify-Topic": "orders/updated",
+      "X-SHOPIFY-HMAC-SHA256": shopifySignature(SECRET, body),
+      "X-Shopify-Webhook-Id": "wh-b64",
+      "Content-Type": "application/json",
+    };
     const response = await handler(apiEvent(body, headers, true));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ status: "accepted" });
@@ -73,7 +78,11 @@ describe("sqsHandler (SQS batches of EventBridge events)", () => {
     const flaky = (envelope: BusEnvelope) =>
       Effect.suspend(() => {
         attempts += 1;
-        return envelope.id === "always-fails" ? Effect.fail(new Transient({ service: "dynamodb", reason: "down" })) : attempts < 2 ? Effect.fail(new Transient({ service: "dynamodb", reason: "blip" })) : Effect.void;
+        return envelope.id === "always-fails"
+          ? Effect.fail(new Transient({ service: "dynamodb", reason: "down" }))
+          : attempts < 2
+            ? Effect.fail(new Transient({ service: "dynamodb", reason: "blip" }))
+            : Effect.void;
       });
     const handler = sqsHandler(flaky, platform.layer, { retry: { baseMs: 1, maxDelayMs: 2, maxRetries: 2 }, concurrency: 1 });
     const envelope = (id: string) => JSON.stringify({ id, source: "s", "detail-type": "d", time: "2026-03-01T00:00:00Z", detail: {} });
@@ -104,7 +113,10 @@ describe("sqsHandler (SQS batches of EventBridge events)", () => {
 
   test("a defect in one record does not fail the others", async () => {
     const platform = makeTestPlatform();
-    const handler = sqsHandler((envelope: BusEnvelope) => (envelope.id === "boom" ? Effect.die(new Error("bug")) : Effect.flatMap(HotStore, (store) => store.put("orders", { id: envelope.id }))), platform.layer);
+    const handler = sqsHandler(
+      (envelope: BusEnvelope) => (envelope.id === "boom" ? Effect.die(new Error("bug")) : Effect.flatMap(HotStore, (store) => store.put("orders", { id: envelope.id }))),
+      platform.layer,
+    );
     const body = (id: string) => JSON.stringify({ id, source: "s", "detail-type": "d", time: "2026-03-01T00:00:00Z", detail: {} });
     const response = await handler(sqsEvent(body("ok"), body("boom")));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
@@ -115,7 +127,10 @@ describe("sqsHandler (SQS batches of EventBridge events)", () => {
 describe("taskHandler (Step Functions)", () => {
   test("returns the output, and throws typed failures named by their tag", async () => {
     const platform = makeTestPlatform();
-    const handler = taskHandler((input: { n: number }) => (input.n > 0 ? Effect.succeed({ doubled: input.n * 2 }) : Effect.fail(new InvalidPayload({ reason: "n must be positive" }))), platform.layer);
+    const handler = taskHandler(
+      (input: { n: number }) => (input.n > 0 ? Effect.succeed({ doubled: input.n * 2 }) : Effect.fail(new InvalidPayload({ reason: "n must be positive" }))),
+      platform.layer,
+    );
     await expect(handler({ n: 2 })).resolves.toEqual({ doubled: 4 });
     await expect(handler({ n: 0 })).rejects.toMatchObject({ name: "InvalidPayload", message: expect.stringContaining("n must be positive") });
   });
@@ -127,7 +142,11 @@ describe("eventHandler (EventBridge invoking the function directly)", () => {
     const { eventHandler } = await import("../../functions/kernel/adapters");
     const handler = eventHandler(
       (envelope: BusEnvelope): Effect.Effect<void, InvalidPayload | Transient> =>
-        envelope.id === "bad" ? Effect.fail(new InvalidPayload({ reason: "bad" })) : envelope.id === "flaky" ? Effect.fail(new Transient({ service: "s3", reason: "down" })) : Effect.void,
+        envelope.id === "bad"
+          ? Effect.fail(new InvalidPayload({ reason: "bad" }))
+          : envelope.id === "flaky"
+            ? Effect.fail(new Transient({ service: "s3", reason: "down" }))
+            : Effect.void,
       platform.layer,
     );
     const envelope = (id: string): BusEnvelope => ({ id, source: "s", "detail-type": "d", time: "2026-03-01T00:00:00Z", detail: {} });

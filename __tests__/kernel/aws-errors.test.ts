@@ -2,7 +2,8 @@
 import { classifyAwsError } from "../../functions/kernel/aws-errors";
 
 const kindOf = (error: unknown) => classifyAwsError("s3", "PutObject", error).kind;
-const sdkError = (name: string, status?: number, extra: Record<string, unknown> = {}) => Object.assign(new Error(name), { name, ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}), ...extra });
+const sdkError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}), ...extra });
 
 test.each([
   ["ThrottlingException", 400],

@@ -20,8 +20,7 @@ const sourceFiles = (dir: string): string[] =>
   });
 
 /** The code of a file with its comments blanked out (line numbers kept). */
-const withoutComments = (source: string): string =>
-  source.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, " ")).replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+const withoutComments = (source: string): string => source.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, " ")).replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
 
 /** A raw read is allowed only where the Lambda runtime contract forces it, said in a comment on the line or the one above. */
 const EXCUSE = /Lambda runtime contract/;

@@ -72,7 +72,9 @@ const crashable = <S extends object>(service: S, machine: Machine, serviceName: 
             Effect.suspend(() =>
               machine.dead
                 ? Effect.die(new Crash())
-                : Effect.flatMap((value as (...a: unknown[]) => Effect.Effect<unknown, unknown>)(...args), (result) => (machine.step(`${serviceName}.${name}`) ? Effect.die(new Crash()) : Effect.succeed(result))),
+                : Effect.flatMap((value as (...a: unknown[]) => Effect.Effect<unknown, unknown>)(...args), (result) =>
+                    machine.step(`${serviceName}.${name}`) ? Effect.die(new Crash()) : Effect.succeed(result),
+                  ),
             );
   }
   return wrapped as S;
@@ -97,14 +99,24 @@ const deliveries = (): Delivery[] => [
   { name: "shopify orders/create", request: shopifyRequest("orders/create", JSON.stringify(fixture("order")), { webhookId: "wh-create-1" }), door: door(shopifyIngress) },
   { name: "shopify orders/updated", request: shopifyRequest("orders/updated", JSON.stringify(newerOrder), { webhookId: "wh-update-2" }), door: door(shopifyIngress) },
   { name: "shopify products/update", request: shopifyRequest("products/update", JSON.stringify(fixture("product")), { webhookId: "wh-product-5" }), door: door(shopifyIngress) },
-  { name: "shopify checkouts/update", request: shopifyRequest("checkouts/update", JSON.stringify(fixture("checkout")), { webhookId: "wh-checkout-6" }), door: door(shopifyIngress) },
-  { name: "shopify app/uninstalled", request: shopifyRequest("app/uninstalled", JSON.stringify(fixture("app-uninstalled")), { webhookId: "wh-uninstall-3" }), door: door(shopifyIngress) },
+  {
+    name: "shopify checkouts/update",
+    request: shopifyRequest("checkouts/update", JSON.stringify(fixture("checkout")), { webhookId: "wh-checkout-6" }),
+    door: door(shopifyIngress),
+  },
+  {
+    name: "shopify app/uninstalled",
+    request: shopifyRequest("app/uninstalled", JSON.stringify(fixture("app-uninstalled")), { webhookId: "wh-uninstall-3" }),
+    door: door(shopifyIngress),
+  },
   { name: "recharge subscription/cancelled", request: rechargeRequest("subscription/cancelled", rechargeCancelled.rawBody), door: door(rechargeIngress) },
   { name: "stripe charge.failed", request: stripeRequest(stripeFailed.rawBody), door: door(stripeIngress) },
 ];
 
 /** Deliveries that arrive on Shopify's partner bus (durable in their queue from the start). */
-const partnerMessages = (): BusEnvelope[] => [partnerEnvelope("customers/update", { ...fixture("customer"), updated_at: "2026-03-02T10:00:00-05:00" }, { webhookId: "wh-partner-4" })];
+const partnerMessages = (): BusEnvelope[] => [
+  partnerEnvelope("customers/update", { ...fixture("customer"), updated_at: "2026-03-02T10:00:00-05:00" }, { webhookId: "wh-partner-4" }),
+];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -139,7 +151,10 @@ const runScenario = async (crashAt?: number): Promise<Outcome> => {
     Layer.succeed(HotStore, store),
     Layer.succeed(Idempotency, makeIdempotency(store)),
     Layer.succeed(EventBus, crashable(inner.bus, machine, "EventBus")),
-    Layer.succeed(Alerts, makeSnsAlerts(store, () => snsClient as never)),
+    Layer.succeed(
+      Alerts,
+      makeSnsAlerts(store, () => snsClient as never),
+    ),
     Layer.succeed(DeadLetters, crashable(inner.deadLetters, machine, "DeadLetters")),
     Layer.succeed(Secrets, inner.secrets),
     Layer.succeed(Metrics, inner.metrics),
@@ -200,7 +215,10 @@ const runScenario = async (crashAt?: number): Promise<Outcome> => {
   const tables: Partial<Record<TableKey, unknown[]>> = {};
   for (const table of tableKeys) {
     if (table === "idempotency") continue;
-    const items = platform.items(table).map((item) => JSON.stringify(item)).sort();
+    const items = platform
+      .items(table)
+      .map((item) => JSON.stringify(item))
+      .sort();
     if (items.length > 0) tables[table] = items;
   }
   return {
@@ -278,7 +296,11 @@ describe("a provider retry of a delivery that was never answered", () => {
       );
     const start = NOW_SECONDS * 1000;
     // The first delivery took the claim and was cut off (its process died) before storing anything.
-    platform.state.tables.idempotency.set(JSON.stringify(["ingress:shopify:wh-cut-off"]), { key: "ingress:shopify:wh-cut-off", status: "in-progress", expires_at: NOW_SECONDS + 30 });
+    platform.state.tables.idempotency.set(JSON.stringify(["ingress:shopify:wh-cut-off"]), {
+      key: "ingress:shopify:wh-cut-off",
+      status: "in-progress",
+      expires_at: NOW_SECONDS + 30,
+    });
 
     const early = await at(start + 5_000)(door(shopifyIngress)(request));
     expect(early.statusCode).toBe(503);

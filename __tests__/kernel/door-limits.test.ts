@@ -19,9 +19,29 @@ const kernel = makeTestPlatform({ secrets: { shopifyWebhook: FUZZ_SECRETS.shopif
 const runtime = ManagedRuntime.make(kernel.layer);
 afterAll(() => runtime.dispose());
 
-const request = (path: string, headers: Record<string, string>, body: Buffer): HttpRequest => ({ method: "POST", path, headers, rawBody: body, requestId: "r", receivedAt: new Date().toISOString() });
+const request = (path: string, headers: Record<string, string>, body: Buffer): HttpRequest => ({
+  method: "POST",
+  path,
+  headers,
+  rawBody: body,
+  requestId: "r",
+  receivedAt: new Date().toISOString(),
+});
 const shopify = (headers: Record<string, string>, body: Buffer = validDelivery("shopify").body) =>
-  runtime.runPromise(shopifyIngress(request("/webhooks/shopify", { "x-shopify-topic": "orders/updated", "x-shopify-webhook-id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", ...headers, "x-shopify-hmac-sha256": shopifySignature(FUZZ_SECRETS.shopify, body) }, body)));
+  runtime.runPromise(
+    shopifyIngress(
+      request(
+        "/webhooks/shopify",
+        {
+          "x-shopify-topic": "orders/updated",
+          "x-shopify-webhook-id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+          ...headers,
+          "x-shopify-hmac-sha256": shopifySignature(FUZZ_SECRETS.shopify, body),
+        },
+        body,
+      ),
+    ),
+  );
 const recharge = (topic: string, body: Buffer) =>
   runtime.runPromise(rechargeIngress(request("/webhooks/recharge", { "x-recharge-topic": topic, "x-recharge-hmac-sha256": rechargeHash(FUZZ_SECRETS.recharge, body) }, body)));
 const stripe = (body: Buffer) => runtime.runPromise(stripeIngress(request("/webhooks/stripe", { "stripe-signature": stripeSignature(FUZZ_SECRETS.stripe, body) }, body)));
@@ -37,7 +57,8 @@ describe("webhook doors: 400 before any key is built", () => {
 
   test("Shopify: webhook ids, event ids and shop domains over the limits", async () => {
     const before = stored();
-    for (const length of [201, 300, 2100]) expect400(await shopify({ "x-shopify-webhook-id": "w".repeat(length) }), /X-Shopify-Webhook-Id must be 1-200 characters/, "w".repeat(201));
+    for (const length of [201, 300, 2100])
+      expect400(await shopify({ "x-shopify-webhook-id": "w".repeat(length) }), /X-Shopify-Webhook-Id must be 1-200 characters/, "w".repeat(201));
     expect400(await shopify({ "x-shopify-webhook-id": "id with spaces" }), /X-Shopify-Webhook-Id/);
     const { "x-shopify-webhook-id": _none, ...withoutWebhookId } = { "x-shopify-webhook-id": "" };
     expect400(await shopify({ ...withoutWebhookId, "x-shopify-webhook-id": "", "x-shopify-event-id": "é".repeat(10) }), /X-Shopify-Event-Id .*non-ASCII/);
@@ -72,7 +93,9 @@ describe("webhook doors: 400 before any key is built", () => {
 
 describe("POST /events envelopes", () => {
   const envelope = (metadata: Record<string, string>, payload = "{}") =>
-    Buffer.from(`{"id":"b54557e4","detail-type":"shopifyWebhook","source":"aws.partner/shopify.com/1/acme","detail":{"metadata":${JSON.stringify({ "X-Shopify-Topic": "orders/updated", ...metadata })},"payload":${payload}}}`);
+    Buffer.from(
+      `{"id":"b54557e4","detail-type":"shopifyWebhook","source":"aws.partner/shopify.com/1/acme","detail":{"metadata":${JSON.stringify({ "X-Shopify-Topic": "orders/updated", ...metadata })},"payload":${payload}}}`,
+    );
 
   test("ids, topics and shop domains over the limits are refused naming the field", () => {
     const cases: Array<[Buffer, RegExp]> = [
@@ -95,9 +118,27 @@ describe("POST /events envelopes", () => {
     let deep: unknown = 1;
     for (let level = 0; level < 100_000; level += 1) deep = [deep];
     const envelopes: BusEnvelope[] = [
-      { id: "e".repeat(300), source: "aws.partner/shopify.com/1/acme", "detail-type": "shopifyWebhook", time: "2026-01-31T10:00:00Z", detail: { metadata: { "X-Shopify-Topic": "orders/updated" }, payload: {} } },
-      { id: "ok", source: "aws.partner/shopify.com/1/acme", "detail-type": "shopifyWebhook", time: "2026-01-31T10:00:00Z", detail: { metadata: { "X-Shopify-Topic": "orders/updated", "X-Shopify-Webhook-Id": "ok" }, payload: { a: deep } } },
-      { id: "ok", source: "sdp.stripe", "detail-type": "webhookReceived", time: "2026-01-31T10:00:00Z", detail: { source: "stripe", topic: "charge.succeeded", eventId: "evt_1", rawKey: `raw/stripe/charge/dt=2026-01-31/${"k".repeat(300)}.json` } },
+      {
+        id: "e".repeat(300),
+        source: "aws.partner/shopify.com/1/acme",
+        "detail-type": "shopifyWebhook",
+        time: "2026-01-31T10:00:00Z",
+        detail: { metadata: { "X-Shopify-Topic": "orders/updated" }, payload: {} },
+      },
+      {
+        id: "ok",
+        source: "aws.partner/shopify.com/1/acme",
+        "detail-type": "shopifyWebhook",
+        time: "2026-01-31T10:00:00Z",
+        detail: { metadata: { "X-Shopify-Topic": "orders/updated", "X-Shopify-Webhook-Id": "ok" }, payload: { a: deep } },
+      },
+      {
+        id: "ok",
+        source: "sdp.stripe",
+        "detail-type": "webhookReceived",
+        time: "2026-01-31T10:00:00Z",
+        detail: { source: "stripe", topic: "charge.succeeded", eventId: "evt_1", rawKey: `raw/stripe/charge/dt=2026-01-31/${"k".repeat(300)}.json` },
+      },
     ];
     for (const envelope of envelopes) {
       const exit = await runtime.runPromiseExit(Effect.asVoid(decodeIncomingEvent(envelope)));

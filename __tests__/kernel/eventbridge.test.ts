@@ -33,7 +33,11 @@ test("only the failed entries are sent again, each call at most 10 entries", asy
   const { client, calls } = fakeClient((entry, call) => call === 1 && (entry.DetailType === "e11" || entry.DetailType === "e12"));
   const exit = await publish(makeEventBridgeBus(client), events(13));
   expect(Exit.isSuccess(exit)).toBe(true);
-  expect(calls).toEqual([["e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9"], ["e10", "e11", "e12"], ["e11", "e12"]]);
+  expect(calls).toEqual([
+    ["e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9"],
+    ["e10", "e11", "e12"],
+    ["e11", "e12"],
+  ]);
 });
 
 test("entries that keep failing: three calls, then Transient naming the error codes", async () => {

@@ -208,7 +208,8 @@ export const driveTraffic = async (traffic: Traffic, options: DriverOptions): Pr
     }
     const headers: Record<string, string> = { ...delivery.headers };
     // Stripe signs every attempt anew (its signature carries a timestamp); a forgery stays forged.
-    if (delivery.door === "stripe" && delivery.kind !== "forged") headers["Stripe-Signature"] = stripeSignature(options.secrets.stripe, delivery.body, Math.floor(time.now() / 1000));
+    if (delivery.door === "stripe" && delivery.kind !== "forged")
+      headers["Stripe-Signature"] = stripeSignature(options.secrets.stripe, delivery.body, Math.floor(time.now() / 1000));
     const event: ApiGatewayV2Event = {
       rawPath: delivery.path,
       headers,
@@ -245,7 +246,7 @@ export const driveTraffic = async (traffic: Traffic, options: DriverOptions): Pr
 
   const queueDepth = () => [...queues.values()].reduce((sum, queue) => sum + queue.messages.length, 0);
 
-  for (let waveIndex = 0; waveIndex < waveNumbers.length || pending.length > 0 || queueDepth() > 0; ) {
+  for (let waveIndex = 0; waveIndex < waveNumbers.length || pending.length > 0 || queueDepth() > 0;) {
     // Providers: the next wave goes out (whatever became of the previous one), retries are due.
     if (waveIndex < waveNumbers.length) {
       const wave = waves.get(waveNumbers[waveIndex]!)!;

@@ -47,7 +47,10 @@ const bounds: Omit<DriverOptions, "faults"> = {
 const comparable = (tables: RunOutcome["tables"]) =>
   Object.fromEntries(Object.entries(tables).map(([table, rows]) => [table, sortedRows((rows as Item[]).map(({ received_at: _received, ...rest }) => rest))]));
 
-const rawEventIds = (objects: Record<string, string>) => Object.keys(objects).filter((key) => key.startsWith("raw/")).map((key) => key.replace(/^raw\/([^/]+)\/[^/]+\/dt=[^/]+\//, "$1:"));
+const rawEventIds = (objects: Record<string, string>) =>
+  Object.keys(objects)
+    .filter((key) => key.startsWith("raw/"))
+    .map((key) => key.replace(/^raw\/([^/]+)\/[^/]+\/dt=[^/]+\//, "$1:"));
 
 const over = (histogram: Record<number, number>, bound: number) =>
   Object.entries(histogram)
@@ -65,7 +68,14 @@ const summary = (name: string, run: RunOutcome) => {
     rows: Object.values(run.tables).reduce((sum, rows) => sum + (rows?.length ?? 0), 0),
     alerts: run.alerts.length,
     faultsInjected: faults?.injected ?? 0,
-    faultsByService: faults ? Object.fromEntries(Object.entries(faults.services).map(([service, counts]) => [service, `${counts.calls} calls: ${counts.throttled} throttled, ${counts.errorsBefore} failed, ${counts.errorsAfter} answer lost`])) : {},
+    faultsByService: faults
+      ? Object.fromEntries(
+          Object.entries(faults.services).map(([service, counts]) => [
+            service,
+            `${counts.calls} calls: ${counts.throttled} throttled, ${counts.errorsBefore} failed, ${counts.errorsAfter} answer lost`,
+          ]),
+        )
+      : {},
     providerRetries: run.stats.providerRetries,
     maxProviderAttempts: run.stats.maxProviderAttempts,
     providerExhausted: run.stats.providerExhausted.length,
@@ -146,7 +156,12 @@ const convergesDespiteFaults = (label: string, faults: FaultPlan, runBounds: typ
     expect(new Set(ids).size).toBe(ids.length);
     const missing = Object.keys(clean.objects).filter((key) => !(key in faulty.objects));
     const extra = Object.keys(faulty.objects).filter((key) => !(key in clean.objects));
-    expect({ missing: missing.length, extra: extra.length, firstMissing: missing.slice(0, 5), firstExtra: extra.slice(0, 5) }).toEqual({ missing: 0, extra: 0, firstMissing: [], firstExtra: [] });
+    expect({ missing: missing.length, extra: extra.length, firstMissing: missing.slice(0, 5), firstExtra: extra.slice(0, 5) }).toEqual({
+      missing: 0,
+      extra: 0,
+      firstMissing: [],
+      firstExtra: [],
+    });
     expect(faulty.objects).toEqual(clean.objects);
   });
 
@@ -161,7 +176,12 @@ const convergesDespiteFaults = (label: string, faults: FaultPlan, runBounds: typ
       const key = (row: Record<string, unknown>) => JSON.stringify(row);
       const wantKeys = new Set(want.map(key));
       const gotKeys = new Set(got.map(key));
-      expect({ table, rows: got.length, differing: got.filter((row) => !wantKeys.has(key(row))).slice(0, 3), absent: want.filter((row) => !gotKeys.has(key(row))).slice(0, 3) }).toEqual({
+      expect({
+        table,
+        rows: got.length,
+        differing: got.filter((row) => !wantKeys.has(key(row))).slice(0, 3),
+        absent: want.filter((row) => !gotKeys.has(key(row))).slice(0, 3),
+      }).toEqual({
         table,
         rows: want.length,
         differing: [],

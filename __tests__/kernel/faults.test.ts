@@ -123,11 +123,21 @@ describe("makeFaultInjector", () => {
 
 test("makeTestPlatform({ faults }) wraps the stores and counts injected faults on Metrics", async () => {
   const platform = makeTestPlatform({ faults: "s3=error:1/after:1,dynamodb=throttle:1" });
-  const put = await Effect.runPromiseExit(Effect.provide(Effect.flatMap(ObjectStore, (store) => store.putIfAbsent("raw/x.json", "{}")), platform.layer));
+  const put = await Effect.runPromiseExit(
+    Effect.provide(
+      Effect.flatMap(ObjectStore, (store) => store.putIfAbsent("raw/x.json", "{}")),
+      platform.layer,
+    ),
+  );
   expect(Exit.isFailure(put)).toBe(true);
   // error-after: the object was written, the answer lost.
   expect(platform.objectText("raw/x.json")).toBe("{}");
-  const upsert = await Effect.runPromiseExit(Effect.provide(Effect.flatMap(HotStore, (store) => store.put("orders", { id: "1" })), platform.layer));
+  const upsert = await Effect.runPromiseExit(
+    Effect.provide(
+      Effect.flatMap(HotStore, (store) => store.put("orders", { id: "1" })),
+      platform.layer,
+    ),
+  );
   expect(Exit.isFailure(upsert)).toBe(true);
   expect(platform.items("orders")).toEqual([]);
   expect(platform.faults!.counters.services.s3.errorsAfter).toBe(1);

@@ -9,7 +9,15 @@ describe("decodeIncomingEvent", () => {
     const platform = makeTestPlatform();
     const envelope = partnerEnvelope("Orders/Updated", { id: 1 }, { headerCase: "upper", webhookId: "wh-9", triggeredAt: "2026-03-01T15:19:59Z" });
     const event = await run(platform.layer, decodeIncomingEvent(envelope));
-    expect(event).toMatchObject({ door: "partner", source: "shopify", topic: "orders/updated", eventId: "wh-9", shopDomain: "acme-coffee.myshopify.com", triggeredAt: "2026-03-01T15:19:59Z", receivedAt: "2026-03-01T15:20:01Z" });
+    expect(event).toMatchObject({
+      door: "partner",
+      source: "shopify",
+      topic: "orders/updated",
+      eventId: "wh-9",
+      shopDomain: "acme-coffee.myshopify.com",
+      triggeredAt: "2026-03-01T15:19:59Z",
+      receivedAt: "2026-03-01T15:20:01Z",
+    });
     expect(event.rawKey).toBeUndefined();
     expect(event.metadata["x-shopify-topic"]).toBe("Orders/Updated");
   });
@@ -38,7 +46,10 @@ describe("decodeIncomingEvent", () => {
     platform.state.objects.set("raw/shopify/orders/dt=2026-03-01/e2.json", { body: Buffer.from('{"id": 9007199254740993}') });
     const inline = await run(platform.layer, decodeIncomingEvent(platformEnvelope("orders/updated", { id: 1 }, { eventId: "e1" })));
     expect(inline).toMatchObject({ door: "platform", eventId: "e1", payload: { id: 1 } });
-    const stored = await run(platform.layer, decodeIncomingEvent(platformEnvelope("orders/updated", undefined, { eventId: "e2", inline: false, rawKey: "raw/shopify/orders/dt=2026-03-01/e2.json" })));
+    const stored = await run(
+      platform.layer,
+      decodeIncomingEvent(platformEnvelope("orders/updated", undefined, { eventId: "e2", inline: false, rawKey: "raw/shopify/orders/dt=2026-03-01/e2.json" })),
+    );
     expect(stored.payload).toEqual({ id: "9007199254740993" });
     const noEventId = platformEnvelope("orders/updated", { id: 1 });
     delete (noEventId.detail as Record<string, unknown>).eventId;
@@ -48,4 +59,3 @@ describe("decodeIncomingEvent", () => {
     }
   });
 });
-

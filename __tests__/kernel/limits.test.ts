@@ -87,7 +87,15 @@ describe("JSON depth", () => {
 
 describe("client-caused AWS errors are InvalidPayload, not defects", () => {
   const cases: Array<[string, string, unknown]> = [
-    ["dynamodb", "PutItem", { name: "ValidationException", message: "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes", $metadata: { httpStatusCode: 400 } }],
+    [
+      "dynamodb",
+      "PutItem",
+      {
+        name: "ValidationException",
+        message: "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes",
+        $metadata: { httpStatusCode: 400 },
+      },
+    ],
     ["dynamodb", "PutItem", { name: "ValidationException", message: "Item size has exceeded the maximum allowed size", $metadata: { httpStatusCode: 400 } }],
     ["s3", "PutObject", { name: "KeyTooLongError", message: "Your key is too long", $metadata: { httpStatusCode: 400 } }],
     ["s3", "PutObject", { name: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", $metadata: { httpStatusCode: 400 } }],
@@ -101,7 +109,10 @@ describe("client-caused AWS errors are InvalidPayload, not defects", () => {
   });
 
   test("other validation errors stay defects (a bug or misconfiguration), throttling stays throttling", () => {
-    expect(classifyAwsError("dynamodb", "GetItem", { name: "ValidationException", message: "The provided key element does not match the schema", $metadata: { httpStatusCode: 400 } }).kind).toBe("defect");
+    expect(
+      classifyAwsError("dynamodb", "GetItem", { name: "ValidationException", message: "The provided key element does not match the schema", $metadata: { httpStatusCode: 400 } })
+        .kind,
+    ).toBe("defect");
     expect(classifyAwsError("dynamodb", "PutItem", { name: "ProvisionedThroughputExceededException", $metadata: { httpStatusCode: 400 } }).kind).toBe("throttled");
   });
 
@@ -121,7 +132,11 @@ describe("on dynalite: an oversized partition key is an InvalidPayload", () => {
   beforeAll(async () => {
     server = dynalite({ createTableMs: 0 });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    client = new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    client = new DynamoDBClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    });
     await client.send(
       new CreateTableCommand({
         TableName: "limits-idempotency",

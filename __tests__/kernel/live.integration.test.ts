@@ -102,8 +102,21 @@ afterAll(async () => {
 const captured = { events: [] as BusEvent[], alerts: [] as Alert[], deadLetters: [] as DeadLetter[], metrics: [] as string[], logs: [] as string[] };
 const dynamoConfig = () => ({ region: REGION, credentials, endpoint: endpoints.dynamodb });
 // s3rver does not understand the SDK's streaming (aws-chunked) checksums.
-const s3Config = () => ({ region: REGION, credentials, endpoint: endpoints.s3, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" as const, responseChecksumValidation: "WHEN_REQUIRED" as const });
-const ObjectStoreOnS3rver = Layer.scoped(ObjectStore, Effect.map(scopedClient(() => new S3Client(s3Config())), makeS3ObjectStore));
+const s3Config = () => ({
+  region: REGION,
+  credentials,
+  endpoint: endpoints.s3,
+  forcePathStyle: true,
+  requestChecksumCalculation: "WHEN_REQUIRED" as const,
+  responseChecksumValidation: "WHEN_REQUIRED" as const,
+});
+const ObjectStoreOnS3rver = Layer.scoped(
+  ObjectStore,
+  Effect.map(
+    scopedClient(() => new S3Client(s3Config())),
+    makeS3ObjectStore,
+  ),
+);
 const HotStoreOnDynalite = Layer.scoped(
   HotStore,
   Effect.map(
@@ -118,7 +131,13 @@ const HotStoreOnDynalite = Layer.scoped(
   ),
 );
 // Secrets from the settings (SDP_SECRETS_SOURCE=env): the Secrets Manager client is never called.
-const SecretsFromSettings = Layer.scoped(Secrets, Effect.map(scopedClient(() => new SecretsManagerClient({ region: REGION, credentials })), (client) => makeSecrets(client)));
+const SecretsFromSettings = Layer.scoped(
+  Secrets,
+  Effect.map(
+    scopedClient(() => new SecretsManagerClient({ region: REGION, credentials })),
+    (client) => makeSecrets(client),
+  ),
+);
 
 // The live S3, DynamoDB and Secrets stores; in-process EventBus, Alerts, DeadLetters, metrics and logs that the tests read.
 const layer = Layer.mergeAll(
@@ -128,7 +147,10 @@ const layer = Layer.mergeAll(
   Layer.succeed(EventBus, { publish: (events) => Effect.sync(() => void captured.events.push(...events)) }),
   Layer.succeed(Alerts, { publish: (alert) => Effect.sync(() => (captured.alerts.push(alert), { published: true })) }),
   Layer.succeed(DeadLetters, { send: (letter) => Effect.sync(() => void captured.deadLetters.push(letter)) }),
-  Layer.succeed(Metrics, makeEmfMetrics((line) => captured.metrics.push(line))),
+  Layer.succeed(
+    Metrics,
+    makeEmfMetrics((line) => captured.metrics.push(line)),
+  ),
   loggerLayer((line) => captured.logs.push(line)),
 ).pipe(Layer.provideMerge(HotStoreOnDynalite));
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer>>) => Effect.runPromise(effect.pipe(Effect.provide(layer), withConfig(settings)));
@@ -206,10 +228,19 @@ describe("live HotStore and Idempotency on dynalite", () => {
     const result = await run(
       Effect.gen(function* () {
         const idempotency = yield* Idempotency;
-        const first = yield* idempotency.once("live-key", Effect.sync(() => ++runs));
-        const second = yield* idempotency.once("live-key", Effect.sync(() => ++runs));
+        const first = yield* idempotency.once(
+          "live-key",
+          Effect.sync(() => ++runs),
+        );
+        const second = yield* idempotency.once(
+          "live-key",
+          Effect.sync(() => ++runs),
+        );
         const failed = yield* Effect.exit(idempotency.once("live-fail", Effect.fail("nope" as const)));
-        const retried = yield* idempotency.once("live-fail", Effect.sync(() => ++runs));
+        const retried = yield* idempotency.once(
+          "live-fail",
+          Effect.sync(() => ++runs),
+        );
         return { first, second, failed: Exit.isFailure(failed), retried };
       }),
     );

@@ -70,7 +70,10 @@ describe("in-memory Idempotency", () => {
     const platform = makeTestPlatform();
     let runs = 0;
     const work = Effect.sync(() => (runs += 1));
-    const failing = Effect.zipRight(Effect.sync(() => (runs += 1)), Effect.fail(new Transient({ service: "test", reason: "boom" })));
+    const failing = Effect.zipRight(
+      Effect.sync(() => (runs += 1)),
+      Effect.fail(new Transient({ service: "test", reason: "boom" })),
+    );
     const result = await run(
       platform.layer,
       Effect.gen(function* () {
@@ -122,14 +125,29 @@ test("a claim whose write succeeded but whose answer was lost is recognised by i
   const store = await run(platform.layer, HotStore);
   let lost = 1;
   // The first claim is written, then its answer is lost (a Transient after the call), as a dropped connection does.
-  const lossy = { ...store, claim: (...args: Parameters<typeof store.claim>) => Effect.flatMap(store.claim(...args), (result) => (lost-- > 0 ? Effect.fail(new Transient({ service: "dynamodb", reason: "answer lost" })) : Effect.succeed(result))) };
+  const lossy = {
+    ...store,
+    claim: (...args: Parameters<typeof store.claim>) =>
+      Effect.flatMap(store.claim(...args), (result) => (lost-- > 0 ? Effect.fail(new Transient({ service: "dynamodb", reason: "answer lost" })) : Effect.succeed(result))),
+  };
   const idempotency = makeIdempotency(lossy);
   let runs = 0;
-  const outcome = await run(platform.layer, idempotency.once("lost-answer", Effect.sync(() => ++runs)));
+  const outcome = await run(
+    platform.layer,
+    idempotency.once(
+      "lost-answer",
+      Effect.sync(() => ++runs),
+    ),
+  );
   expect(outcome).toEqual({ status: "processed", value: 1 });
   expect(platform.item("idempotency", { key: "lost-answer" })).toMatchObject({ status: "completed" });
   // Another run's claim is still another's: it waits.
-  platform.state.tables.idempotency.set(JSON.stringify(["other"]), { key: "other", status: "in-progress", expires_at: Math.floor(Date.now() / 1000) + 60, claim_token: "someone-else" });
+  platform.state.tables.idempotency.set(JSON.stringify(["other"]), {
+    key: "other",
+    status: "in-progress",
+    expires_at: Math.floor(Date.now() / 1000) + 60,
+    claim_token: "someone-else",
+  });
   const other = await runExit(platform.layer, idempotency.once("other", Effect.succeed(1)));
   expect(Exit.isFailure(other) && JSON.stringify(other.cause)).toContain("InProgress");
 });
@@ -174,13 +192,19 @@ describe("other in-memory services", () => {
       Effect.flatMap(EventBus, (bus) => bus.publish([{ source: "s", detailType: "d", detail: { blob: "x".repeat(300 * 1024) } }])),
     );
     expect(Exit.isFailure(big) && JSON.stringify(big.cause)).toContain("InvalidPayload");
-    await run(platform.layer, Effect.flatMap(EventBus, (bus) => bus.publish([{ source: "s", detailType: "d", detail: { a: 1 } }])));
+    await run(
+      platform.layer,
+      Effect.flatMap(EventBus, (bus) => bus.publish([{ source: "s", detailType: "d", detail: { a: 1 } }])),
+    );
     expect(platform.state.events).toEqual([{ source: "s", detailType: "d", detail: { a: 1 } }]);
   });
 
   test("Secrets come from the given map and a missing one is SecretUnavailable", async () => {
     const platform = makeTestPlatform({ secrets: { shopifyWebhook: "a,b" } });
-    const exit = await runExit(platform.layer, Effect.flatMap(Secrets, (secrets) => secrets.get("stripeWebhook")));
+    const exit = await runExit(
+      platform.layer,
+      Effect.flatMap(Secrets, (secrets) => secrets.get("stripeWebhook")),
+    );
     expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("SecretUnavailable");
   });
 

@@ -143,7 +143,10 @@ describe("sdp local (CLI)", () => {
                 body: orderPayload({ id, updatedAt: "2026-01-31T10:00:00Z" }),
                 secret: LOCAL_DEFAULT_WEBHOOK_SECRET,
               })
-            : postEvent(running.ready.ingress, partnerEnvelopeText({ id: `eb-${id}`, topic: "orders/create", webhookId: `drain-${id}`, payloadText: orderPayload({ id, updatedAt: "2026-01-31T10:00:00Z" }) })),
+            : postEvent(
+                running.ready.ingress,
+                partnerEnvelopeText({ id: `eb-${id}`, topic: "orders/create", webhookId: `drain-${id}`, payloadText: orderPayload({ id, updatedAt: "2026-01-31T10:00:00Z" }) }),
+              ),
         ),
       );
       expect(answers.map((answer) => answer.body.status)).toEqual(ids.map(() => "accepted"));
@@ -179,13 +182,25 @@ describe("sdp local (CLI)", () => {
     try {
       const running = await startSdpLocal(dataDir, { SDP_LAST_RUN_FILE: path.join(dataDir, "last-run.json") });
       const id = "7100000000000000001";
-      const answer = await postEvent(running.ready.ingress, partnerEnvelopeText({ id: "eb-int", topic: "customers/create", webhookId: "sigint-1", payloadText: `{"id":${id},"admin_graphql_api_id":"gid://shopify/Customer/${id}","email":"a@example.com","created_at":"2026-01-31T09:00:00Z","updated_at":"2026-01-31T09:00:00Z"}` }));
+      const answer = await postEvent(
+        running.ready.ingress,
+        partnerEnvelopeText({
+          id: "eb-int",
+          topic: "customers/create",
+          webhookId: "sigint-1",
+          payloadText: `{"id":${id},"admin_graphql_api_id":"gid://shopify/Customer/${id}","email":"a@example.com","created_at":"2026-01-31T09:00:00Z","updated_at":"2026-01-31T09:00:00Z"}`,
+        }),
+      );
       expect(answer.body.status).toBe("accepted");
       process.kill(running.ready.pid, "SIGINT");
       expect((await running.exit).code).toBe(0);
       expect(running.stderr()).toContain('"signal":"SIGINT"');
       expect(fs.readdirSync(path.join(dataDir, "queues", "shopify-partner-customers"))).toEqual([]);
-      expect(fs.readdirSync(path.join(dataDir, "s3", "acme-data-lake-000000000000-local", "raw", "shopify", "customers", "dt=2026-01-31")).some((file) => file.startsWith("sigint-1.json"))).toBe(true);
+      expect(
+        fs
+          .readdirSync(path.join(dataDir, "s3", "acme-data-lake-000000000000-local", "raw", "shopify", "customers", "dt=2026-01-31"))
+          .some((file) => file.startsWith("sigint-1.json")),
+      ).toBe(true);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

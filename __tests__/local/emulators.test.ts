@@ -107,7 +107,10 @@ describe("startEmulators", () => {
     await put("string-ttl", { S: "0" });
     await dynamo.send(new PutItemCommand({ TableName: emulators.tables.leases, Item: { shop: { S: "s" }, slot: { S: "1" }, expires_at: { N: String(now - 10) } } }));
 
-    const deleted = await sweepExpiredItems({ region: emulators.region, endpoint: emulators.endpoints.dynamodb, credentials: emulators.credentials, tables: emulators.tables }, now);
+    const deleted = await sweepExpiredItems(
+      { region: emulators.region, endpoint: emulators.endpoints.dynamodb, credentials: emulators.credentials, tables: emulators.tables },
+      now,
+    );
     expect(deleted).toEqual({ abandonedCarts: 1, leases: 1 });
     const exists = async (token: string) =>
       (await dynamo.send(new GetItemCommand({ TableName: emulators!.tables.abandonedCarts, Key: { token: { S: token } } }))).Item !== undefined;

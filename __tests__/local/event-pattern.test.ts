@@ -1,11 +1,4 @@
-import {
-  PLATFORM_DETAIL_TYPE,
-  platformSources,
-  rechargeTopicFamilies,
-  routes,
-  shopifyTopicFamilies,
-  type ShopifyTopicFamily,
-} from "../../contracts/events";
+import { PLATFORM_DETAIL_TYPE, platformSources, rechargeTopicFamilies, routes, shopifyTopicFamilies, type ShopifyTopicFamily } from "../../contracts/events";
 import { InvalidEventPattern, matchesPattern, validatePattern } from "../../local/event-pattern";
 import { partnerEnvelope as partnerEnvelopeOf } from "../support";
 
@@ -81,7 +74,18 @@ describe("validatePattern", () => {
 
 /** Sample events of every topic, as each door delivers them. */
 const partnerEnvelope = (topic: string, headerKey: string) =>
-  partnerEnvelopeOf(topic, { id: 1 }, { id: "e6f2f7a8-0000-4000-8000-000000000001", source: "aws.partner/shopify.com/123456/acme-dev", time: "2026-01-31T10:00:00Z", region: "eu-west-1", topicHeader: headerKey, webhookId: "w-1" });
+  partnerEnvelopeOf(
+    topic,
+    { id: 1 },
+    {
+      id: "e6f2f7a8-0000-4000-8000-000000000001",
+      source: "aws.partner/shopify.com/123456/acme-dev",
+      time: "2026-01-31T10:00:00Z",
+      region: "eu-west-1",
+      topicHeader: headerKey,
+      webhookId: "w-1",
+    },
+  );
 
 const platformEvent = (source: string, topic: string) => ({
   id: "p-1",

@@ -42,7 +42,10 @@ describe("sdp local --faults all=0.1", () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir("faults");
-    child = spawn(process.execPath, [tsxCli, mainTs, "local", "--port", "0", "--data-dir", dataDir, "--faults", "all=0.1,seed=42"], { cwd: repositoryRoot, env: { ...process.env } });
+    child = spawn(process.execPath, [tsxCli, mainTs, "local", "--port", "0", "--data-dir", dataDir, "--faults", "all=0.1,seed=42"], {
+      cwd: repositoryRoot,
+      env: { ...process.env },
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     ready = await new Promise<ReadyInfo>((resolve, reject) => {
       let stdout = "";
@@ -93,7 +96,10 @@ describe("sdp local --faults all=0.1", () => {
     const deliver = async (delivery: Delivery, firstAnswered: () => void) => {
       for (let attempt = 1; ; attempt += 1, firstAnswered()) {
         attempts.set(delivery, attempt);
-        const headers = delivery.door === "stripe" && delivery.kind !== "forged" ? { ...delivery.headers, "Stripe-Signature": stripeSignature(secrets.stripe, delivery.body, Math.floor(Date.now() / 1000)) } : delivery.headers;
+        const headers =
+          delivery.door === "stripe" && delivery.kind !== "forged"
+            ? { ...delivery.headers, "Stripe-Signature": stripeSignature(secrets.stripe, delivery.body, Math.floor(Date.now() / 1000)) }
+            : delivery.headers;
         const response = await fetch(new URL(delivery.path, ready.ingress), { method: "POST", headers, body: delivery.body });
         const text = await response.text();
         const label = `${response.status} ${response.headers.get("retry-after") ?? ""} ${text.slice(0, 60)}`;
@@ -140,7 +146,10 @@ describe("sdp local --faults all=0.1", () => {
     const counters = await status();
     const lake = locateLake(dataDir);
     expect(countRawObjects(lake)).toBe(traffic.expectations.uniqueEvents);
-    const items = await scanHotStores(lake, tableKeys.filter((key) => key !== "idempotency" && key !== "leases"));
+    const items = await scanHotStores(
+      lake,
+      tableKeys.filter((key) => key !== "idempotency" && key !== "leases"),
+    );
     const verification = verifyHotStores(traffic.expectations, items as Partial<Record<TableKey, Record<string, unknown>[]>>);
     expect(verification.mismatches).toEqual([]);
     expect(verification.checks.filter((check) => !check.ok)).toEqual([]);

@@ -44,7 +44,9 @@ describe("loading function programs from contracts/functions.ts", () => {
     const root = tempDataDir("functions");
     try {
       const spec: FunctionSpec = functionSpecs.find((candidate) => candidate.name === "recharge-processor")!;
-      expect(() => loadEventFunction(spec.name, root)).toThrow(expect.objectContaining({ _tag: "FunctionEntryInvalid", message: expect.stringContaining(`${spec.entry} does not exist`) }));
+      expect(() => loadEventFunction(spec.name, root)).toThrow(
+        expect.objectContaining({ _tag: "FunctionEntryInvalid", message: expect.stringContaining(`${spec.entry} does not exist`) }),
+      );
       fs.mkdirSync(path.join(root, path.dirname(spec.entry)), { recursive: true });
       fs.writeFileSync(path.join(root, spec.entry), "module.exports = { handler: () => undefined };");
       expect(() => loadEventFunction(spec.name, root)).toThrow(expect.objectContaining({ message: expect.stringContaining("does not export a `program`") }));
@@ -59,7 +61,7 @@ describe("loading function programs from contracts/functions.ts", () => {
 });
 
 describe("the webhook doors of sdp local", () => {
-  it("are the routes of the specs with trigger \"http\", in contract order", () => {
+  it('are the routes of the specs with trigger "http", in contract order', () => {
     expect(webhookRouteKeys()).toEqual(functionSpecs.filter((spec) => spec.trigger === "http").map((spec) => spec.route));
     expect(webhookRouteKeys()).toEqual(["POST /webhooks/shopify", "POST /webhooks/recharge", "POST /webhooks/stripe"]);
     const door = functionSpecs.find((spec) => spec.trigger === "http")!;
@@ -72,7 +74,9 @@ describe("POST /events envelope parsing", () => {
 
   it("keeps ids beyond 2^53 exact and fills a missing id and time", () => {
     const parsed = parseEnvelope(
-      body('{"source":"aws.partner/shopify.com/1/x","detail-type":"shopifyWebhook","detail":{"metadata":{"x-shopify-topic":"orders/create"},"payload":{"id":9007199254740993123}}}'),
+      body(
+        '{"source":"aws.partner/shopify.com/1/x","detail-type":"shopifyWebhook","detail":{"metadata":{"x-shopify-topic":"orders/create"},"payload":{"id":9007199254740993123}}}',
+      ),
     );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;

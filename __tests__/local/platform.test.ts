@@ -156,7 +156,9 @@ describe("startLocalPlatform: Shopify through both doors, checked with the AWS S
     const older = orderPayload({ id, updatedAt: "2026-01-31T11:00:00Z", totalPrice: "10.00" });
     await postShopifyWebhook(local.platform.ready.ingress, { topic: "orders/updated", webhookId: "ooo-new", body: newer, secret });
     await local.platform.drain();
-    expect((await postEvent(local.platform.ready.ingress, partnerEnvelopeText({ id: "eb-old", topic: "orders/updated", webhookId: "ooo-old", payloadText: older }))).body.status).toBe("accepted");
+    expect(
+      (await postEvent(local.platform.ready.ingress, partnerEnvelopeText({ id: "eb-old", topic: "orders/updated", webhookId: "ooo-old", payloadText: older }))).body.status,
+    ).toBe("accepted");
     await local.platform.drain();
     expect(await local.aws.getItem("orders", { id: orderGid(id) })).toMatchObject({ total_price: "80.00", updated_at: "2026-01-31T15:00:00.000Z" });
     // Both deliveries are in the lake, whatever their order.

@@ -71,7 +71,12 @@ describe("start-up recovery of a data dir left by a kill", () => {
         expect(answer.body.status).toBe("accepted");
       }
       const partnerId = "7300000000000009";
-      const envelopeText = partnerEnvelopeText({ id: "eb-rec-9", topic: "orders/create", webhookId: "rec-partner", payloadText: orderPayload({ id: partnerId, updatedAt: "2026-01-31T10:00:00Z" }) });
+      const envelopeText = partnerEnvelopeText({
+        id: "eb-rec-9",
+        topic: "orders/create",
+        webhookId: "rec-partner",
+        payloadText: orderPayload({ id: partnerId, updatedAt: "2026-01-31T10:00:00Z" }),
+      });
       expect((await postEvent(platform.ready.ingress, envelopeText)).body.status).toBe("accepted");
       await platform.drain();
       await platform.stop();
@@ -93,7 +98,10 @@ describe("start-up recovery of a data dir left by a kill", () => {
       fs.writeFileSync(path.join(dataDir, rawPartner), partnerBytes.subarray(0, 20));
       const journalDir = path.join(dataDir, "queues", "shopify-partner-orders");
       const journalId = randomUUID();
-      fs.writeFileSync(path.join(journalDir, `${journalId}.json`), JSON.stringify({ id: journalId, body: JSON.parse(envelopeText), sentAt: new Date().toISOString(), receiveCount: 1 }));
+      fs.writeFileSync(
+        path.join(journalDir, `${journalId}.json`),
+        JSON.stringify({ id: journalId, body: JSON.parse(envelopeText), sentAt: new Date().toISOString(), receiveCount: 1 }),
+      );
       // 3. a journal entry that is not a whole message, and a stale temporary one
       fs.writeFileSync(path.join(journalDir, `${randomUUID()}.json`), '{"id":"torn","bo');
       fs.writeFileSync(path.join(journalDir, `${randomUUID()}.json.tmp`), '{"id":"half');
@@ -102,9 +110,20 @@ describe("start-up recovery of a data dir left by a kill", () => {
       fs.writeFileSync(path.join(dataDir, "counters.json"), '{"at":"2026');
       // 5. a dead letter and an alert whose append was cut off
       fs.mkdirSync(path.join(dataDir, "dlq"), { recursive: true });
-      const letter = { queue: "shopify-https-orders", messageId: "m-1", sentAt: "2026-01-31T10:00:00Z", deadLetteredAt: "2026-01-31T10:00:01Z", receiveCount: 1, reason: "test", body: { id: "x" } };
+      const letter = {
+        queue: "shopify-https-orders",
+        messageId: "m-1",
+        sentAt: "2026-01-31T10:00:00Z",
+        deadLetteredAt: "2026-01-31T10:00:01Z",
+        receiveCount: 1,
+        reason: "test",
+        body: { id: "x" },
+      };
       fs.writeFileSync(path.join(dataDir, "dlq", "shopify-https-orders.jsonl"), `${JSON.stringify(letter)}\n{"queue":"shopify-ht`);
-      fs.writeFileSync(path.join(dataDir, "alerts.jsonl"), `${JSON.stringify({ kind: "test", dedupKey: "k-1", subject: "s", message: "m", publishedAt: "2026-01-31T10:00:00Z" })}\n{"kind":"te`);
+      fs.writeFileSync(
+        path.join(dataDir, "alerts.jsonl"),
+        `${JSON.stringify({ kind: "test", dedupKey: "k-1", subject: "s", message: "m", publishedAt: "2026-01-31T10:00:00Z" })}\n{"kind":"te`,
+      );
       // 6. dynalite's LevelDB with its CURRENT file cut off
       fs.writeFileSync(path.join(dataDir, "dynamodb", "CURRENT"), "");
 
@@ -124,14 +143,21 @@ describe("start-up recovery of a data dir left by a kill", () => {
       );
       // A whole object whose metadata was torn stays in the lake: only the metadata file goes.
       expect(named).not.toContain(raw0);
-      expect((line.fields!.quarantined as Array<{ file: string }>).some((entry) => entry.file.startsWith(path.join("queues", "shopify-partner-orders")) && !entry.file.includes(journalId))).toBe(true);
+      expect(
+        (line.fields!.quarantined as Array<{ file: string }>).some(
+          (entry) => entry.file.startsWith(path.join("queues", "shopify-partner-orders")) && !entry.file.includes(journalId),
+        ),
+      ).toBe(true);
       expect(line.fields!.removedTemporaryFiles).toEqual(expect.arrayContaining([path.join("s3", bucket, "raw", ".sdp-123-abcdef.tmp")]));
       expect((line.fields!.removedTemporaryFiles as string[]).some((file) => file.endsWith(".json.tmp"))).toBe(true);
       expect(line.fields!.repaired).toEqual(["dynamodb"]);
       // The raw copies are told apart: the partner one is still journaled, the webhook one is not.
       const copies = line.fields!.rawEventCopies as Array<{ key: string; stillJournaled: boolean; note: string }>;
       expect(copies.map((copy) => path.posix.basename(copy.key)).sort()).toEqual(["rec-1.json", "rec-partner.json"]);
-      expect(copies.find((copy) => copy.key.endsWith("/rec-partner.json"))).toMatchObject({ stillJournaled: true, note: expect.stringContaining("still in the journal and will be re-processed") });
+      expect(copies.find((copy) => copy.key.endsWith("/rec-partner.json"))).toMatchObject({
+        stillJournaled: true,
+        note: expect.stringContaining("still in the journal and will be re-processed"),
+      });
       expect(copies.find((copy) => copy.key.endsWith("/rec-1.json"))).toMatchObject({ stillJournaled: false, note: expect.stringContaining("no longer journaled") });
 
       // Quarantined files keep their relative paths, with their bytes; temporary files are gone.

@@ -245,7 +245,12 @@ describe("sdp local after SIGKILL at random moments", () => {
       const missingRaw = [...accepted].filter((index) => !rawIds.has(`kill-${index}`));
       const missingHot = [...accepted].filter((index) => !orderIds.has(`gid://shopify/Order/${7_400_000_000_000_000 + index}`));
       const deadLetters = fs.existsSync(path.join(dataDir, "dlq"))
-        ? fs.readdirSync(path.join(dataDir, "dlq")).flatMap((file) => fs.readFileSync(path.join(dataDir, "dlq", file), "utf8").split("\n").filter((line) => line.trim() !== ""))
+        ? fs.readdirSync(path.join(dataDir, "dlq")).flatMap((file) =>
+            fs
+              .readFileSync(path.join(dataDir, "dlq", file), "utf8")
+              .split("\n")
+              .filter((line) => line.trim() !== ""),
+          )
         : [];
 
       process.kill(ready.pid, "SIGTERM");

@@ -58,7 +58,10 @@ describe("s3rver patch", () => {
       fs.mkdirSync(path.join(copy, "lib", "controllers"), { recursive: true });
       fs.mkdirSync(path.join(copy, "lib", "stores"), { recursive: true });
       fs.cpSync(path.join(s3rverDirectory(), "lib", "stores", "filesystem.js"), path.join(copy, "lib", "stores", "filesystem.js"));
-      fs.writeFileSync(path.join(copy, "lib", "controllers", "bucket.js"), `${fs.readFileSync(path.join(s3rverDirectory(), "lib", "controllers", "bucket.js"), "utf8")}\n// changed\n`);
+      fs.writeFileSync(
+        path.join(copy, "lib", "controllers", "bucket.js"),
+        `${fs.readFileSync(path.join(s3rverDirectory(), "lib", "controllers", "bucket.js"), "utf8")}\n// changed\n`,
+      );
       expect(() => verifyPinnedS3rver(copy)).toThrow(S3rverPatchMismatch);
       expect(() => verifyPinnedS3rver(copy)).toThrow(/lib\/controllers\/bucket\.js has SHA-256/);
       const manifest = JSON.parse(fs.readFileSync(path.join(copy, "package.json"), "utf8"));
@@ -110,7 +113,9 @@ describe("s3rver patch", () => {
     let token: string | undefined;
     let requests = 0;
     do {
-      const page = await fixture.aws.s3.send(new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, Prefix: "bulk/", EncodingType: "url", MaxKeys: 1000, ContinuationToken: token }));
+      const page = await fixture.aws.s3.send(
+        new ListObjectsV2Command({ Bucket: fixture.emulators.bucket, Prefix: "bulk/", EncodingType: "url", MaxKeys: 1000, ContinuationToken: token }),
+      );
       requests++;
       cli.push(...(page.Contents ?? []).map((object) => decodeURIComponent(object.Key!)));
       expect(page.KeyCount).toBe(page.Contents?.length ?? 0);
@@ -150,7 +155,9 @@ describe("s3rver patch", () => {
 
   it("answers a key the file system cannot hold with 400 KeyTooLongError and keeps running (s3rver's write stream threw ENAMETOOLONG unhandled)", async () => {
     const longId = "x".repeat(300);
-    const error = await fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/shopify/orders/dt=2026-01-31/${longId}.json`, Body: "{}" })).catch((caught) => caught);
+    const error = await fixture.aws.s3
+      .send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: `raw/shopify/orders/dt=2026-01-31/${longId}.json`, Body: "{}" }))
+      .catch((caught) => caught);
     expect(error).toBeInstanceOf(S3ServiceException);
     expect((error as S3ServiceException).$metadata.httpStatusCode).toBe(400);
     expect((error as S3ServiceException).name).toBe("KeyTooLongError");
@@ -167,19 +174,24 @@ describe("s3rver patch", () => {
     await put("after/long-key.json", '{"ok":true}');
     const body = await (await fixture.aws.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: "after/long-key.json" }))).Body!.transformToString();
     expect(body).toBe('{"ok":true}');
-    const leftovers = fs.readdirSync(path.join(fixture.dataDir, "s3"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".tmp") || file.includes("x".repeat(100)));
+    const leftovers = fs
+      .readdirSync(path.join(fixture.dataDir, "s3"), { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".tmp") || file.includes("x".repeat(100)));
     expect(leftovers).toEqual([]);
   });
 
   it("writes an object with its .md5 and metadata, nothing temporary left, and serves it back with its content type", async () => {
     const key = "raw/shopify/orders/dt=2026-01-31/w-atomic.json";
-    await fixture.aws.s3.send(new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: '{"id":1}', ContentType: "application/json", Metadata: { topic: "orders/create" } }));
+    await fixture.aws.s3.send(
+      new PutObjectCommand({ Bucket: fixture.emulators.bucket, Key: key, Body: '{"id":1}', ContentType: "application/json", Metadata: { topic: "orders/create" } }),
+    );
     const directory = path.join(fixture.dataDir, "s3", fixture.emulators.bucket, "raw", "shopify", "orders", "dt=2026-01-31");
-    expect(fs.readdirSync(directory).filter((file) => file.startsWith("w-atomic")).sort()).toEqual([
-      "w-atomic.json._S3rver_metadata.json",
-      "w-atomic.json._S3rver_object",
-      "w-atomic.json._S3rver_object.md5",
-    ]);
+    expect(
+      fs
+        .readdirSync(directory)
+        .filter((file) => file.startsWith("w-atomic"))
+        .sort(),
+    ).toEqual(["w-atomic.json._S3rver_metadata.json", "w-atomic.json._S3rver_object", "w-atomic.json._S3rver_object.md5"]);
     expect(fs.readdirSync(directory).filter((file) => file.endsWith(".tmp"))).toEqual([]);
     const got = await fixture.aws.s3.send(new GetObjectCommand({ Bucket: fixture.emulators.bucket, Key: key }));
     expect(got.ContentType).toBe("application/json");

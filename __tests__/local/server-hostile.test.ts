@@ -73,7 +73,12 @@ describe("ingress server: hostile requests", () => {
     expect(await raw(port, "POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 12\r\ncontent-length: 3\r\n\r\nabc")).toBe(400);
     expect(await raw(port, "GARBAGE\r\n\r\n")).toBe(400);
     // Latin-1 bytes in a header value are legal HTTP: they reach the handler.
-    expect(await raw(port, Buffer.concat([Buffer.from("POST /echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-id: "), Buffer.from([0xe9, 0xff]), Buffer.from("\r\ncontent-length: 0\r\n\r\n")]))).toBe(200);
+    expect(
+      await raw(
+        port,
+        Buffer.concat([Buffer.from("POST /echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-id: "), Buffer.from([0xe9, 0xff]), Buffer.from("\r\ncontent-length: 0\r\n\r\n")]),
+      ),
+    ).toBe(200);
     await healthy();
   });
 

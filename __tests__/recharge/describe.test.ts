@@ -36,7 +36,11 @@ describe("Recharge delivery ids", () => {
 
 describe("Stripe delivery ids", () => {
   it("uses the event id and type; the lake entity is the object family", () => {
-    expect(Either.getOrThrow(describeStripeBody(Buffer.from('{"id":"evt_1","type":"charge.dispute.created"}')))).toMatchObject({ eventId: "evt_1", topic: "charge.dispute.created", entity: "dispute" });
+    expect(Either.getOrThrow(describeStripeBody(Buffer.from('{"id":"evt_1","type":"charge.dispute.created"}')))).toMatchObject({
+      eventId: "evt_1",
+      topic: "charge.dispute.created",
+      entity: "dispute",
+    });
     expect(stripeEntityOfType("payment_intent.succeeded")).toBe("payment_intent");
     expect(stripeEntityOfType("v2.core.event")).toBe("v2");
     expect(stripeEntityOfType("Odd/Type.x")).toBe("unknown");

@@ -21,7 +21,8 @@ describe("sdp local: POST /webhooks/recharge and /webhooks/stripe", () => {
   };
   const recharge = (topic: string, body: string, headers = signRechargePayload(body, RECHARGE_SECRET, { timestampSeconds: nowSeconds() })) =>
     post("recharge", body, { "X-Recharge-Topic": topic, ...headers });
-  const stripe = (body: string, secrets: ReadonlyArray<string> = [STRIPE_SECRETS[0]!]) => post("stripe", body, { "Stripe-Signature": signStripePayload(body, secrets, nowSeconds()) });
+  const stripe = (body: string, secrets: ReadonlyArray<string> = [STRIPE_SECRETS[0]!]) =>
+    post("stripe", body, { "Stripe-Signature": signStripePayload(body, secrets, nowSeconds()) });
 
   it("Recharge: verified deliveries land raw in S3 and, out of order, as the newest state in DynamoDB", async () => {
     for (const file of ["subscription-cancelled.json", "subscription-created.json", "subscription-updated.json"]) {

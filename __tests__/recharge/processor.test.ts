@@ -91,7 +91,14 @@ describe("recharge-processor: charges", () => {
   it("stores status, attempts and error", async () => {
     const platform = makePaymentsTestPlatform();
     await deliver(platform, "charge-failed-1.json");
-    expect(charge(platform)).toMatchObject({ status: "error", attempts: 1, error_type: "CARD_DECLINED", customer_id: "64962690", subscription_ids: ["27384576"], total_price: "32.95" });
+    expect(charge(platform)).toMatchObject({
+      status: "error",
+      attempts: 1,
+      error_type: "CARD_DECLINED",
+      customer_id: "64962690",
+      subscription_ids: ["27384576"],
+      total_price: "32.95",
+    });
     expect(platform.alerts).toHaveLength(0);
   });
 
@@ -166,11 +173,22 @@ describe("recharge-processor: unknown and malformed deliveries", () => {
 });
 
 describe("recharge-processor: convergence property", () => {
-  const files = ["subscription-created.json", "subscription-updated.json", "subscription-cancelled.json", "charge-created.json", "charge-failed-1.json", "charge-failed-3.json", "charge-paid.json"];
+  const files = [
+    "subscription-created.json",
+    "subscription-updated.json",
+    "subscription-cancelled.json",
+    "charge-created.json",
+    "charge-failed-1.json",
+    "charge-failed-3.json",
+    "charge-paid.json",
+  ];
   const envelopes = new Map(files.map((file) => [file, rechargeEnvelope(rechargeFixture(file).topic, rechargeFixture(file).rawBody)]));
   const runAll = async (sequence: ReadonlyArray<string>) => {
     const platform = makePaymentsTestPlatform();
-    const exit = await runOn(platform, Effect.forEach(sequence, (file) => program(envelopes.get(file)!), { discard: true }));
+    const exit = await runOn(
+      platform,
+      Effect.forEach(sequence, (file) => program(envelopes.get(file)!), { discard: true }),
+    );
     expect(Exit.isSuccess(exit)).toBe(true);
     return platform;
   };
@@ -191,4 +209,3 @@ describe("recharge-processor: convergence property", () => {
     );
   });
 });
-

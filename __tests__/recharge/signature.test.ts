@@ -34,7 +34,10 @@ describe("Recharge signature verification", () => {
     const both = signRechargePayload(body, secret, { timestampSeconds: now - 60 });
     expect(verify(both)).toEqual({ ok: true });
     expect(verify({ "x-recharge-webhook-signature": both["x-recharge-webhook-signature"]! })).toEqual({ ok: true });
-    const expected = createHmac("sha256", secret).update(`${now - 60}.`).update(body).digest("hex");
+    const expected = createHmac("sha256", secret)
+      .update(`${now - 60}.`)
+      .update(body)
+      .digest("hex");
     expect(both["x-recharge-webhook-signature"]).toBe(`t=${now - 60},v1=${expected}`);
   });
 
@@ -71,7 +74,9 @@ describe("Recharge signature verification", () => {
 
 describe("verifyRechargeRequest", () => {
   const layer = (value: string) =>
-    Layer.succeed(Secrets, { get: (key) => (key === "rechargeWebhook" ? Effect.succeed(Redacted.make(value)) : Effect.fail(new SecretUnavailable({ secret: key, reason: "absent" }))) });
+    Layer.succeed(Secrets, {
+      get: (key) => (key === "rechargeWebhook" ? Effect.succeed(Redacted.make(value)) : Effect.fail(new SecretUnavailable({ secret: key, reason: "absent" }))),
+    });
   const run = (headers: Record<string, string>, clockSeconds: number) =>
     Effect.runPromise(
       Effect.exit(

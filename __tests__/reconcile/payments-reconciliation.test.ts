@@ -23,7 +23,9 @@ const RECHARGE_TOKEN = "recharge_standin_token";
 
 // Published samples (see __tests__/fixtures/*/README.md), varied by id and time.
 const stripeEvents = (count: number): StripeEvent[] => {
-  const samples = ["charge-succeeded.json", "charge-failed.json", "invoice-paid.json", "payment_intent-succeeded.json"].map((file) => JSON.parse(stripeFixture(file).rawBody) as Record<string, any>);
+  const samples = ["charge-succeeded.json", "charge-failed.json", "invoice-paid.json", "payment_intent-succeeded.json"].map(
+    (file) => JSON.parse(stripeFixture(file).rawBody) as Record<string, any>,
+  );
   return Array.from({ length: count }, (_, index) => {
     const sample = samples[index % samples.length]!;
     const object = { ...sample.data.object, id: `${String(sample.data.object.id).split("_")[0]}_recon${index}` };
@@ -55,7 +57,12 @@ describe("nightly reconciliation of Stripe and Recharge", () => {
 
   const platformFor = (stripeKey = STRIPE_KEY) => {
     const kernel = makeTestPlatform({ secrets: { rechargeWebhook: RECHARGE_SECRET, stripeWebhook: STRIPE_SECRET, stripeApi: stripeKey, rechargeApi: RECHARGE_TOKEN } });
-    const config = ConfigProvider.fromMap(new Map([[STRIPE_API_URL_VAR, standin.url], [RECHARGE_API_URL_VAR, standin.url]]));
+    const config = ConfigProvider.fromMap(
+      new Map([
+        [STRIPE_API_URL_VAR, standin.url],
+        [RECHARGE_API_URL_VAR, standin.url],
+      ]),
+    );
     const runtime = ManagedRuntime.make(Layer.mergeAll(kernel.layer, Layer.setConfigProvider(config), TestContext.TestContext));
     let consumed = 0;
     const run = <A, E>(effect: Effect.Effect<A, E, any>) => runtime.runPromiseExit(Effect.zipRight(TestClock.setTime(NOW_SECONDS * 1000), effect) as Effect.Effect<A, E, never>);
@@ -75,8 +82,12 @@ describe("nightly reconciliation of Stripe and Recharge", () => {
     const delivered = standin.deliveries(0.05, 42);
     expect(delivered.dropped).toBeGreaterThan(5);
     for (const event of delivered.stripe) expect(await platform.run(stripeIngress(stripeRequest(JSON.stringify(event))))).toMatchObject({ value: { statusCode: 200 } });
-    for (const [topic, key, objects] of [["subscription/updated", "subscription", delivered.subscriptions], ["charge/updated", "charge", delivered.charges]] as const) {
-      for (const object of objects) expect(await platform.run(rechargeIngress(rechargeRequest(topic, JSON.stringify({ [key]: object }))))).toMatchObject({ value: { statusCode: 200 } });
+    for (const [topic, key, objects] of [
+      ["subscription/updated", "subscription", delivered.subscriptions],
+      ["charge/updated", "charge", delivered.charges],
+    ] as const) {
+      for (const object of objects)
+        expect(await platform.run(rechargeIngress(rechargeRequest(topic, JSON.stringify({ [key]: object }))))).toMatchObject({ value: { statusCode: 200 } });
     }
     await platform.drain();
     const droppedStripe = events.length - delivered.stripe.length;
@@ -98,8 +109,18 @@ describe("nightly reconciliation of Stripe and Recharge", () => {
     expect(rawStripe).toHaveLength(events.length);
     for (const event of events) expect(rawStripe.some((key) => key.endsWith(`/${event.id}.json`))).toBe(true);
     // Every subscription and charge is in its hot store in its newest state.
-    expect(platform.kernel.items("subscriptions").map((row) => String(row.id)).sort()).toEqual(subscriptions.map((object) => String(object.id)).sort());
-    expect(platform.kernel.items("charges").map((row) => String(row.id)).sort()).toEqual(charges.map((object) => String(object.id)).sort());
+    expect(
+      platform.kernel
+        .items("subscriptions")
+        .map((row) => String(row.id))
+        .sort(),
+    ).toEqual(subscriptions.map((object) => String(object.id)).sort());
+    expect(
+      platform.kernel
+        .items("charges")
+        .map((row) => String(row.id))
+        .sort(),
+    ).toEqual(charges.map((object) => String(object.id)).sort());
     expect(platform.kernel.objectText(RECHARGE_STATE_KEY)).toContain(receivedAt);
 
     // The next night finds nothing missing.
@@ -125,7 +146,10 @@ describe("nightly reconciliation of Stripe and Recharge", () => {
     expect(stripe.recovered).toBe(events.length - delivered.stripe.length);
     // No Recharge webhook was delivered in this run: every object is recovered.
     expect(recharge.recovered).toBe(subscriptions.length + charges.length);
-    expect(JSON.parse(platform.kernel.objectText(report.key)!)).toMatchObject({ runId: report.runId, sources: [{ source: "stripe", recovered: stripe.recovered }, { source: "recharge" }] });
+    expect(JSON.parse(platform.kernel.objectText(report.key)!)).toMatchObject({
+      runId: report.runId,
+      sources: [{ source: "stripe", recovered: stripe.recovered }, { source: "recharge" }],
+    });
     expect(report.key).toMatch(/^metadata\/reconciliation\/payments\/dt=\d{4}-\d{2}-\d{2}\/reconcile-/);
     expect(report.alerted).toEqual(["stripe", "recharge"]);
     expect(platform.kernel.state.alerts.filter((alert) => alert.dedupKey.startsWith("reconciliation:")).map((alert) => alert.kind)).toEqual(["data-quality", "data-quality"]);

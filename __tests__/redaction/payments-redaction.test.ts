@@ -13,7 +13,8 @@ import { editJson, rechargeEnvelope, rechargeFixtures, stripeEnvelope, stripeFix
 import { makePaymentsTestPlatform, runOn } from "../stripe/support/payments-platform";
 import { ingressRuns } from "./ingress-runs";
 
-const PII_KEY = /(email|phone|^address[12]$|^line[12]$|^city$|^zip$|postal_code|first_name|last_name|^name$|customer_name|last4|fingerprint|exp_year|billing_address|shipping_address|browser_ip|purchase_ip|client_secret)/i;
+const PII_KEY =
+  /(email|phone|^address[12]$|^line[12]$|^city$|^zip$|postal_code|first_name|last_name|^name$|customer_name|last4|fingerprint|exp_year|billing_address|shipping_address|browser_ip|purchase_ip|client_secret)/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const CARD_NUMBER = /\b(?:\d[ -]?){12,18}\d\b/g;
 const PHONE = /(?:\+\d{1,3}[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b/g;
@@ -23,7 +24,9 @@ const collectPii = (value: unknown, key = "", found = new Set<string>()): Set<st
   if (typeof value === "string" || typeof value === "number") {
     const text = String(value);
     if (PII_KEY.test(key) && text.length >= 4) found.add(text);
-    if (typeof value === "string") for (const match of [...text.matchAll(EMAIL), ...text.matchAll(PHONE), ...(PII_KEY.test(key) || /error|reason|message/.test(key) ? text.matchAll(CARD_NUMBER) : [])]) found.add(match[0].trim());
+    if (typeof value === "string")
+      for (const match of [...text.matchAll(EMAIL), ...text.matchAll(PHONE), ...(PII_KEY.test(key) || /error|reason|message/.test(key) ? text.matchAll(CARD_NUMBER) : [])])
+        found.add(match[0].trim());
   } else if (Array.isArray(value)) value.forEach((entry) => collectPii(entry, key, found));
   else if (value !== null && typeof value === "object") for (const [childKey, child] of Object.entries(value)) collectPii(child, childKey, found);
   return found;
@@ -44,7 +47,14 @@ describe("PII never reaches logs or alerts (Recharge and Stripe)", () => {
     for (const fixture of rechargeFixtures) {
       runs.push(rechargeProcessor(rechargeEnvelope(fixture.topic, fixture.rawBody)));
       // A broken variant of each: the failure path must not leak either.
-      runs.push(rechargeProcessor(rechargeEnvelope(fixture.topic, editJson(fixture.rawBody, (value) => Object.values(value).forEach((object: any) => (object.updated_at = 17))))));
+      runs.push(
+        rechargeProcessor(
+          rechargeEnvelope(
+            fixture.topic,
+            editJson(fixture.rawBody, (value) => Object.values(value).forEach((object: any) => (object.updated_at = 17))),
+          ),
+        ),
+      );
     }
     for (const fixture of stripeFixtures) {
       runs.push(stripeProcessor(stripeEnvelope(fixture.rawBody)));
@@ -53,7 +63,10 @@ describe("PII never reaches logs or alerts (Recharge and Stripe)", () => {
     runs.push(...ingressRuns());
     for (const run of runs) {
       // Log the failure cause as an adapter would, so error paths are searched too.
-      const exit = await runOn(platform, Effect.tapErrorCause(run, (cause) => Effect.logError("run failed", cause)));
+      const exit = await runOn(
+        platform,
+        Effect.tapErrorCause(run, (cause) => Effect.logError("run failed", cause)),
+      );
       if (exit._tag === "Failure") failures.push(JSON.stringify(exit));
     }
     alertBodies.push(...platform.alerts.map((alert) => JSON.stringify(alert)));
@@ -61,7 +74,17 @@ describe("PII never reaches logs or alerts (Recharge and Stripe)", () => {
 
   it("has PII to look for and output to search", () => {
     expect(pii.length).toBeGreaterThan(20);
-    for (const expected of ["mariabelle.quonsetti@example.test", "+1 555-013-4477", "742 Evergreen Terrace", "8431", "Theodric Vantablack", "1187 Juniper Hollow Road", "4000 0000 0000 0341", "555-013-4477"]) expect(pii).toContain(expected);
+    for (const expected of [
+      "mariabelle.quonsetti@example.test",
+      "+1 555-013-4477",
+      "742 Evergreen Terrace",
+      "8431",
+      "Theodric Vantablack",
+      "1187 Juniper Hollow Road",
+      "4000 0000 0000 0341",
+      "555-013-4477",
+    ])
+      expect(pii).toContain(expected);
     expect(rawLines.length).toBeGreaterThan(40);
     for (const message of ["recharge delivery processed", "stripe event processed", "webhook accepted", "webhook rejected", "run failed"]) {
       expect(rawLines.some((line) => line.includes(message))).toBe(true);

@@ -83,12 +83,22 @@ describe("token service against the stand-in", () => {
   test("concurrent callers share one refresh", async () => {
     standin = await startShopifyStandin({ tokenTtlSeconds: 60 });
     const tokens = await Effect.runPromise(makeAdminTokens(sourceFor()));
-    const all = await Effect.runPromise(Effect.all(Array.from({ length: 12 }, () => tokens.current), { concurrency: "unbounded" }));
+    const all = await Effect.runPromise(
+      Effect.all(
+        Array.from({ length: 12 }, () => tokens.current),
+        { concurrency: "unbounded" },
+      ),
+    );
     expect(new Set(all.map(Redacted.value)).size).toBe(1);
     expect(await Effect.runPromise(tokens.exchanges)).toBe(1);
     // Twelve callers that all saw the same token rejected: one new token between them.
     const stale = all[0]!;
-    const fresh = await Effect.runPromise(Effect.all(Array.from({ length: 12 }, () => tokens.refreshAfterRejection(stale)), { concurrency: "unbounded" }));
+    const fresh = await Effect.runPromise(
+      Effect.all(
+        Array.from({ length: 12 }, () => tokens.refreshAfterRejection(stale)),
+        { concurrency: "unbounded" },
+      ),
+    );
     expect(new Set(fresh.map((token) => Redacted.value(Option.getOrThrow(token)))).size).toBe(1);
     expect(await Effect.runPromise(tokens.exchanges)).toBe(2);
   });
@@ -115,7 +125,10 @@ describe("token service against the stand-in", () => {
   test("a wrong client secret fails at once with a message that says so (no retry loop), and no secret or token is logged", async () => {
     standin = await startShopifyStandin({ legacyToken: false });
     const lines: string[] = [];
-    const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message, annotations }) => lines.push(JSON.stringify({ message, annotations: [...annotations] }))));
+    const logger = Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ message, annotations }) => lines.push(JSON.stringify({ message, annotations: [...annotations] }))),
+    );
     const layer = ShopifyAdminFromConfig(
       { shop: standin.shop, clientId: standin.clientId, clientSecret: "wrong-secret-value-123", apiVersion: "2026-01", endpoint: standin.url },
       { baseDelay: "1 millis", maxRetries: 4 },
@@ -133,7 +146,10 @@ describe("token service against the stand-in", () => {
   test("issued tokens never reach a log line", async () => {
     standin = await startShopifyStandin();
     const lines: string[] = [];
-    const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message, annotations }) => lines.push(JSON.stringify({ message, annotations: Object.fromEntries(annotations) }))));
+    const logger = Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ message, annotations }) => lines.push(JSON.stringify({ message, annotations: Object.fromEntries(annotations) }))),
+    );
     const layer = ShopifyAdminFromConfig({ shop: standin.shop, clientId: standin.clientId, clientSecret: standin.clientSecret, apiVersion: "2026-01", endpoint: standin.url });
     const token = await Effect.runPromise(
       Effect.flatMap(ShopifyAdmin, (admin) => Effect.zipRight(admin.graphql(CURRENT_BULK_OPERATION_QUERY), admin.tokens.current)).pipe(Effect.provide(Layer.merge(layer, logger))),
@@ -186,8 +202,9 @@ describe("a backfill that outlives several tokens", () => {
 describe("the webhook HMAC key", () => {
   const keyOf = (secrets: Record<string, string>) =>
     Effect.runPromiseExit(
-      Effect.flatMap(Effect.map(makeTestPlatform({ secrets }).layer.pipe(Layer.build, Effect.scoped), (context) => context), (context) =>
-        webhookSecret(Context.get(context, Secrets)),
+      Effect.flatMap(
+        Effect.map(makeTestPlatform({ secrets }).layer.pipe(Layer.build, Effect.scoped), (context) => context),
+        (context) => webhookSecret(Context.get(context, Secrets)),
       ),
     );
 

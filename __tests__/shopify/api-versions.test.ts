@@ -70,7 +70,15 @@ const envelope = (topic: string, body: string, version: string, headers: Record<
 /** The item a topic's event writes, found by its key. */
 const itemOf = (platform: TestPlatform, topic: string, sample: any) => {
   if (topic.startsWith("checkouts/") || topic.startsWith("carts/")) return platform.item("abandonedCarts", { token: sample.token });
-  const type = topic.startsWith("orders/") ? "Order" : topic.startsWith("refunds/") ? "Refund" : topic.startsWith("fulfillments/") ? "Fulfillment" : topic.startsWith("customers/") ? "Customer" : "Product";
+  const type = topic.startsWith("orders/")
+    ? "Order"
+    : topic.startsWith("refunds/")
+      ? "Refund"
+      : topic.startsWith("fulfillments/")
+        ? "Fulfillment"
+        : topic.startsWith("customers/")
+          ? "Customer"
+          : "Product";
   const table = type === "Customer" ? "customers" : type === "Product" ? "products" : "orders";
   return platform.item(table, { id: `gid://shopify/${type}/${sample.id}` });
 };
@@ -156,7 +164,10 @@ describe("drift the samples show", () => {
     const platform = makeTestPlatform();
     const broken = { ...(parseJson(sampleText("2026-07", "orders/updated")) as object), updated_at: "yesterday" };
     const exit = await runExit(platform.layer, ordersProgram(envelope("orders/updated", JSON.stringify(broken), "2026-07")));
-    expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && (exit.cause.error as { _tag: string; reason: string })).toMatchObject({ _tag: "InvalidPayload", reason: expect.stringContaining("updated_at") });
+    expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && (exit.cause.error as { _tag: string; reason: string })).toMatchObject({
+      _tag: "InvalidPayload",
+      reason: expect.stringContaining("updated_at"),
+    });
     expect(platform.state.metrics.filter((metric) => metric.name === "PayloadDecodeFailed")).toEqual([
       expect.objectContaining({ value: 1, dimensions: { topic: "orders/updated", apiVersion: "2026-07" } }),
     ]);
@@ -186,7 +197,10 @@ describe("deliveries dedup on X-Shopify-Webhook-Id, business effects on X-Shopif
   test("the same event through the HTTPS door and the partner bus (a cutover): both raw copies kept, one alert, one hot-store write", async () => {
     const platform = makeTestPlatform({ secrets: { shopifyWebhook: SECRET } });
     const eventId = "ev-cutover-1";
-    for (const [topic, version] of [["app/uninstalled", "2026-10"], ["orders/create", "2026-10"]] as const) {
+    for (const [topic, version] of [
+      ["app/uninstalled", "2026-10"],
+      ["orders/create", "2026-10"],
+    ] as const) {
       const text = sampleText(version, topic);
       // Partner bus delivery (its own webhook id).
       await run(platform.layer, programOf(topic)(envelope(topic, text, version, { "X-Shopify-Event-Id": eventId })));

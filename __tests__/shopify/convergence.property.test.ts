@@ -53,11 +53,20 @@ const historyArb = fc
     const delivery = (topic: string, payload: unknown, minutes: number): Delivery => ({ webhookId: `wh-${(serial += 1)}`, topic, payload, triggeredAt: at(minutes) });
     const deliveries: Delivery[] = [];
     for (const [index, minutes] of history.orderMinutes.entries()) {
-      deliveries.push(delivery(index === 0 ? "orders/create" : "orders/updated", { ...fixture("order"), updated_at: at(minutes), financial_status: STATUSES[minutes % STATUSES.length], tags: minutes % 2 ? "Subscription" : "" }, minutes));
+      deliveries.push(
+        delivery(
+          index === 0 ? "orders/create" : "orders/updated",
+          { ...fixture("order"), updated_at: at(minutes), financial_status: STATUSES[minutes % STATUSES.length], tags: minutes % 2 ? "Subscription" : "" },
+          minutes,
+        ),
+      );
     }
-    for (const minutes of history.customerMinutes) deliveries.push(delivery("customers/update", { ...fixture("customer"), updated_at: at(minutes), orders_count: minutes }, minutes));
-    for (const minutes of history.productMinutes) deliveries.push(delivery("products/update", { ...fixture("product"), updated_at: at(minutes), title: `Kit v${minutes}` }, minutes));
-    for (const minutes of history.checkoutMinutes) deliveries.push(delivery("checkouts/update", { ...fixture("checkout"), updated_at: at(minutes), total_price: `${minutes}.00` }, minutes));
+    for (const minutes of history.customerMinutes)
+      deliveries.push(delivery("customers/update", { ...fixture("customer"), updated_at: at(minutes), orders_count: minutes }, minutes));
+    for (const minutes of history.productMinutes)
+      deliveries.push(delivery("products/update", { ...fixture("product"), updated_at: at(minutes), title: `Kit v${minutes}` }, minutes));
+    for (const minutes of history.checkoutMinutes)
+      deliveries.push(delivery("checkouts/update", { ...fixture("checkout"), updated_at: at(minutes), total_price: `${minutes}.00` }, minutes));
     if (history.withRefund) deliveries.push(delivery("refunds/create", fixture("refund"), 600));
     if (history.deleteProduct) deliveries.push(delivery("products/delete", fixture("product-delete"), 700));
     if (history.deleteCustomer) deliveries.push(delivery("customers/delete", fixture("customer-delete"), 700));
@@ -83,12 +92,14 @@ test("any order and duplication of deliveries converges on the in-order state", 
   await fc.assert(
     fc.asyncProperty(
       historyArb.chain((deliveries) =>
-        fc
-          .array(fc.nat({ max: deliveries.length - 1 }), { maxLength: 6 })
-          .chain((duplicates) => {
-            const copies = [...deliveries.map((_, index) => index), ...duplicates];
-            return fc.tuple(fc.constant(deliveries), fc.shuffledSubarray(copies, { minLength: copies.length, maxLength: copies.length }), fc.array(fc.boolean(), { minLength: copies.length, maxLength: copies.length }));
-          }),
+        fc.array(fc.nat({ max: deliveries.length - 1 }), { maxLength: 6 }).chain((duplicates) => {
+          const copies = [...deliveries.map((_, index) => index), ...duplicates];
+          return fc.tuple(
+            fc.constant(deliveries),
+            fc.shuffledSubarray(copies, { minLength: copies.length, maxLength: copies.length }),
+            fc.array(fc.boolean(), { minLength: copies.length, maxLength: copies.length }),
+          );
+        }),
       ),
       async ([deliveries, order, doors]) => {
         const expected = await deliverAll(deliveries.map((delivery) => ({ delivery, viaHttps: false })));

@@ -26,10 +26,16 @@ test("the data-quality run reports decode failures per topic and API version", a
   const platform = makeTestPlatform();
   const when = { time: "2026-11-02T09:00:00Z" };
   for (const webhookId of ["wh-a", "wh-b"]) {
-    const exit = await runExit(platform.layer, ordersProgram(withVersion(partnerEnvelope("orders/updated", { ...sample("2026-07", "orders__updated.json"), updated_at: 42 }, { ...when, webhookId }), "2026-07")));
+    const exit = await runExit(
+      platform.layer,
+      ordersProgram(withVersion(partnerEnvelope("orders/updated", { ...sample("2026-07", "orders__updated.json"), updated_at: 42 }, { ...when, webhookId }), "2026-07")),
+    );
     expect(Exit.isFailure(exit)).toBe(true);
   }
-  await runExit(platform.layer, productsProgram(withVersion(partnerEnvelope("products/update", { ...sample("2026-10", "products__update.json"), id: "not-an-id" }, { ...when, webhookId: "wh-c" }), "2026-10")));
+  await runExit(
+    platform.layer,
+    productsProgram(withVersion(partnerEnvelope("products/update", { ...sample("2026-10", "products__update.json"), id: "not-an-id" }, { ...when, webhookId: "wh-c" }), "2026-10")),
+  );
   // A good event the same day is not counted.
   await run(platform.layer, ordersProgram(withVersion(partnerEnvelope("orders/create", sample("2026-10", "orders__create.json"), { ...when, webhookId: "wh-d" }), "2026-10")));
 
@@ -43,6 +49,9 @@ test("the data-quality run reports decode failures per topic and API version", a
   expect(platform.state.metrics.find((metric) => metric.name === "PayloadDecodeFailures")?.value).toBe(3);
 
   // A clean day passes.
-  const clean = await run(makeTestPlatform().layer, dataQualityProgram({ date: "2026-11-02", runId: "dq-2", checkedAt: "2026-11-03T06:00:00Z", hotStore: "none", requestBackfill: false }));
+  const clean = await run(
+    makeTestPlatform().layer,
+    dataQualityProgram({ date: "2026-11-02", runId: "dq-2", checkedAt: "2026-11-03T06:00:00Z", hotStore: "none", requestBackfill: false }),
+  );
   expect(clean.results.filter((result) => result.check === "decode-failures").map((result) => result.status)).toEqual(["pass"]);
 });

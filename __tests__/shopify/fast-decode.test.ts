@@ -37,7 +37,15 @@ describe("fast payload decoder", () => {
 
   it("leaves invalid payloads to Effect's decoder (which names the field)", () => {
     const order = fixture("order") as Record<string, unknown>;
-    for (const broken of [{ ...order, updated_at: "yesterday" }, { ...order, line_items: [{ quantity: 1.5, price: "1.00" }] }, { ...order, total_price: "1,00" }, { ...order, customer: { id: -1 } }, null, [], "order"]) {
+    for (const broken of [
+      { ...order, updated_at: "yesterday" },
+      { ...order, line_items: [{ quantity: 1.5, price: "1.00" }] },
+      { ...order, total_price: "1,00" },
+      { ...order, customer: { id: -1 } },
+      null,
+      [],
+      "order",
+    ]) {
       expect(agrees(Order, broken)).toBe(false);
     }
   });
@@ -51,7 +59,19 @@ describe("fast payload decoder", () => {
 
   it("agrees with Effect on arbitrary edits of an order", () => {
     const order = fixture("order") as Record<string, unknown>;
-    const values = fc.oneof(fc.constant(null), fc.constant(undefined), fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant("2026-03-01T10:00:00Z"), fc.constant("12.50"), fc.array(fc.string()), fc.constant([]), fc.object());
+    const values = fc.oneof(
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant("2026-03-01T10:00:00Z"),
+      fc.constant("12.50"),
+      fc.array(fc.string()),
+      fc.constant([]),
+      fc.object(),
+    );
     const keys = fc.constantFrom(...Object.keys(order), "unknown_field");
     fc.assert(
       fc.property(fc.array(fc.tuple(keys, values), { maxLength: 4 }), (edits) => {

@@ -39,7 +39,13 @@ describe("POST /webhooks/shopify", () => {
     expect(platform.state.events).toHaveLength(1);
     const event = platform.state.events[0]!;
     expect(event).toMatchObject({ source: "sdp.shopify", detailType: PLATFORM_DETAIL_TYPE });
-    expect(event.detail).toMatchObject({ source: "shopify", topic: "orders/updated", eventId: "wh-100", rawKey: "raw/shopify/orders/dt=2026-03-01/wh-100.json", shopDomain: "acme-coffee.myshopify.com" });
+    expect(event.detail).toMatchObject({
+      source: "shopify",
+      topic: "orders/updated",
+      eventId: "wh-100",
+      rawKey: "raw/shopify/orders/dt=2026-03-01/wh-100.json",
+      shopDomain: "acme-coffee.myshopify.com",
+    });
     expect((event.detail as { payload: { order_number: number } }).payload.order_number).toBe(1042);
   });
 

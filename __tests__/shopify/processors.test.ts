@@ -70,14 +70,31 @@ describe("orders processor", () => {
     const platform = makeTestPlatform();
     await deliver(platform, ordersProgram, partnerEnvelope("ORDERS/UPDATED", fixture("order"), { headerCase: "lower" }));
     await deliver(platform, ordersProgram, partnerEnvelope("orders/updated", withFields("order", { id: 1, admin_graphql_api_id: undefined }), { headerCase: "upper" }));
-    expect(platform.items("orders").map((item) => item.id).sort()).toEqual(["gid://shopify/Order/1", ORDER]);
+    expect(
+      platform
+        .items("orders")
+        .map((item) => item.id)
+        .sort(),
+    ).toEqual(["gid://shopify/Order/1", ORDER]);
   });
 
   test("subscription orders are flagged by tag, source or selling plan", async () => {
     const platform = makeTestPlatform();
-    await deliver(platform, ordersProgram, partnerEnvelope("orders/create", withFields("order", { id: 11, admin_graphql_api_id: "gid://shopify/Order/11", tags: "Subscription Recurring Order" })));
-    await deliver(platform, ordersProgram, partnerEnvelope("orders/create", withFields("order", { id: 12, admin_graphql_api_id: "gid://shopify/Order/12", tags: "", source_name: "subscription_contract" })));
-    await deliver(platform, ordersProgram, partnerEnvelope("orders/create", withFields("order", { id: 13, admin_graphql_api_id: "gid://shopify/Order/13", tags: null, source_name: "web" })));
+    await deliver(
+      platform,
+      ordersProgram,
+      partnerEnvelope("orders/create", withFields("order", { id: 11, admin_graphql_api_id: "gid://shopify/Order/11", tags: "Subscription Recurring Order" })),
+    );
+    await deliver(
+      platform,
+      ordersProgram,
+      partnerEnvelope("orders/create", withFields("order", { id: 12, admin_graphql_api_id: "gid://shopify/Order/12", tags: "", source_name: "subscription_contract" })),
+    );
+    await deliver(
+      platform,
+      ordersProgram,
+      partnerEnvelope("orders/create", withFields("order", { id: 13, admin_graphql_api_id: "gid://shopify/Order/13", tags: null, source_name: "web" })),
+    );
     expect(platform.item("orders", { id: "gid://shopify/Order/11" })?.is_subscription).toBe(true);
     expect(platform.item("orders", { id: "gid://shopify/Order/12" })?.is_subscription).toBe(true);
     expect(platform.item("orders", { id: "gid://shopify/Order/13" })?.is_subscription).toBe(false);
@@ -86,7 +103,16 @@ describe("orders processor", () => {
   test("refunds on the order reduce the net total exactly", async () => {
     const platform = makeTestPlatform();
     const refunded = withFields("order", {
-      refunds: [{ id: 1, transactions: [{ kind: "refund", status: "success", amount: "51.60" }, { kind: "refund", status: "failure", amount: "99.00" }] }, { id: 2, transactions: [{ kind: "refund", status: "success", amount: "0.10" }] }],
+      refunds: [
+        {
+          id: 1,
+          transactions: [
+            { kind: "refund", status: "success", amount: "51.60" },
+            { kind: "refund", status: "failure", amount: "99.00" },
+          ],
+        },
+        { id: 2, transactions: [{ kind: "refund", status: "success", amount: "0.10" }] },
+      ],
     });
     await deliver(platform, ordersProgram, partnerEnvelope("orders/updated", refunded));
     expect(platform.item("orders", { id: ORDER })).toMatchObject({ refunded_total: "51.70", net_total: "83.15" });
@@ -97,17 +123,44 @@ describe("orders processor", () => {
     await deliver(platform, ordersProgram, partnerEnvelope("orders/updated", fixture("order")));
     await deliver(platform, ordersProgram, partnerEnvelope("orders/delete", fixture("order-delete"), { triggeredAt: "2026-03-03T00:00:00Z" }));
     await deliver(platform, ordersProgram, partnerEnvelope("orders/updated", withFields("order", { updated_at: "2027-01-01T00:00:00Z" })));
-    expect(platform.item("orders", { id: ORDER })).toEqual({ id: ORDER, entity: "order", legacy_id: "5432109876543", deleted: true, deleted_at: "2026-03-03T00:00:00.000Z", updated_at: "2026-03-03T00:00:00.000Z", api_version: "2025-10" });
+    expect(platform.item("orders", { id: ORDER })).toEqual({
+      id: ORDER,
+      entity: "order",
+      legacy_id: "5432109876543",
+      deleted: true,
+      deleted_at: "2026-03-03T00:00:00.000Z",
+      updated_at: "2026-03-03T00:00:00.000Z",
+      api_version: "2025-10",
+    });
   });
 
   test("refunds/create and fulfillments/* become items pointing at their order", async () => {
     const platform = makeTestPlatform();
     await deliver(platform, ordersProgram, partnerEnvelope("refunds/create", fixture("refund")));
     await deliver(platform, ordersProgram, partnerEnvelope("fulfillments/create", fixture("fulfillment")));
-    await deliver(platform, ordersProgram, partnerEnvelope("fulfillments/update", withFields("fulfillment", { shipment_status: "delivered", updated_at: "2026-03-04T09:00:00-05:00" })));
-    await deliver(platform, ordersProgram, partnerEnvelope("fulfillments/update", withFields("fulfillment", { shipment_status: "in_transit", updated_at: "2026-03-03T09:00:00-05:00" })));
-    expect(platform.item("orders", { id: "gid://shopify/Refund/929361464123" })).toMatchObject({ entity: "refund", order_id: ORDER, amount: "51.60", currency: "USD", line_count: 1 });
-    expect(platform.item("orders", { id: "gid://shopify/Fulfillment/4567890123456" })).toMatchObject({ entity: "fulfillment", order_id: ORDER, shipment_status: "delivered", tracking_company: "UPS" });
+    await deliver(
+      platform,
+      ordersProgram,
+      partnerEnvelope("fulfillments/update", withFields("fulfillment", { shipment_status: "delivered", updated_at: "2026-03-04T09:00:00-05:00" })),
+    );
+    await deliver(
+      platform,
+      ordersProgram,
+      partnerEnvelope("fulfillments/update", withFields("fulfillment", { shipment_status: "in_transit", updated_at: "2026-03-03T09:00:00-05:00" })),
+    );
+    expect(platform.item("orders", { id: "gid://shopify/Refund/929361464123" })).toMatchObject({
+      entity: "refund",
+      order_id: ORDER,
+      amount: "51.60",
+      currency: "USD",
+      line_count: 1,
+    });
+    expect(platform.item("orders", { id: "gid://shopify/Fulfillment/4567890123456" })).toMatchObject({
+      entity: "fulfillment",
+      order_id: ORDER,
+      shipment_status: "delivered",
+      tracking_company: "UPS",
+    });
     expect(platform.metricTotal("StaleUpdate")).toBe(1);
   });
 
@@ -124,7 +177,7 @@ describe("orders processor", () => {
     const notObject = await deliverExit(platform, ordersProgram, partnerEnvelope("orders/updated", "[1,2"));
     expect(failureTag(notObject)).toBe("InvalidPayload");
     const noTopic = partnerEnvelope("orders/updated", fixture("order"));
-    delete ((noTopic.detail as { metadata: Record<string, string> }).metadata)["X-Shopify-Topic"];
+    delete (noTopic.detail as { metadata: Record<string, string> }).metadata["X-Shopify-Topic"];
     expect(failureTag(await deliverExit(platform, ordersProgram, noTopic))).toBe("InvalidPayload");
     expect(failureTag(await deliverExit(platform, ordersProgram, { ...noTopic, "detail-type": "somethingElse" }))).toBe("InvalidPayload");
     expect(platform.items("orders")).toEqual([]);
@@ -142,12 +195,27 @@ describe("orders processor", () => {
   test("platform-bus events (HTTPS door) are read inline or from the raw object, and not stored again", async () => {
     const platform = makeTestPlatform();
     await deliver(platform, ordersProgram, platformEnvelope("orders/updated", fixture("order"), { eventId: "https-1" }));
-    platform.state.objects.set("raw/shopify/orders/dt=2026-03-01/https-2.json", { body: Buffer.from(fixtureText("order").replace('"1042"', '"1042"').replace('"order_number": 1042', '"order_number": 2042').replace(/5432109876543/g, "77")) });
-    await deliver(platform, ordersProgram, platformEnvelope("orders/updated", undefined, { eventId: "https-2", inline: false, rawKey: "raw/shopify/orders/dt=2026-03-01/https-2.json" }));
+    platform.state.objects.set("raw/shopify/orders/dt=2026-03-01/https-2.json", {
+      body: Buffer.from(
+        fixtureText("order")
+          .replace('"1042"', '"1042"')
+          .replace('"order_number": 1042', '"order_number": 2042')
+          .replace(/5432109876543/g, "77"),
+      ),
+    });
+    await deliver(
+      platform,
+      ordersProgram,
+      platformEnvelope("orders/updated", undefined, { eventId: "https-2", inline: false, rawKey: "raw/shopify/orders/dt=2026-03-01/https-2.json" }),
+    );
     expect(platform.item("orders", { id: ORDER })?.order_number).toBe("1042");
     expect(platform.item("orders", { id: "gid://shopify/Order/77" })?.order_number).toBe("2042");
     expect(platform.state.objects.size).toBe(1);
-    const missing = await deliverExit(platform, ordersProgram, platformEnvelope("orders/updated", undefined, { inline: false, rawKey: "raw/shopify/orders/dt=2026-03-01/none.json" }));
+    const missing = await deliverExit(
+      platform,
+      ordersProgram,
+      platformEnvelope("orders/updated", undefined, { inline: false, rawKey: "raw/shopify/orders/dt=2026-03-01/none.json" }),
+    );
     expect(failureTag(missing)).toBe("InvalidPayload");
   });
 
@@ -188,7 +256,12 @@ describe("checkouts and carts", () => {
       if (step === "order") await deliver(platform, ordersProgram, partnerEnvelope("orders/create", fixture("order")));
     }
     for (const token of [TOKEN, CART]) {
-      expect(platform.item("abandonedCarts", { token })).toMatchObject({ status: "recovered", recovered_order_id: ORDER, recovered_at: "2026-03-01T15:15:30.000Z", updated_at: expect.any(String) });
+      expect(platform.item("abandonedCarts", { token })).toMatchObject({
+        status: "recovered",
+        recovered_order_id: ORDER,
+        recovered_at: "2026-03-01T15:15:30.000Z",
+        updated_at: expect.any(String),
+      });
     }
   });
 
@@ -202,7 +275,12 @@ describe("customers and products", () => {
   test("customers are upserted by GID; customers/delete keeps a tombstone without personal data", async () => {
     const platform = makeTestPlatform();
     await deliver(platform, customersProgram, partnerEnvelope("customers/create", fixture("customer")));
-    expect(platform.item("customers", { id: "gid://shopify/Customer/7012345678901" })).toMatchObject({ email: "jane.doe@example.com", total_spent: "304.70", tags: ["vip"], email_marketing_state: "subscribed" });
+    expect(platform.item("customers", { id: "gid://shopify/Customer/7012345678901" })).toMatchObject({
+      email: "jane.doe@example.com",
+      total_spent: "304.70",
+      tags: ["vip"],
+      email_marketing_state: "subscribed",
+    });
     await deliver(platform, customersProgram, partnerEnvelope("customers/update", withFields("customer", { updated_at: "2026-01-01T00:00:00Z", email: "old@example.com" })));
     expect(platform.metricTotal("StaleUpdate")).toBe(1);
     await deliver(platform, customersProgram, partnerEnvelope("customers/delete", fixture("customer-delete")));
@@ -227,7 +305,15 @@ describe("customers and products", () => {
     expect(platform.item("products", { id: "gid://shopify/Product/8123456789012" })?.deleted).toBe(true);
     // Only what keys or orders a product is required: no title is fine, no updated_at is not.
     expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { updated_at: undefined }))))).toBe("InvalidPayload");
-    expect(failureTag(await deliverExit(platform, productsProgram, partnerEnvelope("products/update", withFields("product", { id: 8123456789099, title: undefined, updated_at: "2030-01-02T00:00:00Z" }))))).toBeUndefined();
+    expect(
+      failureTag(
+        await deliverExit(
+          platform,
+          productsProgram,
+          partnerEnvelope("products/update", withFields("product", { id: 8123456789099, title: undefined, updated_at: "2030-01-02T00:00:00Z" })),
+        ),
+      ),
+    ).toBeUndefined();
   });
 });
 

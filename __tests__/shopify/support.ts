@@ -17,7 +17,11 @@ export const runExit = <A, E, R>(layer: Layer.Layer<R>, effect: Effect.Effect<A,
 export const SECRET = "shpss_test_secret_0123456789abcdef";
 
 /** A request to POST /webhooks/shopify as the program sees it (header names lower-cased). */
-export const shopifyRequest = (topic: string, body: string | Buffer, options: { secret?: string; webhookId?: string; headers?: Record<string, string>; receivedAt?: string } = {}): HttpRequest => {
+export const shopifyRequest = (
+  topic: string,
+  body: string | Buffer,
+  options: { secret?: string; webhookId?: string; headers?: Record<string, string>; receivedAt?: string } = {},
+): HttpRequest => {
   const rawBody = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
   return {
     method: "POST",

@@ -10,7 +10,13 @@ describe("alerts routed to the topic of their kind", () => {
     Effect.runPromise(
       alertTopicOf(kind).pipe(
         Effect.withConfigProvider(
-          ConfigProvider.fromMap(new Map([[envVars.alertsTopicArn, "arn:general"], [alertKindTopicEnvVar("dispute-opened"), "arn:disputes"], [alertKindTopicEnvVar("payment-failed"), " "]])),
+          ConfigProvider.fromMap(
+            new Map([
+              [envVars.alertsTopicArn, "arn:general"],
+              [alertKindTopicEnvVar("dispute-opened"), "arn:disputes"],
+              [alertKindTopicEnvVar("payment-failed"), " "],
+            ]),
+          ),
         ),
       ),
     );

@@ -20,11 +20,20 @@ describe("stripe-ingress", () => {
     expect(await post(platform, stripeRequest(body))).toEqual({ status: 200, body: { status: "accepted" } });
     expect(platform.objectText(rawKey)).toBe(body);
     expect(platform.published).toHaveLength(1);
-    expect(platform.published[0]).toMatchObject({ source: "sdp.stripe", detailType: "webhookReceived", detail: { source: "stripe", topic: "charge.succeeded", eventId: "evt_3QfakeEvent0002", rawKey } });
+    expect(platform.published[0]).toMatchObject({
+      source: "sdp.stripe",
+      detailType: "webhookReceived",
+      detail: { source: "stripe", topic: "charge.succeeded", eventId: "evt_3QfakeEvent0002", rawKey },
+    });
   });
 
   it("answers 401 and stores nothing for a bad, missing, stale or future signature", async () => {
-    for (const header of [signStripePayload(body, ["whsec_wrong"], NOW_SECONDS), "", signStripePayload(body, [STRIPE_SECRET], NOW_SECONDS - 301), signStripePayload(body, [STRIPE_SECRET], NOW_SECONDS + 301)]) {
+    for (const header of [
+      signStripePayload(body, ["whsec_wrong"], NOW_SECONDS),
+      "",
+      signStripePayload(body, [STRIPE_SECRET], NOW_SECONDS - 301),
+      signStripePayload(body, [STRIPE_SECRET], NOW_SECONDS + 301),
+    ]) {
       const platform = makePaymentsTestPlatform();
       expect((await post(platform, stripeRequest(body, header))).status).toBe(401);
       expect(platform.objectKeys()).toEqual([]);
@@ -46,7 +55,10 @@ describe("stripe-ingress", () => {
     const platform = makePaymentsTestPlatform();
     await post(platform, stripeRequest(body));
     // Stripe's retry carries a fresh timestamp and signature but the same event id.
-    expect(await post(platform, stripeRequest(body, signStripePayload(body, [STRIPE_SECRET], NOW_SECONDS + 60)), NOW_SECONDS + 60)).toEqual({ status: 200, body: { status: "duplicate" } });
+    expect(await post(platform, stripeRequest(body, signStripePayload(body, [STRIPE_SECRET], NOW_SECONDS + 60)), NOW_SECONDS + 60)).toEqual({
+      status: 200,
+      body: { status: "duplicate" },
+    });
     expect(platform.objectKeys()).toEqual([rawKey]);
     expect(platform.published).toHaveLength(1);
   });

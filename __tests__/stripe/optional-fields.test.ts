@@ -13,7 +13,24 @@ import { editJson, rechargeEnvelope, rechargeFixture, stripeEnvelope, stripeFixt
 import { makePaymentsTestPlatform, runOn, type PaymentsTestPlatform } from "./support/payments-platform";
 
 /** Fields no Stripe processor keys, orders or routes on. */
-const OPTIONAL_STRIPE_FIELDS = ["currency", "amount", "amount_captured", "amount_refunded", "amount_received", "amount_due", "amount_paid", "amount_remaining", "total", "charge", "created", "paid", "refunded", "captured", "disputed", "livemode"];
+const OPTIONAL_STRIPE_FIELDS = [
+  "currency",
+  "amount",
+  "amount_captured",
+  "amount_refunded",
+  "amount_received",
+  "amount_due",
+  "amount_paid",
+  "amount_remaining",
+  "total",
+  "charge",
+  "created",
+  "paid",
+  "refunded",
+  "captured",
+  "disputed",
+  "livemode",
+];
 
 const stripped = (file: string, how: "absent" | "null") =>
   editJson(stripeFixture(file).rawBody, (event) => {
@@ -32,19 +49,22 @@ const stored = (platform: PaymentsTestPlatform) => [...platform.items("payments"
 describe("Stripe: fields nobody keys on are optional and nullable", () => {
   const storedFixtures = stripeFixtures.filter((fixture) => fixture.file !== "customer-created.json");
 
-  it.each(storedFixtures.flatMap((fixture) => [[fixture.file, "absent"] as const, [fixture.file, "null"] as const]))("%s with those fields %s decodes and is stored without them", async (file, how) => {
-    const platform = makePaymentsTestPlatform();
-    const exit = await deliverStripe(platform, stripped(file, how));
-    expect(Exit.isSuccess(exit)).toBe(true);
-    const rows = stored(platform);
-    expect(rows).toHaveLength(1);
-    const row = rows[0]!;
-    // Keyed and versioned as before; the missing values are simply not there.
-    expect(row.id).toBe(JSON.parse(stripeFixture(file).rawBody).data.object.id);
-    expect(typeof row.version).toBe("string");
-    for (const field of ["currency", "amount", "amount_due", "amount_paid", "amount_remaining", "charge_id", "created"]) expect(row).not.toHaveProperty(field);
-    expect(Object.values(row)).not.toContain(null);
-  });
+  it.each(storedFixtures.flatMap((fixture) => [[fixture.file, "absent"] as const, [fixture.file, "null"] as const]))(
+    "%s with those fields %s decodes and is stored without them",
+    async (file, how) => {
+      const platform = makePaymentsTestPlatform();
+      const exit = await deliverStripe(platform, stripped(file, how));
+      expect(Exit.isSuccess(exit)).toBe(true);
+      const rows = stored(platform);
+      expect(rows).toHaveLength(1);
+      const row = rows[0]!;
+      // Keyed and versioned as before; the missing values are simply not there.
+      expect(row.id).toBe(JSON.parse(stripeFixture(file).rawBody).data.object.id);
+      expect(typeof row.version).toBe("string");
+      for (const field of ["currency", "amount", "amount_due", "amount_paid", "amount_remaining", "charge_id", "created"]) expect(row).not.toHaveProperty(field);
+      expect(Object.values(row)).not.toContain(null);
+    },
+  );
 
   it("an invoice without currency and amounts keeps its status and number", async () => {
     const platform = makePaymentsTestPlatform();
@@ -63,7 +83,11 @@ describe("Stripe: fields nobody keys on are optional and nullable", () => {
     });
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await deliverStripe(platform, basil))).toBe(true);
-    expect(platform.item("invoices", "in_1QfakeInvoice0001")).toMatchObject({ status: "paid", subscription_id: "sub_1QfakeSubscription1", payment_intent_id: "pi_3QfakeIntent0001" });
+    expect(platform.item("invoices", "in_1QfakeInvoice0001")).toMatchObject({
+      status: "paid",
+      subscription_id: "sub_1QfakeSubscription1",
+      payment_intent_id: "pi_3QfakeIntent0001",
+    });
 
     const unlinked = makePaymentsTestPlatform();
     const neither = editJson(basil, (event) => {
@@ -118,7 +142,12 @@ describe("Stripe: fields nobody keys on are optional and nullable", () => {
   });
 
   it("keyed, ordered and routed fields stay required", async () => {
-    const edits: Array<(event: StripeBody) => void> = [(event) => delete event.data.object.id, (event) => delete event.data.object.status, (event) => delete event.created, (event) => delete event.data.object.object];
+    const edits: Array<(event: StripeBody) => void> = [
+      (event) => delete event.data.object.id,
+      (event) => delete event.data.object.status,
+      (event) => delete event.created,
+      (event) => delete event.data.object.object,
+    ];
     for (const edit of edits) {
       const platform = makePaymentsTestPlatform();
       const exit = await deliverStripe(platform, editJson(stripeFixture("charge-succeeded.json").rawBody, edit));

@@ -33,7 +33,10 @@ describe("ingestion stack: payment alert topics and alarms", () => {
         const variables = fn.environment.variables;
         expect([fn.function_name, Boolean(variables[alertKindTopicEnvVar(kind)])]).toEqual([fn.function_name, fn.function_name === `acme-staging-${processor}`]);
       }
-      const processorPolicy = policies.filter((policy) => JSON.stringify(policy.role).includes(processor)).map((policy) => JSON.stringify(policy.policy)).join("");
+      const processorPolicy = policies
+        .filter((policy) => JSON.stringify(policy.role).includes(processor))
+        .map((policy) => JSON.stringify(policy.policy))
+        .join("");
       expect(processorPolicy).toContain(`aws_sns_topic.alerts-${kind}.arn`);
     }
   });

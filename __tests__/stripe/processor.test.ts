@@ -14,7 +14,15 @@ describe("stripe-processor: payments, invoices, disputes", () => {
     const platform = makePaymentsTestPlatform();
     expect(Exit.isSuccess(await deliver(platform, "charge-succeeded.json"))).toBe(true);
     const item = row(platform, "payments", "ch_3QfakeCharge0001")!;
-    expect(item).toMatchObject({ object: "charge", status: "succeeded", amount: 15000, currency: "usd", customer_id: "cus_QfakeCustomer01", payment_intent_id: "pi_3QfakeIntent0001", created: "2026-11-18T11:06:30.000Z" });
+    expect(item).toMatchObject({
+      object: "charge",
+      status: "succeeded",
+      amount: 15000,
+      currency: "usd",
+      customer_id: "cus_QfakeCustomer01",
+      payment_intent_id: "pi_3QfakeIntent0001",
+      created: "2026-11-18T11:06:30.000Z",
+    });
     expect(JSON.stringify(item)).not.toMatch(/8431|Vantablack|example\.test|Juniper|404-555/);
   });
 
@@ -22,7 +30,12 @@ describe("stripe-processor: payments, invoices, disputes", () => {
     const platform = makePaymentsTestPlatform();
     for (const file of ["payment_intent-succeeded.json", "invoice-paid.json", "charge-dispute-created.json"]) expect(Exit.isSuccess(await deliver(platform, file))).toBe(true);
     expect(row(platform, "payments", "pi_3QfakeIntent0001")).toMatchObject({ object: "payment_intent", status: "succeeded", amount_received: 15000 });
-    expect(row(platform, "invoices", "in_1QfakeInvoice0001")).toMatchObject({ status: "paid", amount_paid: 15000, subscription_id: "sub_1QfakeSubscription1", number: "ACME-0042" });
+    expect(row(platform, "invoices", "in_1QfakeInvoice0001")).toMatchObject({
+      status: "paid",
+      amount_paid: 15000,
+      subscription_id: "sub_1QfakeSubscription1",
+      number: "ACME-0042",
+    });
     expect(row(platform, "disputes", "dp_1QfakeDispute0001")).toMatchObject({ status: "needs_response", charge_id: "ch_3QfakeCharge0001", reason: "fraudulent", amount: 15000 });
   });
 
@@ -40,7 +53,10 @@ describe("stripe-processor: payments, invoices, disputes", () => {
   it("for equal created, a final status beats processing in either order", async () => {
     const processing = stripeFixture("payment_intent-processing.json").rawBody;
     const sameSecond = editJson(processing, (event) => (event.created = 1795000000));
-    for (const order of [[sameSecond, "payment_intent-succeeded.json"], ["payment_intent-succeeded.json", sameSecond]]) {
+    for (const order of [
+      [sameSecond, "payment_intent-succeeded.json"],
+      ["payment_intent-succeeded.json", sameSecond],
+    ]) {
       const platform = makePaymentsTestPlatform();
       for (const delivery of order) await deliver(platform, delivery!);
       expect(row(platform, "payments", "pi_3QfakeIntent0001")?.status).toBe("succeeded");
@@ -69,7 +85,10 @@ describe("stripe-processor: alerts", () => {
     await deliver(platform, "charge-dispute-created.json");
     await deliver(platform, "charge-dispute-created.json");
     // Stripe resending the business event under a new event id still names the same dispute.
-    await deliver(platform, editJson(stripeFixture("charge-dispute-created.json").rawBody, (event) => (event.id = "evt_resent")));
+    await deliver(
+      platform,
+      editJson(stripeFixture("charge-dispute-created.json").rawBody, (event) => (event.id = "evt_resent")),
+    );
     await deliver(platform, "charge-dispute-closed.json");
     expect(platform.alerts.map((alert) => [alert.kind, alert.dedupKey, alert.severity])).toEqual([["dispute-opened", "dispute-opened:dp_1QfakeDispute0001", "critical"]]);
     expect(platform.alerts[0]!.message).toContain("fraudulent");
@@ -114,31 +133,64 @@ describe("stripe-processor: unknown and malformed events", () => {
   it("fails an object missing a field it needs with InvalidPayload, quoting no values", async () => {
     const platform = makePaymentsTestPlatform();
     // `status` ranks the version (amounts are optional: __tests__/stripe/optional-fields.test.ts).
-    const exit = await deliver(platform, editJson(stripeFixture("charge-succeeded.json").rawBody, (event) => delete event.data.object.status));
+    const exit = await deliver(
+      platform,
+      editJson(stripeFixture("charge-succeeded.json").rawBody, (event) => delete event.data.object.status),
+    );
     expect(Exit.isFailure(exit)).toBe(true);
     expect(JSON.stringify(exit)).toContain("Stripe charge is invalid at status");
     expect(JSON.stringify(exit)).not.toContain("example.test");
-    const noCreated = await deliver(platform, editJson(stripeFixture("charge-succeeded.json").rawBody, (event) => (event.created = "yesterday")));
+    const noCreated = await deliver(
+      platform,
+      editJson(stripeFixture("charge-succeeded.json").rawBody, (event) => (event.created = "yesterday")),
+    );
     expect(JSON.stringify(noCreated)).toContain("InvalidPayload");
     expect(platform.items("payments")).toHaveLength(0);
   });
 });
 
 describe("stripe-processor: convergence property", () => {
-  const files = ["payment_intent-processing.json", "charge-succeeded.json", "payment_intent-succeeded.json", "invoice-paid.json", "charge-refunded.json", "charge-dispute-created.json", "charge-dispute-closed.json", "charge-failed.json", "payment_intent-payment_failed.json", "invoice-payment_failed.json"];
+  const files = [
+    "payment_intent-processing.json",
+    "charge-succeeded.json",
+    "payment_intent-succeeded.json",
+    "invoice-paid.json",
+    "charge-refunded.json",
+    "charge-dispute-created.json",
+    "charge-dispute-closed.json",
+    "charge-failed.json",
+    "payment_intent-payment_failed.json",
+    "invoice-payment_failed.json",
+  ];
   const envelopes = new Map(files.map((file) => [file, stripeEnvelope(stripeFixture(file).rawBody)]));
   const stateAfter = async (sequence: ReadonlyArray<string>) => {
     const platform = makePaymentsTestPlatform();
-    expect(Exit.isSuccess(await runOn(platform, Effect.forEach(sequence, (file) => program(envelopes.get(file)!), { discard: true })))).toBe(true);
-    return { tables: Object.fromEntries((["payments", "invoices", "disputes"] as const).map((table) => [table, platform.items(table).sort((a, b) => String(a.id).localeCompare(String(b.id)))])), alerts: platform.alerts.map((alert) => alert.dedupKey).sort() };
+    expect(
+      Exit.isSuccess(
+        await runOn(
+          platform,
+          Effect.forEach(sequence, (file) => program(envelopes.get(file)!), { discard: true }),
+        ),
+      ),
+    ).toBe(true);
+    return {
+      tables: Object.fromEntries(
+        (["payments", "invoices", "disputes"] as const).map((table) => [table, platform.items(table).sort((a, b) => String(a.id).localeCompare(String(b.id)))]),
+      ),
+      alerts: platform.alerts.map((alert) => alert.dedupKey).sort(),
+    };
   };
 
   it("any order and duplication of the events ends in the state of the ordered set, with the same alerts", async () => {
     const expected = await stateAfter(files);
     await fc.assert(
-      fc.asyncProperty(fc.shuffledSubarray(files, { minLength: files.length, maxLength: files.length }), fc.array(fc.constantFrom(...files), { maxLength: 5 }), async (shuffled, duplicates) => {
-        expect(await stateAfter([...shuffled, ...duplicates])).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.shuffledSubarray(files, { minLength: files.length, maxLength: files.length }),
+        fc.array(fc.constantFrom(...files), { maxLength: 5 }),
+        async (shuffled, duplicates) => {
+          expect(await stateAfter([...shuffled, ...duplicates])).toEqual(expected);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -41,7 +41,17 @@ describe("Stripe-Signature verification", () => {
   it("rejects malformed headers: no t, two t, non-numeric t, no v1, only v0, truncated or non-hex v1", () => {
     const valid = signStripePayload(body, [secret], now);
     const v1 = valid.split("v1=")[1]!;
-    for (const header of [`v1=${v1}`, `t=${now},t=${now},v1=${v1}`, `t=abc,v1=${v1}`, `t=${now}`, `t=${now},v0=${v1}`, `t=${now},v1=${v1.slice(0, 63)}`, `t=${now},v1=${"z".repeat(64)}`, "garbage", `t=-${now},v1=${v1}`]) {
+    for (const header of [
+      `v1=${v1}`,
+      `t=${now},t=${now},v1=${v1}`,
+      `t=abc,v1=${v1}`,
+      `t=${now}`,
+      `t=${now},v0=${v1}`,
+      `t=${now},v1=${v1.slice(0, 63)}`,
+      `t=${now},v1=${"z".repeat(64)}`,
+      "garbage",
+      `t=-${now},v1=${v1}`,
+    ]) {
       expect(verify(header).ok).toBe(false);
     }
     expect(verify(` t=${now} , v1=${v1} `).ok).toBe(true);
@@ -71,8 +81,17 @@ describe("constant-time compare and header parsing", () => {
 
 describe("verifyStripeRequest (Secrets service, Effect clock, config)", () => {
   const secretsLayer = (value: string) =>
-    Layer.succeed(Secrets, { get: (key) => (key === "stripeWebhook" ? Effect.succeed(Redacted.make(value)) : Effect.fail(new SecretUnavailable({ secret: key, reason: "absent" }))) });
-  const request = (header: string) => ({ method: "POST", path: "/webhooks/stripe", headers: { "stripe-signature": header }, rawBody: body, requestId: "r1", receivedAt: "2026-11-27T00:00:00.000Z" });
+    Layer.succeed(Secrets, {
+      get: (key) => (key === "stripeWebhook" ? Effect.succeed(Redacted.make(value)) : Effect.fail(new SecretUnavailable({ secret: key, reason: "absent" }))),
+    });
+  const request = (header: string) => ({
+    method: "POST",
+    path: "/webhooks/stripe",
+    headers: { "stripe-signature": header },
+    rawBody: body,
+    requestId: "r1",
+    receivedAt: "2026-11-27T00:00:00.000Z",
+  });
 
   const run = (header: string, secretValue: string, clockSeconds: number) =>
     Effect.runPromise(

@@ -60,7 +60,8 @@ describe("Stripe validation: invalid money and time go to the DLQ, naming the fi
   });
 
   test("an object id that could not be a table key is refused", async () => {
-    for (const { platform, exit } of await deliverBoth(withRaw("charge-succeeded.json", "id", `"${"ch_".padEnd(300, "x")}"`, 6))) expectDeadLettered(platform, exit, "id", "xxxxxxxx");
+    for (const { platform, exit } of await deliverBoth(withRaw("charge-succeeded.json", "id", `"${"ch_".padEnd(300, "x")}"`, 6)))
+      expectDeadLettered(platform, exit, "id", "xxxxxxxx");
   });
 });
 
@@ -68,7 +69,12 @@ describe("Stripe validation: the published shapes are stored exactly", () => {
   test("integer minor units and Unix seconds", async () => {
     for (const { platform, exit } of await deliverBoth(stripeFixture("charge-succeeded.json").rawBody)) {
       expect(Exit.isSuccess(exit)).toBe(true);
-      expect(platform.item("payments", "ch_3QfakeCharge0001")).toMatchObject({ amount: 15000, currency: "usd", created: "2026-11-18T11:06:30.000Z", event_created: "2026-11-18T11:06:40.000Z" });
+      expect(platform.item("payments", "ch_3QfakeCharge0001")).toMatchObject({
+        amount: 15000,
+        currency: "usd",
+        created: "2026-11-18T11:06:30.000Z",
+        event_created: "2026-11-18T11:06:40.000Z",
+      });
     }
   });
 });

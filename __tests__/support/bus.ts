@@ -16,4 +16,3 @@ export const processorFor = (envelope: BusEnvelope): AnyEventProgram => {
   if (!loaded || !loaded.ok) throw new Error(`processor ${route.processor} does not load`);
   return loaded.program;
 };
-

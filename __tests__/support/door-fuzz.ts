@@ -62,7 +62,41 @@ const rechargeTopicOfFixture = ["subscription/created", "charge/failed", "subscr
 /** Lengths at and around every limit a value meets (event ids 200, s3rver names 228/233/255, S3 keys 1,024, DynamoDB keys 2,048). */
 export const LIMIT_LENGTHS = [0, 1, 36, 64, 65, 99, 100, 101, 199, 200, 201, 227, 228, 229, 233, 234, 254, 255, 256, 300, 1024, 1025, 2048, 2049, 5000];
 
-const oddPieces = ["é", "ü", "中", "😀", "\u202e", "\ufeff", "\u0000", "\u0007", "\u001b", "\u007f", "\ud800", "\udfff", "%2F", "%00", "../", "/", "\\", " ", ",", "=", ";", '"', "'", "\t", "\r\n", "\n", "*", "?", ":", "|", "<", ">", "."];
+const oddPieces = [
+  "é",
+  "ü",
+  "中",
+  "😀",
+  "\u202e",
+  "\ufeff",
+  "\u0000",
+  "\u0007",
+  "\u001b",
+  "\u007f",
+  "\ud800",
+  "\udfff",
+  "%2F",
+  "%00",
+  "../",
+  "/",
+  "\\",
+  " ",
+  ",",
+  "=",
+  ";",
+  '"',
+  "'",
+  "\t",
+  "\r\n",
+  "\n",
+  "*",
+  "?",
+  ":",
+  "|",
+  "<",
+  ">",
+  ".",
+];
 
 const controlChar = fc.integer({ min: 0, max: 31 }).map((code) => String.fromCharCode(code));
 
@@ -142,7 +176,19 @@ const hostileJsonBody = (fixtures: ReadonlyArray<string>): fc.Arbitrary<string> 
     {
       weight: 5,
       arbitrary: fc
-        .tuple(fc.constantFrom(...fixtures), fc.array(fc.tuple(fc.nat(), fc.oneof(hostileValue.map((value) => JSON.stringify(value) ?? "null"), fc.constantFrom(...rawNumberLiterals))), { minLength: 1, maxLength: 4 }))
+        .tuple(
+          fc.constantFrom(...fixtures),
+          fc.array(
+            fc.tuple(
+              fc.nat(),
+              fc.oneof(
+                hostileValue.map((value) => JSON.stringify(value) ?? "null"),
+                fc.constantFrom(...rawNumberLiterals),
+              ),
+            ),
+            { minLength: 1, maxLength: 4 },
+          ),
+        )
         .map(([text, edits]) => edits.reduce((body, [pick, replacement]) => mutateFixture(body, pick, replacement), text)),
     },
     {
@@ -151,7 +197,10 @@ const hostileJsonBody = (fixtures: ReadonlyArray<string>): fc.Arbitrary<string> 
         .tuple(fc.constantFrom(...fixtures), fc.nat(), deepDepth, fc.constantFrom("array" as const, "object" as const, "mixed" as const))
         .map(([text, pick, depth, kind]) => mutateFixture(text, pick, nestedJson(depth, kind))),
     },
-    { weight: 1, arbitrary: fc.tuple(deepDepth, fc.constantFrom("array" as const, "object" as const, "mixed" as const)).map(([depth, kind]) => `{"a":${nestedJson(depth, kind)}}`) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(deepDepth, fc.constantFrom("array" as const, "object" as const, "mixed" as const)).map(([depth, kind]) => `{"a":${nestedJson(depth, kind)}}`),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)) },
   );
 
@@ -175,7 +224,10 @@ const hostileBytes = (json: fc.Arbitrary<string>): fc.Arbitrary<{ readonly body:
 
 /** How a case is signed: validly over its (hostile) body, not at all, with a wrong secret, or with a garbage header. */
 export type Signing = "valid" | "none" | "wrong-secret" | "garbage";
-const signing: fc.Arbitrary<Signing> = fc.oneof({ weight: 7, arbitrary: fc.constant("valid" as const) }, { weight: 1, arbitrary: fc.constantFrom("none" as const, "wrong-secret" as const, "garbage" as const) });
+const signing: fc.Arbitrary<Signing> = fc.oneof(
+  { weight: 7, arbitrary: fc.constant("valid" as const) },
+  { weight: 1, arbitrary: fc.constantFrom("none" as const, "wrong-secret" as const, "garbage" as const) },
+);
 
 export interface DoorCase {
   readonly door: Door;
@@ -187,9 +239,12 @@ export interface DoorCase {
   readonly truncated: boolean;
 }
 
-
 /** A few more headers, any names and values (names stay HTTP tokens only sometimes). */
-const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(fc.oneof(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.constantFrom("content-type", "x-shopify-api-version", "x-shopify-triggered-at")), hostileText, { maxKeys: 3 });
+const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(
+  fc.oneof(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.constantFrom("content-type", "x-shopify-api-version", "x-shopify-triggered-at")),
+  hostileText,
+  { maxKeys: 3 },
+);
 
 const shopifyCase: fc.Arbitrary<DoorCase> = fc
   .record({
@@ -244,7 +299,11 @@ const stripeCase: fc.Arbitrary<DoorCase> = fc
         {
           weight: 2,
           arbitrary: fc
-            .tuple(fc.constantFrom(...fixtureTexts.stripe), hostileId, hostileTopic(["charge.succeeded", "invoice.paid", "charge.dispute.created", "payment_intent.payment_failed", "customer.created"]))
+            .tuple(
+              fc.constantFrom(...fixtureTexts.stripe),
+              hostileId,
+              hostileTopic(["charge.succeeded", "invoice.paid", "charge.dispute.created", "payment_intent.payment_failed", "customer.created"]),
+            )
             .map(([text, id, type]) => {
               const event = JSON.parse(text) as Record<string, unknown>;
               return JSON.stringify({ ...event, id, type });
@@ -287,7 +346,16 @@ const envelopeText: fc.Arbitrary<string> = fc
     if (e.eventId !== undefined) metadata["X-Shopify-Event-Id"] = e.eventId;
     if (e.shop !== undefined) metadata["X-Shopify-Shop-Domain"] = e.shop;
     if (e.triggeredAt !== undefined) metadata["X-Shopify-Triggered-At"] = e.triggeredAt;
-    const head = JSON.stringify({ version: "0", ...(e.id !== undefined ? { id: e.id } : {}), "detail-type": e.detailType, source: e.source, account: "000000000000", time: e.time, region: "us-east-1", resources: [] });
+    const head = JSON.stringify({
+      version: "0",
+      ...(e.id !== undefined ? { id: e.id } : {}),
+      "detail-type": e.detailType,
+      source: e.source,
+      account: "000000000000",
+      time: e.time,
+      region: "us-east-1",
+      resources: [],
+    });
     // The payload is spliced in as text, as the real bus carries it (ids beyond 2^53 keep their digits).
     const payload = e.payloadAsString ? JSON.stringify(e.payload) : e.payload;
     return `${head.slice(0, -1)},"detail":{"metadata":${JSON.stringify(metadata)},"payload":${payload}}}`;
@@ -315,7 +383,8 @@ const parserFriendly = (testCase: DoorCase): DoorCase => ({
  * the doors, latin1 and all), the rest as generated (control characters, CR/LF, characters that
  * latin1 folds into other bytes), which the server must refuse without falling over.
  */
-export const httpDoorCase = (door: Door): fc.Arbitrary<DoorCase> => fc.tuple(doorCase[door], fc.nat(4)).map(([testCase, pick]) => (pick === 0 ? testCase : parserFriendly(testCase)));
+export const httpDoorCase = (door: Door): fc.Arbitrary<DoorCase> =>
+  fc.tuple(doorCase[door], fc.nat(4)).map(([testCase, pick]) => (pick === 0 ? testCase : parserFriendly(testCase)));
 
 // ---------------------------------------------------------------------------------------------
 // Valid deliveries (the "still works afterwards" check)
@@ -349,7 +418,12 @@ export const validDelivery = (door: Door): DoorCase => {
       body,
       signed: true,
       truncated: false,
-      headers: { "content-type": "application/json", "x-recharge-topic": "subscription/updated", "x-recharge-hmac-sha256": rechargeHash(FUZZ_SECRETS.recharge, body), "x-recharge-webhook-signature": rechargeSignature(FUZZ_SECRETS.recharge, body) },
+      headers: {
+        "content-type": "application/json",
+        "x-recharge-topic": "subscription/updated",
+        "x-recharge-hmac-sha256": rechargeHash(FUZZ_SECRETS.recharge, body),
+        "x-recharge-webhook-signature": rechargeSignature(FUZZ_SECRETS.recharge, body),
+      },
     };
   }
   if (door === "stripe") {
@@ -458,7 +532,10 @@ const toRequest = (testCase: DoorCase): HttpRequest => ({
 
 /** The in-memory platform: ingress programs and processors on one runtime, the local /events door and router over a temp dir. */
 export const makeMemoryDoors = (): MemoryDoors => {
-  const kernel = memoryPlatform({ secrets: { shopifyWebhook: FUZZ_SECRETS.shopify, rechargeWebhook: FUZZ_SECRETS.recharge, stripeWebhook: FUZZ_SECRETS.stripe }, logLevel: LogLevel.Error });
+  const kernel = memoryPlatform({
+    secrets: { shopifyWebhook: FUZZ_SECRETS.shopify, rechargeWebhook: FUZZ_SECRETS.recharge, stripeWebhook: FUZZ_SECRETS.stripe },
+    logLevel: LogLevel.Error,
+  });
   const runtime = ManagedRuntime.make(kernel.layer);
   const counters = newCounters();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-fuzz-"));
@@ -508,7 +585,8 @@ export const makeMemoryDoors = (): MemoryDoors => {
       if (problem) problems.push(problem.reason);
     }
     for (const [table, items] of Object.entries(kernel.state.tables)) {
-      for (const key of items.keys()) if (Buffer.byteLength(key) > 2048) problems.push(`${table} key of ${Buffer.byteLength(key)} bytes (${key.slice(0, 60).replace(/[^\x20-\x7e]/g, "?")}...)`);
+      for (const key of items.keys())
+        if (Buffer.byteLength(key) > 2048) problems.push(`${table} key of ${Buffer.byteLength(key)} bytes (${key.slice(0, 60).replace(/[^\x20-\x7e]/g, "?")}...)`);
     }
     return problems;
   };

@@ -116,9 +116,7 @@ const runLocal = async (request: BackfillRequest, io: CommandIO): Promise<number
   const { readLastRun } = await import("../../local/platform");
   const { repositoryRoot } = await import("../../local/functions");
   // Same lake as `sdp local` / `sdp demo` unless told otherwise, so the query commands see the export.
-  const dataDir = request.dataDir
-    ? path.resolve(io.cwd, request.dataDir)
-    : (readLastRun(repositoryRoot, io.env)?.dataDir ?? path.join(repositoryRoot, ".sdp", "local"));
+  const dataDir = request.dataDir ? path.resolve(io.cwd, request.dataDir) : (readLastRun(repositoryRoot, io.env)?.dataDir ?? path.join(repositoryRoot, ".sdp", "local"));
   fs.mkdirSync(dataDir, { recursive: true });
   const run = runLocalBackfill({
     input: request.input,
@@ -140,7 +138,8 @@ const runLocal = async (request: BackfillRequest, io: CommandIO): Promise<number
   if (request.json) {
     io.stdout.write(`${JSON.stringify({ ...result, dataDir, lakeDir: result.lakeDir }, null, 2)}\n`);
   } else {
-    for (const item of summary?.results ?? []) io.stdout.write(`${item.object.padEnd(10)} ${item.outcome.padEnd(10)} ${item.totalRows} rows${item.reason ? `  (${item.reason})` : ""}\n`);
+    for (const item of summary?.results ?? [])
+      io.stdout.write(`${item.object.padEnd(10)} ${item.outcome.padEnd(10)} ${item.totalRows} rows${item.reason ? `  (${item.reason})` : ""}\n`);
     io.stdout.write(`run ${request.input.runId}: ${result.status}; manifest ${summary?.manifestKey ?? "(none)"} in ${result.lakeDir}\n`);
   }
   return result.status === "SUCCEEDED" ? 0 : 1;
@@ -172,7 +171,10 @@ const runInAws = async (request: BackfillRequest, io: CommandIO): Promise<number
         io.stderr.write(`  ${new Date().toISOString()} ${last}\n`);
       }
       if (execution.status !== "RUNNING" && execution.status !== "PENDING_REDRIVE") {
-        if (request.json) io.stdout.write(`${JSON.stringify({ status: execution.status, output: execution.output ? JSON.parse(execution.output) : null, error: execution.error, cause: execution.cause }, null, 2)}\n`);
+        if (request.json)
+          io.stdout.write(
+            `${JSON.stringify({ status: execution.status, output: execution.output ? JSON.parse(execution.output) : null, error: execution.error, cause: execution.cause }, null, 2)}\n`,
+          );
         else io.stdout.write(`run ${request.input.runId}: ${execution.status}${execution.error ? ` (${execution.error}: ${execution.cause ?? ""})` : ""}\n`);
         return execution.status === "SUCCEEDED" ? 0 : 1;
       }

@@ -68,8 +68,19 @@ Examples:
       progress.write(`\nApplying ${stack} (CI roles and permissions boundary; CI never applies it):\n`);
       const cdktn = locateBinary("cdktn", io.env, deps.root) ?? "cdktn";
       const exitCode = await deps.runProcess(cdktn, ["deploy", stack], { cwd: deps.root, env: io.env, stdout: progress, stderr: io.stderr });
-      if (values.json) writeJson(io.stdout, { env: config.name, applied: exitCode === 0, stateBucket: config.stateBucket, lockTable: config.stateLockTable, outcomes, bootstrapStack: { stack, exitCode } });
-      if (exitCode !== 0) throw new CommandFailed(`cdktn deploy ${stack} exited with ${exitCode}: the state bucket and lock table are ready; re-run \`npx sdp bootstrap --env ${config.name} --apply\` once fixed`);
+      if (values.json)
+        writeJson(io.stdout, {
+          env: config.name,
+          applied: exitCode === 0,
+          stateBucket: config.stateBucket,
+          lockTable: config.stateLockTable,
+          outcomes,
+          bootstrapStack: { stack, exitCode },
+        });
+      if (exitCode !== 0)
+        throw new CommandFailed(
+          `cdktn deploy ${stack} exited with ${exitCode}: the state bucket and lock table are ready; re-run \`npx sdp bootstrap --env ${config.name} --apply\` once fixed`,
+        );
       return 0;
     },
   };

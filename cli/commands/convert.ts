@@ -117,7 +117,13 @@ const command: Command = {
     }
     const result = {
       object: converted.object,
-      entities: converted.entities.map((entity) => ({ entity: entity.entity, rows: entity.rows, bytes: entity.bytes, ...(entity.files[0] ? { file: entity.files[0] } : {}), files: entity.files })),
+      entities: converted.entities.map((entity) => ({
+        entity: entity.entity,
+        rows: entity.rows,
+        bytes: entity.bytes,
+        ...(entity.files[0] ? { file: entity.files[0] } : {}),
+        files: entity.files,
+      })),
       totalRows: converted.totalRows,
       parts: converted.parts.length,
       partBytes: converted.partBytes,

@@ -69,7 +69,9 @@ const command: Command = {
     if (values.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else io.stdout.write(renderSummary(summary, createProgress(io.stdout, io.env, { quiet: true }).paint));
     if (!summary.ok) {
-      io.stderr.write(`sdp demo: failed stage${summary.failedStages.length === 1 ? "" : "s"}: ${summary.failedStages.join(", ")} (details above${values.json ? " and in the JSON" : ""})\n`);
+      io.stderr.write(
+        `sdp demo: failed stage${summary.failedStages.length === 1 ? "" : "s"}: ${summary.failedStages.join(", ")} (details above${values.json ? " and in the JSON" : ""})\n`,
+      );
       return 1;
     }
     return 0;

@@ -11,7 +11,9 @@ import { isoDate, parseOptions, UsageError, type Command } from "../command";
 import { chooseDataDir } from "../data-dir";
 
 const render = (report: DataQualityReport) => {
-  const lines = [`data quality for ${report.date}: ${report.summary.passed} passed, ${report.summary.failed} failed (${report.summary.errors} error, ${report.summary.warnings} warning), ${report.summary.skipped} skipped`];
+  const lines = [
+    `data quality for ${report.date}: ${report.summary.passed} passed, ${report.summary.failed} failed (${report.summary.errors} error, ${report.summary.warnings} warning), ${report.summary.skipped} skipped`,
+  ];
   for (const result of report.results) {
     const mark = result.status === "pass" ? "ok  " : result.status === "skipped" ? "skip" : result.severity === "error" ? "FAIL" : "warn";
     lines.push(`  ${mark} ${result.check.padEnd(18)} ${result.subject}: ${result.message}`);

@@ -67,7 +67,14 @@ const command: Command = {
   run: async (argv, io) => {
     const { values, positionals } = parseOptions(
       argv,
-      { orders: { type: "string" }, "fault-seconds": { type: "string" }, timeout: { type: "string" }, seed: { type: "string" }, "keep-data": { type: "boolean" }, json: { type: "boolean" } },
+      {
+        orders: { type: "string" },
+        "fault-seconds": { type: "string" },
+        timeout: { type: "string" },
+        seed: { type: "string" },
+        "keep-data": { type: "boolean" },
+        json: { type: "boolean" },
+      },
       true,
     );
     if (positionals.length !== 1) throw new UsageError(`name one scenario: ${scenarios.join(", ")} or all`);
@@ -86,7 +93,8 @@ const command: Command = {
     const seed = values.seed === undefined ? 1 : Number(values.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, got "${values.seed}"`);
     const chosen: Scenario[] = name === "all" ? [...scenarios] : [name as Scenario];
-    if (chosen.includes("processor-down") && faultSeconds > 50) throw new UsageError("--fault-seconds is at most 50 for processor-down (the held deliveries would pass the 60 s visibility timeout)");
+    if (chosen.includes("processor-down") && faultSeconds > 50)
+      throw new UsageError("--fault-seconds is at most 50 for processor-down (the held deliveries would pass the 60 s visibility timeout)");
 
     const reports: DrillReport[] = [];
     const onExit = () => killDrillChildren();
@@ -112,7 +120,17 @@ const command: Command = {
     }
     if (values.json) io.stdout.write(`${JSON.stringify(chosen.length === 1 ? reports[0] : { ok: reports.every((report) => report.ok), drills: reports }, null, 2)}\n`);
     const failed = reports.filter((report) => !report.ok);
-    if (failed.length > 0) throw new CommandFailed(`${failed.map((report) => report.scenario).join(", ")} failed: ${failed.map((report) => report.checks.filter((c) => !c.ok).map((c) => c.name).join("; ")).join(" | ")}`);
+    if (failed.length > 0)
+      throw new CommandFailed(
+        `${failed.map((report) => report.scenario).join(", ")} failed: ${failed
+          .map((report) =>
+            report.checks
+              .filter((c) => !c.ok)
+              .map((c) => c.name)
+              .join("; "),
+          )
+          .join(" | ")}`,
+      );
     return 0;
   },
 };

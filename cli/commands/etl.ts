@@ -39,7 +39,9 @@ Examples:
       json: { type: "boolean", default: false },
     });
     if (values.env !== "local") {
-      throw new UsageError(`--env ${values.env}: in AWS the analytics workflow runs this SQL on Athena daily; start it from the Step Functions console or \`aws stepfunctions start-execution\``);
+      throw new UsageError(
+        `--env ${values.env}: in AWS the analytics workflow runs this SQL on Athena daily; start it from the Step Functions console or \`aws stepfunctions start-execution\``,
+      );
     }
     const date = isoDate(values.date, "--date");
     if (!date) throw new UsageError("--date is required, e.g. --date 2026-01-31");

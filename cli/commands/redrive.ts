@@ -33,7 +33,12 @@ Example:
 export const redriveThrough = async (ingress: string, route?: string): Promise<RedriveResult> => {
   let response: Response;
   try {
-    response = await fetch(new URL("/dlq/redrive", ingress), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(route === undefined ? {} : { route }), signal: AbortSignal.timeout(60_000) });
+    response = await fetch(new URL("/dlq/redrive", ingress), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(route === undefined ? {} : { route }),
+      signal: AbortSignal.timeout(60_000),
+    });
   } catch (error) {
     throw new CommandFailed(`no answer from ${ingress}: ${(error as Error).message}; is sdp local running?`);
   }
@@ -60,7 +65,9 @@ const command: Command = {
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       const parts = Object.entries(result.redriven).map(([route, count]) => `${route}: ${count}`);
-      io.stdout.write(`${parts.length === 0 ? "no dead letters to redrive" : `redriven ${parts.join(", ")}`}${result.unreadable > 0 ? `; ${result.unreadable} unreadable line(s) kept in dlq/*.unreadable` : ""}\n`);
+      io.stdout.write(
+        `${parts.length === 0 ? "no dead letters to redrive" : `redriven ${parts.join(", ")}`}${result.unreadable > 0 ? `; ${result.unreadable} unreadable line(s) kept in dlq/*.unreadable` : ""}\n`,
+      );
     }
     return 0;
   },

@@ -102,7 +102,8 @@ const command: Command = {
     const file = path.resolve(io.cwd, positionals[0]!);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`${file} is not a file`);
     const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${values.concurrency}"`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${values.concurrency}"`);
     const ingress = resolveIngress(values.ingress, values["data-dir"], io);
 
     // Read and validate every line first: bad lines are reported once, with their numbers.

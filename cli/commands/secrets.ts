@@ -40,7 +40,9 @@ Example:
         const width = Math.max(...statuses.map((status) => status.name.length));
         io.stdout.write(`Secrets for ${config.name} (account ${config.accountId}, ${config.region}):\n`);
         for (const status of statuses) {
-          io.stdout.write(`  ${status.populated ? "ok  " : "FAIL"} ${status.name.padEnd(width)}  ${status.state}${status.populated ? (status.kind ? `: ${status.detail}` : "") : `: ${status.detail}`}\n`);
+          io.stdout.write(
+            `  ${status.populated ? "ok  " : "FAIL"} ${status.name.padEnd(width)}  ${status.state}${status.populated ? (status.kind ? `: ${status.detail}` : "") : `: ${status.detail}`}\n`,
+          );
         }
         io.stdout.write(ok ? "Every secret holds a value.\n" : `${statuses.filter((s) => !s.populated).length} secret(s) need a value.\n`);
       }

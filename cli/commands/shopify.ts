@@ -69,7 +69,10 @@ const environmentOf = (value: string | undefined, catalogue: Record<string, unkn
 
 const inputOf = (config: EnvironmentConfig, values: { "door-url"?: string; "event-source"?: string }) => {
   try {
-    return appConfigInputFor(config, { ...(values["door-url"] !== undefined ? { complianceUri: values["door-url"] } : {}), ...(values["event-source"] !== undefined ? { partnerEventSource: values["event-source"] } : {}) });
+    return appConfigInputFor(config, {
+      ...(values["door-url"] !== undefined ? { complianceUri: values["door-url"] } : {}),
+      ...(values["event-source"] !== undefined ? { partnerEventSource: values["event-source"] } : {}),
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -85,7 +88,12 @@ const appConfig = (values: Record<string, string | boolean | undefined>, io: Com
     const current = extractWebhooksSection(fs.readFileSync(file, "utf8"));
     const upToDate = current === section;
     if (values.json) writeJson(io.stdout, { file, upToDate });
-    else io.stdout.write(upToDate ? `${file}: [webhooks] matches the contract (${topics} topics)\n` : `${file}: [webhooks] is ${current === undefined ? "missing" : "stale"}; regenerate with --out ${values.check}\n`);
+    else
+      io.stdout.write(
+        upToDate
+          ? `${file}: [webhooks] matches the contract (${topics} topics)\n`
+          : `${file}: [webhooks] is ${current === undefined ? "missing" : "stale"}; regenerate with --out ${values.check}\n`,
+      );
     return upToDate ? 0 : 1;
   }
   if (typeof values.out === "string") {
@@ -132,7 +140,9 @@ const adminFor = async (config: EnvironmentConfig, io: CommandIO, awsClients: Aw
       shop,
       apiVersion,
       endpoint,
-      ...(credentials.kind === "client-credentials" ? { clientId: credentials.clientId, clientSecret: Redacted.value(credentials.clientSecret) } : { token: Redacted.value(credentials.accessToken) }),
+      ...(credentials.kind === "client-credentials"
+        ? { clientId: credentials.clientId, clientSecret: Redacted.value(credentials.clientSecret) }
+        : { token: Redacted.value(credentials.accessToken) }),
     },
     { maxRetries: 3 },
   );
@@ -170,7 +180,10 @@ const webhooks = async (values: Record<string, string | boolean | undefined>, io
   const config = environmentOf(values.env as string | undefined, catalogue);
   // The door URL only matters for compliance topics, which the Admin API does not list.
   const eventSource = values["event-source"] as string | undefined;
-  const input = inputOf(config, { "door-url": (values["door-url"] as string | undefined) ?? "https://unused.invalid/webhooks/shopify", ...(eventSource !== undefined ? { "event-source": eventSource } : {}) });
+  const input = inputOf(config, {
+    "door-url": (values["door-url"] as string | undefined) ?? "https://unused.invalid/webhooks/shopify",
+    ...(eventSource !== undefined ? { "event-source": eventSource } : {}),
+  });
   const layer = await adminFor(config, io, awsClients);
   const exit = await Effect.runPromiseExit(Effect.provide(listSubscriptions, layer));
   if (exit._tag === "Failure") {
@@ -182,7 +195,11 @@ const webhooks = async (values: Record<string, string | boolean | undefined>, io
   if (values.json) {
     writeJson(io.stdout, { env: config.name, apiVersion: config.shopifyApiVersion, subscriptions: current, differences, upToDate: differences.length === 0 });
   } else {
-    io.stdout.write(`${current.length} subscription(s) on the shop; the contract routes ${contractSubscriptions(input).filter((s) => !s.compliance).reduce((sum, s) => sum + s.topics.length, 0)} topics at API ${config.shopifyApiVersion}.\n`);
+    io.stdout.write(
+      `${current.length} subscription(s) on the shop; the contract routes ${contractSubscriptions(input)
+        .filter((s) => !s.compliance)
+        .reduce((sum, s) => sum + s.topics.length, 0)} topics at API ${config.shopifyApiVersion}.\n`,
+    );
     for (const difference of differences) io.stdout.write(`  ${describe(difference)}\n`);
     io.stdout.write(
       differences.length === 0

@@ -67,7 +67,16 @@ const command: Command = {
     if (pending.length === 0 && dead.length === 0) out.push("  nothing waiting, nothing dead-lettered");
     for (const [queue, count] of pending) out.push(`  ${queue.padEnd(48)} ${String(count).padStart(7)} waiting`);
     for (const [queue, count] of dead) out.push(`  ${queue.padEnd(48)} ${String(count).padStart(7)} ${paint("dead-lettered", "red")} (see ${dataDir}/dlq/${queue}.jsonl)`);
-    out.push("", `${paint("Alerts", "bold")}  ${report.alerts.total}${report.alerts.total > 0 ? ` (${Object.entries(report.alerts.byKind).map(([kind, count]) => `${kind}: ${count}`).join(", ")})` : ""}`);
+    out.push(
+      "",
+      `${paint("Alerts", "bold")}  ${report.alerts.total}${
+        report.alerts.total > 0
+          ? ` (${Object.entries(report.alerts.byKind)
+              .map(([kind, count]) => `${kind}: ${count}`)
+              .join(", ")})`
+          : ""
+      }`,
+    );
     io.stdout.write(`${out.join("\n")}\n`);
     return 0;
   },

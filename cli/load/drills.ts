@@ -87,7 +87,8 @@ export const switchableFaults = (spec: string): { readonly injector: FaultInject
       const out: Record<string, unknown> = {};
       for (const name of Object.keys(faulty)) {
         const field = faulty[name];
-        if (typeof field === "function") out[name] = (...args: unknown[]) => (on ? (field as (...a: unknown[]) => unknown)(...args) : (raw[name] as (...a: unknown[]) => unknown).apply(implementation, args));
+        if (typeof field === "function")
+          out[name] = (...args: unknown[]) => (on ? (field as (...a: unknown[]) => unknown)(...args) : (raw[name] as (...a: unknown[]) => unknown).apply(implementation, args));
         else if (Effect.isEffect(field)) out[name] = Effect.suspend(() => (on ? field : (raw[name] as typeof field)));
         else out[name] = field;
       }
@@ -110,7 +111,8 @@ interface Signals {
 
 const signalsOf = (counters: PlatformCounters): Signals => {
   const routes = counters.events.routes;
-  const sum = (pick: (route: (typeof routes)[string]) => number, ids: ReadonlyArray<string> = Object.keys(routes)) => ids.reduce((total, id) => total + (routes[id] ? pick(routes[id]!) : 0), 0);
+  const sum = (pick: (route: (typeof routes)[string]) => number, ids: ReadonlyArray<string> = Object.keys(routes)) =>
+    ids.reduce((total, id) => total + (routes[id] ? pick(routes[id]!) : 0), 0);
   const metric = (name: string) => counters.metrics[name] ?? 0;
   return {
     retries: metric("Retried") + metric("WebhookFailed") + metric("WebhookInProgress") + sum((route) => route.retried),
@@ -167,24 +169,56 @@ const verify = async (dataDir: string, traffic: Traffic, results: Map<number, Se
   checks.push({
     name: "every delivery got its answer (accepted or duplicate; 401 for forgeries)",
     ok: wrong.length === 0,
-    ...(wrong.length > 0 ? { detail: wrong.slice(0, 3).map((delivery) => `#${delivery.seq} ${delivery.topic}: ${results.get(delivery.seq)?.status ?? "not sent"} ${results.get(delivery.seq)?.outcome ?? results.get(delivery.seq)?.error ?? ""}`).join("; ") } : {}),
+    ...(wrong.length > 0
+      ? {
+          detail: wrong
+            .slice(0, 3)
+            .map(
+              (delivery) =>
+                `#${delivery.seq} ${delivery.topic}: ${results.get(delivery.seq)?.status ?? "not sent"} ${results.get(delivery.seq)?.outcome ?? results.get(delivery.seq)?.error ?? ""}`,
+            )
+            .join("; "),
+        }
+      : {}),
   });
   const lake = locateLake(dataDir);
-  const items = await scanHotStores(lake, tableKeys.filter((key) => key !== "idempotency" && key !== "leases"));
+  const items = await scanHotStores(
+    lake,
+    tableKeys.filter((key) => key !== "idempotency" && key !== "leases"),
+  );
   const verification = verifyHotStores(traffic.expectations, items as Partial<Record<TableKey, Record<string, unknown>[]>>);
   const failed = verification.checks.filter((check) => !check.ok);
   checks.push({
     name: `hot stores hold the newest state of every object (${verification.rowsHolding} of ${verification.rowsChecked} rows)`,
     ok: failed.length === 0,
-    ...(failed.length > 0 ? { detail: failed.slice(0, 3).map((check) => check.name).join("; ") } : {}),
+    ...(failed.length > 0
+      ? {
+          detail: failed
+            .slice(0, 3)
+            .map((check) => check.name)
+            .join("; "),
+        }
+      : {}),
   });
   const raw = countRawObjects(lake);
-  checks.push({ name: "one raw object per distinct event", ok: raw === traffic.expectations.uniqueEvents, detail: `${raw} raw objects, ${traffic.expectations.uniqueEvents} distinct events` });
+  checks.push({
+    name: "one raw object per distinct event",
+    ok: raw === traffic.expectations.uniqueEvents,
+    detail: `${raw} raw objects, ${traffic.expectations.uniqueEvents} distinct events`,
+  });
   const remaining = await depth();
   checks.push({ name: "no queue holds anything", ok: remaining === 0, detail: `depth ${remaining}` });
   const dlqDir = path.join(dataDir, "dlq");
   const letters = fs.existsSync(dlqDir)
-    ? fs.readdirSync(dlqDir).reduce((total, file) => total + fs.readFileSync(path.join(dlqDir, file), "utf8").split("\n").filter((line) => line.trim() !== "").length, 0)
+    ? fs.readdirSync(dlqDir).reduce(
+        (total, file) =>
+          total +
+          fs
+            .readFileSync(path.join(dlqDir, file), "utf8")
+            .split("\n")
+            .filter((line) => line.trim() !== "").length,
+        0,
+      )
     : 0;
   checks.push({ name: "no dead letters left", ok: letters === 0, detail: `${letters} lines in dlq/` });
   const lost = verification.rowsChecked - verification.rowsHolding + Math.max(0, traffic.expectations.uniqueEvents - raw) + letters + wrong.length;
@@ -221,7 +255,10 @@ const faults = (): Record<Exclude<Scenario, "crash-restart">, Fault> => {
         }
         return next();
       },
-      detect: (signals, _baseline, state) => (signals.depthOf(ordersRoutes) >= 3 && state.at - state.lastDeliveredChange >= 500 ? "backlog: shopify-orders queues hold messages and delivered none for 500 ms" : undefined),
+      detect: (signals, _baseline, state) =>
+        signals.depthOf(ordersRoutes) >= 3 && state.at - state.lastDeliveredChange >= 500
+          ? "backlog: shopify-orders queues hold messages and delivered none for 500 ms"
+          : undefined,
       afterFix: async () => {
         release?.();
         return undefined;
@@ -230,15 +267,18 @@ const faults = (): Record<Exclude<Scenario, "crash-restart">, Fault> => {
     "dynamodb-throttle": {
       description: "DynamoDB throttles 60% of calls (faults dynamodb=throttle:0.6): doors answer 503 and are retried by the providers, processors retry with backoff",
       faultSpec: "dynamodb=throttle:0.6",
-      detect: (signals, baseline) => (signals.retries > baseline.retries ? "retries: Retried / WebhookFailed metrics or queue redeliveries above zero (AWS: <table>-write-throttles)" : undefined),
+      detect: (signals, baseline) =>
+        signals.retries > baseline.retries ? "retries: Retried / WebhookFailed metrics or queue redeliveries above zero (AWS: <table>-write-throttles)" : undefined,
     },
     "s3-errors": {
       description: "S3 fails 50% of calls (faults s3=error:0.5, half of them after the write happened): raw writes are retried, If-None-Match keeps one object per event",
       faultSpec: "s3=error:0.5",
-      detect: (signals, baseline) => (signals.retries > baseline.retries ? "retries: Retried / WebhookFailed metrics or queue redeliveries above zero (AWS: lake-5xx, <function>-errors)" : undefined),
+      detect: (signals, baseline) =>
+        signals.retries > baseline.retries ? "retries: Retried / WebhookFailed metrics or queue redeliveries above zero (AWS: lake-5xx, <function>-errors)" : undefined,
     },
     "poison-message": {
-      description: "a bad deploy of the stripe processor rejects every event as InvalidPayload: they go to the DLQ at once; after the fix they are redriven with `sdp redrive --route stripe`",
+      description:
+        "a bad deploy of the stripe processor rejects every event as InvalidPayload: they go to the DLQ at once; after the fix they are redriven with `sdp redrive --route stripe`",
       intercept: async (route, _envelope, next, active, hit) => {
         if (route.id !== "stripe" || !active()) return next();
         hit();
@@ -439,7 +479,9 @@ const runCrashRestart = async (options: DrillOptions): Promise<DrillReport> => {
     // Kill once part of the day was accepted (the journal then holds events in flight).
     const target = Math.max(3, Math.floor(traffic.deliveries.length / 3));
     while (now() < deadline) {
-      const status = await fetch(new URL("/status", ingress)).then((response) => response.json() as Promise<PlatformCounters>).catch(() => undefined);
+      const status = await fetch(new URL("/status", ingress))
+        .then((response) => response.json() as Promise<PlatformCounters>)
+        .catch(() => undefined);
       const accepted = status ? Object.values(status.doors).reduce((total, door) => total + door.accepted, 0) + status.eventDoor.accepted : 0;
       if (accepted >= target) break;
       await sleep(20);

@@ -97,7 +97,8 @@ export interface RunReport {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const label = (result: SendResult) => (result.status === -1 ? "not sent" : result.status === 0 ? "no answer" : result.status === 200 && result.outcome ? result.outcome : String(result.status));
+const label = (result: SendResult) =>
+  result.status === -1 ? "not sent" : result.status === 0 ? "no answer" : result.status === 200 && result.outcome ? result.outcome : String(result.status);
 
 interface StatusSnapshot {
   readonly settled: number;
@@ -249,7 +250,12 @@ export const runTraffic = async (options: RunOptions): Promise<RunReport> => {
     // Wait until every accepted event settled (or the queues are empty), bounded.
     const drainDeadline = now() + options.drainTimeoutMs;
     const allSettled = async () => {
-      if (platform) return acceptedIndexes.every((index) => options.items[index]!.ids.some((id) => settledAt.has(id))) && platform.counters() !== undefined && snapshotOf(platform.counters()).depth === 0;
+      if (platform)
+        return (
+          acceptedIndexes.every((index) => options.items[index]!.ids.some((id) => settledAt.has(id))) &&
+          platform.counters() !== undefined &&
+          snapshotOf(platform.counters()).depth === 0
+        );
       const snapshot = await fetchStatus(ingress);
       return snapshot !== undefined && snapshot.depth === 0 && snapshot.settled - baseline.settled >= accepted;
     };

@@ -6,7 +6,8 @@ export const quantile = (values: ReadonlyArray<number>, q: number): number | und
   return sorted[rank];
 };
 
-export const round = (value: number | undefined, digits = 1): number | undefined => (value === undefined || !Number.isFinite(value) ? undefined : Math.round(value * 10 ** digits) / 10 ** digits);
+export const round = (value: number | undefined, digits = 1): number | undefined =>
+  value === undefined || !Number.isFinite(value) ? undefined : Math.round(value * 10 ** digits) / 10 ** digits;
 
 export const ms = (value: number | undefined) => (value === undefined ? "-" : `${round(value, value < 10 ? 1 : 0)} ms`);
 

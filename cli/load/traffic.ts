@@ -19,7 +19,8 @@ export const parseSources = (text: string | undefined): Source[] | string => {
     .map((part) => part.trim().toLowerCase())
     .filter((part) => part !== "");
   const unknown = list.filter((part) => !(allSources as ReadonlyArray<string>).includes(part));
-  if (list.length === 0 || unknown.length > 0) return `--sources takes a comma-separated list of ${allSources.join(", ")}${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`;
+  if (list.length === 0 || unknown.length > 0)
+    return `--sources takes a comma-separated list of ${allSources.join(", ")}${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`;
   return [...new Set(list)] as Source[];
 };
 
@@ -28,7 +29,13 @@ export const parseSources = (text: string | undefined): Source[] | string => {
  * a day of the demo sends them. A fresh seed gives fresh event ids, so the traffic is new even to
  * a platform that has seen another run.
  */
-export const loadDeliveries = (options: { readonly count: number; readonly sources: ReadonlyArray<Source>; readonly seed: number; readonly env: NodeJS.ProcessEnv; readonly now?: Date }): Delivery[] => {
+export const loadDeliveries = (options: {
+  readonly count: number;
+  readonly sources: ReadonlyArray<Source>;
+  readonly seed: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly now?: Date;
+}): Delivery[] => {
   const secrets = webhookSecretsFrom(options.env);
   const dayStart = defaultDayStart(options.now);
   // About 7 deliveries per order with every source; fewer when only Recharge or Stripe is asked for.
@@ -96,7 +103,10 @@ export const requestIds = (request: { readonly path: string; readonly headers: R
   if (request.path === "/events") {
     const envelope = safeJson(request.body);
     const metadata = ((envelope?.detail as { metadata?: Record<string, string> } | undefined)?.metadata ?? {}) as Record<string, string>;
-    return ["X-Shopify-Webhook-Id", "X-Shopify-Event-Id"].map((name) => header(metadata, name)).filter((value): value is string => Boolean(value)).map((value) => `shopify:${value}`);
+    return ["X-Shopify-Webhook-Id", "X-Shopify-Event-Id"]
+      .map((name) => header(metadata, name))
+      .filter((value): value is string => Boolean(value))
+      .map((value) => `shopify:${value}`);
   }
   const source = request.path.replace(/^\/webhooks\//, "");
   if (source === "stripe") {

@@ -79,9 +79,7 @@ export const rechargeChargeFailedAlert = (charge: FailedRechargeCharge, settings
   return {
     kind: "charge-failed",
     severity: charge.maxRetriesReached ? "critical" : "warning",
-    subject: charge.maxRetriesReached
-      ? `Recharge charge ${charge.id} reached its maximum retries`
-      : `Recharge charge ${charge.id} failed ${charge.attempts} times`,
+    subject: charge.maxRetriesReached ? `Recharge charge ${charge.id} reached its maximum retries` : `Recharge charge ${charge.id} failed ${charge.attempts} times`,
     message: lines([
       ["Charge", charge.id],
       ["Customer id", charge.customerId],
@@ -147,7 +145,8 @@ export const paymentFailedAlert = (payment: FailedPayment, settings: PaymentAler
   if (minorUnits !== undefined && minorUnits < settings.paymentFailedMinAmount) return undefined;
   const subjectId = payment.paymentIntentId ?? payment.chargeId;
   if (!subjectId) return undefined;
-  const amount = minorUnits === undefined ? "amount unknown" : payment.currency ? `${minorUnits} ${payment.currency.toUpperCase()} minor units` : `${minorUnits} minor units, unknown currency`;
+  const amount =
+    minorUnits === undefined ? "amount unknown" : payment.currency ? `${minorUnits} ${payment.currency.toUpperCase()} minor units` : `${minorUnits} minor units, unknown currency`;
   return {
     kind: "payment-failed",
     severity: "warning",

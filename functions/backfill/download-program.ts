@@ -249,13 +249,25 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
               encoding ??= seen ?? null;
               for (const entity of part.entities) {
                 if (!entity.file) continue;
-                const uploaded = await Runtime.runPromise(runtime)(Effect.either(store.putFile(partKey(entity.entity, input.runId, part.fileName), entity.file, { contentType: "application/vnd.apache.parquet" })));
+                const uploaded = await Runtime.runPromise(runtime)(
+                  Effect.either(store.putFile(partKey(entity.entity, input.runId, part.fileName), entity.file, { contentType: "application/vnd.apache.parquet" })),
+                );
                 if (Either.isLeft(uploaded)) {
                   uploadError = uploaded.left;
                   throw uploaded.left;
                 }
               }
-              parts = [...parts.filter((each) => each.index < part.index), { index: part.index, fileName: part.fileName, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, entities: part.entities.map(({ file: _file, ...rest }) => rest) }];
+              parts = [
+                ...parts.filter((each) => each.index < part.index),
+                {
+                  index: part.index,
+                  fileName: part.fileName,
+                  jsonlBytes: part.jsonlBytes,
+                  endOffset: part.endOffset,
+                  endsAtRoot: part.endsAtRoot,
+                  entities: part.entities.map(({ file: _file, ...rest }) => rest),
+                },
+              ];
               const recordedNow = await Runtime.runPromise(runtime)(Effect.either(writeProgress(progressOf({ nextIndex: part.index + 1, nextOffset: part.endOffset }, false))));
               if (Either.isLeft(recordedNow)) {
                 uploadError = recordedNow.left;
@@ -288,7 +300,9 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
     if (url) {
       // Parts a previous attempt of this run wrote beyond this export's last part would be counted twice.
       for (const entity of objectSpecs[input.object].entities) {
-        const keep = new Set(parts.filter((part) => part.entities.some((each) => each.entity === entity.entity && each.rows > 0)).map((part) => partKey(entity.entity, input.runId, part.fileName)));
+        const keep = new Set(
+          parts.filter((part) => part.entities.some((each) => each.entity === entity.entity && each.rows > 0)).map((part) => partKey(entity.entity, input.runId, part.fileName)),
+        );
         for (const stale of yield* store.list(snapshotPrefix(entity.entity, input.runId))) {
           if (!keep.has(stale.key)) yield* store.delete(stale.key);
         }
@@ -333,7 +347,17 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
       writtenAt: new Date().toISOString(),
     };
     yield* store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: "application/json" });
-    yield* Effect.logInfo("bulk export converted").pipe(Effect.annotateLogs({ runId: input.runId, object: input.object, totalRows, objectCount: operation.objectCount, countCheck, parts: converted?.parts.length ?? 0, peakDiskBytes: converted?.peakDiskBytes ?? 0 }));
+    yield* Effect.logInfo("bulk export converted").pipe(
+      Effect.annotateLogs({
+        runId: input.runId,
+        object: input.object,
+        totalRows,
+        objectCount: operation.objectCount,
+        countCheck,
+        parts: converted?.parts.length ?? 0,
+        peakDiskBytes: converted?.peakDiskBytes ?? 0,
+      }),
+    );
     if (countCheck === "mismatch") {
       return yield* Effect.fail(new CountMismatch({ expected: operation.objectCount, written: totalRows, manifestKey }));
     }

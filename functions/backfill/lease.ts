@@ -82,8 +82,9 @@ export const releaseLease = (shop: string, slot: string, runId: string): Effect.
 
 /** The lease holding a bulk operation, if any (the bulk_operations/finish webhook uses it). */
 export const findLeaseByOperation = (shop: string, operationId: string) =>
-  Effect.map(Effect.flatMap(HotStore, (store) => store.query("leases", undefined, "shop", shop)), (items) =>
-    items.find((item) => item.operationId === operationId),
+  Effect.map(
+    Effect.flatMap(HotStore, (store) => store.query("leases", undefined, "shop", shop)),
+    (items) => items.find((item) => item.operationId === operationId),
   );
 
 /**

@@ -116,10 +116,7 @@ export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, Secre
     const tokenFailure = (error: Effect.Effect.Error<AdminTokens["current"]>): ShopifyError =>
       error._tag === "ShopifyCredentialsRejected" ? new ShopifyRequestRejected({ reason: error.reason, ...(error.status !== undefined ? { status: error.status } : {}) }) : error;
     const bucket = yield* Ref.make<Bucket>({ observedAt: 0, lastCost: options.defaultCost ?? 10 });
-    const schedule = Schedule.exponential(options.baseDelay ?? "500 millis").pipe(
-      Schedule.jittered,
-      Schedule.intersect(Schedule.recurs(options.maxRetries ?? 6)),
-    );
+    const schedule = Schedule.exponential(options.baseDelay ?? "500 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(options.maxRetries ?? 6)));
 
     const waitForBucket = Effect.gen(function* () {
       const { status, observedAt, lastCost } = yield* Ref.get(bucket);
@@ -172,7 +169,14 @@ export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, Secre
           return yield* Effect.fail(new Transient({ service: "shopify-graphql", reason: "INTERNAL_SERVER_ERROR" }));
         }
         if (errors.length > 0) {
-          return yield* Effect.fail(new ShopifyRequestRejected({ reason: errors.map((error) => error.message ?? "GraphQL error").join("; ").slice(0, 500) }));
+          return yield* Effect.fail(
+            new ShopifyRequestRejected({
+              reason: errors
+                .map((error) => error.message ?? "GraphQL error")
+                .join("; ")
+                .slice(0, 500),
+            }),
+          );
         }
         return body.data;
       }).pipe(
@@ -190,7 +194,9 @@ export const makeShopifyAdmin = (config: Effect.Effect<ShopifyAdminConfig, Secre
             Option.isNone(fresh)
               ? Effect.fail(rejected401("Shopify rejected the access token (the accessToken of the shopifyAdmin secret); a legacy token cannot be refreshed"))
               : attempt(query, variables, fresh.value).pipe(
-                  Effect.catchTag("Unauthorized", () => Effect.fail(rejected401("Shopify rejected a freshly issued access token: check the app's scopes and that it is installed on the shop"))),
+                  Effect.catchTag("Unauthorized", () =>
+                    Effect.fail(rejected401("Shopify rejected a freshly issued access token: check the app's scopes and that it is installed on the shop")),
+                  ),
                 ),
           ),
         ),

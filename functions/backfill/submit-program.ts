@@ -26,7 +26,8 @@ const DAY_MS = 86_400_000;
 export const validateExportInput = (input: unknown): Effect.Effect<ObjectExportInput, InvalidPayload> => {
   const value = (input ?? {}) as Partial<Record<keyof ObjectExportInput, unknown>>;
   if (typeof value.runId !== "string" || value.runId.length === 0) return Effect.fail(new InvalidPayload({ reason: "runId is required", field: "runId" }));
-  if (typeof value.object !== "string" || !isBulkObject(value.object)) return Effect.fail(new InvalidPayload({ reason: "object must be orders, customers or products", field: "object" }));
+  if (typeof value.object !== "string" || !isBulkObject(value.object))
+    return Effect.fail(new InvalidPayload({ reason: "object must be orders, customers or products", field: "object" }));
   if (typeof value.until !== "string" || Number.isNaN(Date.parse(value.until))) {
     return Effect.fail(new InvalidPayload({ reason: "until must be an ISO-8601 timestamp", field: "until" }));
   }

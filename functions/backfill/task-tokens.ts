@@ -24,7 +24,8 @@ export const TaskTokensLive = Layer.sync(TaskTokens, () => {
       awsCallWithOutcomes(
         "sfn",
         "SendTaskSuccess",
-        (abortSignal) => (client ??= new SFNClient({})).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output ?? {}) }), { abortSignal }).then(() => "sent" as const),
+        (abortSignal) =>
+          (client ??= new SFNClient({})).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output ?? {}) }), { abortSignal }).then(() => "sent" as const),
         (error) => (STALE.has(errorName(error)) ? ("stale" as const) : undefined),
       ),
   };

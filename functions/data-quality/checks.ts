@@ -106,7 +106,14 @@ export const checkFreshness = (date: string, streams: ReadonlyArray<StreamCounts
     if (!lastSeen) return { check: "freshness", subject, status: "skipped", message: `no ${subject} events in the ${TRAILING_DAYS + 1} days to ${date}: not yet in use` };
     const age = daysBetween(lastSeen, date);
     return age >= stream.maxAgeDays
-      ? { check: "freshness", subject, status: "fail", severity: stream.severity, message: `no ${subject} events for ${age} day(s): the last arrived on ${lastSeen}`, details: { lastSeen, ageDays: age } }
+      ? {
+          check: "freshness",
+          subject,
+          status: "fail",
+          severity: stream.severity,
+          message: `no ${subject} events for ${age} day(s): the last arrived on ${lastSeen}`,
+          details: { lastSeen, ageDays: age },
+        }
       : { check: "freshness", subject, status: "pass", message: `${subject} events arrived on ${lastSeen}`, details: { lastSeen, ageDays: age } };
   });
 
@@ -152,7 +159,8 @@ export const checkOrderNumberGaps = (date: string, facts: DqFacts): CheckResult[
     return [{ check: "order-number-gaps", subject: "shopify/orders", status: "skipped", message: facts.missing.orderNumberGaps ?? "order numbers were not queried" }];
   }
   const gaps = facts.orderNumberGaps;
-  if (gaps.length === 0) return [{ check: "order-number-gaps", subject: "shopify/orders", status: "pass", message: `no gaps in the order numbers of the ${TRAILING_DAYS} days to ${date}` }];
+  if (gaps.length === 0)
+    return [{ check: "order-number-gaps", subject: "shopify/orders", status: "pass", message: `no gaps in the order numbers of the ${TRAILING_DAYS} days to ${date}` }];
   const { numbers, total } = listMissing(gaps);
   const shown = numbers.join(", ") + (total > numbers.length ? ` and ${total - numbers.length} more` : "");
   return [
@@ -192,10 +200,24 @@ export const checkBulkCounts = (facts: DqFacts): CheckResult[] =>
     const notLanded = manifest.entities.filter((entity) => entity.rows > 0 && !entity.landed).map((entity) => entity.entity);
     const details = { manifest: manifest.key, objectCount: manifest.objectCount, totalRows: manifest.totalRows, partial: manifest.partial, notLanded };
     if (notLanded.length > 0) {
-      return { check: "bulk-count", subject, status: "fail", severity: "error", message: `the manifest lists rows for ${notLanded.join(", ")} but no snapshot files landed`, details };
+      return {
+        check: "bulk-count",
+        subject,
+        status: "fail",
+        severity: "error",
+        message: `the manifest lists rows for ${notLanded.join(", ")} but no snapshot files landed`,
+        details,
+      };
     }
     if (manifest.partial) {
-      return { check: "bulk-count", subject, status: "fail", severity: "warning", message: `partial export: ${manifest.totalRows} rows landed, Shopify counted ${manifest.objectCount}`, details };
+      return {
+        check: "bulk-count",
+        subject,
+        status: "fail",
+        severity: "warning",
+        message: `partial export: ${manifest.totalRows} rows landed, Shopify counted ${manifest.objectCount}`,
+        details,
+      };
     }
     if (manifest.totalRows !== manifest.objectCount || manifest.countCheck === "mismatch") {
       return {
@@ -214,7 +236,9 @@ export const checkSchemaDrift = (facts: DqFacts): CheckResult[] =>
   facts.fieldSamples.map((sample) => {
     if (sample.sampled === 0) return { check: "schema-drift", subject: sample.subject, status: "skipped", message: `no ${sample.subject} objects on ${facts.date}` };
     const known = new Set([...sample.expected, ...sample.tolerated]);
-    const appeared = Object.keys(sample.seen).filter((field) => !known.has(field)).sort();
+    const appeared = Object.keys(sample.seen)
+      .filter((field) => !known.has(field))
+      .sort();
     const disappeared = sample.expected.filter((field) => (sample.seen[field] ?? 0) === 0);
     const details = { sampled: sample.sampled, appeared, disappeared };
     if (disappeared.length > 0) {
@@ -228,7 +252,14 @@ export const checkSchemaDrift = (facts: DqFacts): CheckResult[] =>
       };
     }
     if (appeared.length > 0) {
-      return { check: "schema-drift", subject: sample.subject, status: "fail", severity: "warning", message: `fields not in the contract appeared: ${appeared.join(", ")}`, details };
+      return {
+        check: "schema-drift",
+        subject: sample.subject,
+        status: "fail",
+        severity: "warning",
+        message: `fields not in the contract appeared: ${appeared.join(", ")}`,
+        details,
+      };
     }
     return { check: "schema-drift", subject: sample.subject, status: "pass", message: `${sample.sampled} objects match the contract's fields`, details };
   });
@@ -246,7 +277,14 @@ export const checkHotStore = (facts: DqFacts): CheckResult[] => {
   const rawOrdersToday = facts.streams.find((s) => s.stream.source === "shopify" && s.stream.entity === "orders")?.counts[facts.date] ?? 0;
   for (const [table, count] of Object.entries(hot.counts)) {
     if (table === "orders" && count === 0 && rawOrdersToday > 0) {
-      results.push({ check: "hot-store", subject: table, status: "fail", severity: "error", message: `${rawOrdersToday} order events landed raw but the orders hot store is empty: processing is not running`, details: { count } });
+      results.push({
+        check: "hot-store",
+        subject: table,
+        status: "fail",
+        severity: "error",
+        message: `${rawOrdersToday} order events landed raw but the orders hot store is empty: processing is not running`,
+        details: { count },
+      });
     } else {
       results.push({ check: "hot-store", subject: table, status: "pass", message: `${count} item(s)`, details: { count } });
     }
@@ -257,7 +295,8 @@ export const checkHotStore = (facts: DqFacts): CheckResult[] => {
 /** Payloads that did not decode: one warning per topic and API version (the events wait in the DLQ). */
 export const checkDecodeFailures = (facts: DqFacts): CheckResult[] => {
   if (facts.decodeFailures === undefined) return [];
-  if (facts.decodeFailures.length === 0) return [{ check: "decode-failures", subject: "shopify", status: "pass", message: `no event received on ${facts.date} failed to decode`, details: { count: 0 } }];
+  if (facts.decodeFailures.length === 0)
+    return [{ check: "decode-failures", subject: "shopify", status: "pass", message: `no event received on ${facts.date} failed to decode`, details: { count: 0 } }];
   return [...facts.decodeFailures]
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.apiVersion.localeCompare(b.apiVersion))
     .map((failure) => ({

@@ -71,7 +71,10 @@ const bodyOf = (object: Record<string, unknown>): Record<string, unknown> => {
 const fieldSample = (date: string, subject: string, prefix: string, expected: ReadonlyArray<string>, tolerated: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore;
-    const keys = (yield* store.list(prefix)).map((object) => object.key).sort().slice(0, SAMPLE_SIZE);
+    const keys = (yield* store.list(prefix))
+      .map((object) => object.key)
+      .sort()
+      .slice(0, SAMPLE_SIZE);
     const seen: Record<string, number> = {};
     let sampled = 0;
     for (const key of keys) {

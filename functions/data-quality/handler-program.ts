@@ -95,7 +95,11 @@ export const dataQualityProgram = (input: DataQualityInput) =>
     }
     const missingNumbers = results.find((r) => r.check === "order-number-gaps")?.details?.missingCount;
     yield* metrics.record("MissingOrderNumbers", typeof missingNumbers === "number" ? missingNumbers : 0, "Count");
-    yield* metrics.record("PayloadDecodeFailures", (facts.decodeFailures ?? []).reduce((sum, failure) => sum + failure.count, 0), "Count");
+    yield* metrics.record(
+      "PayloadDecodeFailures",
+      (facts.decodeFailures ?? []).reduce((sum, failure) => sum + failure.count, 0),
+      "Count",
+    );
     yield* metrics.record("DataQualityErrors", report.summary.errors, "Count");
     yield* metrics.record("DataQualityWarnings", report.summary.warnings, "Count");
     yield* metrics.flush;

@@ -86,7 +86,11 @@ export const subjectKey = (identifier: SubjectIdentifier, indexKey: string): str
 /** Every identifier a record carries (customer ids, e-mails, phones), normalised, without repeats. */
 export const identifiersIn = (
   source: "shopify" | "recharge" | "stripe",
-  fields: { readonly customerIds?: ReadonlyArray<string | number | null | undefined>; readonly emails?: ReadonlyArray<string | null | undefined>; readonly phones?: ReadonlyArray<string | null | undefined> },
+  fields: {
+    readonly customerIds?: ReadonlyArray<string | number | null | undefined>;
+    readonly emails?: ReadonlyArray<string | null | undefined>;
+    readonly phones?: ReadonlyArray<string | null | undefined>;
+  },
 ): SubjectIdentifier[] => {
   const found = new Map<string, SubjectIdentifier>();
   const add = (kind: IdentifierKind, value: string | undefined) => {

@@ -75,7 +75,10 @@ export const classifyAwsError = (service: string, operation: string, error: unkn
   const invalid = clientCaused(name, sdk);
   if (invalid !== undefined) {
     // The SDK's message is AWS's own text (limits, never the value): kept short for the answer.
-    return { kind: "invalid", error: new InvalidPayload({ reason: `${service} ${operation} refused the content: ${invalid}${sdk.message ? `: ${sdk.message.slice(0, 200)}` : ""}` }) };
+    return {
+      kind: "invalid",
+      error: new InvalidPayload({ reason: `${service} ${operation} refused the content: ${invalid}${sdk.message ? `: ${sdk.message.slice(0, 200)}` : ""}` }),
+    };
   }
   if (isThrottlingError(sdk as Parameters<typeof isThrottlingError>[0]) || status === 429) {
     const after = retryAfterMs(sdk);

@@ -61,7 +61,9 @@ const fastUnits = (value: string, scale: number): bigint | undefined => {
 
 /** Prints safe-integer units with the scale (the common case, without BigInt). */
 const formatNumberUnits = (units: number, scale: number): string => {
-  const digits = Math.abs(units).toString().padStart(scale + 1, "0");
+  const digits = Math.abs(units)
+    .toString()
+    .padStart(scale + 1, "0");
   const whole = digits.slice(0, digits.length - scale);
   return `${units < 0 ? "-" : ""}${whole}${scale > 0 ? `.${digits.slice(digits.length - scale)}` : ""}`;
 };
@@ -105,7 +107,12 @@ const scaleOf = (values: ReadonlyArray<string>): number => {
   return scale;
 };
 
-export const addDecimals = (...values: ReadonlyArray<string>): string => sumAt(values, values.map(() => 1), scaleOf(values));
+export const addDecimals = (...values: ReadonlyArray<string>): string =>
+  sumAt(
+    values,
+    values.map(() => 1),
+    scaleOf(values),
+  );
 
 export const subtractDecimal = (from: string, amount: string): string => sumAt([from, amount], [1, -1], scaleOf([from, amount]));
 

@@ -168,7 +168,9 @@ export const parseFaultSpec = (spec: string): FaultPlan => {
 /** A plan with the same rate (half errors, half throttles) on every service. */
 export const uniformFaultPlan = (rate: number, seed = DEFAULT_FAULT_SEED, extra: Partial<FaultSpec> = {}): FaultPlan => ({
   seed,
-  services: Object.fromEntries(faultServices.map((service) => [service, { errorRate: rate / 2, throttleRate: rate / 2, afterShare: DEFAULT_AFTER_SHARE, latencyMs: [0, 0], ...extra }])),
+  services: Object.fromEntries(
+    faultServices.map((service) => [service, { errorRate: rate / 2, throttleRate: rate / 2, afterShare: DEFAULT_AFTER_SHARE, latencyMs: [0, 0], ...extra }]),
+  ),
 });
 
 /** The seeded generator faults are picked with (prng.ts), for callers that pick alongside. */
@@ -218,10 +220,7 @@ const hashOf = (text: string) => {
 
 /** Counts a fault on the Metrics service when the running program has one (never required). */
 const countMetric = (service: FaultService, fault: FaultKind) =>
-  Effect.flatMap(
-    Effect.serviceOption(Metrics),
-    Option.match({ onNone: () => Effect.void, onSome: (metrics) => metrics.count("FaultInjected", 1, { service, fault }) }),
-  );
+  Effect.flatMap(Effect.serviceOption(Metrics), Option.match({ onNone: () => Effect.void, onSome: (metrics) => metrics.count("FaultInjected", 1, { service, fault }) }));
 
 /** Every function-valued (or Effect-valued) field of an object, own or inherited, by name. */
 const fieldsOf = (implementation: object): string[] => {
@@ -236,10 +235,13 @@ export const makeFaultInjector = (planOrSpec: FaultPlan | string): FaultInjector
   const plan = typeof planOrSpec === "string" ? parseFaultSpec(planOrSpec) : planOrSpec;
   const random = Object.fromEntries(faultServices.map((service) => [service, seededPrng(plan.seed ^ hashOf(service))])) as Record<FaultService, () => number>;
   const counters: FaultCounters = {
-    services: Object.fromEntries(faultServices.map((service) => [service, { calls: 0, throttled: 0, errorsBefore: 0, errorsAfter: 0, delayed: 0, delayMs: 0, retriedInside: 0 }])) as Record<FaultService, ServiceFaultCounters>,
+    services: Object.fromEntries(
+      faultServices.map((service) => [service, { calls: 0, throttled: 0, errorsBefore: 0, errorsAfter: 0, delayed: 0, delayMs: 0, retriedInside: 0 }]),
+    ) as Record<FaultService, ServiceFaultCounters>,
     operations: {},
   };
-  const injected = () => faultServices.reduce((sum, service) => sum + counters.services[service].throttled + counters.services[service].errorsBefore + counters.services[service].errorsAfter, 0);
+  const injected = () =>
+    faultServices.reduce((sum, service) => sum + counters.services[service].throttled + counters.services[service].errorsBefore + counters.services[service].errorsAfter, 0);
 
   // One error value per operation and kind: errors are immutable data, and building one captures a
   // stack trace, which would cost more than the in-memory call it replaces.
@@ -360,7 +362,13 @@ export interface FaultableServices {
   readonly deadLetters?: object;
 }
 
-const labels: Record<keyof typeof faultServiceOf, string> = { objectStore: "ObjectStore", hotStore: "HotStore", eventBus: "EventBus", alerts: "Alerts", deadLetters: "DeadLetters" };
+const labels: Record<keyof typeof faultServiceOf, string> = {
+  objectStore: "ObjectStore",
+  hotStore: "HotStore",
+  eventBus: "EventBus",
+  alerts: "Alerts",
+  deadLetters: "DeadLetters",
+};
 
 /** Wraps each given service with the faults of its AWS service (s3, dynamodb, eventbridge, sns, sqs). */
 export const withFaults = <T extends FaultableServices>(injector: FaultInjector, services: T): T => {

@@ -85,8 +85,7 @@ const lowerCasedMetadata = (metadata: unknown): Record<string, string> => {
 
 const validTime = (value: unknown): string | undefined => (typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : undefined);
 
-const eventIdOf = (headers: ReadonlyMap<string, string>, envelope: BusEnvelope): string =>
-  headers.get("x-shopify-webhook-id") ?? headers.get("x-shopify-event-id") ?? envelope.id;
+const eventIdOf = (headers: ReadonlyMap<string, string>, envelope: BusEnvelope): string => headers.get("x-shopify-webhook-id") ?? headers.get("x-shopify-event-id") ?? envelope.id;
 
 /** Where a partner-bus envelope's dedup id came from (named in errors). */
 const partnerEventIdField = (headers: ReadonlyMap<string, string>): string =>
@@ -103,7 +102,9 @@ export const partnerEnvelopeProblem = (envelope: BusEnvelope): InvalidPayload | 
   const topic = headers.get("x-shopify-topic");
   const shopDomain = headers.get("x-shopify-shop-domain");
   return firstProblem(
-    topic === undefined ? invalid("missing topic: detail.metadata has no X-Shopify-Topic", "detail.metadata") : topicProblem(topic.toLowerCase(), "detail.metadata.X-Shopify-Topic"),
+    topic === undefined
+      ? invalid("missing topic: detail.metadata has no X-Shopify-Topic", "detail.metadata")
+      : topicProblem(topic.toLowerCase(), "detail.metadata.X-Shopify-Topic"),
     eventIdProblem(eventIdOf(headers, envelope), partnerEventIdField(headers)),
     // X-Shopify-Event-Id keys business effects even when the webhook id names the delivery.
     headers.has("x-shopify-event-id") ? eventIdProblem(headers.get("x-shopify-event-id")!, "detail.metadata.X-Shopify-Event-Id") : undefined,

@@ -71,7 +71,13 @@ export const webhookIngress =
       const metrics = yield* Metrics;
       const dimensions = { source: options.source };
       const reject = (statusCode: number, error: string, reason: string) =>
-        Effect.as(Effect.zipRight(metrics.count("WebhookRejected", 1, { ...dimensions, status: String(statusCode) }), Effect.logWarning("webhook rejected", { status: statusCode, reason })), json(statusCode, { error }));
+        Effect.as(
+          Effect.zipRight(
+            metrics.count("WebhookRejected", 1, { ...dimensions, status: String(statusCode) }),
+            Effect.logWarning("webhook rejected", { status: statusCode, reason }),
+          ),
+          json(statusCode, { error }),
+        );
 
       const maxBytes = options.maxBytes ?? MAX_WEBHOOK_BYTES;
       if (request.rawBody.byteLength > maxBytes) return yield* reject(413, `payload larger than ${maxBytes} bytes`, "too large");
@@ -79,9 +85,7 @@ export const webhookIngress =
       const verified = yield* Effect.either(options.verify(request));
       if (verified._tag === "Left") {
         const error = verified.left;
-        return error._tag === "InvalidSignature"
-          ? yield* reject(401, "invalid signature", error.reason)
-          : yield* reject(400, `invalid payload: ${error.reason}`, error.reason);
+        return error._tag === "InvalidSignature" ? yield* reject(401, "invalid signature", error.reason) : yield* reject(400, `invalid payload: ${error.reason}`, error.reason);
       }
       const webhook = verified.right;
 
@@ -118,7 +122,9 @@ export const webhookIngress =
         const objects = yield* ObjectStore;
         const bus = yield* EventBus;
         // Raw first: once stored, the event survives whatever happens next.
-        yield* withRetry()(objects.putIfAbsent(rawKey, request.rawBody, { contentType: "application/json", metadata: { ...webhook.attributes, topic: webhook.topic, "event-id": webhook.eventId } }));
+        yield* withRetry()(
+          objects.putIfAbsent(rawKey, request.rawBody, { contentType: "application/json", metadata: { ...webhook.attributes, topic: webhook.topic, "event-id": webhook.eventId } }),
+        );
         yield* withRetry()(bus.publish([{ source: platformSources[options.source], detailType: PLATFORM_DETAIL_TYPE, detail }]));
       });
 
@@ -132,7 +138,10 @@ export const webhookIngress =
           // never "duplicate" (it may never finish); the provider's retry after the claim lapses is processed.
           yield* metrics.count("WebhookInProgress", 1, dimensions);
           yield* Effect.logInfo("an earlier delivery of this event holds its claim; asking for a retry", { topic: webhook.topic, eventId: webhook.eventId });
-          return { ...json(503, { error: "an earlier delivery of this event is still being processed; retry later" }), headers: { "content-type": "application/json", "retry-after": String(Math.ceil(error.retryAfterMs / 1000)) } };
+          return {
+            ...json(503, { error: "an earlier delivery of this event is still being processed; retry later" }),
+            headers: { "content-type": "application/json", "retry-after": String(Math.ceil(error.retryAfterMs / 1000)) },
+          };
         }
         yield* metrics.count("WebhookFailed", 1, dimensions);
         yield* Effect.logError("could not store the webhook; the provider will redeliver", { reason: error._tag, topic: webhook.topic, eventId: webhook.eventId });

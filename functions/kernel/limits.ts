@@ -77,7 +77,8 @@ export const s3KeyProblem = (key: string, field: string): InvalidPayload | undef
   if (bytes === 0 || bytes > MAX_S3_KEY_BYTES) return new InvalidPayload({ reason: `${field} must be an S3 key of 1-${MAX_S3_KEY_BYTES} bytes (got ${bytes})`, field });
   for (const segment of key.split("/")) {
     const segmentBytes = Buffer.byteLength(segment, "utf8");
-    if (segmentBytes > MAX_S3_SEGMENT_BYTES) return new InvalidPayload({ reason: `${field} has a path segment of ${segmentBytes} bytes; each must be at most ${MAX_S3_SEGMENT_BYTES}`, field });
+    if (segmentBytes > MAX_S3_SEGMENT_BYTES)
+      return new InvalidPayload({ reason: `${field} has a path segment of ${segmentBytes} bytes; each must be at most ${MAX_S3_SEGMENT_BYTES}`, field });
   }
   return undefined;
 };

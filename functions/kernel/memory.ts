@@ -209,8 +209,7 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
         state.objects.set(key, { body: new Uint8Array(fs.readFileSync(filePath)), contentType: putOptions?.contentType, metadata: putOptions?.metadata });
       }),
     get: (key) => op("ObjectStore.get", () => Option.map(Option.fromNullable(state.objects.get(key)), (object) => object.body)),
-    getText: (key) =>
-      op("ObjectStore.get", () => Option.map(Option.fromNullable(state.objects.get(key)), (object) => Buffer.from(object.body).toString("utf8"))),
+    getText: (key) => op("ObjectStore.get", () => Option.map(Option.fromNullable(state.objects.get(key)), (object) => Buffer.from(object.body).toString("utf8"))),
     list: (prefix) =>
       Effect.sync(() =>
         [...state.objects.entries()]
@@ -247,8 +246,7 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
         tableOf(table).set(itemKey, { ...stored, ...copy(attributes) });
         return true;
       }),
-    get: (table, key) =>
-      op("HotStore.get", () => Option.map(Option.fromNullable(tableOf(table).get(itemKeyOf(table, key))), copy)),
+    get: (table, key) => op("HotStore.get", () => Option.map(Option.fromNullable(tableOf(table).get(itemKeyOf(table, key))), copy)),
     delete: (table, key) =>
       op("HotStore.delete", () => {
         tableOf(table).delete(itemKeyOf(table, key));
@@ -260,9 +258,7 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
         const sortKey = index === undefined ? undefined : spec.globalSecondaryIndexes.find((gsi) => gsi.name === index)?.sortKey?.name;
         if (sortKey !== undefined) {
           // A GSI holds only items that carry its sort key; results come in sort-key order.
-          return matches
-            .filter((item) => item[sortKey] !== undefined)
-            .sort((a, b) => (isOlder(a[sortKey], b[sortKey]) ? -1 : isOlder(b[sortKey], a[sortKey]) ? 1 : 0));
+          return matches.filter((item) => item[sortKey] !== undefined).sort((a, b) => (isOlder(a[sortKey], b[sortKey]) ? -1 : isOlder(b[sortKey], a[sortKey]) ? 1 : 0));
         }
         return matches;
       }),

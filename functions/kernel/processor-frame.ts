@@ -133,7 +133,12 @@ const keyOf = (item: Item) => String(item.id ?? item.token ?? "");
  * The processors' one hot-store write: a conditional put that keeps the newest item by `guard`.
  * A stale update is counted (StaleUpdate, `dimensions` plus the table) and logged, never an error.
  */
-export const upsertNewest = (table: TableKey, item: Item, guard: WriteGuard, dimensions: Readonly<Record<string, string>> = {}): Effect.Effect<WriteOutcome, StoreError, HotStore | Metrics> =>
+export const upsertNewest = (
+  table: TableKey,
+  item: Item,
+  guard: WriteGuard,
+  dimensions: Readonly<Record<string, string>> = {},
+): Effect.Effect<WriteOutcome, StoreError, HotStore | Metrics> =>
   // flatMaps, not a generator: this runs on every event, and a generator costs more than the in-memory store call it wraps.
   Effect.flatMap(HotStore, (store) =>
     Effect.flatMap(store.putIfNewer(table, item, guard.attribute), (written): Effect.Effect<WriteOutcome, StoreError, Metrics> => {
@@ -158,5 +163,7 @@ const stale = (table: TableKey, item: Item, dimensions: Readonly<Record<string, 
 /** Publishes an alert (deduplicated by its dedupKey) and counts AlertPublished or AlertDeduplicated. */
 export const publishAlert = (alert: Alert, source: string) =>
   Effect.flatMap(Alerts, (alerts) =>
-    Effect.flatMap(alerts.publish(alert), ({ published }) => Effect.flatMap(Metrics, (metrics) => metrics.count(published ? "AlertPublished" : "AlertDeduplicated", 1, { source, kind: alert.kind }))),
+    Effect.flatMap(alerts.publish(alert), ({ published }) =>
+      Effect.flatMap(Metrics, (metrics) => metrics.count(published ? "AlertPublished" : "AlertDeduplicated", 1, { source, kind: alert.kind })),
+    ),
   );

@@ -112,10 +112,7 @@ export interface Alert {
   readonly dedupKey: string;
 }
 
-export class Alerts extends Context.Tag("sdp/Alerts")<
-  Alerts,
-  { readonly publish: (alert: Alert) => Effect.Effect<{ readonly published: boolean }, StoreError> }
->() {}
+export class Alerts extends Context.Tag("sdp/Alerts")<Alerts, { readonly publish: (alert: Alert) => Effect.Effect<{ readonly published: boolean }, StoreError> }>() {}
 
 export type MetricUnit = "Count" | "Milliseconds" | "Bytes" | "None";
 
@@ -140,7 +137,4 @@ export interface DeadLetter {
   readonly origin?: string;
 }
 
-export class DeadLetters extends Context.Tag("sdp/DeadLetters")<
-  DeadLetters,
-  { readonly send: (letter: DeadLetter) => Effect.Effect<void, StoreError> }
->() {}
+export class DeadLetters extends Context.Tag("sdp/DeadLetters")<DeadLetters, { readonly send: (letter: DeadLetter) => Effect.Effect<void, StoreError> }>() {}

@@ -8,8 +8,7 @@
  */
 
 /** Rank of a status in `ranks` (unknown statuses rank lowest), two digits. */
-export const statusRank = (ranks: Readonly<Record<string, number>>, status: string): string =>
-  String(Math.max(0, Math.min(99, ranks[status] ?? 0))).padStart(2, "0");
+export const statusRank = (ranks: Readonly<Record<string, number>>, status: string): string => String(Math.max(0, Math.min(99, ranks[status] ?? 0))).padStart(2, "0");
 
 /** Normalises a provider timestamp to ISO-8601 UTC with milliseconds; offset-less text is read as UTC. */
 export const normaliseTimestamp = (text: string): string | undefined => {

@@ -28,7 +28,9 @@ export const describeRechargeDelivery = (headers: Readonly<Record<string, string
   // Recharge topics (`subscription/created`, `charge/max_retries_reached`) are under 40 characters;
   // the topic becomes the lake entity and part of the event id (limits.ts).
   if (topic.length > MAX_TOPIC_LENGTH || !TOPIC.test(topic)) {
-    return Either.left(new InvalidPayload({ reason: `X-Recharge-Topic must be <resource>/<event> in a-z 0-9 _, at most ${MAX_TOPIC_LENGTH} characters`, field: RECHARGE_TOPIC_HEADER }));
+    return Either.left(
+      new InvalidPayload({ reason: `X-Recharge-Topic must be <resource>/<event> in a-z 0-9 _, at most ${MAX_TOPIC_LENGTH} characters`, field: RECHARGE_TOPIC_HEADER }),
+    );
   }
   const parsed = parseJsonObjectBody(rawBody);
   if (Either.isLeft(parsed)) return Either.left(parsed.left);

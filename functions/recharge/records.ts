@@ -28,8 +28,7 @@ const timestamp = (text: string, field: string): string => {
   return iso;
 };
 
-const optionalTimestamp = (text: string | null | undefined): string | undefined =>
-  text === null || text === undefined ? undefined : normaliseTimestamp(text);
+const optionalTimestamp = (text: string | null | undefined): string | undefined => (text === null || text === undefined ? undefined : normaliseTimestamp(text));
 
 const externalId = (value: { readonly ecommerce?: string | number | null } | null | undefined, legacy: string | null | undefined) =>
   value?.ecommerce !== undefined && value.ecommerce !== null ? String(value.ecommerce) : (legacy ?? undefined);
@@ -84,9 +83,7 @@ export const chargeItem = (charge: RechargeCharge, delivery: DeliveryFacts) => {
   const deleted = delivery.topic === "charge/deleted";
   const status = deleted ? "deleted" : charge.status.toLowerCase();
   const updatedAt = timestamp(charge.updated_at, "charge.updated_at");
-  const subscriptionIds = [
-    ...new Set((charge.line_items ?? []).map((line) => line.purchase_item_id ?? line.subscription_id).filter((id): id is string => typeof id === "string")),
-  ];
+  const subscriptionIds = [...new Set((charge.line_items ?? []).map((line) => line.purchase_item_id ?? line.subscription_id).filter((id): id is string => typeof id === "string"))];
   return compact({
     id: charge.id,
     customer_id: chargeCustomerId(charge),

@@ -38,7 +38,7 @@ export const RechargeMoney = Schema.transformOrFail(Schema.Union(Schema.String, 
   strict: true,
   decode: (value, _, ast) => {
     const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value.trim();
-    return DECIMAL_TEXT.test(text) ? ParseResult.succeed(normalizeDecimal(text)) : ParseResult.fail(new ParseResult.Type(ast, value, "expected a decimal amount such as \"29.95\""));
+    return DECIMAL_TEXT.test(text) ? ParseResult.succeed(normalizeDecimal(text)) : ParseResult.fail(new ParseResult.Type(ast, value, 'expected a decimal amount such as "29.95"'));
   },
   encode: (value) => ParseResult.succeed(value),
 });
@@ -57,7 +57,9 @@ const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?
 
 /** A Recharge timestamp or date (see the header); kept as sent, normalised by records.ts. */
 export const RechargeTimestamp = Schema.String.pipe(
-  Schema.filter((text) => TIMESTAMP_SHAPE.test(text.trim()) && normaliseTimestamp(text) !== undefined, { message: () => "expected an ISO-8601 timestamp such as 2024-01-01T10:00:00" }),
+  Schema.filter((text) => TIMESTAMP_SHAPE.test(text.trim()) && normaliseTimestamp(text) !== undefined, {
+    message: () => "expected an ISO-8601 timestamp such as 2024-01-01T10:00:00",
+  }),
 );
 
 const Count = Schema.Number.pipe(Schema.int(), Schema.nonNegative());

@@ -66,11 +66,7 @@ export const verifyRechargeRequest = (request: HttpRequest) =>
   );
 
 /** The headers Recharge would send for `rawBody` (tests, fixtures, the demo). */
-export const signRechargePayload = (
-  rawBody: string | Buffer,
-  secret: string,
-  options: { readonly timestampSeconds?: number } = {},
-): Record<string, string> => {
+export const signRechargePayload = (rawBody: string | Buffer, secret: string, options: { readonly timestampSeconds?: number } = {}): Record<string, string> => {
   const body = Buffer.from(rawBody);
   const headers: Record<string, string> = { [RECHARGE_HASH_HEADER]: sha256Hex(secret, body) };
   if (options.timestampSeconds !== undefined) {

@@ -24,9 +24,12 @@ export const getJson = (provider: string, url: string, headers: Record<string, s
       }
       if (response.status >= 500) return Effect.fail(new Transient({ service: provider, reason: `answered ${response.status}` }));
       if (response.status === 401 || response.status === 403) {
-        return Effect.fail(new ProviderRejected({ provider, status: response.status, reason: `${provider} rejected the API key (HTTP ${response.status}): check the ${provider} API secret` }));
+        return Effect.fail(
+          new ProviderRejected({ provider, status: response.status, reason: `${provider} rejected the API key (HTTP ${response.status}): check the ${provider} API secret` }),
+        );
       }
-      if (response.status >= 400) return Effect.fail(new ProviderRejected({ provider, status: response.status, reason: `${provider} rejected the request (HTTP ${response.status})` }));
+      if (response.status >= 400)
+        return Effect.fail(new ProviderRejected({ provider, status: response.status, reason: `${provider} rejected the request (HTTP ${response.status})` }));
       return Effect.tryPromise({
         try: () => response.json() as Promise<unknown>,
         catch: () => new Transient({ service: provider, reason: "answered with a body that is not JSON" }),

@@ -64,20 +64,29 @@ const storedFormOf = (resource: Resource, object: Record<string, unknown>, recei
 
 /** True when the hot store already holds this state of the object or a newer one. */
 const isHeld = (table: "subscriptions" | "charges", item: Item) =>
-  Effect.map(Effect.flatMap(HotStore, (store) => store.get(table, { id: item.id })), (stored) =>
-    Option.match(stored, {
-      onNone: () => false,
-      onSome: (row) => typeof row.updated_at === "string" && typeof item.updated_at === "string" && row.updated_at >= item.updated_at,
-    }),
+  Effect.map(
+    Effect.flatMap(HotStore, (store) => store.get(table, { id: item.id })),
+    (stored) =>
+      Option.match(stored, {
+        onNone: () => false,
+        onSome: (row) => typeof row.updated_at === "string" && typeof item.updated_at === "string" && row.updated_at >= item.updated_at,
+      }),
   );
 
 export const reconcileRecharge = (now: Date, defaultLookbackDays = 3) =>
   Effect.gen(function* () {
-    const token = Redacted.value(yield* Effect.mapError(Effect.flatMap(Secrets, (secrets) => secrets.get("rechargeApi")), (error) => new ProviderRejected({ provider: "Recharge", status: 0, reason: `the Recharge API secret is unavailable: ${error.reason}` })));
+    const token = Redacted.value(
+      yield* Effect.mapError(
+        Effect.flatMap(Secrets, (secrets) => secrets.get("rechargeApi")),
+        (error) => new ProviderRejected({ provider: "Recharge", status: 0, reason: `the Recharge API secret is unavailable: ${error.reason}` }),
+      ),
+    );
     const base = (yield* Effect.orDie(rechargeApiUrl)).replace(/\/+$/, "");
     const objects = yield* ObjectStore;
     const state = yield* objects.getText(RECHARGE_STATE_KEY);
-    const lastStart = Option.flatMap(state, (text) => Option.liftThrowable(() => new Date((JSON.parse(text) as { lastStartedAt: string }).lastStartedAt))()).pipe(Option.filter((date) => !Number.isNaN(date.getTime())));
+    const lastStart = Option.flatMap(state, (text) => Option.liftThrowable(() => new Date((JSON.parse(text) as { lastStartedAt: string }).lastStartedAt))()).pipe(
+      Option.filter((date) => !Number.isNaN(date.getTime())),
+    );
     const since = Option.match(lastStart, { onNone: () => new Date(now.getTime() - defaultLookbackDays * 86_400_000), onSome: (date) => new Date(date.getTime() - OVERLAP_MS) });
     const receivedAt = now.toISOString();
     const tally: SourceTally = emptyTally("recharge");
@@ -91,7 +100,13 @@ export const reconcileRecharge = (now: Date, defaultLookbackDays = 3) =>
         }
         const topic = `${resource}/updated`;
         const headers = { [RECHARGE_TOPIC_HEADER]: topic };
-        const result = yield* redeliver("recharge", headers, JSON.stringify({ [resource]: object }), (request) => describeRechargeDelivery(request.headers, request.rawBody), receivedAt);
+        const result = yield* redeliver(
+          "recharge",
+          headers,
+          JSON.stringify({ [resource]: object }),
+          (request) => describeRechargeDelivery(request.headers, request.rawBody),
+          receivedAt,
+        );
         const id = `${resource}:${String(object.id)}`;
         tally[result.outcome] += 1;
         if (result.outcome === "recovered") tally.recoveredIds.push(id);

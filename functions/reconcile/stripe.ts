@@ -49,7 +49,12 @@ const listPages = (base: string, apiKey: string, window: StripeWindow, deliveryS
 /** Lists the window's events and feeds the missing ones; `receivedAt` dates the recovered raw copies. */
 export const reconcileStripe = (window: StripeWindow, receivedAt: string) =>
   Effect.gen(function* () {
-    const apiKey = Redacted.value(yield* Effect.mapError(Effect.flatMap(Secrets, (secrets) => secrets.get("stripeApi")), (error) => new ProviderRejected({ provider: "Stripe", status: 0, reason: `the Stripe API secret is unavailable: ${error.reason}` })));
+    const apiKey = Redacted.value(
+      yield* Effect.mapError(
+        Effect.flatMap(Secrets, (secrets) => secrets.get("stripeApi")),
+        (error) => new ProviderRejected({ provider: "Stripe", status: 0, reason: `the Stripe API secret is unavailable: ${error.reason}` }),
+      ),
+    );
     const base = (yield* Effect.orDie(stripeApiUrl)).replace(/\/+$/, "");
     const tally: SourceTally = emptyTally("stripe");
     const seen = new Set<string>();
@@ -59,7 +64,13 @@ export const reconcileStripe = (window: StripeWindow, receivedAt: string) =>
         if (seen.has(id)) continue;
         seen.add(id);
         tally.listed += 1;
-        const result = yield* redeliver("stripe", {}, JSON.stringify(event), (request) => Either.map(describeStripeBody(request.rawBody), ({ eventId, topic, entity }) => ({ eventId, topic, entity })), receivedAt);
+        const result = yield* redeliver(
+          "stripe",
+          {},
+          JSON.stringify(event),
+          (request) => Either.map(describeStripeBody(request.rawBody), ({ eventId, topic, entity }) => ({ eventId, topic, entity })),
+          receivedAt,
+        );
         tally[result.outcome] += 1;
         if (result.outcome === "recovered") tally.recoveredIds.push(id);
         if (result.outcome === "failed") tally.failures.push(`${id}: ${result.status} ${result.reason ?? ""}`.trim());

@@ -85,7 +85,8 @@ export const adminSecretKind = (raw: string): { readonly kind?: AdminSecretKind;
 };
 
 /** The client credentials grant endpoint of a shop ("acme.myshopify.com" or a full origin). */
-export const tokenEndpointFor = (shop: string): string => (/^https?:\/\//.test(shop) ? `${shop.replace(/\/+$/, "")}/admin/oauth/access_token` : `https://${shop}/admin/oauth/access_token`);
+export const tokenEndpointFor = (shop: string): string =>
+  /^https?:\/\//.test(shop) ? `${shop.replace(/\/+$/, "")}/admin/oauth/access_token` : `https://${shop}/admin/oauth/access_token`;
 
 export interface TokenSource {
   readonly credentials: AdminCredentials;
@@ -162,7 +163,8 @@ export const makeAdminTokens = (source: Effect.Effect<TokenSource, SecretUnavail
           );
         }
         const accessToken = nonBlank(body.access_token);
-        if (accessToken === undefined) return yield* Effect.fail(new ShopifyCredentialsRejected({ status: response.status, reason: "the token endpoint answered without an access_token" }));
+        if (accessToken === undefined)
+          return yield* Effect.fail(new ShopifyCredentialsRejected({ status: response.status, reason: "the token endpoint answered without an access_token" }));
         registerSecretValue(accessToken);
         const expiresInMs = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in * 1000 : 24 * 3600_000;
         const margin = Math.min(options.safetyMarginMs ?? DEFAULT_MARGIN_MS, expiresInMs / 2);
@@ -177,7 +179,8 @@ export const makeAdminTokens = (source: Effect.Effect<TokenSource, SecretUnavail
       lock.withPermits(1)(
         Effect.gen(function* () {
           const cached = yield* Ref.get(cache);
-          if (Option.isSome(cached) && cached.value.refreshAt > now() && (stale === undefined || Redacted.value(cached.value.token) !== Redacted.value(stale))) return cached.value.token;
+          if (Option.isSome(cached) && cached.value.refreshAt > now() && (stale === undefined || Redacted.value(cached.value.token) !== Redacted.value(stale)))
+            return cached.value.token;
           const { credentials, tokenEndpoint } = yield* source;
           if (credentials.kind === "access-token") return credentials.accessToken;
           registerSecretValue(Redacted.value(credentials.clientSecret));

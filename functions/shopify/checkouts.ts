@@ -106,7 +106,9 @@ export const markRecovered = (token: string, orderId: string, orderCreatedAt: st
   });
 
 const handleCheckout: TopicHandler = (event) =>
-  Effect.flatMap(decodeEvent(decodeCheckout, event), (checkout) => Effect.flatMap(abandonedCartTtlSeconds, (ttl) => upsertKeepingRecovery(withApiVersion(checkoutItem(checkout, ttl), event))));
+  Effect.flatMap(decodeEvent(decodeCheckout, event), (checkout) =>
+    Effect.flatMap(abandonedCartTtlSeconds, (ttl) => upsertKeepingRecovery(withApiVersion(checkoutItem(checkout, ttl), event))),
+  );
 const handleCart: TopicHandler = (event) =>
   Effect.flatMap(decodeEvent(decodeCart, event), (cart) => Effect.flatMap(abandonedCartTtlSeconds, (ttl) => upsertKeepingRecovery(withApiVersion(cartItem(cart, ttl), event))));
 

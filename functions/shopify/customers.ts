@@ -32,7 +32,8 @@ export const customerItem = (customer: Customer): Item => {
   });
 };
 
-const handleCustomer: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeCustomer, event), (customer) => Effect.asVoid(upsertNewer("customers", withApiVersion(customerItem(customer), event))));
+const handleCustomer: TopicHandler = (event) =>
+  Effect.flatMap(decodeEvent(decodeCustomer, event), (customer) => Effect.asVoid(upsertNewer("customers", withApiVersion(customerItem(customer), event))));
 
 const handleCustomerDelete: TopicHandler = (event) =>
   Effect.flatMap(decodeEvent(decodeDeletion, event), (deletion) =>

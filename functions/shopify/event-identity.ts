@@ -87,7 +87,14 @@ export const decodeEvent = <A>(
       Effect.zipRight(
         objects.putIfAbsent(
           decodeFailureKey(event.receivedAt, event.topic, apiVersion, event.eventId),
-          JSON.stringify({ topic: event.topic, apiVersion, eventId: event.eventId, reason: error.reason, ...(event.rawKey ? { rawKey: event.rawKey } : {}), receivedAt: event.receivedAt }),
+          JSON.stringify({
+            topic: event.topic,
+            apiVersion,
+            eventId: event.eventId,
+            reason: error.reason,
+            ...(event.rawKey ? { rawKey: event.rawKey } : {}),
+            receivedAt: event.receivedAt,
+          }),
           { contentType: "application/json" },
         ),
       ),

@@ -29,7 +29,10 @@ export const gidOf = (type: string, resource: { readonly id: Id | string; readon
 };
 
 /** The GID of a resource whose id is optional (nested references, checkouts of 2026-04+): undefined without one. */
-export const optionalGidOf = (type: string, resource: { readonly id?: Id | string | null | undefined; readonly admin_graphql_api_id?: string | null | undefined } | null | undefined): string | undefined => {
+export const optionalGidOf = (
+  type: string,
+  resource: { readonly id?: Id | string | null | undefined; readonly admin_graphql_api_id?: string | null | undefined } | null | undefined,
+): string | undefined => {
   if (!resource) return undefined;
   const match = resource.admin_graphql_api_id ? GID.exec(resource.admin_graphql_api_id) : null;
   if (match && match[1] === type) return `gid://shopify/${type}/${match[2]}`;

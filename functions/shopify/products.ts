@@ -41,7 +41,8 @@ export const productItem = (product: Product): Item => {
   });
 };
 
-const handleProduct: TopicHandler = (event) => Effect.flatMap(decodeEvent(decodeProduct, event), (product) => Effect.asVoid(upsertNewer("products", withApiVersion(productItem(product), event))));
+const handleProduct: TopicHandler = (event) =>
+  Effect.flatMap(decodeEvent(decodeProduct, event), (product) => Effect.asVoid(upsertNewer("products", withApiVersion(productItem(product), event))));
 
 const handleProductDelete: TopicHandler = (event) =>
   Effect.flatMap(decodeEvent(decodeDeletion, event), (deletion) =>

@@ -23,8 +23,7 @@ import { isDecimalString, normalizeDecimal } from "../kernel/decimal";
  * values, and one predicate per value keeps decoding cheap (unions and transformations cost
  * several times more).
  */
-const primitive = <A>(name: string, expected: string, is: (value: unknown) => value is A) =>
-  Schema.declare(is, { identifier: name, message: () => `expected ${expected}` });
+const primitive = <A>(name: string, expected: string, is: (value: unknown) => value is A) => Schema.declare(is, { identifier: name, message: () => `expected ${expected}` });
 
 const isId = (value: unknown): value is number | string =>
   (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) || (typeof value === "string" && /^\d{1,30}$/.test(value));
@@ -57,8 +56,10 @@ export const moneyText = (amount: string | number): string => normalizeDecimal(t
 const optionalNullable = <A, I, R>(schema: Schema.Schema<A, I, R>) => Schema.optional(Schema.NullOr(schema));
 
 /** Tags arrive as one comma-separated string (orders, customers, products). */
-export const Tags = primitive("Tags", "tags (a comma-separated string or a list) or null", (value): value is string | ReadonlyArray<string> | null =>
-  value === null || typeof value === "string" || (Array.isArray(value) && value.every((tag) => typeof tag === "string")),
+export const Tags = primitive(
+  "Tags",
+  "tags (a comma-separated string or a list) or null",
+  (value): value is string | ReadonlyArray<string> | null => value === null || typeof value === "string" || (Array.isArray(value) && value.every((tag) => typeof tag === "string")),
 );
 
 export const DiscountAllocation = Schema.Struct({ amount: Money });

@@ -41,12 +41,18 @@ export const verifyShopifyHmac = (secrets: ReadonlyArray<string>, rawBody: Buffe
  */
 export const webhookSecret = (secrets: Secrets["Type"]): Effect.Effect<Redacted.Redacted<string>, InvalidSignature> =>
   Effect.catchAll(
-    Effect.filterOrFail(secrets.get("shopifyWebhook"), (value) => Redacted.value(value).trim() !== "", () => new SecretUnavailable({ secret: "shopifyWebhook", reason: "is empty" })),
+    Effect.filterOrFail(
+      secrets.get("shopifyWebhook"),
+      (value) => Redacted.value(value).trim() !== "",
+      () => new SecretUnavailable({ secret: "shopifyWebhook", reason: "is empty" }),
+    ),
     (webhookError) =>
       Effect.flatMap(Effect.either(secrets.get("shopifyAdmin")), (admin) => {
         const parsed = Either.isRight(admin) ? parseAdminSecret(Redacted.value(admin.right)) : undefined;
         if (parsed && Either.isRight(parsed) && parsed.right.credentials.kind === "client-credentials") return Effect.succeed(parsed.right.credentials.clientSecret);
-        return Effect.fail(new InvalidSignature({ reason: `no webhook secret available: ${webhookError.reason} (and the shopifyAdmin secret has no clientSecret to fall back on)` }));
+        return Effect.fail(
+          new InvalidSignature({ reason: `no webhook secret available: ${webhookError.reason} (and the shopifyAdmin secret has no clientSecret to fall back on)` }),
+        );
       }),
   );
 
@@ -61,7 +67,9 @@ export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<Verifi
     const topic = request.headers["x-shopify-topic"]?.trim().toLowerCase();
     if (!topic) return yield* Effect.fail(new InvalidPayload({ reason: "missing X-Shopify-Topic header", field: "x-shopify-topic" }));
     if (topic.length > MAX_TOPIC_LENGTH || !/^[a-z_]+\/[a-z_]+$/.test(topic)) {
-      return yield* Effect.fail(new InvalidPayload({ reason: `X-Shopify-Topic must be <resource>/<event> in a-z and _, at most ${MAX_TOPIC_LENGTH} characters`, field: "x-shopify-topic" }));
+      return yield* Effect.fail(
+        new InvalidPayload({ reason: `X-Shopify-Topic must be <resource>/<event> in a-z and _, at most ${MAX_TOPIC_LENGTH} characters`, field: "x-shopify-topic" }),
+      );
     }
     // Shopify always sends a webhook id (a UUID); a hand-made delivery without one is keyed by its
     // content, so posting the same body twice is still a duplicate.

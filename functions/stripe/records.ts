@@ -47,8 +47,7 @@ const common = (event: StripeEvent, receivedAt: string) => ({
   received_at: receivedAt,
 });
 
-const version = (event: StripeEvent, ranks: Record<string, number>, status: string) =>
-  versionOf(sortableSeconds(event.created), statusRank(ranks, status), event.id);
+const version = (event: StripeEvent, ranks: Record<string, number>, status: string) => versionOf(sortableSeconds(event.created), statusRank(ranks, status), event.id);
 
 /** A refunded charge keeps status `succeeded` in Stripe; rank it above so a refund is never undone. */
 const chargeState = (charge: StripeCharge) => (charge.refunded ? "refunded" : charge.status);

@@ -75,7 +75,12 @@ export const StripePaymentIntent = Schema.Struct({
   customer: optionalNullable(Reference),
   status: Schema.NonEmptyString,
   last_payment_error: optionalNullable(
-    Schema.Struct({ code: optionalNullable(Schema.String), decline_code: optionalNullable(Schema.String), message: optionalNullable(Schema.String), type: optionalNullable(Schema.String) }),
+    Schema.Struct({
+      code: optionalNullable(Schema.String),
+      decline_code: optionalNullable(Schema.String),
+      message: optionalNullable(Schema.String),
+      type: optionalNullable(Schema.String),
+    }),
   ),
   latest_charge: optionalNullable(Reference),
   invoice: optionalNullable(Reference),
@@ -104,7 +109,9 @@ export const StripeInvoice = Schema.Struct({
   /** Before API 2025-03-31.basil; from then on the invoice's `payments` list. */
   payment_intent: optionalNullable(Reference),
   parent: optionalNullable(Schema.Struct({ subscription_details: optionalNullable(Schema.Struct({ subscription: optionalNullable(Reference) })) })),
-  payments: optionalNullable(Schema.Struct({ data: optionalNullable(Schema.Array(Schema.Struct({ payment: optionalNullable(Schema.Struct({ payment_intent: optionalNullable(Reference) })) }))) })),
+  payments: optionalNullable(
+    Schema.Struct({ data: optionalNullable(Schema.Array(Schema.Struct({ payment: optionalNullable(Schema.Struct({ payment_intent: optionalNullable(Reference) })) }))) }),
+  ),
   period_start: optionalNullable(UnixSeconds),
   period_end: optionalNullable(UnixSeconds),
   created: optionalNullable(UnixSeconds),

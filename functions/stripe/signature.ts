@@ -35,4 +35,5 @@ export const verifyStripeRequest = (request: HttpRequest) =>
   );
 
 /** Builds a valid header (tests, fixtures, the demo): `t=<t>,v1=<hmac>` for each secret given. */
-export const signStripePayload = (rawBody: string | Buffer, secrets: ReadonlyArray<string>, timestampSeconds: number): string => signTimestamped(rawBody, secrets, timestampSeconds);
+export const signStripePayload = (rawBody: string | Buffer, secrets: ReadonlyArray<string>, timestampSeconds: number): string =>
+  signTimestamped(rawBody, secrets, timestampSeconds);

@@ -40,7 +40,10 @@ export interface PaymentsStandin {
   /** Requests served, by path (for tests that check paging). */
   readonly requests: Map<string, number>;
   /** Which Stripe events, subscriptions and charges a sender delivers; the rest are dropped on purpose. */
-  readonly deliveries: (dropRate: number, seed: number) => { readonly stripe: StripeEvent[]; readonly subscriptions: RechargeObject[]; readonly charges: RechargeObject[]; readonly dropped: number };
+  readonly deliveries: (
+    dropRate: number,
+    seed: number,
+  ) => { readonly stripe: StripeEvent[]; readonly subscriptions: RechargeObject[]; readonly charges: RechargeObject[]; readonly dropped: number };
   readonly close: () => Promise<void>;
 }
 
@@ -69,7 +72,8 @@ export const startPaymentsStandin = async (options: PaymentsStandinOptions): Pro
   const requests = new Map<string, number>();
 
   const stripe = (url: URL, request: http.IncomingMessage, response: http.ServerResponse) => {
-    if (request.headers.authorization !== `Bearer ${options.stripeApiKey}`) return json(response, 401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } });
+    if (request.headers.authorization !== `Bearer ${options.stripeApiKey}`)
+      return json(response, 401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } });
     const gte = Number(url.searchParams.get("created[gte]") ?? "-Infinity");
     const lte = Number(url.searchParams.get("created[lte]") ?? "Infinity");
     const limit = Math.min(100, Math.max(1, Number(url.searchParams.get("limit") ?? "10")));

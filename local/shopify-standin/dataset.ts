@@ -41,7 +41,7 @@ const mulberry32 = (seed: number) => () => {
 const DAY_MS = 86_400_000;
 const names = ["Ada", "Zoë", "José", "Øyvind", "Ünal", "Mei 美", "Ærin", "Kofi", "Şule", "Nguyễn"];
 const surnames = ["Lovelace", "García", "Müller", "O'Brien", "Дмитриев", "山田", "Smith", "Ní Bhriain"];
-const products = ["Café crème ☕", "Tee \"Classic\"", "Socks, wool", "Bäckerei-Brot", "Señal 🚀", "Plain mug"];
+const products = ["Café crème ☕", 'Tee "Classic"', "Socks, wool", "Bäckerei-Brot", "Señal 🚀", "Plain mug"];
 const currencies = ["EUR", "USD", "GBP", "KWD"];
 
 /** Legacy ids start above 2^53 so any double conversion on the way would show. */

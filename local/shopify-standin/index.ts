@@ -1,3 +1,12 @@
 /** The Shopify GraphQL stand-in: `startShopifyStandin()` -> {url, stop, setMode, ...}. */
-export { startShopifyStandin, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, STANDIN_TOKEN, type ShopifyStandin, type StandinMode, type StandinOutcome, type StandinSubscription } from "./server";
+export {
+  startShopifyStandin,
+  STANDIN_CLIENT_ID,
+  STANDIN_CLIENT_SECRET,
+  STANDIN_TOKEN,
+  type ShopifyStandin,
+  type StandinMode,
+  type StandinOutcome,
+  type StandinSubscription,
+} from "./server";
 export { bulkLines, countLines, rootCountFor, type DatasetOptions } from "./dataset";

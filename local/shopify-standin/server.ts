@@ -182,7 +182,13 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
       id: operation.id,
       status: operation.status,
       errorCode:
-        operation.status !== "FAILED" ? null : operation.outcome === "failed-partial" ? "INTERNAL_SERVER_ERROR" : operation.outcome === "timeout-partial" ? "TIMEOUT" : "ACCESS_DENIED",
+        operation.status !== "FAILED"
+          ? null
+          : operation.outcome === "failed-partial"
+            ? "INTERNAL_SERVER_ERROR"
+            : operation.outcome === "timeout-partial"
+              ? "TIMEOUT"
+              : "ACCESS_DENIED",
       createdAt: operation.createdAt,
       completedAt: finished ? new Date().toISOString() : null,
       objectCount: String(finished ? reported.objectCount + operation.extraObjectCount : Math.floor(counts.objectCount / 2)),
@@ -199,7 +205,9 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
     else if (operation.status === "RUNNING") {
       operation.polls += 1;
       if (operation.polls >= mode.pollsToFinish) {
-        operation.status = { completed: "COMPLETED", "failed-partial": "FAILED", "timeout-partial": "FAILED", failed: "FAILED", canceled: "CANCELED", expired: "EXPIRED" }[operation.outcome];
+        operation.status = { completed: "COMPLETED", "failed-partial": "FAILED", "timeout-partial": "FAILED", failed: "FAILED", canceled: "CANCELED", expired: "EXPIRED" }[
+          operation.outcome
+        ];
       }
     }
   };

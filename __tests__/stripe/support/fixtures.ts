@@ -23,12 +23,12 @@ export interface StripeFixture {
   readonly rawBody: string;
 }
 
-export const rechargeFixtures: ReadonlyArray<RechargeFixture> = (JSON.parse(fs.readFileSync(path.join(fixtureRoot, "recharge", "index.json"), "utf8")) as Array<{ file: string; topic: string }>).map(
-  (entry) => ({ ...entry, rawBody: fs.readFileSync(path.join(fixtureRoot, "recharge", entry.file), "utf8") }),
-);
-export const stripeFixtures: ReadonlyArray<StripeFixture> = (JSON.parse(fs.readFileSync(path.join(fixtureRoot, "stripe", "index.json"), "utf8")) as Array<{ file: string; type: string }>).map(
-  (entry) => ({ ...entry, rawBody: fs.readFileSync(path.join(fixtureRoot, "stripe", entry.file), "utf8") }),
-);
+export const rechargeFixtures: ReadonlyArray<RechargeFixture> = (
+  JSON.parse(fs.readFileSync(path.join(fixtureRoot, "recharge", "index.json"), "utf8")) as Array<{ file: string; topic: string }>
+).map((entry) => ({ ...entry, rawBody: fs.readFileSync(path.join(fixtureRoot, "recharge", entry.file), "utf8") }));
+export const stripeFixtures: ReadonlyArray<StripeFixture> = (
+  JSON.parse(fs.readFileSync(path.join(fixtureRoot, "stripe", "index.json"), "utf8")) as Array<{ file: string; type: string }>
+).map((entry) => ({ ...entry, rawBody: fs.readFileSync(path.join(fixtureRoot, "stripe", entry.file), "utf8") }));
 
 export const rechargeFixture = (file: string) => {
   const found = rechargeFixtures.find((fixture) => fixture.file === file);
@@ -67,9 +67,14 @@ const paymentsEnvelope = (
 export const rechargeEnvelope = (topic: string, rawBody: string, options: { inline?: boolean } = {}): BusEnvelope =>
   paymentsEnvelope("recharge", Either.getOrThrow(describeRechargeDelivery({ "x-recharge-topic": topic }, Buffer.from(rawBody))), options);
 
-export const stripeEnvelope = (rawBody: string, options: { inline?: boolean } = {}): BusEnvelope => paymentsEnvelope("stripe", Either.getOrThrow(describeStripeBody(Buffer.from(rawBody))), options);
+export const stripeEnvelope = (rawBody: string, options: { inline?: boolean } = {}): BusEnvelope =>
+  paymentsEnvelope("stripe", Either.getOrThrow(describeStripeBody(Buffer.from(rawBody))), options);
 
-export const rechargeRequest = (topic: string, rawBody: string, headers: Record<string, string> = signRechargePayload(rawBody, RECHARGE_SECRET, { timestampSeconds: NOW_SECONDS })): HttpRequest => ({
+export const rechargeRequest = (
+  topic: string,
+  rawBody: string,
+  headers: Record<string, string> = signRechargePayload(rawBody, RECHARGE_SECRET, { timestampSeconds: NOW_SECONDS }),
+): HttpRequest => ({
   method: "POST",
   path: "/webhooks/recharge",
   headers: { "content-type": "application/json", "x-recharge-topic": topic, ...headers },

@@ -112,9 +112,7 @@ export const convertFileWith = async (
     // that is not JSON makes read_json fail the conversion: loudly, never skipped.
     let rows: number;
     try {
-      const copied = await connection.runAndReadAll(
-        `COPY (${entitySelect(entity, source)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-      );
+      const copied = await connection.runAndReadAll(`COPY (${entitySelect(entity, source)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
       rows = firstNumber(copied.getRows());
     } catch (error) {
       throw new ConversionFailed(`cannot convert ${options.label ?? path.basename(options.input)} to ${entity.entity}: ${(error as Error).message}`);
@@ -136,7 +134,11 @@ export const convertJsonl = async (options: ConvertOptions): Promise<ConvertResu
   const ownsTempDir = options.tempDir === undefined;
   fs.mkdirSync(tempDir, { recursive: true });
 
-  const converter = await openConverter({ tempDir, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+  const converter = await openConverter({
+    tempDir,
+    ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
   try {
     const entities = await convertFileWith(converter.connection, { input: options.input, outDir: options.outDir, object: options.object, fileName: "part-00000.parquet" });
     const totalRows = entities.reduce((sum, entity) => sum + entity.rows, 0);

@@ -135,15 +135,17 @@ const nodeGet = (url: string, headers: Record<string, string>): Promise<HttpAnsw
     request.on("error", reject);
   });
 
-const fetchGet = (doFetch: typeof fetch) => async (url: string, headers: Record<string, string>): Promise<HttpAnswer> => {
-  const response = await doFetch(url, { headers });
-  return {
-    status: response.status,
-    header: (name) => response.headers.get(name) ?? undefined,
-    body: (response.body ?? (async function* () {})()) as unknown as AsyncIterable<Uint8Array>,
-    discard: () => void response.body?.cancel().catch(() => undefined),
+const fetchGet =
+  (doFetch: typeof fetch) =>
+  async (url: string, headers: Record<string, string>): Promise<HttpAnswer> => {
+    const response = await doFetch(url, { headers });
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name) ?? undefined,
+      body: (response.body ?? (async function* () {})()) as unknown as AsyncIterable<Uint8Array>,
+      discard: () => void response.body?.cancel().catch(() => undefined),
+    };
   };
-};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -207,7 +209,11 @@ export async function* httpSource(url: string, options: HttpSourceOptions = {}):
       const range = response.header("content-range");
       if (response.status !== 206 || !range || !range.startsWith(`bytes ${received}-`)) {
         response.discard();
-        throw new SourceBroken(received, resumes, `cannot resume: the server answered HTTP ${response.status}${range ? ` (${range})` : ""} to a Range request for bytes ${received}-`);
+        throw new SourceBroken(
+          received,
+          resumes,
+          `cannot resume: the server answered HTTP ${response.status}${range ? ` (${range})` : ""} to a Range request for bytes ${received}-`,
+        );
       }
     }
     let failure: string | undefined;
@@ -409,7 +415,11 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     if (onDisk > peakDiskBytes) peakDiskBytes = onDisk;
   };
 
-  const converter = await openConverter({ tempDir: spillDir, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+  const converter = await openConverter({
+    tempDir: spillDir,
+    ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
   const done: Array<StreamConvertResult["parts"][number]> = [];
   const keptFiles = new Map<string, string[]>();
 
@@ -481,7 +491,14 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
         for (const entity of entities) if (entity.file) fs.rmSync(entity.file, { force: true });
       }
       grow(-parquetBytes);
-      done.push({ index: part.index, fileName, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, entities: entities.map(({ file: _file, ...rest }) => rest) });
+      done.push({
+        index: part.index,
+        fileName,
+        jsonlBytes: part.jsonlBytes,
+        endOffset: part.endOffset,
+        endsAtRoot: part.endsAtRoot,
+        entities: entities.map(({ file: _file, ...rest }) => rest),
+      });
     } catch (error) {
       convertError ??= error;
       throw error;

@@ -25,7 +25,6 @@ export const documentClientFor = (client: DynamoDBClient): DynamoDBDocumentClien
     unmarshallOptions: { wrapNumbers: false },
   });
 
-
 const conditionFailed = (error: unknown) => errorName(error) === "ConditionalCheckFailedException";
 
 /** Drops undefined values (DynamoDB has no such type). */
@@ -65,7 +64,16 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
         "PutItem(if newer)",
         (abortSignal) =>
           client()
-            .send(new (sdk.documents().PutCommand)({ TableName, Item: defined(item), ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }), { abortSignal })
+            .send(
+              new (sdk.documents().PutCommand)({
+                TableName,
+                Item: defined(item),
+                ConditionExpression: condition,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              }),
+              { abortSignal },
+            )
             .then(() => "written" as UpsertOutcome),
         (error) => (conditionFailed(error) ? ("stale" as UpsertOutcome) : undefined),
       );
@@ -113,7 +121,9 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
   get: (table, key) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>
       Effect.map(
-        awsCall("dynamodb", "GetItem", (abortSignal) => client().send(new (sdk.documents().GetCommand)({ TableName, Key: keyOf(table, key), ConsistentRead: true }), { abortSignal })),
+        awsCall("dynamodb", "GetItem", (abortSignal) =>
+          client().send(new (sdk.documents().GetCommand)({ TableName, Key: keyOf(table, key), ConsistentRead: true }), { abortSignal }),
+        ),
         (response) => Option.fromNullable(response.Item as Item | undefined),
       ),
     ),
@@ -124,7 +134,13 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
   query: (table, index, keyName, keyValue) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>
       awsCall("dynamodb", "Query", (abortSignal) => {
-        const input = { TableName, IndexName: index, KeyConditionExpression: "#k = :k", ExpressionAttributeNames: { "#k": keyName }, ExpressionAttributeValues: { ":k": keyValue } };
+        const input = {
+          TableName,
+          IndexName: index,
+          KeyConditionExpression: "#k = :k",
+          ExpressionAttributeNames: { "#k": keyName },
+          ExpressionAttributeValues: { ":k": keyValue },
+        };
         return itemsOf(sdk.documents().paginateQuery({ client: client() }, input, { abortSignal }));
       }),
     ),
@@ -140,7 +156,12 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
         (abortSignal) =>
           client()
             .send(
-              new (sdk.documents().PutCommand)({ TableName, Item: defined(item), ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]! } }),
+              new (sdk.documents().PutCommand)({
+                TableName,
+                Item: defined(item),
+                ConditionExpression: "attribute_not_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]! },
+              }),
               { abortSignal },
             )
             .then(() => true),
@@ -189,7 +210,6 @@ const holderOf = (error: unknown): Option.Option<Item> => {
   if (raw === undefined || raw === null || typeof raw !== "object") return Option.none();
   return Option.some(sdk.util().unmarshall(raw as Parameters<typeof import("@aws-sdk/util-dynamodb").unmarshall>[0]) as Item);
 };
-
 
 /** The DynamoDB HotStore with its own client, destroyed with the layer. */
 export const HotStoreLive: Layer.Layer<HotStore> = Layer.scoped(

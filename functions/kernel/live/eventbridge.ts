@@ -58,4 +58,10 @@ export const makeEventBridgeBus = (client: () => EventBridgeClient): EventBus["T
 };
 
 /** The EventBridge EventBus with its own client, destroyed with the layer. */
-export const EventBusLive: Layer.Layer<EventBus> = Layer.scoped(EventBus, Effect.map(scopedClient(() => new (sdk.eventBridge().EventBridgeClient)({})), makeEventBridgeBus));
+export const EventBusLive: Layer.Layer<EventBus> = Layer.scoped(
+  EventBus,
+  Effect.map(
+    scopedClient(() => new (sdk.eventBridge().EventBridgeClient)({})),
+    makeEventBridgeBus,
+  ),
+);

@@ -55,15 +55,24 @@ export const makeEmfMetrics = (sink: (line: string) => void = defaultSink): Metr
         },
         ...dimensions,
       };
-      for (const [name, total] of totals) document[name] = total.unit === "Count" ? total.values.reduce((a, b) => a + b, 0) : total.values.length === 1 ? total.values[0] : total.values;
+      for (const [name, total] of totals)
+        document[name] = total.unit === "Count" ? total.values.reduce((a, b) => a + b, 0) : total.values.length === 1 ? total.values[0] : total.values;
       sink(JSON.stringify(document));
     }
   };
   const flush = Effect.suspend(() => (buffer.length === 0 ? Effect.void : Effect.map(baseDimensions, (base) => write(buffer.splice(0), base))));
   const flushWhenFull = Effect.suspend(() => (buffer.length >= MAX_BUFFERED_METRICS ? flush : Effect.void));
   return {
-    count: (name, value = 1, dimensions = {}) => Effect.zipRight(Effect.sync(() => void buffer.push({ name, value, unit: "Count", dimensions })), flushWhenFull),
-    record: (name, value, unit, dimensions = {}) => Effect.zipRight(Effect.sync(() => void buffer.push({ name, value, unit, dimensions })), flushWhenFull),
+    count: (name, value = 1, dimensions = {}) =>
+      Effect.zipRight(
+        Effect.sync(() => void buffer.push({ name, value, unit: "Count", dimensions })),
+        flushWhenFull,
+      ),
+    record: (name, value, unit, dimensions = {}) =>
+      Effect.zipRight(
+        Effect.sync(() => void buffer.push({ name, value, unit, dimensions })),
+        flushWhenFull,
+      ),
     flush,
   };
 };

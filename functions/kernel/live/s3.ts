@@ -26,7 +26,13 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
   let conditionalWrites: boolean | undefined;
   const bucket = configValue(envVars.lakeBucket);
 
-  const putObject = (Bucket: string, key: string, body: string | Uint8Array | fs.ReadStream, options?: { contentType?: string; metadata?: Record<string, string> }, length?: number) =>
+  const putObject = (
+    Bucket: string,
+    key: string,
+    body: string | Uint8Array | fs.ReadStream,
+    options?: { contentType?: string; metadata?: Record<string, string> },
+    length?: number,
+  ) =>
     awsCall("s3", "PutObject", (abortSignal) =>
       client().send(
         new (sdk.s3().PutObjectCommand)({
@@ -45,7 +51,10 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
     awsCallWithOutcomes(
       "s3",
       "HeadObject",
-      (abortSignal) => client().send(new (sdk.s3().HeadObjectCommand)({ Bucket, Key: key }), { abortSignal }).then(() => true as const),
+      (abortSignal) =>
+        client()
+          .send(new (sdk.s3().HeadObjectCommand)({ Bucket, Key: key }), { abortSignal })
+          .then(() => true as const),
       (error) => (isNotFound(error) ? (false as const) : undefined),
     );
 
@@ -116,7 +125,11 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
         ),
       ),
     get,
-    getText: (key) => Effect.map(get(key), Option.map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))),
+    getText: (key) =>
+      Effect.map(
+        get(key),
+        Option.map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")),
+      ),
     list: (prefix) =>
       Effect.flatMap(bucket, (Bucket) =>
         awsCall("s3", "ListObjectsV2", async (abortSignal) => {
@@ -129,7 +142,10 @@ export const makeS3ObjectStore = (client: () => S3Client): ObjectStore["Type"] =
           return found;
         }),
       ),
-    delete: (key) => Effect.flatMap(bucket, (Bucket) => Effect.asVoid(awsCall("s3", "DeleteObject", (abortSignal) => client().send(new (sdk.s3().DeleteObjectCommand)({ Bucket, Key: key }), { abortSignal })))),
+    delete: (key) =>
+      Effect.flatMap(bucket, (Bucket) =>
+        Effect.asVoid(awsCall("s3", "DeleteObject", (abortSignal) => client().send(new (sdk.s3().DeleteObjectCommand)({ Bucket, Key: key }), { abortSignal }))),
+      ),
   };
 };
 

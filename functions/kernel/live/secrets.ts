@@ -71,4 +71,10 @@ export const makeSecrets = (client: () => SecretsManagerClient, options: { reado
 };
 
 /** Secrets with their own Secrets Manager client, destroyed with the layer. */
-export const SecretsLive: Layer.Layer<Secrets> = Layer.scoped(Secrets, Effect.map(scopedClient(() => new (sdk.secrets().SecretsManagerClient)({})), (client) => makeSecrets(client)));
+export const SecretsLive: Layer.Layer<Secrets> = Layer.scoped(
+  Secrets,
+  Effect.map(
+    scopedClient(() => new (sdk.secrets().SecretsManagerClient)({})),
+    (client) => makeSecrets(client),
+  ),
+);

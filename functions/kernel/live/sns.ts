@@ -26,26 +26,34 @@ export const makeSnsAlerts = (store: HotStore["Type"], client: () => SNSClient):
     publish: (alert) =>
       Effect.gen(function* () {
         const TopicArn = yield* alertTopicOf(alert.kind);
-        const outcome = yield* once.once(
-          `alert:${alert.dedupKey}`,
-          awsCall("sns", "Publish", (abortSignal) =>
-            client().send(
-              new (sdk.sns().PublishCommand)({
-                TopicArn,
-                Subject: redactText(alert.subject).replace(/[\r\n]+/g, " ").slice(0, 100),
-                Message: JSON.stringify(redact({ kind: alert.kind, severity: alert.severity, subject: alert.subject, message: alert.message, dedupKey: alert.dedupKey }), null, 2),
-                MessageAttributes: {
-                  kind: { DataType: "String", StringValue: alert.kind },
-                  severity: { DataType: "String", StringValue: alert.severity },
-                },
-              }),
-              { abortSignal },
+        const outcome = yield* once
+          .once(
+            `alert:${alert.dedupKey}`,
+            awsCall("sns", "Publish", (abortSignal) =>
+              client().send(
+                new (sdk.sns().PublishCommand)({
+                  TopicArn,
+                  Subject: redactText(alert.subject)
+                    .replace(/[\r\n]+/g, " ")
+                    .slice(0, 100),
+                  Message: JSON.stringify(
+                    redact({ kind: alert.kind, severity: alert.severity, subject: alert.subject, message: alert.message, dedupKey: alert.dedupKey }),
+                    null,
+                    2,
+                  ),
+                  MessageAttributes: {
+                    kind: { DataType: "String", StringValue: alert.kind },
+                    severity: { DataType: "String", StringValue: alert.severity },
+                  },
+                }),
+                { abortSignal },
+              ),
             ),
-          ),
-        ).pipe(
-          // Another run is publishing this alert (or died doing so): retry the event later.
-          Effect.catchTag("InProgress", (busy) => Effect.fail(new Transient({ service: "sns", reason: `alert ${busy.key} is being published by another run` }))),
-        );
+          )
+          .pipe(
+            // Another run is publishing this alert (or died doing so): retry the event later.
+            Effect.catchTag("InProgress", (busy) => Effect.fail(new Transient({ service: "sns", reason: `alert ${busy.key} is being published by another run` }))),
+          );
         return { published: outcome.status === "processed" };
       }),
   };

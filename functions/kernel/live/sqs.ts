@@ -32,4 +32,10 @@ export const makeSqsDeadLetters = (client: () => SQSClient): DeadLetters["Type"]
 });
 
 /** SQS DeadLetters with their own client, destroyed with the layer. */
-export const DeadLettersLive: Layer.Layer<DeadLetters> = Layer.scoped(DeadLetters, Effect.map(scopedClient(() => new (sdk.sqs().SQSClient)({})), makeSqsDeadLetters));
+export const DeadLettersLive: Layer.Layer<DeadLetters> = Layer.scoped(
+  DeadLetters,
+  Effect.map(
+    scopedClient(() => new (sdk.sqs().SQSClient)({})),
+    makeSqsDeadLetters,
+  ),
+);
