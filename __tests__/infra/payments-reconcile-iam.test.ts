@@ -34,6 +34,8 @@ const resolveReference = (reference: string): string => {
 };
 
 type Call = readonly [action: string, resource: string, context?: Record<string, string>];
+/** Named cases, so each test's title says the action and the resource. */
+const asCases = (calls: ReadonlyArray<Call>) => calls.map((call) => ({ action: call[0], resource: call[1], call }));
 
 describe("payments-reconcile: its calls, simulated", () => {
   let synth: Synthesized;
@@ -45,7 +47,7 @@ describe("payments-reconcile: its calls, simulated", () => {
     const analytics = synth.stack("acme-staging-analytics");
     const found = resourcesOf(analytics, "aws_iam_role_policy").find((candidate) => String(candidate.role).includes("payments-reconcile"));
     policy = JSON.parse(String(found.policy).replace(/\$\{([^}]+)\}/g, (_, reference: string) => resolveReference(reference)));
-    const keys = synth.stack("acme-staging-foundation").resource.aws_kms_key as Record<string, { policy: string }>;
+    const keys = synth.stack("acme-staging-foundation").resource!.aws_kms_key as Record<string, { policy: string }>;
     keyPolicies = Object.fromEntries(Object.entries(keys).map(([id, keyResource]) => [id.replace(/^key-/, ""), JSON.parse(keyResource.policy)]));
   });
   afterAll(() => synth?.cleanup());
@@ -75,49 +77,53 @@ describe("payments-reconcile: its calls, simulated", () => {
   const report = `${BUCKET}/metadata/reconciliation/payments/dt=2026-11-30/report.json`;
   const cursor = `${BUCKET}/metadata/reconciliation/payments/recharge-cursor.json`;
 
-  it.each<Call>([
-    // Provider credentials, decrypted through Secrets Manager.
-    ["secretsmanager:GetSecretValue", secret("stripeApi")],
-    ["secretsmanager:GetSecretValue", secret("rechargeApi")],
-    ["kms:Decrypt", key("secrets"), { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }],
-    // What the lake already holds, and the raw copies of what it recovers (SSE-KMS with the lake key).
-    ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/stripe/charge/dt=2026-11-30/" }],
-    ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/recharge/subscription/dt=2026-11-30/" }],
-    ["s3:GetObject", rawStripe],
-    ["s3:PutObject", rawStripe],
-    ["s3:PutObject", rawRecharge],
-    ["kms:GenerateDataKey", key("lake")],
-    ["kms:Decrypt", key("lake")],
-    // Its report and Recharge's cursor.
-    ["s3:GetObject", cursor],
-    ["s3:PutObject", cursor],
-    ["s3:PutObject", report],
-    // Recharge objects compared with their hot-store rows; the doors' path claims in the idempotency table.
-    ["dynamodb:GetItem", table("subscriptions")],
-    ["dynamodb:Query", table("charges")],
-    ["dynamodb:PutItem", table("idempotency")],
-    ["dynamodb:UpdateItem", table("idempotency")],
-    ["dynamodb:GetItem", table("idempotency")],
-    ["kms:Decrypt", key("tables")],
-    // Recovered events to the platform bus, the alert to the operator, a failed run to its DLQ, its logs.
-    ["events:PutEvents", arn("events", "event-bus/acme-staging-platform")],
-    ["sns:Publish", ALERTS],
-    ["kms:GenerateDataKey", key("messaging")],
-    ["sqs:SendMessage", arn("sqs", "payments-reconcile_dlq_9D854DCF")],
-  ])("allows %s on %s", async (...call) => {
+  it.each(
+    asCases([
+      // Provider credentials, decrypted through Secrets Manager.
+      ["secretsmanager:GetSecretValue", secret("stripeApi")],
+      ["secretsmanager:GetSecretValue", secret("rechargeApi")],
+      ["kms:Decrypt", key("secrets"), { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }],
+      // What the lake already holds, and the raw copies of what it recovers (SSE-KMS with the lake key).
+      ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/stripe/charge/dt=2026-11-30/" }],
+      ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/recharge/subscription/dt=2026-11-30/" }],
+      ["s3:GetObject", rawStripe],
+      ["s3:PutObject", rawStripe],
+      ["s3:PutObject", rawRecharge],
+      ["kms:GenerateDataKey", key("lake")],
+      ["kms:Decrypt", key("lake")],
+      // Its report and Recharge's cursor.
+      ["s3:GetObject", cursor],
+      ["s3:PutObject", cursor],
+      ["s3:PutObject", report],
+      // Recharge objects compared with their hot-store rows; the doors' path claims in the idempotency table.
+      ["dynamodb:GetItem", table("subscriptions")],
+      ["dynamodb:Query", table("charges")],
+      ["dynamodb:PutItem", table("idempotency")],
+      ["dynamodb:UpdateItem", table("idempotency")],
+      ["dynamodb:GetItem", table("idempotency")],
+      ["kms:Decrypt", key("tables")],
+      // Recovered events to the platform bus, the alert to the operator, a failed run to its DLQ, its logs.
+      ["events:PutEvents", arn("events", "event-bus/acme-staging-platform")],
+      ["sns:Publish", ALERTS],
+      ["kms:GenerateDataKey", key("messaging")],
+      ["sqs:SendMessage", arn("sqs", "payments-reconcile_dlq_9D854DCF")],
+    ]),
+  )("allows $action on $resource", async ({ call }) => {
     expect(await decide(call)).toBe("Allowed");
   });
 
-  it.each<Call>([
-    ["s3:DeleteObject", rawStripe],
-    ["s3:PutObject", `${BUCKET}/raw/shopify/orders/dt=2026-11-30/w_1.json`],
-    ["s3:GetObject", `${BUCKET}/snapshots/shopify/orders/run=1/part-00000.parquet`],
-    ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/shopify/" }],
-    ["dynamodb:PutItem", table("subscriptions")],
-    ["dynamodb:GetItem", table("orders")],
-    ["secretsmanager:GetSecretValue", secret("shopifyAdmin")],
-    ["kms:Decrypt", key("secrets")],
-  ])("denies %s on %s", async (...call) => {
+  it.each(
+    asCases([
+      ["s3:DeleteObject", rawStripe],
+      ["s3:PutObject", `${BUCKET}/raw/shopify/orders/dt=2026-11-30/w_1.json`],
+      ["s3:GetObject", `${BUCKET}/snapshots/shopify/orders/run=1/part-00000.parquet`],
+      ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/shopify/" }],
+      ["dynamodb:PutItem", table("subscriptions")],
+      ["dynamodb:GetItem", table("orders")],
+      ["secretsmanager:GetSecretValue", secret("shopifyAdmin")],
+      ["kms:Decrypt", key("secrets")],
+    ]),
+  )("denies $action on $resource", async ({ call }) => {
     expect(await decide(call)).toBe("ImplicitlyDenied");
   });
 });
