@@ -12,6 +12,10 @@ export const alertKinds = [
   "backfill-failed",
   "data-quality",
   "etl-failed",
+  /** A GDPR request recorded (shop/redact waits for an operator's confirmation). */
+  "gdpr-request",
+  /** A GDPR request older than GDPR_OVERDUE_ALARM_DAYS and not complete. */
+  "gdpr-overdue",
 ] as const;
 
 export type AlertKind = (typeof alertKinds)[number];

@@ -156,6 +156,14 @@ export const tableSpecs = {
     ttlAttribute: "expires_at",
     envVar: "SDP_TABLE_IDEMPOTENCY",
   },
+  gdprRequests: {
+    logicalName: "gdpr-requests",
+    description:
+      "One record per GDPR request (contracts/gdpr.ts GdprRequestRecord), keyed by request id (a Shopify compliance webhook's id, so a redelivery is the same request): received, due, status, steps done; identifiers only until complete.",
+    partitionKey: S("requestId"),
+    globalSecondaryIndexes: [],
+    envVar: "SDP_TABLE_GDPR_REQUESTS",
+  },
   leases: {
     logicalName: "leases",
     description: "Per-shop leases that cap concurrent Shopify bulk operations.",
