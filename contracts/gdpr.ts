@@ -46,7 +46,12 @@ export interface GdprRequestRecord {
   readonly orderIds?: ReadonlyArray<string>;
   /** Vendor deletions asked for (`--vendors stripe,recharge`); none by default. */
   readonly vendors?: ReadonlyArray<"stripe" | "recharge">;
+  /** ISO-8601, set once when the status became `complete` (functions/gdpr/requests.ts `completeRequest`). */
+  readonly completedAt?: string;
 }
+
+/** The metric the scheduled overdue check emits (EMF, the functions' namespace, dimension FunctionName) and the monitoring stack alarms on: requests older than GDPR_OVERDUE_ALARM_DAYS and not complete. */
+export const GDPR_OVERDUE_METRIC = "GdprRequestsOverdue";
 
 /** Published on the platform bus when a request is recorded; the workflow's rule starts a run for customer-redact and customer-export. */
 export const GDPR_REQUEST_EVENT = { source: "sdp.gdpr", detailType: "GDPR request received" } as const;
