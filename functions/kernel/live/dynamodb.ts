@@ -59,23 +59,12 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
         values[":v"] = item[versionAttribute];
         condition = `attribute_not_exists(#pk) OR (${notTombstone} AND (attribute_not_exists(#v) OR #v < :v))`;
       }
-      return awsCallWithOutcomes(
-        "dynamodb",
+      return conditionalPut<UpsertOutcome>(
+        client,
         "PutItem(if newer)",
-        (abortSignal) =>
-          client()
-            .send(
-              new (sdk.documents().PutCommand)({
-                TableName,
-                Item: defined(item),
-                ConditionExpression: condition,
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              }),
-              { abortSignal },
-            )
-            .then(() => "written" as UpsertOutcome),
-        (error) => (conditionFailed(error) ? ("stale" as UpsertOutcome) : undefined),
+        { TableName, Item: defined(item), ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
+        () => "written",
+        () => "stale",
       );
     }),
   put: (table, item) =>
@@ -150,22 +139,12 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
     ),
   putIfNotExists: (table, item) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>
-      awsCallWithOutcomes(
-        "dynamodb",
+      conditionalPut(
+        client,
         "PutItem(if not exists)",
-        (abortSignal) =>
-          client()
-            .send(
-              new (sdk.documents().PutCommand)({
-                TableName,
-                Item: defined(item),
-                ConditionExpression: "attribute_not_exists(#pk)",
-                ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]! },
-              }),
-              { abortSignal },
-            )
-            .then(() => true),
-        (error) => (conditionFailed(error) ? false : undefined),
+        { TableName, Item: defined(item), ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]! } },
+        () => true,
+        () => false,
       ),
     ),
   claim: (table, item, expiresAttribute, nowSeconds) =>
@@ -173,25 +152,20 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
       const key = keyOf(table, item);
       const taken = { claimed: false } as const;
       return Effect.flatMap(
-        awsCallWithOutcomes(
-          "dynamodb",
+        conditionalPut<ClaimResult>(
+          client,
           "PutItem(claim)",
-          (abortSignal) =>
-            client()
-              .send(
-                new (sdk.documents().PutCommand)({
-                  TableName,
-                  Item: defined(item),
-                  ConditionExpression: "attribute_not_exists(#pk) OR #exp <= :now",
-                  ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]!, "#exp": expiresAttribute },
-                  ExpressionAttributeValues: { ":now": nowSeconds },
-                  // The holder comes back with the failed write, saving a read (where the store supports it).
-                  ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-                }),
-                { abortSignal },
-              )
-              .then((): ClaimResult => ({ claimed: true })),
-          (error) => (conditionFailed(error) ? ({ ...taken, holder: holderOf(error) } as ClaimResult) : undefined),
+          {
+            TableName,
+            Item: defined(item),
+            ConditionExpression: "attribute_not_exists(#pk) OR #exp <= :now",
+            ExpressionAttributeNames: { "#pk": keyNamesOf(table)[0]!, "#exp": expiresAttribute },
+            ExpressionAttributeValues: { ":now": nowSeconds },
+            // The holder comes back with the failed write, saving a read (where the store supports it).
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          },
+          () => ({ claimed: true }),
+          (error) => ({ ...taken, holder: holderOf(error) }),
         ),
         (result) =>
           result.claimed || Option.isSome(result.holder)
@@ -203,6 +177,17 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
       );
     }),
 });
+
+type PutInput = ConstructorParameters<ReturnType<typeof sdk.documents>["PutCommand"]>[0];
+
+/** A PutItem with a condition: `onWritten` when it was written, `onConditionFailed` when the condition held it back; other errors stay errors. */
+const conditionalPut = <A>(client: () => DynamoDBDocumentClient, operation: string, input: PutInput, onWritten: () => A, onConditionFailed: (error: unknown) => A) =>
+  awsCallWithOutcomes(
+    "dynamodb",
+    operation,
+    (abortSignal) => client().send(new (sdk.documents().PutCommand)(input), { abortSignal }).then(onWritten),
+    (error) => (conditionFailed(error) ? onConditionFailed(error) : undefined),
+  );
 
 /** The stored item a ConditionalCheckFailedException carries with ReturnValuesOnConditionCheckFailure. */
 const holderOf = (error: unknown): Option.Option<Item> => {
