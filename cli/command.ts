@@ -29,6 +29,8 @@ export interface Command {
   readonly summary: string;
   /** Full help text: usage, options and at least one example. */
   readonly help: string;
+  /** The help for these arguments, when a command has subcommands of its own (`sdp gdpr export --help`); else `help`. */
+  readonly helpFor?: (argv: ReadonlyArray<string>) => string;
   /** Returns the exit code. Throw `UsageError` for bad usage and `CommandFailed` for failures. */
   readonly run: (argv: ReadonlyArray<string>, io: CommandIO) => Promise<number>;
 }

@@ -47,7 +47,7 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CommandIO): Promis
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout.write(`${command.help.trim()}\n`);
+    io.stdout.write(`${(command.helpFor?.(rest) ?? command.help).trim()}\n`);
     return 0;
   }
   try {
