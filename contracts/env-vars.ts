@@ -26,6 +26,9 @@ export const envVars = {
   rechargeApiSecretArn: "SDP_SECRET_RECHARGE_API_ARN",
   stripeWebhookSecretArn: "SDP_SECRET_STRIPE_WEBHOOK_ARN",
   stripeApiSecretArn: "SDP_SECRET_STRIPE_API_ARN",
+  /** The GDPR subject index's HMAC key (functions/gdpr/subject.ts subjectKey). */
+  subjectIndexKeySecretArn: "SDP_SECRET_SUBJECT_INDEX_KEY_ARN",
+  subjectIndexKey: "SDP_SUBJECT_INDEX_KEY",
   shopifyWebhookSecret: "SHOPIFY_WEBHOOK_SECRET",
   rechargeWebhookSecret: "RECHARGE_WEBHOOK_SECRET",
   stripeWebhookSecret: "STRIPE_WEBHOOK_SECRET",
@@ -73,7 +76,7 @@ export const externalEnvVars = {
   noColor: "NO_COLOR",
 } as const;
 
-export type SecretKey = "shopifyAdmin" | "shopifyWebhook" | "rechargeApi" | "rechargeWebhook" | "stripeApi" | "stripeWebhook";
+export type SecretKey = "shopifyAdmin" | "shopifyWebhook" | "rechargeApi" | "rechargeWebhook" | "stripeApi" | "stripeWebhook" | "subjectIndexKey";
 
 /**
  * The variables of each secret, the one map of them: in AWS the function gets the secret's ARN
@@ -86,6 +89,7 @@ export const secretEnvVars: Readonly<Record<SecretKey, { readonly arn: string; r
   rechargeApi: { arn: envVars.rechargeApiSecretArn, value: envVars.rechargeApiToken },
   stripeWebhook: { arn: envVars.stripeWebhookSecretArn, value: envVars.stripeWebhookSecret },
   stripeApi: { arn: envVars.stripeApiSecretArn, value: envVars.stripeApiKey },
+  subjectIndexKey: { arn: envVars.subjectIndexKeySecretArn, value: envVars.subjectIndexKey },
 };
 
 /** Secrets Manager secret names per environment (the foundation stack creates them). */
@@ -96,6 +100,7 @@ export const secretNames = (brand: string, env: string) => ({
   rechargeWebhook: `${brand}/${env}/recharge/webhook`,
   stripeApi: `${brand}/${env}/stripe/api`,
   stripeWebhook: `${brand}/${env}/stripe/webhook`,
+  subjectIndexKey: `${brand}/${env}/gdpr/subject-index-key`,
 });
 
 /** Documented default webhook secret for `sdp local` and the demo only. */

@@ -43,6 +43,8 @@ export const lakePrefixes = {
   reconciliation: "metadata/reconciliation/",
   gdprAudit: "metadata/gdpr-audit/",
   athenaResults: "athena-results/",
+  /** Personal data exported for a data request: readable only by the operator role and the export's presigned link. */
+  gdprExports: "restricted/gdpr-exports/",
 } as const;
 
 export const rawPrefix = (source: Source, entity?: string) => (entity ? `raw/${source}/${keySegment(entity)}/` : `raw/${source}/`);
@@ -64,6 +66,9 @@ export const reconciliationManifestKey = (runId: string) => `metadata/reconcilia
 export const dataQualityResultKey = (date: string, runId: string) => `metadata/data-quality/dt=${date}/${keySegment(runId)}.json`;
 
 export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-audit/dt=${date}/${keySegment(requestId)}.json`;
+
+/** restricted/gdpr-exports/<request id>/: one data request's export (subject.json, the data; stores.json, what was searched). */
+export const gdprExportPrefix = (requestId: string) => `${lakePrefixes.gdprExports}${keySegment(requestId)}/`;
 
 /** One object's (orders, customers, products) part of a backfill run's reconciliation. */
 export const reconciliationObjectKey = (runId: string, object: string) => `metadata/reconciliation/run=${keySegment(runId)}/${keySegment(object)}.json`;

@@ -164,6 +164,15 @@ export const tableSpecs = {
     globalSecondaryIndexes: [],
     envVar: "SDP_TABLE_GDPR_REQUESTS",
   },
+  subjectIndex: {
+    logicalName: "subject-index",
+    description:
+      "GDPR subject index: a keyed HMAC of a customer id, e-mail or phone (functions/gdpr/subject.ts subjectKey; never the value) -> one item per place holding that person (raw object, Parquet file, hot-store key) and one per identifier seen with it (link). Written at ingestion and backfill; data requests and redaction read it instead of scanning.",
+    partitionKey: S("subject_key"),
+    sortKey: S("location_id"),
+    globalSecondaryIndexes: [],
+    envVar: "SDP_TABLE_SUBJECT_INDEX",
+  },
   leases: {
     logicalName: "leases",
     description: "Per-shop leases that cap concurrent Shopify bulk operations.",
