@@ -16,6 +16,8 @@ export const alertKinds = [
   "gdpr-request",
   /** A GDPR request older than GDPR_OVERDUE_ALARM_DAYS and not complete. */
   "gdpr-overdue",
+  /** A GDPR data request's export is ready: the alert carries its presigned link (functions/gdpr/export.ts). */
+  "gdpr-export-ready",
 ] as const;
 
 export type AlertKind = (typeof alertKinds)[number];
