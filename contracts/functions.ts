@@ -103,12 +103,15 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     handler: "handler",
     trigger: "http",
     route: "POST /webhooks/shopify",
-    description: "Verifies Shopify webhook HMACs, stores the raw event and publishes it to the platform bus.",
-    tables: { read: [], write: ["idempotency"] },
+    description: "Verifies Shopify webhook HMACs, stores the raw event and publishes it to the platform bus; records the compliance topics as GDPR requests.",
+    // gdprRequests: the compliance topics' request records (functions/gdpr/compliance.ts).
+    tables: { read: [], write: ["idempotency", "gdprRequests"] },
     lake: { read: [], write: ["raw/shopify/"] },
     // shopifyAdmin: a Dev Dashboard app's webhooks are signed with its client secret, read from there when shopifyWebhook is empty.
     secrets: ["shopifyWebhook", "shopifyAdmin"],
+    // The platform bus also gets GDPR_REQUEST_EVENT (contracts/gdpr.ts) for each compliance request.
     publishesToPlatformBus: true,
+    alertKinds: ["gdpr-request"],
   },
   ...shopifyProcessorSpecs(families),
   {

@@ -28,7 +28,7 @@ import type { HttpRequest, HttpResponse } from "./function-shape";
 import { isJsonObject, MAX_JSON_DEPTH, mayHoldOverflowingNumber, tryParseJson } from "./json";
 import { entityProblem, eventIdProblem, firstProblem, shopDomainProblem, topicProblem } from "./limits";
 import { withRetry } from "./retry";
-import { EventBus, Idempotency, Metrics, ObjectStore } from "./services";
+import { EventBus, Idempotency, Metrics, ObjectStore, type StoreError } from "./services";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 /** EventBridge entries are capped at 256 KiB; leave room for the envelope around the payload. */
@@ -48,11 +48,29 @@ export interface VerifiedWebhook {
 
 export type WebhookVerifier<R> = (request: HttpRequest) => Effect.Effect<VerifiedWebhook, InvalidSignature | InvalidPayload, R>;
 
-export interface IngressOptions<R> {
+/** A verified, parsed delivery whose raw copy is stored (what `afterStore` sees). */
+export interface StoredWebhook {
+  readonly topic: string;
+  readonly eventId: string;
+  readonly receivedAt: string;
+  readonly rawKey: string;
+  readonly payload: unknown;
+  readonly shopDomain?: string;
+}
+
+export interface IngressOptions<R, RStored = never> {
   readonly source: Source;
   readonly verify: WebhookVerifier<R>;
   readonly maxBytes?: number;
   readonly inlineLimitBytes?: number;
+  /** A problem with the parsed body the door answers 400 for, before anything is stored (the Shopify door's compliance topics). */
+  readonly validate?: (topic: string, payload: unknown) => string | undefined;
+  /**
+   * Runs after the raw copy is stored, before the platform bus event, inside the idempotency
+   * claim: a failure releases the claim and the provider's redelivery repeats it, so it must be
+   * repeatable (the Shopify door records GDPR requests here).
+   */
+  readonly afterStore?: (stored: StoredWebhook) => Effect.Effect<void, StoreError | InvalidPayload, RStored>;
 }
 
 export const json = (statusCode: number, body: unknown): HttpResponse => ({
@@ -65,8 +83,8 @@ export const json = (statusCode: number, body: unknown): HttpResponse => ({
 export const ingressIdempotencyKey = (source: Source, eventId: string) => `ingress:${source}:${eventId}`;
 
 export const webhookIngress =
-  <R>(options: IngressOptions<R>) =>
-  (request: HttpRequest): Effect.Effect<HttpResponse, never, R | ObjectStore | Idempotency | EventBus | Metrics> =>
+  <R, RStored = never>(options: IngressOptions<R, RStored>) =>
+  (request: HttpRequest): Effect.Effect<HttpResponse, never, R | RStored | ObjectStore | Idempotency | EventBus | Metrics> =>
     Effect.gen(function* () {
       const metrics = yield* Metrics;
       const dimensions = { source: options.source };
@@ -104,6 +122,8 @@ export const webhookIngress =
         webhook.shopDomain !== undefined ? shopDomainProblem(webhook.shopDomain, "shop domain") : undefined,
       );
       if (limit !== undefined) return yield* reject(400, `invalid payload: ${limit.reason}`, limit.reason);
+      const problem = options.validate?.(webhook.topic, parsed.value);
+      if (problem !== undefined) return yield* reject(400, `invalid payload: ${problem}`, problem);
 
       const rawKey = rawEventKey(options.source, webhook.entity, request.receivedAt, webhook.eventId);
       const detail: PlatformEventDetail = {
@@ -125,6 +145,17 @@ export const webhookIngress =
         yield* withRetry()(
           objects.putIfAbsent(rawKey, request.rawBody, { contentType: "application/json", metadata: { ...webhook.attributes, topic: webhook.topic, "event-id": webhook.eventId } }),
         );
+        if (options.afterStore) {
+          const stored: StoredWebhook = {
+            topic: webhook.topic,
+            eventId: webhook.eventId,
+            receivedAt: request.receivedAt,
+            rawKey,
+            payload: parsed.value,
+            ...(webhook.shopDomain !== undefined ? { shopDomain: webhook.shopDomain } : {}),
+          };
+          yield* withRetry()(options.afterStore(stored));
+        }
         yield* withRetry()(bus.publish([{ source: platformSources[options.source], detailType: PLATFORM_DETAIL_TYPE, detail }]));
       });
 
