@@ -42,6 +42,8 @@ export const lakePrefixes = {
   dataQuality: "metadata/data-quality/",
   reconciliation: "metadata/reconciliation/",
   gdprAudit: "metadata/gdpr-audit/",
+  /** The retention purge's own audit entries (functions/retention/purge.ts). */
+  retention: "metadata/retention/",
   athenaResults: "athena-results/",
   /** Personal data exported for a data request: readable only by the operator role and the export's presigned link. */
   gdprExports: "restricted/gdpr-exports/",
@@ -66,6 +68,16 @@ export const reconciliationManifestKey = (runId: string) => `metadata/reconcilia
 export const dataQualityResultKey = (date: string, runId: string) => `metadata/data-quality/dt=${date}/${keySegment(runId)}.json`;
 
 export const gdprAuditKey = (date: string, requestId: string) => `metadata/gdpr-audit/dt=${date}/${keySegment(requestId)}.json`;
+
+/** One retention purge run's audit entry (what it deleted, per partition; never object contents). */
+export const retentionAuditKey = (date: string, runId: string) => `metadata/retention/dt=${date}/${keySegment(runId)}.json`;
+
+/**
+ * The prefixes the retention purge may delete partitions under (its function's DeleteObject grants
+ * are exactly these). Not the audit trails (metadata/gdpr-audit/, metadata/retention/): they are the
+ * proof of what was deleted, kept by S3 lifecycle only.
+ */
+export const retentionPurgePrefixes = ["raw/", "snapshots/", "processed/", "curated/", "metadata/data-quality/", "metadata/reconciliation/", "metadata/decode-failures/"] as const;
 
 /** restricted/gdpr-exports/<request id>/: one data request's export (subject.json, the data; stores.json, what was searched). */
 export const gdprExportPrefix = (requestId: string) => `${lakePrefixes.gdprExports}${keySegment(requestId)}/`;
