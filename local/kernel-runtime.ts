@@ -10,9 +10,10 @@ import * as path from "node:path";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { Transient } from "../functions/kernel/errors";
 import { withFaults, type FaultableServices, type FaultInjector } from "../functions/kernel/faults";
-import { IdempotencyLive, makeDynamoHotStore, makeS3ObjectStore, SecretsLive, type KernelServices } from "../functions/kernel/live";
+import { IdempotencyLive, makeDynamoHotStore, makeDynamoSubjectIndex, makeS3ObjectStore, SecretsLive, type KernelServices } from "../functions/kernel/live";
 import { loggerLayer } from "../functions/kernel/logger";
-import { Alerts, DeadLetters, EventBus, HotStore, Metrics, ObjectStore, type BusEvent, type DeadLetter } from "../functions/kernel/services";
+import { Alerts, DeadLetters, EventBus, HotStore, Metrics, ObjectStore, Secrets, type BusEvent, type DeadLetter } from "../functions/kernel/services";
+import { SubjectIndex } from "../functions/kernel/subject-index";
 import type { LocalAlertLog } from "./alerts";
 import { withBatchedPuts } from "./batched-puts";
 import { emulatorClients, type Emulators } from "./emulators";
@@ -74,14 +75,18 @@ export const buildKernelRuntime = (options: KernelRuntimeOptions, cleanups: Arra
   const built = ManagedRuntime.make(
     Layer.mergeAll(
       Layer.succeed(ObjectStore, services.objectStore),
-      SecretsLive,
       IdempotencyLive,
+      // The GDPR subject index on the same DynamoDB, its HMAC key from the environment (SDP_SUBJECT_INDEX_KEY).
+      Layer.effect(
+        SubjectIndex,
+        Effect.map(Secrets, (secrets) => makeDynamoSubjectIndex(() => clients.documents, secrets)),
+      ),
       Layer.succeed(EventBus, services.eventBus),
       Layer.succeed(Alerts, services.alerts),
       Layer.succeed(Metrics, options.metrics.service),
       Layer.succeed(DeadLetters, services.deadLetters),
       loggerLayer(options.logSink),
-    ).pipe(Layer.provideMerge(Layer.succeed(HotStore, services.hotStore))),
+    ).pipe(Layer.provideMerge(Layer.merge(Layer.succeed(HotStore, services.hotStore), SecretsLive))),
   );
   cleanups.push(() => built.dispose());
   return built;

@@ -40,8 +40,8 @@
  *   A new processor follows the same rule: guarded write always; an idempotency record only when
  *   it has an effect that a repeat would double and that no key deduplicates.
  */
-import { Effect, Either, Option, ParseResult, Schema } from "effect";
-import type { TableKey } from "../../contracts/tables";
+import { Effect, Either, FiberRef, Option, ParseResult, Schema } from "effect";
+import { tableSpecs, type TableKey } from "../../contracts/tables";
 import { InvalidPayload } from "./errors";
 import type { BusEnvelope } from "./function-shape";
 import { decodeIncomingEvent, type IncomingEvent } from "./incoming-event";
@@ -52,7 +52,7 @@ import { fastDecoder } from "./fast-decode";
 // --- read ----------------------------------------------------------------------------------------
 
 /** What a processor uses of a normalised incoming event (functions/kernel/incoming-event.ts). */
-export type PlatformDelivery = Pick<IncomingEvent, "source" | "topic" | "eventId" | "receivedAt" | "payload">;
+export type PlatformDelivery = Pick<IncomingEvent, "source" | "topic" | "eventId" | "receivedAt" | "payload" | "rawKey">;
 
 /**
  * Reads a platform bus envelope with the kernel's decoder (inline payload, or the raw object read
@@ -129,6 +129,27 @@ export const byEventVersion: WriteGuard = { attribute: VERSION_ATTRIBUTE, namesE
 
 const keyOf = (item: Item) => String(item.id ?? item.token ?? "");
 
+/** A hot-store key one event's processing wrote (the GDPR subject index points at it). */
+export interface HotWrite {
+  readonly table: TableKey;
+  readonly key: Readonly<Record<string, string>>;
+}
+
+/**
+ * The hot-store keys written while processing one event: the GDPR subject index
+ * (functions/gdpr/subject-index.ts `indexedEvent`) sets a fresh array around a processor's work,
+ * and `upsertNewest` adds each key it writes (stale or not: the item holds the subject either way).
+ * Undefined outside such a scope, when nothing is collected.
+ */
+export const hotWriteTrail = FiberRef.unsafeMake<Array<HotWrite> | undefined>(undefined);
+
+const trailed = (table: TableKey, item: Item) =>
+  Effect.map(FiberRef.get(hotWriteTrail), (trail) => {
+    if (trail === undefined) return;
+    const name = tableSpecs[table].partitionKey.name;
+    if (item[name] !== undefined) trail.push({ table, key: { [name]: String(item[name]) } });
+  });
+
 /**
  * The processors' one hot-store write: a conditional put that keeps the newest item by `guard`.
  * A stale update is counted (StaleUpdate, `dimensions` plus the table) and logged, never an error.
@@ -141,7 +162,7 @@ export const upsertNewest = (
 ): Effect.Effect<WriteOutcome, StoreError, HotStore | Metrics> =>
   // flatMaps, not a generator: this runs on every event, and a generator costs more than the in-memory store call it wraps.
   Effect.flatMap(HotStore, (store) =>
-    Effect.flatMap(store.putIfNewer(table, item, guard.attribute), (written): Effect.Effect<WriteOutcome, StoreError, Metrics> => {
+    Effect.flatMap(Effect.zipRight(trailed(table, item), store.putIfNewer(table, item, guard.attribute)), (written): Effect.Effect<WriteOutcome, StoreError, Metrics> => {
       if (written === "written") return guard.namesEvent ? counted("written", table, dimensions) : WRITTEN;
       if (!guard.namesEvent) return stale(table, item, dimensions);
       return Effect.flatMap(store.get(table, { id: item.id }), (stored) =>

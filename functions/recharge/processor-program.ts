@@ -9,6 +9,7 @@ import { paymentAlertSettings, rechargeChargeFailedAlert, subscriptionCancelledA
 import { InvalidPayload } from "../kernel/errors";
 import { byEventVersion, decodePayload, publishAlert, upsertNewest, type PlatformDelivery } from "../kernel/processor-frame";
 import { Metrics } from "../kernel/services";
+import { indexedDelivery, indexedEvent } from "../gdpr/subject-index";
 import { chargeAttempts, chargeCustomerId, chargeItem, subscriptionItem, type DeliveryFacts } from "./records";
 import { ChargeWebhook, SubscriptionWebhook } from "./schemas";
 import { rechargeEntityOfTopic } from "./topics";
@@ -72,7 +73,10 @@ const processCharge = (delivery: PlatformDelivery, facts: DeliveryFacts) =>
     return { outcome, objectId: charge.id, table: "charges" as RechargeTable };
   });
 
-export const processRechargeDelivery = (delivery: PlatformDelivery) =>
+/** One delivery, indexed for GDPR (functions/gdpr/subject-index.ts): its identifiers -> its raw object and the hot-store key written. */
+export const processRechargeDelivery = (delivery: PlatformDelivery) => indexedEvent(indexedDelivery("recharge", delivery), processRecharge(delivery));
+
+const processRecharge = (delivery: PlatformDelivery) =>
   Effect.gen(function* () {
     const metrics = yield* Metrics;
     const entity = rechargeEntityOfTopic(delivery.topic);

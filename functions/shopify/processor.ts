@@ -18,6 +18,7 @@ import type { BusEnvelope } from "../kernel/function-shape";
 import { decodeIncomingEvent, type IncomingEvent } from "../kernel/incoming-event";
 import { byUpdatedAt, upsertNewest, type WriteOutcome } from "../kernel/processor-frame";
 import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError } from "../kernel/services";
+import { indexedEvent, indexRawOnly, type IndexedEvent } from "../gdpr/subject-index";
 import { businessEffectKeyOf, rawObjectMetadata } from "./event-identity";
 
 export type ShopifyServices = ObjectStore | HotStore | Idempotency | Metrics | Alerts;
@@ -37,20 +38,27 @@ export const shopifyProcessor =
       const event = yield* decodeIncomingEvent(envelope);
       if (event.source !== "shopify") return yield* Effect.fail(new InvalidPayload({ reason: `a ${event.source} event reached ${processorName}`, field: "source" }));
       const metrics = yield* Metrics;
+      let rawKey = event.rawKey;
       if (event.door === "partner") {
         const objects = yield* ObjectStore;
-        const rawKey = rawEventKey("shopify", shopifyEntityOfTopic(event.topic), event.receivedAt, event.eventId);
+        rawKey = rawEventKey("shopify", shopifyEntityOfTopic(event.topic), event.receivedAt, event.eventId);
         yield* objects.putIfAbsent(rawKey, event.rawText, { contentType: "application/json", metadata: rawObjectMetadata(event) });
       }
+      // The GDPR subject index (functions/gdpr/subject-index.ts): the payload's customer ids, e-mails and phones -> this raw object and the keys the handler writes.
+      const indexed: IndexedEvent = { source: "shopify", topic: event.topic, payload: event.payload, ...(rawKey !== undefined ? { rawKey } : {}) };
       const handler = handlers[event.topic];
       if (handler === undefined) {
+        yield* indexRawOnly(indexed);
         yield* metrics.count("UnhandledTopic", 1, { processor: processorName, topic: event.topic });
         yield* Effect.logWarning("topic not handled by this processor; stored raw and acknowledged", { topic: event.topic, eventId: event.eventId });
         return;
       }
       const idempotency = yield* Idempotency;
-      const outcome = yield* idempotency.once(processorIdempotencyKey(businessEffectKeyOf(event)), handler(event));
+      // Indexed inside the claim: a crash before the index write leaves the claim open, and the redelivery writes it.
+      const outcome = yield* idempotency.once(processorIdempotencyKey(businessEffectKeyOf(event)), indexedEvent(indexed, handler(event)));
       if (outcome.status === "duplicate") {
+        // The same merchant action under another webhook id has its own raw object.
+        yield* indexRawOnly(indexed);
         yield* metrics.count("DuplicateEvent", 1, { processor: processorName });
         yield* Effect.logInfo("duplicate event skipped", { topic: event.topic, eventId: event.eventId });
         return;

@@ -11,6 +11,7 @@ import { disputeOpenedAlert, paymentAlertSettings, paymentFailedAlert } from "..
 import { byEventVersion, decodePayload, publishAlert, upsertNewest, type PlatformDelivery } from "../kernel/processor-frame";
 import type { Alert } from "../kernel/services";
 import { Metrics } from "../kernel/services";
+import { indexedDelivery, indexedEvent } from "../gdpr/subject-index";
 import { isoFromUnixSeconds } from "../kernel/versions";
 import { chargeItem, disputeItem, invoiceItem, paymentIntentItem } from "./records";
 import { StripeCharge, StripeDispute, StripeEvent, StripeInvoice, StripePaymentIntent } from "./schemas";
@@ -112,7 +113,10 @@ const store = (handled: Handled) =>
     return outcome;
   });
 
-export const processStripeDelivery = (delivery: PlatformDelivery) =>
+/** One delivery, indexed for GDPR (functions/gdpr/subject-index.ts): its identifiers -> its raw object and the hot-store key written. */
+export const processStripeDelivery = (delivery: PlatformDelivery) => indexedEvent(indexedDelivery("stripe", delivery), processStripe(delivery));
+
+const processStripe = (delivery: PlatformDelivery) =>
   Effect.gen(function* () {
     const metrics = yield* Metrics;
     const event = yield* decodeEvent(delivery.payload);

@@ -10,6 +10,7 @@
  *   sns.ts          AlertsLive         SNS, one publish per dedupKey (needs a HotStore)
  *   sqs.ts          DeadLettersLive    the function's dead-letter queue
  *   metrics.ts      MetricsLive        CloudWatch Embedded Metric Format on stdout
+ *   subject-index.ts SubjectIndexLive  the GDPR subject index (BatchWriteItem; key from Secrets)
  *
  * Configuration (contracts/env-vars.ts, contracts/tables.ts `envVar`) is read through Effect
  * `Config` when a service is first used, so a function only needs the variables of the tables
@@ -33,6 +34,8 @@ import { MetricsLive } from "./metrics";
 import { ObjectStoreLive } from "./s3";
 import { SecretsLive } from "./secrets";
 import { AlertsLive } from "./sns";
+import { SubjectIndexLive } from "./subject-index";
+import type { SubjectIndex } from "../subject-index";
 
 export { documentClientFor, HotStoreLive, makeDynamoHotStore, tableNameOf } from "./dynamodb";
 export { EventBusLive, makeEventBridgeBus, partialFailureSchedule } from "./eventbridge";
@@ -41,12 +44,15 @@ export { makeS3ObjectStore, ObjectStoreLive, S3_CONDITIONAL_WRITES_VAR } from ".
 export { makeSecrets, SECRETS_SOURCE_VAR, secretValueOf, secretVariables, SecretsLive } from "./secrets";
 export { alertTopicOf, AlertsLive, makeSnsAlerts } from "./sns";
 export { DEAD_LETTER_QUEUE_URL_VAR, DeadLettersLive, makeSqsDeadLetters } from "./sqs";
+export { makeDynamoSubjectIndex, SubjectIndexLive } from "./subject-index";
 
-export type KernelServices = ObjectStore | HotStore | Secrets | Idempotency | EventBus | Alerts | Metrics | DeadLetters;
+export type KernelServices = ObjectStore | HotStore | Secrets | Idempotency | EventBus | Alerts | Metrics | DeadLetters | SubjectIndex;
 
 /** Idempotency over whichever HotStore the composition provides. */
 export const IdempotencyLive: Layer.Layer<Idempotency, never, HotStore> = IdempotencyFromHotStore();
 
 /** Every kernel service on the AWS SDK, plus the JSON logger (its level read now, from SDP_LOG_LEVEL). */
 export const liveLayer = (): Layer.Layer<KernelServices> =>
-  Layer.mergeAll(ObjectStoreLive, SecretsLive, EventBusLive, AlertsLive, MetricsLive, DeadLettersLive, IdempotencyLive, loggerLayer()).pipe(Layer.provideMerge(HotStoreLive));
+  Layer.mergeAll(ObjectStoreLive, EventBusLive, AlertsLive, MetricsLive, DeadLettersLive, IdempotencyLive, SubjectIndexLive, loggerLayer()).pipe(
+    Layer.provideMerge(Layer.merge(HotStoreLive, SecretsLive)),
+  );
