@@ -12,11 +12,12 @@ import { platformBusName } from "../contracts/events";
 import { tableKeys, tableSpecs } from "../contracts/tables";
 import { S3_CONDITIONAL_WRITES_VAR } from "../functions/kernel/live";
 import type { Emulators } from "./emulators";
+import { localSubjectIndexKey } from "./subject-index-key";
 
 export const webhookSecretVars = [envVars.shopifyWebhookSecret, envVars.rechargeWebhookSecret, envVars.stripeWebhookSecret] as const;
 
-/** The variables to set; `inherited` is the environment the user started us with. */
-export const localEnvironment = (emulators: Emulators, inherited: NodeJS.ProcessEnv): Record<string, string> => {
+/** The variables to set; `inherited` is the environment the user started us with; `dataDir` holds the subject index key (local/subject-index-key.ts). */
+export const localEnvironment = (emulators: Emulators, inherited: NodeJS.ProcessEnv, dataDir?: string): Record<string, string> => {
   const { environment } = emulators;
   const variables: Record<string, string> = {
     AWS_REGION: emulators.region,
@@ -46,6 +47,8 @@ export const localEnvironment = (emulators: Emulators, inherited: NodeJS.Process
     const given = inherited[name];
     variables[name] = given !== undefined && given.trim() !== "" ? given : LOCAL_DEFAULT_WEBHOOK_SECRET;
   }
+  // The GDPR subject index's HMAC key: given, or generated once in the data dir.
+  variables[envVars.subjectIndexKey] = localSubjectIndexKey(inherited, dataDir);
   // The payments APIs' credentials (sdp reconcile payments), when given; no default.
   for (const name of [envVars.stripeApiKey, envVars.rechargeApiToken]) {
     const given = inherited[name];

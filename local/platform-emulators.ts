@@ -65,7 +65,7 @@ export const startPlatformEmulators = async (options: PlatformEmulatorOptions, c
     throw emulatorStartFailed(dataDir, error);
   });
   cleanups.push(() => emulators.stop());
-  cleanups.push(applyEnvironment(localEnvironment(emulators, options.env)));
+  cleanups.push(applyEnvironment(localEnvironment(emulators, options.env, dataDir)));
   log("info", "emulators ready", { endpoints: emulators.endpoints, bucket: emulators.bucket });
   cleanups.push(startTtlSweeper(emulators, options.ttlSweepIntervalMs, log));
   return emulators;

@@ -237,7 +237,7 @@ export const runLocalBackfill = async (
         }
       : await startEmulators({ dataDir: options.dataDir, environment });
     stops.push(emulators.stop);
-    const restore = applyEnvironment(localEnvironment(emulators as never, options.env));
+    const restore = applyEnvironment(localEnvironment(emulators as never, options.env, options.dataDir));
     stops.push(async () => restore());
 
     const alerts: Alert[] = [];
