@@ -155,6 +155,13 @@ export const shopifyTopicsByProcessor = (families: Readonly<Record<string, Shopi
 /** The lake entity (raw/shopify/<entity>/...) of a Shopify topic: the part before the slash. */
 export const shopifyEntityOfTopic = (topic: string) => topic.split("/")[0]!.toLowerCase();
 
+/**
+ * Topics that remove what they name: every `<entity>/delete`, plus the two removals that are not
+ * called delete. Their processors write a tombstone (`deleted: true`, `deleted_at`) instead of a
+ * row, and their raw copies carry `deleted-at` in the object's metadata (docs/data-dictionary.md).
+ */
+export const isShopifyTombstoneTopic = (topic: string) => topic.endsWith("/delete") || topic === "inventory_levels/disconnect" || topic === "discounts/redeemcode_removed";
+
 export const rechargeTopicFamilies = {
   subscriptions: [
     "subscription/created",

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { Effect, Either, Exit, Option, Schema } from "effect";
 import { shopifyTopicsByProcessor } from "../../contracts/events";
 import { functionSpec } from "../../contracts/functions";
+import type { TableKey } from "../../contracts/tables";
 import { decodeFailurePrefix, partitionDate } from "../../contracts/lake-layout";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { parseJson } from "../../functions/kernel/json";
@@ -23,7 +24,15 @@ import { fastDecoder } from "../../functions/kernel/fast-decode";
 import { program as ingressProgram } from "../../functions/shopify/ingress";
 import { orderHandlers } from "../../functions/shopify/orders";
 import { productHandlers } from "../../functions/shopify/products";
-import { Cart, Checkout, Customer, Deletion, Fulfillment, Order, Product, Refund, Shop } from "../../functions/shopify/schemas";
+import { Cart, Checkout, Customer, Deletion, Order, Product, Shop } from "../../functions/shopify/schemas";
+import { DiscountDeletion, DiscountPayload, RedeemCodeNotice } from "../../functions/shopify/discounts";
+import { DraftOrderPayload } from "../../functions/shopify/draft-orders";
+import { fulfillmentOrderSchemaOf } from "../../functions/shopify/fulfillment-orders";
+import { FulfillmentPayload } from "../../functions/shopify/fulfillments";
+import { InventoryItemPayload, InventoryLevelDisconnect, InventoryLevelPayload, inventoryLevelId } from "../../functions/shopify/inventory";
+import { LocationPayload } from "../../functions/shopify/locations";
+import { OrderTransactionPayload } from "../../functions/shopify/order-transactions";
+import { RefundPayload } from "../../functions/shopify/refunds";
 import { fixturesDir, run, runExit, SECRET, shopifyRequest } from "./support";
 import { envelopeOf, nextId, partnerEnvelope } from "../support";
 
@@ -52,10 +61,20 @@ const programOf = (topic: string): Program => {
 };
 
 const schemaOf = (topic: string): Schema.Schema<any, any, never> => {
+  if (topic === "discounts/delete") return DiscountDeletion;
   if (topic.endsWith("/delete")) return Deletion;
   if (topic.startsWith("orders/")) return Order;
-  if (topic.startsWith("refunds/")) return Refund;
-  if (topic.startsWith("fulfillments/")) return Fulfillment;
+  if (topic.startsWith("refunds/")) return RefundPayload;
+  if (topic.startsWith("order_transactions/")) return OrderTransactionPayload;
+  if (topic.startsWith("fulfillments/")) return FulfillmentPayload;
+  if (topic.startsWith("fulfillment_orders/")) return fulfillmentOrderSchemaOf(topic);
+  if (topic === "inventory_levels/disconnect") return InventoryLevelDisconnect;
+  if (topic.startsWith("inventory_levels/")) return InventoryLevelPayload;
+  if (topic.startsWith("inventory_items/")) return InventoryItemPayload;
+  if (topic.startsWith("locations/")) return LocationPayload;
+  if (topic.startsWith("discounts/redeemcode_")) return RedeemCodeNotice;
+  if (topic.startsWith("discounts/")) return DiscountPayload;
+  if (topic.startsWith("draft_orders/")) return DraftOrderPayload;
   if (topic.startsWith("customers/")) return Customer;
   if (topic.startsWith("products/")) return Product;
   if (topic.startsWith("checkouts/")) return Checkout;
@@ -70,15 +89,25 @@ const envelope = (topic: string, body: string, version: string, headers: Record<
 /** The item a topic's event writes, found by its key. */
 const itemOf = (platform: TestPlatform, topic: string, sample: any) => {
   if (topic.startsWith("checkouts/") || topic.startsWith("carts/")) return platform.item("abandonedCarts", { token: sample.token });
-  const type = topic.startsWith("orders/")
-    ? "Order"
-    : topic.startsWith("refunds/")
-      ? "Refund"
-      : topic.startsWith("fulfillments/")
-        ? "Fulfillment"
-        : topic.startsWith("customers/")
-          ? "Customer"
-          : "Product";
+  const principal = sample.submitted_fulfillment_order ?? sample.moved_fulfillment_order ?? sample.fulfillment_order ?? sample.fulfillment_order_merges?.[0]?.fulfillment_order;
+  const keyed: Record<string, () => [TableKey, string]> = {
+    "refunds/": () => ["refunds", `gid://shopify/Refund/${sample.id}`],
+    "order_transactions/": () => ["orderTransactions", `gid://shopify/OrderTransaction/${sample.id}`],
+    "fulfillments/": () => ["fulfillments", `gid://shopify/Fulfillment/${sample.id}`],
+    "fulfillment_orders/": () => ["fulfillmentOrders", principal.id],
+    "inventory_items/": () => ["inventory", `gid://shopify/InventoryItem/${sample.id}`],
+    "inventory_levels/": () => ["inventory", inventoryLevelId(sample.inventory_item_id, sample.location_id)],
+    "locations/": () => ["locations", `gid://shopify/Location/${sample.id}`],
+    "discounts/redeemcode_": () => ["discounts", `${sample.admin_graphql_api_id}#code=${sample.redeem_code.code}`],
+    "discounts/": () => ["discounts", sample.admin_graphql_api_id],
+    "draft_orders/": () => ["draftOrders", `gid://shopify/DraftOrder/${sample.id}`],
+  };
+  const prefix = Object.keys(keyed).find((candidate) => topic.startsWith(candidate));
+  if (prefix !== undefined) {
+    const [table, id] = keyed[prefix]!();
+    return platform.item(table, { id });
+  }
+  const type = topic.startsWith("orders/") ? "Order" : topic.startsWith("customers/") ? "Customer" : "Product";
   const table = type === "Customer" ? "customers" : type === "Product" ? "products" : "orders";
   return platform.item(table, { id: `gid://shopify/${type}/${sample.id}` });
 };
@@ -118,7 +147,7 @@ describe.each(SUPPORTED_API_VERSIONS)("API %s", (version) => {
     const item = itemOf(platform, topic, sample);
     expect(item).toBeDefined();
     expect(item!.api_version).toBe(version);
-    if (topic.endsWith("/delete")) expect(item!.deleted).toBe(true);
+    if (topic.endsWith("/delete") || topic === "inventory_levels/disconnect" || topic === "discounts/redeemcode_removed") expect(item!.deleted).toBe(true);
   });
 
   test.each(routedTopics)("%s: the fast decode path returns what Effect's decoder returns", (topic) => {

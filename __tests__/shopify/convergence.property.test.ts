@@ -11,6 +11,7 @@ import { checkoutHandlers } from "../../functions/shopify/checkouts";
 import { customerHandlers } from "../../functions/shopify/customers";
 import { orderHandlers } from "../../functions/shopify/orders";
 import { productHandlers } from "../../functions/shopify/products";
+import { refundHandlers } from "../../functions/shopify/refunds";
 import { fixture, run } from "./support";
 import { partnerEnvelope, platformEnvelope } from "../support";
 
@@ -18,6 +19,7 @@ const checkoutsProgram = familyProcessor("shopify-checkouts", checkoutHandlers).
 const customersProgram = familyProcessor("shopify-customers", customerHandlers).program;
 const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
 const productsProgram = familyProcessor("shopify-products", productHandlers).program;
+const refundsProgram = familyProcessor("shopify-refunds", refundHandlers).program;
 
 interface Delivery {
   readonly webhookId: string;
@@ -28,7 +30,8 @@ interface Delivery {
 
 const programFor = (topic: string): ((envelope: BusEnvelope) => any) => {
   const family = topic.split("/")[0];
-  if (family === "orders" || family === "refunds" || family === "fulfillments") return ordersProgram;
+  if (family === "orders") return ordersProgram;
+  if (family === "refunds") return refundsProgram;
   if (family === "customers") return customersProgram;
   if (family === "products") return productsProgram;
   return checkoutsProgram;
@@ -73,7 +76,7 @@ const historyArb = fc
     return deliveries.sort((a, b) => a.triggeredAt.localeCompare(b.triggeredAt));
   });
 
-const HOT_TABLES: TableKey[] = ["orders", "customers", "products", "abandonedCarts"];
+const HOT_TABLES: TableKey[] = ["orders", "customers", "products", "abandonedCarts", "refunds"];
 
 const deliverAll = async (deliveries: ReadonlyArray<{ delivery: Delivery; viaHttps: boolean }>) => {
   const platform = makeTestPlatform();

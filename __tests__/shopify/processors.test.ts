@@ -4,7 +4,9 @@ import { familyProcessor } from "../../functions/shopify/family-processor";
 import { appHandlers } from "../../functions/shopify/app";
 import { checkoutHandlers } from "../../functions/shopify/checkouts";
 import { customerHandlers } from "../../functions/shopify/customers";
+import { fulfillmentHandlers } from "../../functions/shopify/fulfillments";
 import { orderHandlers } from "../../functions/shopify/orders";
+import { refundHandlers } from "../../functions/shopify/refunds";
 import { productHandlers } from "../../functions/shopify/products";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
 import { fixture, fixtureText, run, runExit, withFields } from "./support";
@@ -15,6 +17,8 @@ const checkoutsProgram = familyProcessor("shopify-checkouts", checkoutHandlers).
 const customersProgram = familyProcessor("shopify-customers", customerHandlers).program;
 const ordersProgram = familyProcessor("shopify-orders", orderHandlers).program;
 const productsProgram = familyProcessor("shopify-products", productHandlers).program;
+const refundsProgram = familyProcessor("shopify-refunds", refundHandlers).program;
+const fulfillmentsProgram = familyProcessor("shopify-fulfillments", fulfillmentHandlers).program;
 
 const ORDER = "gid://shopify/Order/5432109876543";
 
@@ -134,33 +138,34 @@ describe("orders processor", () => {
     });
   });
 
-  test("refunds/create and fulfillments/* become items pointing at their order", async () => {
+  test("refunds/create and fulfillments/* go to their own processors and tables, pointing at their order (not into orders)", async () => {
     const platform = makeTestPlatform();
-    await deliver(platform, ordersProgram, partnerEnvelope("refunds/create", fixture("refund")));
-    await deliver(platform, ordersProgram, partnerEnvelope("fulfillments/create", fixture("fulfillment")));
+    await deliver(platform, refundsProgram, partnerEnvelope("refunds/create", fixture("refund")));
+    await deliver(platform, fulfillmentsProgram, partnerEnvelope("fulfillments/create", fixture("fulfillment")));
     await deliver(
       platform,
-      ordersProgram,
+      fulfillmentsProgram,
       partnerEnvelope("fulfillments/update", withFields("fulfillment", { shipment_status: "delivered", updated_at: "2026-03-04T09:00:00-05:00" })),
     );
     await deliver(
       platform,
-      ordersProgram,
+      fulfillmentsProgram,
       partnerEnvelope("fulfillments/update", withFields("fulfillment", { shipment_status: "in_transit", updated_at: "2026-03-03T09:00:00-05:00" })),
     );
-    expect(platform.item("orders", { id: "gid://shopify/Refund/929361464123" })).toMatchObject({
+    expect(platform.item("refunds", { id: "gid://shopify/Refund/929361464123" })).toMatchObject({
       entity: "refund",
       order_id: ORDER,
       amount: "51.60",
       currency: "USD",
       line_count: 1,
     });
-    expect(platform.item("orders", { id: "gid://shopify/Fulfillment/4567890123456" })).toMatchObject({
+    expect(platform.item("fulfillments", { id: "gid://shopify/Fulfillment/4567890123456" })).toMatchObject({
       entity: "fulfillment",
       order_id: ORDER,
       shipment_status: "delivered",
       tracking_company: "UPS",
     });
+    expect(platform.items("orders")).toEqual([]);
     expect(platform.metricTotal("StaleUpdate")).toBe(1);
   });
 

@@ -15,6 +15,7 @@
  * platform event's `attributes` (IncomingEvent.metadata either way, names lower-cased).
  */
 import { Effect, Either } from "effect";
+import { isShopifyTombstoneTopic } from "../../contracts/events";
 import { decodeFailureKey } from "../../contracts/lake-layout";
 import type { InvalidPayload } from "../kernel/errors";
 import type { BusEnvelope } from "../kernel/function-shape";
@@ -48,11 +49,15 @@ export const businessEffectKey = (topic: string, webhookId: string, shopifyEvent
 
 export const businessEffectKeyOf = (event: Pick<IncomingEvent, "topic" | "eventId" | "metadata">): string => businessEffectKey(event.topic, event.eventId, shopifyEventIdOf(event));
 
+/** S3 metadata of the raw copy of a tombstone topic (contracts/events.ts isShopifyTombstoneTopic): when it was deleted. */
+export const DELETED_AT_METADATA = "deleted-at";
+
 /**
  * The S3 metadata of a raw Shopify object: topic, webhook id, and (when the delivery said) the
- * API version and Shopify event id under their header names, as the HTTPS door stores them.
+ * API version and Shopify event id under their header names, as the HTTPS door stores them; a
+ * tombstone topic's copy also carries `deleted-at` (its trigger time, UTC).
  */
-export const rawObjectMetadata = (event: Pick<IncomingEvent, "topic" | "eventId" | "metadata">): Record<string, string> => {
+export const rawObjectMetadata = (event: Pick<IncomingEvent, "topic" | "eventId" | "metadata"> & Partial<Pick<IncomingEvent, "triggeredAt">>): Record<string, string> => {
   const apiVersion = apiVersionOf(event);
   const shopifyEventId = shopifyEventIdOf(event);
   return {
@@ -60,6 +65,7 @@ export const rawObjectMetadata = (event: Pick<IncomingEvent, "topic" | "eventId"
     "event-id": event.eventId,
     ...(apiVersion !== undefined && /^[A-Za-z0-9._:-]{1,100}$/.test(apiVersion) ? { [API_VERSION_HEADER]: apiVersion } : {}),
     ...(shopifyEventId !== undefined && /^[A-Za-z0-9._:-]{1,100}$/.test(shopifyEventId) ? { [EVENT_ID_HEADER]: shopifyEventId } : {}),
+    ...(event.triggeredAt !== undefined && isShopifyTombstoneTopic(event.topic) ? { [DELETED_AT_METADATA]: new Date(event.triggeredAt).toISOString() } : {}),
   };
 };
 

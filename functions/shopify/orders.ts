@@ -1,12 +1,12 @@
 /**
- * Orders, refunds and fulfillments into the orders hot store.
+ * Orders into the orders hot store (refunds, transactions and fulfillments have their own
+ * families and tables: refunds.ts, order-transactions.ts, fulfillments.ts).
  *
  * An order item is a pure function of the order payload (so any delivery order converges on the
  * same item): key `gid://shopify/Order/<id>`, `order_number` as text, times in UTC, money as
  * exact decimal strings, and the enrichment the analysts asked for: line count, item quantity,
  * discount total, refunded total, net total, subscription flag, customer reference.
- * Refunds and fulfillments are their own items (keyed by their GIDs, `entity` says which) that
- * point at their order. An order carrying a checkout or cart token marks it recovered.
+ * An order carrying a checkout or cart token marks it recovered.
  */
 import { Effect } from "effect";
 import { addDecimals, multiplyDecimal, subtractDecimal } from "../kernel/decimal";
@@ -16,12 +16,10 @@ import { markRecovered } from "./checkouts";
 import { decodeEvent, withApiVersion } from "./event-identity";
 import { compact, decodePayload, gid, gidOf, idText, legacyIdOf, optionalGidOf, tagList, utc, utcOrUndefined } from "./keys";
 import { upsertNewer, writeTombstone, type TopicHandler } from "./processor";
-import { Deletion, Fulfillment, Order, Refund, moneyText } from "./schemas";
+import { Deletion, Order, moneyText } from "./schemas";
 
 const decodeOrder = decodePayload(Order, "order");
 const decodeDeletion = decodePayload(Deletion, "deletion");
-const decodeRefund = decodePayload(Refund, "refund");
-const decodeFulfillment = decodePayload(Fulfillment, "fulfillment");
 
 const SUBSCRIPTION_TAG = /subscription/i;
 const SUBSCRIPTION_SOURCES = /^(subscription_contract|subscription_contract_checkout_one|recharge)|recharge|subscription/i;
@@ -113,53 +111,6 @@ const handleOrderDelete: TopicHandler = (event) =>
     yield* writeTombstone("orders", { id: gid("Order", deletion.id) }, event, withApiVersion({ entity: "order", legacy_id: idText(deletion.id) }, event));
   });
 
-export const refundItem = (refund: Refund): Item => {
-  const transactions = refund.transactions ?? [];
-  const amounts = transactions.flatMap((transaction) =>
-    (transaction.kind ?? "refund") === "refund" && (transaction.status == null || transaction.status === "success") && transaction.amount != null ? [transaction.amount] : [],
-  );
-  const currency = transactions.find((transaction) => transaction.currency != null)?.currency;
-  return compact({
-    id: gidOf("Refund", refund),
-    entity: "refund",
-    order_id: gid("Order", refund.order_id),
-    created_at: utc(refund.created_at),
-    // Refunds never change: their creation time is their version.
-    updated_at: utc(refund.created_at),
-    processed_at: utcOrUndefined(refund.processed_at),
-    amount: amounts.length > 0 ? addDecimals(...amounts.map(moneyText)) : "0.00",
-    currency: currency ?? undefined,
-    restock: refund.restock ?? undefined,
-    line_count: (refund.refund_line_items ?? []).length,
-  });
-};
-
-const handleRefund: TopicHandler = (event) =>
-  Effect.gen(function* () {
-    const refund = yield* decodeEvent(decodeRefund, event);
-    yield* upsertNewer("orders", withApiVersion(refundItem(refund), event));
-  });
-
-export const fulfillmentItem = (fulfillment: Fulfillment): Item =>
-  compact({
-    id: gidOf("Fulfillment", fulfillment),
-    entity: "fulfillment",
-    order_id: gid("Order", fulfillment.order_id),
-    status: fulfillment.status,
-    shipment_status: fulfillment.shipment_status,
-    tracking_company: fulfillment.tracking_company,
-    tracking_number: fulfillment.tracking_number,
-    line_count: (fulfillment.line_items ?? []).length,
-    created_at: utcOrUndefined(fulfillment.created_at),
-    updated_at: utc(fulfillment.updated_at),
-  });
-
-const handleFulfillment: TopicHandler = (event) =>
-  Effect.gen(function* () {
-    const fulfillment = yield* decodeEvent(decodeFulfillment, event);
-    yield* upsertNewer("orders", withApiVersion(fulfillmentItem(fulfillment), event));
-  });
-
 export const orderHandlers: Readonly<Record<string, TopicHandler>> = {
   "orders/create": handleOrder,
   "orders/updated": handleOrder,
@@ -168,7 +119,4 @@ export const orderHandlers: Readonly<Record<string, TopicHandler>> = {
   "orders/fulfilled": handleOrder,
   "orders/partially_fulfilled": handleOrder,
   "orders/delete": handleOrderDelete,
-  "refunds/create": handleRefund,
-  "fulfillments/create": handleFulfillment,
-  "fulfillments/update": handleFulfillment,
 };

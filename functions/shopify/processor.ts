@@ -69,10 +69,14 @@ export const shopifyProcessor =
 /** The kernel's guarded write by `updated_at` (processor-frame.ts): a stale update is counted, not an error. */
 export const upsertNewer = (table: TableKey, item: Item): Effect.Effect<WriteOutcome, StoreError, HotStore | Metrics> => upsertNewest(table, item, byUpdatedAt);
 
-/** A tombstone: the key, `deleted: true` and when; never replaced by a late update. */
-export const writeTombstone = (table: TableKey, key: Item, event: IncomingEvent, extra: Item = {}) =>
+/**
+ * A tombstone: the key, `deleted: true` and when (`deleted_at`, also its `updated_at`): the
+ * delivery's X-Shopify-Triggered-At, or `at` when the payload says (discounts/delete carries
+ * `deleted_at`); never replaced by a late update.
+ */
+export const writeTombstone = (table: TableKey, key: Item, event: IncomingEvent, extra: Item = {}, at?: string) =>
   Effect.gen(function* () {
-    const deletedAt = new Date(event.triggeredAt).toISOString();
+    const deletedAt = new Date(at ?? event.triggeredAt).toISOString();
     const outcome = yield* upsertNewer(table, { ...key, ...extra, deleted: true, deleted_at: deletedAt, updated_at: deletedAt });
     const metrics = yield* Metrics;
     if (outcome === "written") yield* metrics.count("Tombstoned", 1, { table });

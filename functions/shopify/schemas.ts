@@ -34,26 +34,26 @@ const isTimestamp = (value: unknown): value is string => typeof value === "strin
 /** A numeric id: a safe integer, or the digits as a string (how the kernel's parser keeps large ids). */
 export const Id = primitive("Id", "a numeric id", isId);
 export type Id = typeof Id.Type;
-const NullableId = primitive("Id", "a numeric id or null", (value): value is number | string | null => value === null || isId(value));
+export const NullableId = primitive("Id", "a numeric id or null", (value): value is number | string | null => value === null || isId(value));
 
 export const Gid = Schema.String.pipe(Schema.pattern(/^gid:\/\/shopify\/\w+\/[^/\s]+$/));
 
 /** An ISO-8601 timestamp (Shopify sends local offsets such as "2024-03-01T10:00:00-05:00"). */
 export const Timestamp = primitive("Timestamp", "an ISO-8601 timestamp", isTimestamp);
-const NullableTimestamp = primitive("Timestamp", "an ISO-8601 timestamp or null", (value): value is string | null => value === null || isTimestamp(value));
+export const NullableTimestamp = primitive("Timestamp", "an ISO-8601 timestamp or null", (value): value is string | null => value === null || isTimestamp(value));
 
 /** An amount: decimal text, or a JSON number; `moneyText` turns either into exact decimal text. */
 export const Money = primitive("Money", "a decimal amount", isMoney);
-const NullableMoney = primitive("Money", "a decimal amount or null", (value): value is string | number | null => value === null || isMoney(value));
+export const NullableMoney = primitive("Money", "a decimal amount or null", (value): value is string | number | null => value === null || isMoney(value));
 
-const NullableString = primitive("String", "a string or null", (value): value is string | null => value === null || typeof value === "string");
-const NullableBoolean = primitive("Boolean", "a boolean or null", (value): value is boolean | null => value === null || typeof value === "boolean");
-const NullableInt = primitive("Int", "an integer or null", (value): value is number | null => value === null || (typeof value === "number" && Number.isSafeInteger(value)));
+export const NullableString = primitive("String", "a string or null", (value): value is string | null => value === null || typeof value === "string");
+export const NullableBoolean = primitive("Boolean", "a boolean or null", (value): value is boolean | null => value === null || typeof value === "boolean");
+export const NullableInt = primitive("Int", "an integer or null", (value): value is number | null => value === null || (typeof value === "number" && Number.isSafeInteger(value)));
 
 /** An amount as exact decimal text ("5" -> "5.00"). A number is printed as its shortest exact text. */
 export const moneyText = (amount: string | number): string => normalizeDecimal(typeof amount === "number" ? String(amount) : amount);
 
-const optionalNullable = <A, I, R>(schema: Schema.Schema<A, I, R>) => Schema.optional(Schema.NullOr(schema));
+export const optionalNullable = <A, I, R>(schema: Schema.Schema<A, I, R>) => Schema.optional(Schema.NullOr(schema));
 
 /** Tags arrive as one comma-separated string (orders, customers, products). */
 export const Tags = primitive(

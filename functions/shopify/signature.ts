@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Effect, Either, Redacted } from "effect";
-import { shopifyEntityOfTopic } from "../../contracts/events";
+import { isShopifyTombstoneTopic, shopifyEntityOfTopic } from "../../contracts/events";
 import { InvalidPayload, InvalidSignature, SecretUnavailable } from "../kernel/errors";
 import type { HttpRequest } from "../kernel/function-shape";
 import type { VerifiedWebhook } from "../kernel/ingress";
@@ -14,7 +14,7 @@ import { eventIdProblem, firstProblem, MAX_TOPIC_LENGTH, shopDomainProblem } fro
 import { Secrets } from "../kernel/services";
 import { secretList } from "../kernel/webhook-signature";
 import { parseAdminSecret } from "./admin-token";
-import { API_VERSION_HEADER, EVENT_ID_HEADER } from "./event-identity";
+import { API_VERSION_HEADER, DELETED_AT_METADATA, EVENT_ID_HEADER } from "./event-identity";
 
 export const shopifySignature = (secret: string, rawBody: Buffer | string): string => createHmac("sha256", secret).update(rawBody).digest("base64");
 
@@ -83,7 +83,7 @@ export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<Verifi
       shopDomain ? shopDomainProblem(shopDomain, "X-Shopify-Shop-Domain") : undefined,
     );
     if (limit !== undefined) return yield* Effect.fail(limit);
-    const attributes = deliveryAttributes(request.headers);
+    const attributes = withDeletedAt(deliveryAttributes(request.headers), topic, request.headers["x-shopify-triggered-at"], request.receivedAt);
     return { topic, eventId, entity: shopifyEntityOfTopic(topic), ...(shopDomain ? { shopDomain } : {}), ...(attributes ? { attributes } : {}) };
   });
 
@@ -95,4 +95,11 @@ const deliveryAttributes = (headers: HttpRequest["headers"]): Record<string, str
     if (value && /^[A-Za-z0-9._:-]{1,100}$/.test(value)) kept[name] = value;
   }
   return Object.keys(kept).length > 0 ? kept : undefined;
+};
+
+/** A tombstone topic's raw copy says when it was deleted (event-identity.ts DELETED_AT_METADATA): X-Shopify-Triggered-At, else the receipt time. */
+const withDeletedAt = (attributes: Record<string, string> | undefined, topic: string, triggeredAt: string | undefined, receivedAt: string): Record<string, string> | undefined => {
+  if (!isShopifyTombstoneTopic(topic)) return attributes;
+  const at = triggeredAt !== undefined && !Number.isNaN(Date.parse(triggeredAt)) ? triggeredAt : receivedAt;
+  return { ...attributes, [DELETED_AT_METADATA]: new Date(at).toISOString() };
 };
