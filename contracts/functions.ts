@@ -82,15 +82,28 @@ export const SHOPIFY_FAMILY_ENTRY = "functions/shopify/family-processor.ts";
  * `shopifyFamilies`, most declared on their table in contracts/tables.ts): named by the family,
  * writing its tables, described by it. A new family gets its spec here without an edit.
  */
+/**
+ * A function that writes the GDPR subject index (functions/gdpr/subject-index.ts): the processors
+ * (every event passes the index write) and the backfill download (every Parquet part). It writes
+ * the table (BatchWriteItem) and reads the index's HMAC key.
+ */
+const indexesSubjects = (spec: FunctionSpec): FunctionSpec => ({
+  ...spec,
+  tables: { read: spec.tables.read, write: [...spec.tables.write, "subjectIndex"] },
+  secrets: [...spec.secrets, "subjectIndexKey"],
+});
+
 export const shopifyProcessorSpecs = (families: Readonly<Record<string, ShopifyFamilySpec>>): FunctionSpec[] =>
   Object.values(families).flatMap(({ processor: name, handlerModule, writes = [], description, alertKinds }) =>
     handlerModule === undefined
       ? []
       : [
-          processor(name, SHOPIFY_FAMILY_ENTRY, writes as ReadonlyArray<TableKey>, description ?? `Shopify ${name} events.`, {
-            handlerModule,
-            ...(alertKinds ? { alertKinds } : {}),
-          }),
+          indexesSubjects(
+            processor(name, SHOPIFY_FAMILY_ENTRY, writes as ReadonlyArray<TableKey>, description ?? `Shopify ${name} events.`, {
+              handlerModule,
+              ...(alertKinds ? { alertKinds } : {}),
+            }),
+          ),
         ],
   );
 
@@ -127,9 +140,11 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     secrets: ["rechargeWebhook"],
     publishesToPlatformBus: true,
   },
-  processor("recharge-processor", "functions/recharge/processor.ts", ["subscriptions", "charges"], "Recharge subscriptions and charges.", {
-    alertKinds: ["subscription-cancelled", "charge-failed"],
-  }),
+  indexesSubjects(
+    processor("recharge-processor", "functions/recharge/processor.ts", ["subscriptions", "charges"], "Recharge subscriptions and charges.", {
+      alertKinds: ["subscription-cancelled", "charge-failed"],
+    }),
+  ),
   {
     name: "stripe-ingress",
     layer: "ingestion",
@@ -143,9 +158,11 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     secrets: ["stripeWebhook"],
     publishesToPlatformBus: true,
   },
-  processor("stripe-processor", "functions/stripe/processor.ts", ["payments", "invoices", "disputes"], "Stripe charges, payment intents, invoices and disputes.", {
-    alertKinds: ["dispute-opened", "payment-failed"],
-  }),
+  indexesSubjects(
+    processor("stripe-processor", "functions/stripe/processor.ts", ["payments", "invoices", "disputes"], "Stripe charges, payment intents, invoices and disputes.", {
+      alertKinds: ["dispute-opened", "payment-failed"],
+    }),
+  ),
   {
     name: "backfill-submit",
     layer: "backfill",
@@ -174,11 +191,12 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     entry: "functions/backfill/download.ts",
     handler: "handler",
     trigger: "state-machine",
-    description: "Downloads the JSONL, converts it to Parquet with DuckDB, uploads it and checks the count.",
-    tables: { read: [], write: [] },
+    description: "Downloads the JSONL, converts it to Parquet with DuckDB, uploads it and checks the count; indexes each part's customers for GDPR.",
+    // subjectIndex: each Parquet part's customer ids, e-mails and phones (functions/gdpr/parquet-index.ts).
+    tables: { read: [], write: ["subjectIndex"] },
     // Deletes the parts of an earlier, longer export of the same run that this export does not have.
     lake: { read: [], write: ["snapshots/shopify/", "metadata/reconciliation/"], delete: ["snapshots/shopify/"] },
-    secrets: [],
+    secrets: ["subjectIndexKey"],
     nativeModules: ["@duckdb/node-api"],
     memoryMb: 3008,
     timeoutSeconds: 900,

@@ -45,6 +45,7 @@ import {
 import { invocationDeadline } from "../kernel/deadline";
 import { InvalidPayload, Transient } from "../kernel/errors";
 import { ObjectStore, type StoreError } from "../kernel/services";
+import { indexParquetFile } from "../gdpr/parquet-index";
 
 export class CountMismatch extends Data.TaggedError("CountMismatch")<{ readonly expected: number; readonly written: number; readonly manifestKey: string }> {
   override get message() {
@@ -255,6 +256,12 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
                 if (Either.isLeft(uploaded)) {
                   uploadError = uploaded.left;
                   throw uploaded.left;
+                }
+                // The GDPR subject index: the part's customer ids, e-mails and phones -> its key (functions/gdpr/parquet-index.ts).
+                const indexed = await Runtime.runPromise(runtime)(Effect.either(indexParquetFile(entity.file, partKey(entity.entity, input.runId, part.fileName))));
+                if (Either.isLeft(indexed)) {
+                  uploadError = indexed.left;
+                  throw indexed.left;
                 }
               }
               parts = [
