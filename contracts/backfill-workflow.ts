@@ -28,7 +28,10 @@
  * Plain data: no cdktn, no AWS SDK.
  */
 
-export type BulkObjectName = "orders" | "customers" | "products";
+import type { BulkObject } from "./bulk-entities";
+
+/** Every object of contracts/bulk-entities.ts. */
+export type BulkObjectName = BulkObject;
 
 /**
  * `StartExecution` input. `since` inclusive, `until` exclusive, ISO-8601 UTC; `since` may also be

@@ -185,6 +185,17 @@ const scopeOfBulkObject: Record<string, ReadonlyArray<string>> = {
   orders: ["read_orders", "read_all_orders"],
   customers: ["read_customers"],
   products: ["read_products"],
+  refunds: ["read_orders", "read_all_orders"],
+  order_transactions: ["read_orders", "read_all_orders"],
+  // fulfillmentOrders lists what the fulfillment order scopes grant: the merchant's own locations and third-party ones.
+  fulfillment_orders: ["read_merchant_managed_fulfillment_orders", "read_third_party_fulfillment_orders"],
+  inventory_items: ["read_inventory"],
+  locations: ["read_locations", "read_inventory"],
+  discounts: ["read_discounts"],
+  order_metafields: ["read_orders", "read_all_orders"],
+  customer_metafields: ["read_customers"],
+  product_metafields: ["read_products"],
+  draft_orders: ["read_draft_orders"],
 };
 
 /** The app's access scopes: every routed topic family and every bulk export (sorted, unique). */

@@ -11,8 +11,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sourceSpecs, type SourceSpec } from "../contracts/analytics-sources";
 import { tableSpecs } from "../contracts/tables";
-import { MONEY_TYPE, objectSpecs } from "../functions/backfill/convert/entities";
-import { transforms, type TransformSpec } from "./transforms";
+import { MONEY_TYPE, objectSpecs, type EntitySpec } from "../functions/backfill/convert/entities";
+import { webhookOnlyEntities } from "../contracts/bulk-entities";
+import { derivedRelations, transforms, type TransformSpec } from "./transforms";
 
 const repoRoot = path.join(__dirname, "..");
 export const dictionaryPath = path.join(repoRoot, "docs", "data-dictionary.md");
@@ -57,20 +58,56 @@ const sourceSection = (spec: SourceSpec) => {
   return lines.join("\n");
 };
 
-const bulkColumnType = (expression: string, jsonColumns: Readonly<Record<string, string>>) => {
+const bulkColumnType = (expression: string, jsonColumns: Readonly<Record<string, string>>, unnest?: string) => {
   if (expression.includes(MONEY_TYPE)) return MONEY_TYPE;
   if (expression.startsWith("array_to_string")) return "VARCHAR";
+  if (expression.startsWith("len(") || expression.includes(".quantity")) return "BIGINT";
   const direct = jsonColumns[expression];
-  return direct ?? "VARCHAR";
+  if (direct) return direct;
+  // A field inside a struct (or a list element, `item`): its type in the declared struct.
+  const path = /^"?([A-Za-z_]+)"?((?:\.[A-Za-z_"]+)+)$/.exec(expression);
+  if (path) {
+    const root = path[1] === "item" && unnest ? unnest : path[1]!;
+    const field = path[2]!.split(".").pop()!.replaceAll('"', "");
+    const type = new RegExp(`[(, ]"?${field}"? ([A-Z]+)`).exec(jsonColumns[root] ?? "")?.[1];
+    if (type && type !== "STRUCT") return type;
+  }
+  return "VARCHAR";
 };
 
+const bulkIntro = () =>
+  [
+    "Each object is one bulk operation (`sdp backfill --objects`, one top-level connection each, within Shopify's five connections and two levels of nesting; functions/backfill/queries.ts); its JSONL lines become the rows of the entities below, one Parquet dataset each. The reconciliation manifest's `totalRows` counts JSONL lines, which is what Shopify's `objectCount` counts: the rows of root and child entities, plus the lines read only for what hangs from them (the order a refund list or a metafield belongs to); rows unnested from a list field (refunds, order transactions) are extra rows of a counted line.",
+    "",
+    "| object | entities |",
+    "| --- | --- |",
+    ...Object.values(objectSpecs).map((spec) => `| \`${spec.object}\` | ${spec.entities.map((entity) => `\`${entity.entity}\``).join(", ")} |`),
+    "",
+    `Not in any bulk export: ${webhookOnlyEntities.map((entity) => `\`${entity}\``).join(", ")}. Shopify rejects a connection nested inside a list field in a bulk query, and \`Order.refunds\` is a list while \`Refund.refundLineItems\` and \`Refund.orderAdjustments\` are connections; they arrive with the \`refunds/create\` webhook (raw/shopify/refunds/). Likewise \`Order.fulfillments\` is a list, so fulfillments and their line items are exported through \`fulfillmentOrders\` (one row per fulfillment order a fulfillment fulfils).`,
+    "",
+  ].join("\n");
+
+const bulkRole = (entity: EntitySpec) =>
+  entity.unnest ? `one row per element of each ${entity.role} line's \`${entity.unnest}\` list` : `${entity.role} rows${entity.gidType ? ` (${entity.gidType} lines)` : ""}`;
+
 const bulkSection = () => {
-  const lines: string[] = [];
+  const lines: string[] = [bulkIntro()];
+  const written = new Set<string>();
   for (const spec of Object.values(objectSpecs)) {
     for (const entity of spec.entities) {
-      lines.push(`### \`snapshots/shopify/${entity.entity}/\` (bulk ${spec.object}, ${entity.role} rows)`, "", "| column | type | from | PII |", "| --- | --- | --- | --- |");
+      if (written.has(entity.entity)) continue;
+      written.add(entity.entity);
+      const objects = Object.values(objectSpecs)
+        .filter((each) => each.entities.some((other) => other.entity === entity.entity))
+        .map((each) => each.object);
+      lines.push(
+        `### \`snapshots/shopify/${entity.entity}/\` (bulk ${objects.join(", ")}, ${bulkRole(entity)})`,
+        "",
+        "| column | type | from | PII |",
+        "| --- | --- | --- | --- |",
+      );
       for (const [column, expression] of entity.select) {
-        lines.push(`| \`${column}\` | ${bulkColumnType(expression, spec.jsonColumns)} | \`${cell(expression)}\` | ${yesNo(isPii(column))} |`);
+        lines.push(`| \`${column}\` | ${bulkColumnType(expression, spec.jsonColumns, entity.unnest)} | \`${cell(expression)}\` | ${yesNo(isPii(column))} |`);
       }
       lines.push("");
     }
@@ -92,14 +129,20 @@ const hotStoreSection = () => {
   return lines.join("\n");
 };
 
+const whereItLives = (spec: TransformSpec) =>
+  spec.kind === "relation"
+    ? "Not stored: a view DuckDB creates after the sources and Athena creates with the source views, read by the transforms."
+    : `Locally: \`${spec.outputPrefix}${spec.kind === "table" ? "dt=YYYY-MM-DD/*.parquet" : "part-00000.parquet"}\`; in AWS: ${spec.kind === "table" ? "the Glue table of the same name (partition projection on dt)" : "an Athena view of the same name"}.`;
+
 const outputSection = (spec: TransformSpec) =>
   [
     `### \`${spec.name}\` (${spec.kind})`,
     "",
     `${spec.description}`,
     "",
-    `Built by \`etl/sql/${spec.sqlFile}\` from ${spec.inputs.map((input) => `\`${input}\``).join(", ")}. Locally: \`${spec.outputPrefix}${spec.kind === "table" ? "dt=YYYY-MM-DD/*.parquet" : "part-00000.parquet"}\`; in AWS: ${spec.kind === "table" ? "the Glue table of the same name (partition projection on dt)" : "an Athena view of the same name"}.`,
+    `Built by \`etl/sql/${spec.sqlFile}\` from ${spec.inputs.map((input) => `\`${input}\``).join(", ")}. ${whereItLives(spec)}`,
     "",
+    ...(spec.notes ?? []).flatMap((note) => [note, ""]),
     "| column | type | meaning | PII |",
     "| --- | --- | --- | --- |",
     ...spec.columns.map((column) => `| \`${column.name}\` | ${column.type} | ${cell(column.meaning)} | ${yesNo(column.pii)} |`),
@@ -117,6 +160,10 @@ export const renderDataDictionary = (): string =>
     "## Analytics outputs",
     "",
     transforms.map(outputSection).join("\n\n"),
+    "",
+    "## Relations derived from the sources",
+    "",
+    derivedRelations.map(outputSection).join("\n\n"),
     "",
     "## Sources read by the transforms",
     "",
@@ -149,15 +196,18 @@ export const renderLineage = (): string => {
   lines.push("  subgraph sources[Lake sources]");
   for (const spec of sources) lines.push(`    ${nodeId(spec.relation)}[("${spec.relation}<br/>${sourcePath(spec).split("/dt=")[0]!.split("/run=")[0]}/")]`);
   lines.push("  end");
+  lines.push("  subgraph derived[Derived relations, not stored]");
+  for (const spec of derivedRelations) lines.push(`    ${nodeId(spec.name)}("${spec.name}")`);
+  lines.push("  end");
   lines.push("  subgraph processed[processed/]");
   for (const spec of transforms.filter((t) => t.kind === "table")) lines.push(`    ${nodeId(spec.name)}[["${spec.name}<br/>${spec.outputPrefix}"]]`);
   lines.push("  end");
   lines.push("  subgraph curated[curated/ and Athena views]");
   for (const spec of transforms.filter((t) => t.kind === "view")) lines.push(`    ${nodeId(spec.name)}["${spec.name}"]`);
   lines.push("  end");
-  for (const spec of transforms) for (const input of spec.inputs) lines.push(`  ${nodeId(input)} --> ${nodeId(spec.name)}`);
+  for (const spec of [...derivedRelations, ...transforms]) for (const input of spec.inputs) lines.push(`  ${nodeId(input)} --> ${nodeId(spec.name)}`);
   lines.push("```", "");
-  const unused = sources.filter((spec) => !transforms.some((t) => t.inputs.includes(spec.relation)));
+  const unused = sources.filter((spec) => ![...derivedRelations, ...transforms].some((t) => t.inputs.includes(spec.relation)));
   if (unused.length > 0) lines.push(`Watched by the data-quality checks only: ${unused.map((spec) => `\`${spec.relation}\``).join(", ")}.`, "");
   return lines.join("\n");
 };

@@ -7,6 +7,7 @@ import { PassThrough } from "node:stream";
 import { runCli } from "../../cli/main";
 import { parseBackfillArgs } from "../../cli/commands/backfill";
 import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
+import { bulkObjects } from "../../contracts/bulk-entities";
 
 const capture = () => {
   const stream = new PassThrough();
@@ -27,7 +28,11 @@ const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
 describe("sdp backfill: input validation (exit 2, says what to fix)", () => {
   test.each([
-    [["--env", "local", "--since", "2026-01-01", "--objects", "orders,carts"], /unknown object\(s\) "carts"/],
+    [
+      ["--env", "local", "--since", "2026-01-01", "--objects", "orders,carts"],
+      /unknown object\(s\) "carts"; choose from orders, customers, products, refunds, .*draft_orders \(or the entities .*metafields/,
+    ],
+    [["--env", "local", "--since", "2026-01-01", "--objects", "refund_line_items"], /cannot be exported in bulk .*refunds\/create webhook/],
     [["--env", "local", "--since", "2026-13-01"], /--since must be a date|not a real calendar date/],
     [["--env", "local", "--since", "2026-02-30"], /not a real calendar date/],
     [["--env", "local", "--since", "yesterday"], /--since must be a date like/],
@@ -64,8 +69,9 @@ describe("sdp backfill --dry-run", () => {
   test("--json gives the same as one document", async () => {
     const result = await sdp("backfill", "--env", "local", "--since", "2026-01-01", "--until", "2026-01-01", "--dry-run", "--json", "--run-id", "r2");
     const parsed = JSON.parse(result.stdout);
-    expect(parsed.executionInput).toEqual({ runId: "r2", objects: ["orders", "customers", "products"], since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z" });
-    expect(Object.keys(parsed.queries)).toEqual(["orders", "customers", "products"]);
+    // Without --objects: every object, one bulk query each.
+    expect(parsed.executionInput).toEqual({ runId: "r2", objects: [...bulkObjects], since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z" });
+    expect(Object.keys(parsed.queries)).toEqual([...bulkObjects]);
   });
 
   test("until defaults to today and a one-day range is allowed", () => {

@@ -6,12 +6,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CommandFailed, isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
 import { backfillStateMachineArnParameter, type BackfillExecutionInput, type BulkObjectName } from "../../contracts/backfill-workflow";
-import { bulkObjects, isBulkObject } from "../../functions/backfill/convert/entities";
+import { bulkEntities, objectsForName, webhookOnlyEntities } from "../../contracts/bulk-entities";
+import { bulkObjects } from "../../functions/backfill/convert/entities";
 import { bulkQuery } from "../../functions/backfill/queries";
 
 const help = `
 Usage: sdp backfill --env <dev|staging|prod|local> --since YYYY-MM-DD [--until YYYY-MM-DD]
-                    [--objects orders,customers,products] [--dry-run] [--data-dir <dir>] [--json]
+                    [--objects <object|entity>,...] [--dry-run] [--data-dir <dir>] [--json]
 
 Exports Shopify history with bulk operations into the lake: one Parquet dataset per entity under
 snapshots/shopify/<entity>/run=<id>/ and a reconciliation manifest under
@@ -22,7 +23,10 @@ Options:
                      SHOPIFY_GRAPHQL_ENDPOINT with SHOPIFY_ADMIN_TOKEN and SHOPIFY_SHOP_DOMAIN) and
                      the local lake; other envs start the deployed state machine (ARN from SSM
                      /<brand>/<env>/backfill/state-machine-arn) and follow it until it ends
-  --objects <list>   comma-separated: orders, customers, products (default: all three)
+  --objects <list>   comma-separated objects (one bulk operation each; default: all):
+                       ${bulkObjects.join(", ")}
+                     or entity names, each standing for the objects that write it (metafields:
+                     order_metafields, customer_metafields and product_metafields)
   --since <date>     first day (UTC) of updated_at to export, inclusive
   --until <date>     last day (UTC), inclusive (default: today); not in the future
   --dry-run          print the execution input and the GraphQL bulk queries; call nothing
@@ -78,9 +82,19 @@ export const parseBackfillArgs = (argv: ReadonlyArray<string>, now: Date = new D
     .split(",")
     .map((object) => object.trim())
     .filter((object) => object.length > 0);
-  if (objects.length === 0) throw new UsageError("--objects needs at least one of orders, customers, products");
-  const unknown = objects.filter((object) => !isBulkObject(object));
-  if (unknown.length > 0) throw new UsageError(`--objects: unknown object(s) ${unknown.map((o) => `"${o}"`).join(", ")}; choose from ${bulkObjects.join(", ")}`);
+  if (objects.length === 0) throw new UsageError(`--objects needs at least one of ${bulkObjects.join(", ")}`);
+  const webhookOnly = objects.filter((object) => (webhookOnlyEntities as ReadonlyArray<string>).includes(object));
+  if (webhookOnly.length > 0) {
+    throw new UsageError(
+      `--objects: ${webhookOnly.join(", ")} cannot be exported in bulk (Shopify rejects a connection inside the Order.refunds list); they arrive with the refunds/create webhook. Export "refunds" for the refunds themselves`,
+    );
+  }
+  const unknown = objects.filter((object) => objectsForName(object).length === 0);
+  if (unknown.length > 0) {
+    const entities = bulkEntities.filter((entity) => !(bulkObjects as ReadonlyArray<string>).includes(entity));
+    throw new UsageError(`--objects: unknown object(s) ${unknown.map((o) => `"${o}"`).join(", ")}; choose from ${bulkObjects.join(", ")} (or the entities ${entities.join(", ")})`);
+  }
+  const resolved = objects.flatMap((object) => objectsForName(object));
   const since = isoDate(values.since, "--since");
   if (!since) throw new UsageError("--since is required, e.g. --since 2026-01-01");
   const today = todayUtc(now);
@@ -93,7 +107,7 @@ export const parseBackfillArgs = (argv: ReadonlyArray<string>, now: Date = new D
   const endExclusive = new Date(Date.parse(`${until}T00:00:00Z`) + DAY_MS).toISOString().replace(".000Z", "Z");
   return {
     env: values.env,
-    input: { runId, objects: [...new Set(objects)] as BulkObjectName[], since: `${since}T00:00:00Z`, until: endExclusive },
+    input: { runId, objects: [...new Set(resolved)] as BulkObjectName[], since: `${since}T00:00:00Z`, until: endExclusive },
     dryRun: values["dry-run"] ?? false,
     json: values.json ?? false,
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
@@ -139,7 +153,7 @@ const runLocal = async (request: BackfillRequest, io: CommandIO): Promise<number
     io.stdout.write(`${JSON.stringify({ ...result, dataDir, lakeDir: result.lakeDir }, null, 2)}\n`);
   } else {
     for (const item of summary?.results ?? [])
-      io.stdout.write(`${item.object.padEnd(10)} ${item.outcome.padEnd(10)} ${item.totalRows} rows${item.reason ? `  (${item.reason})` : ""}\n`);
+      io.stdout.write(`${item.object.padEnd(20)} ${item.outcome.padEnd(10)} ${item.totalRows} rows${item.reason ? `  (${item.reason})` : ""}\n`);
     io.stdout.write(`run ${request.input.runId}: ${result.status}; manifest ${summary?.manifestKey ?? "(none)"} in ${result.lakeDir}\n`);
   }
   return result.status === "SUCCEEDED" ? 0 : 1;

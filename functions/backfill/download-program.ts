@@ -29,8 +29,9 @@ import * as path from "node:path";
 import { Data, Effect, Either, FiberRef, Option, Runtime } from "effect";
 import type { DownloadContinue, DownloadOutput, OperationState, SubmitOutput } from "../../contracts/backfill-workflow";
 import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
+import { sharedEntityObjects } from "../../contracts/bulk-entities";
 import { ConversionFailed as ConverterFailed } from "./convert/convert";
-import { isBulkObject, objectSpecs } from "./convert/entities";
+import { isBulkObject, linesOf, objectSpecs } from "./convert/entities";
 import {
   DEFAULT_PART_BYTES,
   ExportHttpError,
@@ -310,8 +311,10 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
         const keep = new Set(
           parts.filter((part) => part.entities.some((each) => each.entity === entity.entity && each.rows > 0)).map((part) => partKey(entity.entity, input.runId, part.fileName)),
         );
+        // An entity several objects write (metafields) holds their part files side by side: only this object's are its own.
+        const own = sharedEntityObjects.includes(input.object) ? `${snapshotPrefix(entity.entity, input.runId)}${input.object}-` : snapshotPrefix(entity.entity, input.runId);
         for (const stale of yield* store.list(snapshotPrefix(entity.entity, input.runId))) {
-          if (!keep.has(stale.key)) yield* store.delete(stale.key);
+          if (!keep.has(stale.key) && stale.key.startsWith(own)) yield* store.delete(stale.key);
         }
       }
     }
@@ -324,7 +327,11 @@ export const downloadProgram = (input: DownloadInput, options: DownloadOptions =
       const bytes = parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === entity)?.bytes ?? 0), 0);
       entities.push(keys.length === 0 ? { entity, rows: 0, bytes: 0 } : { entity, rows, key: keys[0]!, keys, bytes });
     }
-    const totalRows = entities.reduce((sum, entity) => sum + entity.rows, 0);
+    // JSONL lines accounted for: line entities' rows and carrier lines (rows unnested from lists are extra).
+    const totalRows = linesOf(
+      input.object,
+      parts.flatMap((part) => part.entities),
+    );
     const countCheck = partial ? "skipped-partial" : totalRows === operation.objectCount ? "match" : "mismatch";
     const manifest: ObjectManifest = {
       runId: input.runId,

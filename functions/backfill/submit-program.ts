@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect";
 import type { ObjectExportInput, SubmitOutput } from "../../contracts/backfill-workflow";
-import { isBulkObject } from "./convert/entities";
+import { bulkObjects, isBulkObject } from "./convert/entities";
 import { InvalidPayload } from "../kernel/errors";
 import { HotStore } from "../kernel/services";
 import { acquireLease, attachOperation, LeaseUnavailable, releaseLease } from "./lease";
@@ -27,7 +27,7 @@ export const validateExportInput = (input: unknown): Effect.Effect<ObjectExportI
   const value = (input ?? {}) as Partial<Record<keyof ObjectExportInput, unknown>>;
   if (typeof value.runId !== "string" || value.runId.length === 0) return Effect.fail(new InvalidPayload({ reason: "runId is required", field: "runId" }));
   if (typeof value.object !== "string" || !isBulkObject(value.object))
-    return Effect.fail(new InvalidPayload({ reason: "object must be orders, customers or products", field: "object" }));
+    return Effect.fail(new InvalidPayload({ reason: `object must be one of ${bulkObjects.join(", ")}`, field: "object" }));
   if (typeof value.until !== "string" || Number.isNaN(Date.parse(value.until))) {
     return Effect.fail(new InvalidPayload({ reason: "until must be an ISO-8601 timestamp", field: "until" }));
   }

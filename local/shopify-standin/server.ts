@@ -17,7 +17,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { bulkLines, countLines, type DatasetOptions } from "./dataset";
-import { parseBulkQuery } from "../../functions/backfill/queries";
+import { parseBulkQuery, validateBulkQuery } from "../../functions/backfill/queries";
 import type { BulkObject } from "../../functions/backfill/convert/entities";
 
 export type StandinOutcome = "completed" | "failed-partial" | "timeout-partial" | "failed" | "canceled" | "expired";
@@ -241,9 +241,17 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
       requests.push("RunBulkQuery");
       const inner = String(body.variables?.query ?? "");
       const parsed = parseBulkQuery(inner);
+      // Shopify's own limits (five connections, two levels, no connection inside a list) come first.
+      const problems = validateBulkQuery(inner).problems;
       const userErrors = [];
       if (mode.userError) userErrors.push(mode.userError);
-      else if (!parsed) userErrors.push({ field: ["query"], message: "Invalid bulk query: expected orders, customers or products with an updated_at range", code: "INVALID" });
+      else if (problems.length > 0) userErrors.push({ field: ["query"], message: `Invalid bulk query: ${problems.join("; ")}`, code: "INVALID" });
+      else if (!parsed)
+        userErrors.push({
+          field: ["query"],
+          message: "Invalid bulk query: not one of the platform's bulk queries (functions/backfill/queries.ts) with an updated_at range",
+          code: "INVALID",
+        });
       else if (runningCount() >= limit) {
         userErrors.push({ field: null, message: "A bulk query operation for this app and shop is already in progress.", code: "OPERATION_IN_PROGRESS" });
       }

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { objectSpecs, type BulkObject, type EntitySpec } from "./entities";
+import { linesOf, objectSpecs, type BulkObject, type EntitySpec } from "./entities";
 
 export interface ConvertOptions {
   readonly input: string;
@@ -31,7 +31,9 @@ export interface EntityOutput {
 
 export interface ConvertResult {
   readonly object: BulkObject;
+  /** Per entity written, then the carrier lines (counted, not written) if the object has them. */
   readonly entities: ReadonlyArray<EntityOutput>;
+  /** JSONL lines accounted for (what Shopify's objectCount counts): rows unnested from a list are not lines. */
   readonly totalRows: number;
 }
 
@@ -61,10 +63,19 @@ const readJson = (input: string, object: BulkObject, gzip: boolean) => {
   return `read_json(${literal(input)}, format='newline_delimited', compression=${literal(gzip ? "gzip" : "uncompressed")}, columns={${columns}}, maximum_object_size=16777216)`;
 };
 
+/** The lines an entity (or a carrier) is made of: root or child, and of one GID type when given. */
+export const lineFilter = (line: { readonly role: "root" | "child"; readonly gidType?: string }) => {
+  const role = line.role === "root" ? `"__parentId" IS NULL` : `"__parentId" IS NOT NULL`;
+  return line.gidType ? `${role} AND starts_with("id", ${literal(`gid://shopify/${line.gidType}/`)})` : role;
+};
+
 export const entitySelect = (spec: EntitySpec, source: string) => {
   const projection = spec.select.map(([column, expression]) => `${expression} AS ${identifier(column)}`).join(", ");
-  const filter = spec.role === "root" ? `"__parentId" IS NULL` : `"__parentId" IS NOT NULL`;
-  return `SELECT ${projection} FROM ${source} WHERE ${filter}`;
+  if (spec.unnest) {
+    // One row per element of the line's list; the line's id is the parent's.
+    return `SELECT ${projection} FROM (SELECT "id" AS line_id, unnest(${identifier(spec.unnest)}) AS item FROM ${source} WHERE ${lineFilter(spec)})`;
+  }
+  return `SELECT ${projection} FROM ${source} WHERE ${lineFilter(spec)}`;
 };
 
 const firstNumber = (rows: ReadonlyArray<ReadonlyArray<unknown>>): number => {
@@ -94,15 +105,20 @@ export const openConverter = async (options: { readonly tempDir: string; readonl
 /**
  * Converts one JSONL file (plain or gzip) with an open connection: writes
  * `<outDir>/<entity>/<fileName>` per entity that has rows. Used for a whole export
- * (convertJsonl) and for each bounded part of a streamed one (stream.ts).
+ * (convertJsonl) and for each bounded part of a streamed one (stream.ts). A streamed part comes
+ * as two files, its root lines (`input`) and its child lines (`childInput`): each entity reads
+ * only the file of its role, so every line is parsed once instead of once per entity (the
+ * role filters still apply, so a line in the wrong file is never written, and the count
+ * against objectCount would say so).
  */
 export const convertFileWith = async (
   connection: DuckDBConnection,
-  options: { readonly input: string; readonly outDir: string; readonly object: BulkObject; readonly fileName: string; readonly label?: string },
+  options: { readonly input: string; readonly childInput?: string; readonly outDir: string; readonly object: BulkObject; readonly fileName: string; readonly label?: string },
 ): Promise<ReadonlyArray<EntityOutput>> => {
   const spec = objectSpecs[options.object];
   const gzip = isGzipFile(options.input);
   const source = readJson(options.input, options.object, gzip);
+  const childSource = options.childInput === undefined ? source : readJson(options.childInput, options.object, isGzipFile(options.childInput));
   const entities: EntityOutput[] = [];
   for (const entity of spec.entities) {
     const dir = path.join(options.outDir, entity.entity);
@@ -112,7 +128,9 @@ export const convertFileWith = async (
     // that is not JSON makes read_json fail the conversion: loudly, never skipped.
     let rows: number;
     try {
-      const copied = await connection.runAndReadAll(`COPY (${entitySelect(entity, source)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+      const copied = await connection.runAndReadAll(
+        `COPY (${entitySelect(entity, entity.role === "child" ? childSource : source)}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      );
       rows = firstNumber(copied.getRows());
     } catch (error) {
       throw new ConversionFailed(`cannot convert ${options.label ?? path.basename(options.input)} to ${entity.entity}: ${(error as Error).message}`);
@@ -122,6 +140,15 @@ export const convertFileWith = async (
       entities.push({ entity: entity.entity, rows, bytes: 0 });
     } else {
       entities.push({ entity: entity.entity, rows, file, bytes: fs.statSync(file).size });
+    }
+  }
+  if (spec.carrier) {
+    // Lines read only for what hangs from them: counted (objectCount counts them), never written.
+    try {
+      const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${source} WHERE ${lineFilter(spec.carrier)}`);
+      entities.push({ entity: spec.carrier.name, rows: firstNumber(counted.getRows()), bytes: 0 });
+    } catch (error) {
+      throw new ConversionFailed(`cannot convert ${options.label ?? path.basename(options.input)}: ${(error as Error).message}`);
     }
   }
   return entities;
@@ -141,8 +168,7 @@ export const convertJsonl = async (options: ConvertOptions): Promise<ConvertResu
   });
   try {
     const entities = await convertFileWith(converter.connection, { input: options.input, outDir: options.outDir, object: options.object, fileName: "part-00000.parquet" });
-    const totalRows = entities.reduce((sum, entity) => sum + entity.rows, 0);
-    return { object: options.object, entities, totalRows };
+    return { object: options.object, entities, totalRows: linesOf(options.object, entities) };
   } finally {
     converter.close();
     if (ownsTempDir) fs.rmSync(tempDir, { recursive: true, force: true });

@@ -4,8 +4,12 @@
  * The export (a file or the operation's signed http(s) URL, plain or gzip) is read as a stream
  * of bytes and cut into JSONL parts of about `partBytes` each. A part is closed only in front of
  * a root line (a line without `__parentId`), so a part never ends between a root object and the
- * children that follow it. Each closed part is converted with DuckDB (convertFileWith: the same
- * COPY statements as a whole-file conversion), handed to `onPart` (the download uploads it) and
+ * children that follow it. Every line is looked at once as it passes (a byte scan for the
+ * newline and for `"__parentId"`, no string decoding), and a part is written as two files, its
+ * root lines and its child lines, so that each entity's COPY parses only its own lines: every
+ * line is parsed once, where a whole-file conversion parses the file once per entity. Each
+ * closed part is converted with DuckDB (convertFileWith: the same COPY statements and role
+ * filters as a whole-file conversion), handed to `onPart` (the download uploads it) and
  * deleted before the part after next is started. While DuckDB converts part N, part N+1 is read
  * from the network, so at most two JSONL parts and one part's Parquet are on disk at a time:
  *
@@ -34,7 +38,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import { ConversionFailed, convertFileWith, openConverter, type EntityOutput } from "./convert";
-import { objectSpecs, type BulkObject } from "./entities";
+import { linesOf, objectSpecs, type BulkObject } from "./entities";
+import { sharedEntityObjects } from "../../../contracts/bulk-entities";
 
 /** Default part size: 256 MiB of JSONL (~230,000 orders with their line items). */
 export const DEFAULT_PART_BYTES = 256 * 1024 * 1024;
@@ -288,25 +293,32 @@ async function* decode(source: AsyncIterable<Uint8Array>, seen: { encoding?: Exp
 const PARENT_KEY = Buffer.from('"__parentId"');
 
 /**
- * True when the line is a child (it has a top-level `__parentId` key). Inside a JSON string a
- * quote is escaped, so `"__parentId"` preceded by `{` or `,` (spaces allowed) and followed by `:`
- * can only be a key; nested objects in our queries never carry one.
+ * True when the line [start, end) of `buffer` is a child: it has a top-level `__parentId` key
+ * whose value is not null (what DuckDB's `"__parentId" IS NOT NULL` keeps). Inside a JSON string
+ * a quote is escaped, so `"__parentId"` preceded by `{` or `,` (spaces allowed) and followed by
+ * `:` can only be a key; nested objects in our queries never carry one. `from` is where to look
+ * for the key first (the caller's last search), `-1` when it is not in the line.
  */
-export const isChildLine = (line: Buffer): boolean => {
-  const start = 0;
-  const end = line.length;
-  const buffer = line;
-  let at = buffer.indexOf(PARENT_KEY);
-  while (at !== -1) {
+const isChildAt = (buffer: Buffer, start: number, end: number, from: number): boolean => {
+  let at = from;
+  while (at !== -1 && at < end) {
     let before = at - 1;
     while (before >= start && (buffer[before] === 0x20 || buffer[before] === 0x09)) before -= 1;
     let after = at + PARENT_KEY.length;
     while (after < end && (buffer[after] === 0x20 || buffer[after] === 0x09)) after += 1;
-    if (before >= start && (buffer[before] === 0x7b || buffer[before] === 0x2c) && buffer[after] === 0x3a) return true;
+    if (before >= start && (buffer[before] === 0x7b || buffer[before] === 0x2c) && buffer[after] === 0x3a) {
+      after += 1;
+      while (after < end && (buffer[after] === 0x20 || buffer[after] === 0x09)) after += 1;
+      // `"__parentId": null` is a root line to DuckDB.
+      return !(buffer[after] === 0x6e && buffer[after + 1] === 0x75 && buffer[after + 2] === 0x6c && buffer[after + 3] === 0x6c);
+    }
     at = buffer.indexOf(PARENT_KEY, at + 1);
   }
   return false;
 };
+
+/** True when the line is a child (see isChildAt). */
+export const isChildLine = (line: Buffer): boolean => isChildAt(line, 0, line.length, line.indexOf(PARENT_KEY));
 
 const isBlank = (buffer: Buffer, start: number, end: number) => {
   for (let index = start; index < end; index++) {
@@ -397,7 +409,9 @@ export const objectOfLine = (line: string): BulkObject | undefined => {
   return match ? objectOfGid[match[1]!] : undefined;
 };
 
-export const partFileName = (index: number) => `part-${String(index).padStart(5, "0")}.parquet`;
+/** Part files of an object sharing its entity with others (the metafields of orders, customers, products) carry the object's name. */
+export const partFileName = (index: number, object?: BulkObject) =>
+  `${object && sharedEntityObjects.includes(object) ? `${object}-` : ""}part-${String(index).padStart(5, "0")}.parquet`;
 
 export const streamConvert = async (options: StreamConvertOptions): Promise<StreamConvertResult> => {
   const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
@@ -429,61 +443,86 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
   // stopAfterPart said stop: no more bytes are taken.
   let stopping = false;
   const seen: { encoding?: ExportEncoding } = {};
-  let file = path.join(partsDir, `part-${index}.jsonl`);
-  let fd = fs.openSync(file, "w");
+  // Decoded bytes taken into the current part (both of its files, blank lines included).
   let written = 0;
   let firstLine: string | undefined;
   let cutsInsideChildren = 0;
   let converting: Promise<void> = Promise.resolve();
   let convertError: unknown;
 
-  // Writes are gathered and issued as one writev of >= 1 MiB: per-call cost dominates small writes.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    let slices = pending;
-    while (slices.length > 0) {
-      const batch = slices.slice(0, 1024);
-      let done = fs.writevSync(fd, batch);
-      // A short write leaves the rest of the batch to write again.
-      let rest: Buffer[] = [];
-      for (let at = 0; at < batch.length; at++) {
-        const slice = batch[at]!;
-        if (done >= slice.length) done -= slice.length;
-        else {
-          rest = [slice.subarray(done), ...batch.slice(at + 1)];
-          break;
-        }
-      }
-      slices = [...rest, ...slices.slice(batch.length)];
-    }
-    pending = [];
-    pendingBytes = 0;
+  // A part is two JSONL files, its root lines and its child lines, so that each entity's COPY
+  // parses only the lines it keeps (every line once, not once per entity). Lines are copied into
+  // a 1 MiB buffer per file and written when it fills: per-call cost dominates small writes.
+  const STAGE_BYTES = 1 << 20;
+  interface RoleFile {
+    readonly path: string;
+    readonly fd: number;
+    readonly staged: Buffer;
+    used: number;
+  }
+  const openRole = (role: "roots" | "children"): RoleFile => {
+    const file = path.join(partsDir, `part-${index}.${role}.jsonl`);
+    return { path: file, fd: fs.openSync(file, "w"), staged: Buffer.allocUnsafe(STAGE_BYTES), used: 0 };
   };
-  const write = (buffer: Buffer, start: number, end: number) => {
-    if (end <= start) return;
-    pending.push(buffer.subarray(start, end));
-    pendingBytes += end - start;
-    written += end - start;
-    grow(end - start);
-    if (pendingBytes >= 1 << 20) flush();
+  const writeOut = (fd: number, buffer: Buffer, start: number, end: number) => {
+    // A short write leaves the rest to write again.
+    for (let at = start; at < end;) at += fs.writeSync(fd, buffer, at, end - at);
+  };
+  const flush = (target: RoleFile) => {
+    writeOut(target.fd, target.staged, 0, target.used);
+    target.used = 0;
+  };
+  let roots = openRole("roots");
+  let children = openRole("children");
+  const write = (child: boolean, buffer: Buffer, start: number, end: number) => {
+    const length = end - start;
+    if (length <= 0) return;
+    const target = child ? children : roots;
+    written += length;
+    grow(length);
+    if (target.used + length > STAGE_BYTES) flush(target);
+    if (length >= STAGE_BYTES) writeOut(target.fd, buffer, start, end);
+    else {
+      buffer.copy(target.staged, target.used, start, end);
+      target.used += length;
+    }
+  };
+  const closeFiles = () => {
+    for (const target of [roots, children]) {
+      try {
+        fs.closeSync(target.fd);
+      } catch {
+        // already closed
+      }
+    }
   };
 
-  const convertPart = async (part: { index: number; file: string; jsonlBytes: number; endOffset: number; endsAtRoot: boolean }) => {
+  const convertPart = async (part: { index: number; roots: string; children: string; jsonlBytes: number; endOffset: number; endsAtRoot: boolean }) => {
+    const removeJsonl = () => {
+      fs.rmSync(part.roots, { force: true });
+      fs.rmSync(part.children, { force: true });
+    };
     try {
-      const fileName = partFileName(part.index);
+      const fileName = partFileName(part.index, object);
       if (part.jsonlBytes === 0) {
-        fs.rmSync(part.file, { force: true });
+        removeJsonl();
         return;
       }
       if (!object) throw new ConversionFailed(`cannot tell what the export holds from its first line; name the object (orders, customers or products)`);
-      const entities = await convertFileWith(converter.connection, { input: part.file, outDir, object, fileName, label: `${options.label ?? "the export"} (part ${part.index})` });
+      const entities = await convertFileWith(converter.connection, {
+        input: part.roots,
+        childInput: part.children,
+        outDir,
+        object,
+        fileName,
+        label: `${options.label ?? "the export"} (part ${part.index})`,
+      });
       // The JSONL of this part is no longer needed.
-      fs.rmSync(part.file, { force: true });
+      removeJsonl();
       grow(-part.jsonlBytes);
       const parquetBytes = entities.reduce((sum, entity) => sum + entity.bytes, 0);
       grow(parquetBytes);
-      const converted: ConvertedPart = { ...part, fileName, entities };
+      const converted: ConvertedPart = { index: part.index, jsonlBytes: part.jsonlBytes, endOffset: part.endOffset, endsAtRoot: part.endsAtRoot, fileName, entities };
       await options.onPart?.(converted, object, seen.encoding);
       if (options.keepParquet) {
         for (const entity of entities) if (entity.file) keptFiles.set(entity.entity, [...(keptFiles.get(entity.entity) ?? []), entity.file]);
@@ -507,9 +546,10 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
 
   /** Closes the current part, waits for the previous one's conversion, starts this one's, opens the next. */
   const closePart = async (endsAtRoot: boolean, last = false) => {
-    flush();
-    fs.closeSync(fd);
-    const part = { index, file, jsonlBytes: written, endOffset: partStart + written, endsAtRoot };
+    flush(roots);
+    flush(children);
+    closeFiles();
+    const part = { index, roots: roots.path, children: children.path, jsonlBytes: written, endOffset: partStart + written, endsAtRoot };
     partStart = part.endOffset;
     if (!endsAtRoot) cutsInsideChildren += 1;
     // Two parts in flight at most: this one (about to convert) and the next (being written).
@@ -518,18 +558,20 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     converting.catch(() => undefined);
     if (!last && options.stopAfterPart && written > 0 && !convertError && options.stopAfterPart({ index, endOffset: part.endOffset })) stopping = true;
     index += 1;
-    file = path.join(partsDir, `part-${index}.jsonl`);
-    fd = fs.openSync(file, "w");
+    roots = openRole("roots");
+    children = openRole("children");
     written = 0;
-    full = false;
   };
 
-  // Bytes of an unfinished line carried from one chunk to the next.
-  let carry: Buffer | undefined;
-  // The part has reached partBytes: it closes in front of the next root line.
-  let full = false;
+  // An unfinished line carried from one chunk to the next, in pieces.
+  let carry: Buffer[] = [];
 
-  /** Writes the whole lines of `buffer` to parts, closing parts at root lines; returns the unfinished tail. */
+  /**
+   * Writes the whole lines of `buffer` to the part's files, root lines and child lines apart, and
+   * closes the part in front of the first root line once it holds `partBytes` (or in front of any
+   * line once it holds `hardPartBytes`); returns the unfinished tail (or, when the stream stops
+   * or a conversion failed, the lines not taken).
+   */
   const take = async (buffer: Buffer): Promise<Buffer | undefined> => {
     if (firstLine === undefined) {
       const newline = buffer.indexOf(0x0a);
@@ -538,47 +580,37 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
         object ??= objectOfLine(firstLine);
       }
     }
-    if (!full && written >= partBytes) full = true;
     const last = buffer.lastIndexOf(0x0a);
     let position = 0;
-    while (position <= last && !convertError && !stopping) {
-      if (!full && written >= partBytes) full = true;
-      if (!full) {
-        // Fast path: whole runs of lines, no per-line work, until the part is full.
-        const room = partBytes - written;
-        if (last + 1 - position < room) {
-          write(buffer, position, last + 1);
-          position = last + 1;
-          break;
-        }
-        const crossing = buffer.indexOf(0x0a, position + room - 1);
-        write(buffer, position, crossing + 1);
-        position = crossing + 1;
-        full = true;
-      }
-      // Full: look at each line until a root line (or the hard limit) and close the part in front of it.
-      const runStart = position;
-      let closed = false;
-      for (;;) {
-        const newline = buffer.indexOf(0x0a, position);
-        if (newline === -1) break;
-        const end = newline > position && buffer[newline - 1] === 0x0d ? newline - 1 : newline;
-        if (!isBlank(buffer, position, end)) {
-          const child = isChildLine(buffer.subarray(position, end));
-          if (!child || written + (position - runStart) >= hardPartBytes) {
-            write(buffer, runStart, position);
-            await closePart(!child);
-            closed = true;
-            break;
-          }
-        }
+    // Lines [runStart, position) are of one role (runChild) and not written yet.
+    let runStart = 0;
+    let runChild = false;
+    // The next `"__parentId"` at or after `position` (-1: none left in the buffer).
+    let key = last === -1 ? -1 : buffer.indexOf(PARENT_KEY);
+    while (position <= last) {
+      const newline = buffer.indexOf(0x0a, position);
+      const end = newline > position && buffer[newline - 1] === 0x0d ? newline - 1 : newline;
+      // Blank lines stay with the run they are in and never cut a part.
+      if (buffer[position] !== 0x7b && isBlank(buffer, position, end)) {
         position = newline + 1;
+        continue;
       }
-      if (!closed) {
-        write(buffer, runStart, position);
-        break;
+      if (key !== -1 && key < position) key = buffer.indexOf(PARENT_KEY, position);
+      const child = key !== -1 && key < end && isChildAt(buffer, position, end, key);
+      const before = written + (position - runStart);
+      if (child ? before >= hardPartBytes : before >= partBytes) {
+        write(runChild, buffer, runStart, position);
+        runStart = position;
+        await closePart(!child);
+        if (convertError || stopping) return buffer.subarray(position);
+      } else if (child !== runChild) {
+        write(runChild, buffer, runStart, position);
+        runStart = position;
       }
+      runChild = child;
+      position = newline + 1;
     }
+    write(runChild, buffer, runStart, position);
     return position < buffer.length ? buffer.subarray(position) : undefined;
   };
 
@@ -597,19 +629,21 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
           chunk = whole.subarray(skip);
           skip = 0;
         }
-        if (carry && !full && firstLine !== undefined) {
-          // Finish the carried line without copying it: no cut can fall in front of it while the part has room.
+        if (carry.length > 0) {
           const newline = chunk.indexOf(0x0a);
           if (newline === -1) {
-            carry = Buffer.concat([carry, chunk]);
+            carry.push(chunk);
             continue;
           }
-          write(carry, 0, carry.length);
-          write(chunk, 0, newline + 1);
-          carry = await take(chunk.subarray(newline + 1));
-          continue;
+          // The carried line, finished: taken alone (one line copied), then the rest of the chunk.
+          const tail = await take(Buffer.concat([...carry, chunk.subarray(0, newline + 1)]));
+          carry = [];
+          if (convertError || stopping) break;
+          if (tail) throw new Error(`internal: a finished line was left untaken (${tail.length} bytes)`);
+          chunk = chunk.subarray(newline + 1);
         }
-        carry = await take(carry ? Buffer.concat([carry, chunk]) : chunk);
+        const tail = await take(chunk);
+        if (tail) carry.push(tail);
         if (stopping) break;
       }
     } catch (error) {
@@ -620,20 +654,17 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     if (convertError) throw convertError;
     if (!stopping) {
       if (skip > 0) throw new ExportStreamBroken(index, partStart, 0, `the export ended ${skip} bytes before the offset ${partStart} this download resumes at`);
-      // The last line may lack its newline.
-      if (carry && !isBlank(carry, 0, carry.length)) {
-        if (firstLine === undefined) object ??= objectOfLine(carry.toString("utf8", 0, Math.min(carry.length, 4096)));
-        write(carry, 0, carry.length);
+      // The last line may lack its newline: it stays in the last part, with the lines of its role.
+      const lastLine = carry.length > 0 ? Buffer.concat(carry) : undefined;
+      if (lastLine && !isBlank(lastLine, 0, lastLine.length)) {
+        if (firstLine === undefined) object ??= objectOfLine(lastLine.toString("utf8", 0, Math.min(lastLine.length, 4096)));
+        write(isChildLine(lastLine), lastLine, 0, lastLine.length);
       }
       if (written > 0 || index === 0) await closePart(true, true);
     }
     await converting;
   } finally {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed
-    }
+    closeFiles();
     await converting.catch(() => undefined);
     converter.close();
     fs.rmSync(partsDir, { recursive: true, force: true });
@@ -651,7 +682,13 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
     object,
     parts,
     entities,
-    totalRows: entities.reduce((sum, entity) => sum + entity.rows, 0),
+    // JSONL lines accounted for (carrier lines included, rows unnested from lists not): what objectCount counts.
+    totalRows: object
+      ? linesOf(
+          object,
+          parts.flatMap((part) => part.entities),
+        )
+      : 0,
     jsonlBytes: parts.reduce((sum, part) => sum + part.jsonlBytes, 0),
     cutsInsideChildren,
     peakDiskBytes,
