@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sourceSpecs, type SourceSpec } from "../contracts/analytics-sources";
+import { isShopifyTombstoneTopic, shopifyEntityOfTopic, shopifyFamilies } from "../contracts/events";
 import { tableSpecs } from "../contracts/tables";
 import { MONEY_TYPE, objectSpecs, type EntitySpec } from "../functions/backfill/convert/entities";
 import { webhookOnlyEntities } from "../contracts/bulk-entities";
@@ -148,6 +149,41 @@ const outputSection = (spec: TransformSpec) =>
     ...spec.columns.map((column) => `| \`${column.name}\` | ${column.type} | ${cell(column.meaning)} | ${yesNo(column.pii)} |`),
   ].join("\n");
 
+/**
+ * The Shopify webhook entities: each raw entity (raw/shopify/<entity>/, the Glue raw_events
+ * table's `entity` partition), its topics, the processor and hot store they reach (or raw only),
+ * and its removal topics; then the tombstone shape curated data must honour.
+ */
+const webhookEntitySection = () => {
+  const tableOf = Object.fromEntries(
+    Object.values(tableSpecs).flatMap((spec) => ("shopifyFamily" in spec && spec.shopifyFamily ? [[spec.shopifyFamily.family, spec.logicalName]] : [])),
+  );
+  const rows = Object.entries(shopifyFamilies).flatMap(([family, spec]) => {
+    const byEntity = new Map<string, string[]>();
+    for (const topic of spec.topics) byEntity.set(shopifyEntityOfTopic(topic), [...(byEntity.get(shopifyEntityOfTopic(topic)) ?? []), topic]);
+    return [...byEntity].map(([entity, topics]) => {
+      const removals = topics.filter(isShopifyTombstoneTopic);
+      const hot = tableOf[family] !== undefined ? `\`${tableOf[family]}\`` : "raw only (no hot store)";
+      return `| \`${entity}\` | ${topics.map((topic) => `\`${topic}\``).join(", ")} | \`${spec.processor}\` | ${hot} | ${removals.length > 0 ? removals.map((topic) => `\`${topic}\``).join(", ") : "none"} |`;
+    });
+  });
+  return [
+    "Every verified Shopify webhook is stored first, as received, at `raw/shopify/<entity>/dt=YYYY-MM-DD/<webhook-id>.json` (`<entity>` is the topic before the slash; the Glue table `raw_events` projects it as the `entity` partition), then processed into the hot store of its family.",
+    "",
+    "| raw entity | topics | processor | hot store | removal topics |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "### Tombstones (removals)",
+    "",
+    "A removal topic (every `*/delete`, plus `inventory_levels/disconnect` and `discounts/redeemcode_removed`; `contracts/events.ts` `isShopifyTombstoneTopic`) never deletes anything:",
+    "",
+    "- **hot row**: the row's key with `deleted: true`, `deleted_at` (UTC ISO-8601: the delivery's `X-Shopify-Triggered-At`; `discounts/delete` uses its payload's `deleted_at`, `discounts/redeemcode_removed` its `updated_at`), `updated_at` = `deleted_at`, and only non-personal pointers (`entity`, `legacy_id`, `inventory_item_id`, `location_id`, `discount_id`, `api_version`). The write is guarded by `updated_at`, so an older create or update delivered late never revives it; a newer one (a re-created object) does.",
+    "- **raw copy**: the body exactly as Shopify sent it (for most removals only `id`; `discounts/delete`: `admin_graphql_api_id` and `deleted_at`; `inventory_levels/disconnect`: `inventory_item_id` and `location_id`), with S3 object metadata `topic` = the removal topic and `deleted-at` = the same UTC time.",
+    "- **curated data** must treat an object as removed when any raw copy of it is a removal: the envelope's `topic` is a removal topic, or (a bare body) it carries neither `created_at` nor `updated_at` (`discounts/delete`: it carries `deleted_at`). A `discounts/redeemcode_removed` body has the shape of `redeemcode_added`: only its topic (envelope or S3 metadata) tells it, so curated redeem codes read the hot store's tombstones or the topic. `orders_enriched` already applies this rule to `orders/delete`; a curated relation over the entities above applies it per key, whatever arrived before or after the removal.",
+  ].join("\n");
+};
+
 export const renderDataDictionary = (): string =>
   [
     "# Data dictionary",
@@ -172,6 +208,10 @@ export const renderDataDictionary = (): string =>
     "## Bulk-export datasets",
     "",
     bulkSection(),
+    "",
+    "## Shopify webhook entities (raw copies and hot stores)",
+    "",
+    webhookEntitySection(),
     "",
     "## Hot stores (DynamoDB)",
     "",

@@ -57,7 +57,21 @@ describe("sdp shopify app-config", () => {
   test("the example's scopes are the ones derived from the topics and the bulk exports", () => {
     const scopes = /^scopes = "([^"]*)"/m.exec(fs.readFileSync(EXAMPLE, "utf8"))?.[1];
     expect(scopes?.split(",")).toEqual(requiredScopes(bulkObjects));
-    expect(requiredScopes(bulkObjects)).toEqual(["read_all_orders", "read_customers", "read_orders", "read_products"]);
+    expect(requiredScopes(bulkObjects)).toEqual(
+      expect.arrayContaining([
+        "read_all_orders",
+        "read_customers",
+        "read_discounts",
+        "read_draft_orders",
+        "read_fulfillments",
+        "read_inventory",
+        "read_locations",
+        "read_merchant_managed_fulfillment_orders",
+        "read_orders",
+        "read_products",
+        "read_third_party_fulfillment_orders",
+      ]),
+    );
   });
 
   test("--out replaces only the [webhooks] section of an existing file, and is idempotent", async () => {
@@ -124,12 +138,12 @@ describe("sdp shopify webhooks against the stand-in", () => {
             ? { ...subscription, apiVersion: "2025-07" }
             : subscription,
       );
-    standin.setSubscriptions([...subscriptions, { topic: "inventory_levels/update", uri: PROD_ARN, apiVersion: "2026-01" }]);
+    standin.setSubscriptions([...subscriptions, { topic: "collections/update", uri: PROD_ARN, apiVersion: "2026-01" }]);
     const json = await runSdp(["shopify", "webhooks", "--env", "prod", "--json"], { env: env() });
     expect(json.code).toBe(1);
     const { differences } = JSON.parse(json.stdout) as { differences: Array<{ kind: string; topic: string }> };
     expect(differences.map((difference) => `${difference.kind} ${difference.topic}`).sort()).toEqual([
-      "extra inventory_levels/update",
+      "extra collections/update",
       "missing orders/paid",
       "wrong-uri products/update",
       "wrong-version customers/create",
