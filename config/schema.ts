@@ -4,6 +4,7 @@
  * infrastructure that is subtly wrong.
  */
 import { Either, ParseResult, Schema } from "effect";
+import { defaultWebhookRecoveryAlert } from "../contracts/webhook-recovery";
 
 export const EnvironmentName = Schema.Literal("dev", "staging", "prod", "local");
 export type EnvironmentName = typeof EnvironmentName.Type;
@@ -43,6 +44,18 @@ export const EnvironmentConfig = Schema.Struct({
   githubRepository: GitHubRepository,
   /** Shopify Admin API version the backfill uses. */
   shopifyApiVersion: Schema.String.pipe(Schema.pattern(/^\d{4}-(01|04|07|10)$/, { message: () => "must be a Shopify API version like 2026-01" })),
+  /**
+   * The data-quality run alerts "webhooks are failing" for a source when more than
+   * `maxRecoveredShare` of a day's events reached the lake only through the nightly
+   * reconciliation, and at least `minRecovered` did (contracts/webhook-recovery.ts). Default 2%, 3.
+   */
+  webhookRecoveryAlert: Schema.optionalWith(
+    Schema.Struct({
+      maxRecoveredShare: Schema.Number.pipe(Schema.between(0, 1, { message: () => "must be a share from 0 to 1, e.g. 0.02 for 2%" })),
+      minRecovered: Schema.Number.pipe(Schema.int(), Schema.nonNegative({ message: () => "must be a whole number of events, 0 or more" })),
+    }),
+    { default: () => defaultWebhookRecoveryAlert },
+  ),
 }).pipe(
   Schema.filter((env) =>
     env.name === "prod" && env.shopifyPartnerEventSource === undefined

@@ -53,6 +53,9 @@ export const envVars = {
   /** Where the nightly reconciliation calls the payment providers (default: their public APIs; the stand-ins in tests). */
   rechargeApiUrl: "SDP_RECHARGE_API_URL",
   stripeApiUrl: "SDP_STRIPE_API_URL",
+  /** data-quality: when webhook recovery alerts (contracts/webhook-recovery.ts; the environment's config/ values). */
+  webhookRecoveryMaxShare: "SDP_WEBHOOK_RECOVERY_MAX_SHARE",
+  webhookRecoveryMinCount: "SDP_WEBHOOK_RECOVERY_MIN_COUNT",
   /** sdp: where the last run's record goes (default .sdp/last-run.json), and "0" to keep none from the demo. */
   lastRunFile: "SDP_LAST_RUN_FILE",
   recordLastRun: "SDP_RECORD_LAST_RUN",

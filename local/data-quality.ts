@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ConfigProvider, Effect, Layer } from "effect";
+import { loadEnvironment } from "../config/environments";
 import { tableKeys, tableSpecs } from "../contracts/tables";
+import type { WebhookRecoveryAlert } from "../contracts/webhook-recovery";
 import { openLakeDir } from "../etl/lake";
 import { lakeObjectStoreLayer } from "../etl/lake-object-store";
 import { queryFactsOnDuckDb } from "../etl/quality";
@@ -36,7 +38,16 @@ const runningHotStore = (dataDir: string) => {
   };
 };
 
-export const runDataQualityLocally = async (dataDir: string, date: string, _io: { readonly env: NodeJS.ProcessEnv }) => {
+/**
+ * `webhookRecoveryAlert` defaults to the local environment's (config/environments.ts, the schema's
+ * default unless set there), as the analytics stack gives each deployed environment its own.
+ */
+export const runDataQualityLocally = async (
+  dataDir: string,
+  date: string,
+  _io: { readonly env: NodeJS.ProcessEnv },
+  webhookRecoveryAlert: WebhookRecoveryAlert = loadEnvironment("local").webhookRecoveryAlert,
+) => {
   const lake = openLakeDir(dataDir);
   const queryFacts = await queryFactsOnDuckDb(lake, date);
   const hotStore = runningHotStore(dataDir);
@@ -52,6 +63,7 @@ export const runDataQualityLocally = async (dataDir: string, date: string, _io: 
     checkedAt,
     queryFacts,
     hotStore: hotStore ? "counts" : "none",
+    webhookRecoveryAlert,
   });
   const withStore = program.pipe(Effect.provide(lakeObjectStoreLayer(lake)));
   const withHotStore = hotStore ? withStore.pipe(Effect.provide(hotStore.layer), Effect.withConfigProvider(hotStore.config)) : withStore;

@@ -76,6 +76,15 @@ export const commonEnvironment = (env: EnvironmentConfig): Record<string, string
   [envVars.shopifyApiVersion]: env.shopifyApiVersion,
 });
 
+/** Variables of one function only, from the environment's config (the data-quality run's webhook-recovery alert). */
+export const specEnvironment = (spec: FunctionSpec, env: EnvironmentConfig): Record<string, string> =>
+  spec.name === "data-quality"
+    ? {
+        [envVars.webhookRecoveryMaxShare]: String(env.webhookRecoveryAlert.maxRecoveredShare),
+        [envVars.webhookRecoveryMinCount]: String(env.webhookRecoveryAlert.minRecovered),
+      }
+    : {};
+
 export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: string, deps: SpecFunctionDeps): EffectFunction => {
   const fn = new EffectFunction(scope, spec.name, {
     functionName: `${deps.prefix}-${spec.name}`,
@@ -91,7 +100,7 @@ export const buildSpecFunction = (scope: Construct, spec: FunctionSpec, entry: s
     keys: deps.keys,
     alarms: deps.alarms,
     nativeModules: spec.nativeModules,
-    environment: commonEnvironment(deps.env),
+    environment: { ...commonEnvironment(deps.env), ...specEnvironment(spec, deps.env) },
     bundleCacheDir: deps.bundleCacheDir,
   });
   const written = new Set(spec.tables.write);

@@ -113,7 +113,7 @@ test("clean data: every check passes or is skipped, no alert, no backfill; the r
   expect(platform.state.events).toEqual([]);
   expect(report.backfillDays).toEqual([]);
   const checks = new Set(report.results.filter((result) => result.status === "pass").map((result) => result.check));
-  expect([...checks].sort()).toEqual(["bulk-count", "decode-failures", "duplicates", "freshness", "hot-store", "order-number-gaps", "schema-drift", "volume"]);
+  expect([...checks].sort()).toEqual(["bulk-count", "decode-failures", "duplicates", "freshness", "hot-store", "order-number-gaps", "schema-drift", "volume", "webhook-recovery"]);
   const stored = JSON.parse(lake.read(`metadata/data-quality/dt=${DATE}/test-run.json`)!);
   expect(stored.summary).toEqual(report.summary);
   expect(platform.metricTotal("DataQualityErrors")).toBe(0);

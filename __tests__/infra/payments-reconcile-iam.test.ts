@@ -3,6 +3,7 @@
  * policy (iam-simulate), and the calls it must not be able to make denied. The policy's
  * cross-stack references are resolved to the ARNs those resources get in the account.
  */
+import { recoveredEventKey } from "../../contracts/webhook-recovery";
 import { simulate, type Decision } from "../../policies/ci-simulation";
 import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "./helpers";
 
@@ -95,6 +96,9 @@ describe("payments-reconcile: its calls, simulated", () => {
       ["s3:GetObject", cursor],
       ["s3:PutObject", cursor],
       ["s3:PutObject", report],
+      // The marker of each recovered event, which the data-quality run counts (contracts/webhook-recovery.ts).
+      ["s3:PutObject", `${BUCKET}/${recoveredEventKey("stripe", "2026-11-30", "2026-11-29", "charge", "evt_1")}`],
+      ["s3:PutObject", `${BUCKET}/${recoveredEventKey("recharge", "2026-11-30", "2026-11-29", "subscription", "w_1")}`],
       // Recharge objects compared with their hot-store rows; the doors' path claims in the idempotency table.
       ["dynamodb:GetItem", table("subscriptions")],
       ["dynamodb:Query", table("charges")],

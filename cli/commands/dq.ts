@@ -18,6 +18,14 @@ const render = (report: DataQualityReport) => {
     const mark = result.status === "pass" ? "ok  " : result.status === "skipped" ? "skip" : result.severity === "error" ? "FAIL" : "warn";
     lines.push(`  ${mark} ${result.check.padEnd(18)} ${result.subject}: ${result.message}`);
   }
+  if (report.webhooks.length > 0) {
+    lines.push("webhooks (received by webhook / recovered by the nightly reconciliation):");
+    for (const count of report.webhooks) {
+      const recovered = count.recovered === null ? "not recovered event by event" : `recovered ${count.recovered}`;
+      const share = count.recoveredShare === null ? "" : ` (${(100 * count.recoveredShare).toFixed(1)}%)`;
+      lines.push(`  ${count.source.padEnd(9)} received ${count.received}, ${recovered}${share}`);
+    }
+  }
   if (report.backfillDays.length > 0) lines.push(`days to backfill: ${report.backfillDays.join(", ")}`);
   lines.push(`report: ${report.resultKey}`);
   return `${lines.join("\n")}\n`;
@@ -29,8 +37,11 @@ const command: Command = {
 
 Checks freshness and volume per source (robust z-score against the trailing 7 days), gaps in
 Shopify order numbers (listing the missing numbers and the days to backfill), duplicates in
-orders_enriched, bulk-export counts against their manifests, schema drift of the raw payloads
-and, when \`sdp local\` is running on the data dir, hot-store counts. Writes the report to
+orders_enriched, bulk-export counts against their manifests, schema drift of the raw payloads,
+per source the events received by webhook and those recovered by the nightly reconciliation
+(\`sdp reconcile payments\`; a warning and an alert when more than 2% of a day's events, and at
+least 3, had to be recovered: config/ webhookRecoveryAlert) and, when \`sdp local\` is running
+on the data dir, hot-store counts. Writes the report to
 metadata/data-quality/dt=<date>/<run-id>.json in the lake.
 
 Options:

@@ -24,6 +24,8 @@ and charges updated since the last run (updated_at_min, a cursor kept in the lak
 the lake lacks is fed through its webhook door's path (raw copy first, idempotent) and
 processed; the counts go to metadata/reconciliation/payments/dt=<day>/<run>.json, and an alert
 goes to alerts.jsonl when more than 2% of a source had to be recovered (webhooks are failing).
+Each recovered event leaves a marker under metadata/reconciliation/recovered/, so \`sdp dq\`
+reports per source the events received by webhook and those recovered.
 
 Locally no provider's public API is called unless you say so: give each source's API with
 --stripe-api-url / --recharge-api-url (a stand-in: local/payments-standin/server.ts), or start
@@ -53,7 +55,7 @@ const render = (report: NightlyReport) => {
   const lines = [`payments reconciliation ${report.runId}`];
   for (const tally of report.sources) {
     lines.push(
-      `  ${tally.source.padEnd(9)} listed ${tally.listed}, already held ${tally.held}, recovered ${tally.recovered}, failed ${tally.failed}${report.alerted.includes(tally.source) ? "  (alerted: webhooks are failing)" : ""}`,
+      `  ${tally.source.padEnd(9)} listed ${tally.listed}, already held ${tally.held}, recovered ${tally.recovered}, failed ${tally.failed}${tally.ignored > 0 ? `, ignored ${tally.ignored} (types no endpoint subscribes to)` : ""}${report.alerted.includes(tally.source) ? "  (alerted: webhooks are failing)" : ""}`,
     );
     for (const failure of tally.failures) lines.push(`    failed ${failure}`);
   }

@@ -3,10 +3,12 @@
  * returns results that pass, fail with a severity, or are skipped with the reason; the program
  * (handler-program.ts) turns failures into alerts, metrics and the list of days to backfill.
  */
+import type { Source } from "../../contracts/lake-layout";
+import { defaultWebhookRecoveryAlert, type WebhookRecoveryAlert } from "../../contracts/webhook-recovery";
 import { addDays, dateRange, daysBetween } from "./dates";
 import { robustZScore } from "./robust";
 
-export type CheckName = "freshness" | "volume" | "order-number-gaps" | "duplicates" | "bulk-count" | "schema-drift" | "hot-store" | "decode-failures";
+export type CheckName = "freshness" | "volume" | "order-number-gaps" | "duplicates" | "bulk-count" | "schema-drift" | "hot-store" | "decode-failures" | "webhook-recovery";
 export type Severity = "warning" | "error";
 
 export interface CheckResult {
@@ -83,7 +85,39 @@ export interface DqFacts {
   readonly missing: Readonly<Record<string, string>>;
   /** Events received on the date whose payload did not decode (to the DLQ), per topic and API version. */
   readonly decodeFailures?: ReadonlyArray<DecodeFailureCount>;
+  /** Per source, webhook deliveries and reconciliation recoveries of the date, and when to alert. */
+  readonly webhookDelivery?: ReadonlyArray<WebhookDeliveryFacts>;
+  readonly webhookRecoveryAlert?: WebhookRecoveryAlert;
 }
+
+/** One source's events of the day: by webhook, and recovered by the nightly reconciliation (contracts/webhook-recovery.ts). */
+export interface WebhookDeliveryFacts {
+  readonly source: Source;
+  /** Raw objects received on the day under the source's webhook entities. */
+  readonly rawObjects: number;
+  /** Of those, the raw copies the reconciliation wrote that day (recoveries, not webhook deliveries). */
+  readonly recoveredCopies: number;
+  /** Events of the day recovered by reconciliation (that night or later); undefined for a source not recovered event by event. */
+  readonly recovered?: number;
+}
+
+/** What the webhook-recovery check says per source: the numbers of the report's `webhooks`. */
+export interface WebhookDeliveryCount {
+  readonly source: Source;
+  readonly received: number;
+  /** null: this source's missed webhooks are not recovered event by event (Shopify). */
+  readonly recovered: number | null;
+  /** recovered / (received + recovered), null when nothing arrived or nothing is recovered. */
+  readonly recoveredShare: number | null;
+}
+
+export const webhookDeliveryCounts = (facts: ReadonlyArray<WebhookDeliveryFacts>): WebhookDeliveryCount[] =>
+  facts.map((fact) => {
+    const received = Math.max(0, fact.rawObjects - fact.recoveredCopies);
+    if (fact.recovered === undefined) return { source: fact.source, received, recovered: null, recoveredShare: null };
+    const total = received + fact.recovered;
+    return { source: fact.source, received, recovered: fact.recovered, recoveredShare: total === 0 ? null : fact.recovered / total };
+  });
 
 export interface DecodeFailureCount {
   readonly topic: string;
@@ -309,6 +343,49 @@ export const checkDecodeFailures = (facts: DqFacts): CheckResult[] => {
     }));
 };
 
+const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
+
+/**
+ * Per source: events received by webhook and recovered by the nightly reconciliation on the date.
+ * A share of recovered events above the threshold (config/ webhookRecoveryAlert) means the
+ * source's webhooks are failing: a warning, alerted once per source and day.
+ */
+export const checkWebhookRecovery = (facts: DqFacts): CheckResult[] => {
+  if (facts.webhookDelivery === undefined) return [];
+  const threshold = facts.webhookRecoveryAlert ?? defaultWebhookRecoveryAlert;
+  return webhookDeliveryCounts(facts.webhookDelivery).map(({ source, received, recovered, recoveredShare }): CheckResult => {
+    const details = { received, recovered, recoveredShare, threshold };
+    if (recovered === null) {
+      return {
+        check: "webhook-recovery",
+        subject: source,
+        status: "pass",
+        message:
+          `${received} ${source} events received by webhook on ${facts.date}; missed ${source} webhooks are not recovered event by event ` +
+          "(the nightly re-export restores state as snapshots; missing orders show as order-number gaps)",
+        details,
+      };
+    }
+    const total = received + recovered;
+    if (total === 0) return { check: "webhook-recovery", subject: source, status: "skipped", message: `no ${source} events on ${facts.date}`, details };
+    const share = recoveredShare ?? 0;
+    const summary = `${received} ${source} events received by webhook on ${facts.date}, ${recovered} recovered by reconciliation (${percent(share)})`;
+    if (recovered >= threshold.minRecovered && share > threshold.maxRecoveredShare) {
+      return {
+        check: "webhook-recovery",
+        subject: source,
+        status: "fail",
+        severity: "warning",
+        message:
+          `${summary}: more than ${percent(threshold.maxRecoveredShare)} (and at least ${threshold.minRecovered}) of the day's events missed their webhook, so the ${source} webhooks are failing. ` +
+          `Check the ${source} endpoint's delivery log and the door's 4xx/5xx metrics; the recovered events are in the lake.`,
+        details,
+      };
+    }
+    return { check: "webhook-recovery", subject: source, status: "pass", message: summary, details };
+  });
+};
+
 export const runChecks = (facts: DqFacts): CheckResult[] => [
   ...checkFreshness(facts.date, facts.streams),
   ...checkVolume(facts.date, facts.streams),
@@ -318,4 +395,5 @@ export const runChecks = (facts: DqFacts): CheckResult[] => [
   ...checkSchemaDrift(facts),
   ...checkHotStore(facts),
   ...checkDecodeFailures(facts),
+  ...checkWebhookRecovery(facts),
 ];

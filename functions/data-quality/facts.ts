@@ -8,12 +8,13 @@
  * DuckDB locally (etl/quality.ts) or from Athena result files in AWS.
  */
 import { Effect, Option } from "effect";
-import { decodeFailureOfKey, decodeFailurePrefix, snapshotPrefix } from "../../contracts/lake-layout";
+import { decodeFailureOfKey, decodeFailurePrefix, keySegment, rawPrefix, snapshotPrefix, sources } from "../../contracts/lake-layout";
+import { recoveredEventsPrefix, recoveredSources, RECOVERY_LAG_DAYS, webhookEntities, type WebhookRecoveryAlert } from "../../contracts/webhook-recovery";
 import type { TableKey } from "../../contracts/tables";
 import { sourceSpecs } from "../../contracts/analytics-sources";
 import { HotStore, ObjectStore, type StoreError } from "../kernel/services";
 import { parseCsv } from "./athena-csv";
-import type { DecodeFailureCount, DqFacts, FieldSample, HotStoreFacts, ManifestFacts, OrderNumberGap, StreamCounts, StreamSpec } from "./checks";
+import type { DecodeFailureCount, DqFacts, FieldSample, HotStoreFacts, ManifestFacts, OrderNumberGap, StreamCounts, StreamSpec, WebhookDeliveryFacts } from "./checks";
 import { TRAILING_DAYS } from "./checks";
 import { addDays, dateRange } from "./dates";
 
@@ -187,10 +188,42 @@ export const decodeFailureCounts = (date: string): Effect.Effect<DecodeFailureCo
     },
   );
 
+/**
+ * Per source, the raw objects of the date under its webhook entities, the reconciliation's copies
+ * among them, and the events of the date it recovered (markers, contracts/webhook-recovery.ts):
+ * listings only, no object is read.
+ */
+export const webhookDeliveryFacts = (date: string): Effect.Effect<WebhookDeliveryFacts[], StoreError, ObjectStore> =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore;
+    const out: WebhookDeliveryFacts[] = [];
+    for (const source of sources) {
+      const entities = new Set(webhookEntities[source].map(keySegment));
+      let rawObjects = 0;
+      for (const entity of entities) rawObjects += (yield* store.list(`${rawPrefix(source, entity)}dt=${date}/`)).length;
+      // <prefix>event=<day>/<entity>/<event-id>.json: only the source's webhook entities count.
+      const entityOf = (key: string, prefix: string) => key.slice(prefix.length).split("/")[1];
+      const copiesPrefix = recoveredEventsPrefix(source, date);
+      const recoveredCopies = (yield* store.list(copiesPrefix)).filter(({ key }) => entities.has(entityOf(key, copiesPrefix) ?? "")).length;
+      let recovered: number | undefined;
+      if (recoveredSources.includes(source)) {
+        recovered = 0;
+        for (const day of dateRange(date, addDays(date, RECOVERY_LAG_DAYS))) {
+          const prefix = recoveredEventsPrefix(source, day, date);
+          recovered += (yield* store.list(prefix)).filter(({ key }) => entities.has(key.slice(prefix.length).split("/")[0] ?? "")).length;
+        }
+      }
+      out.push({ source, rawObjects, recoveredCopies, ...(recovered === undefined ? {} : { recovered }) });
+    }
+    return out;
+  });
+
 export interface GatherOptions {
   readonly date: string;
   readonly queryFacts?: QueryFacts;
   readonly hotStore: "counts" | "cloudwatch" | "none";
+  /** When the webhook-recovery check alerts (default contracts/webhook-recovery.ts). */
+  readonly webhookRecoveryAlert?: WebhookRecoveryAlert;
 }
 
 export const gatherFacts = (options: GatherOptions) =>
@@ -216,6 +249,8 @@ export const gatherFacts = (options: GatherOptions) =>
       hotStore: yield* hotStoreFacts(options.hotStore),
       missing,
       decodeFailures: yield* decodeFailureCounts(date),
+      webhookDelivery: yield* webhookDeliveryFacts(date),
+      ...(options.webhookRecoveryAlert ? { webhookRecoveryAlert: options.webhookRecoveryAlert } : {}),
     };
     return facts;
   });

@@ -3,6 +3,8 @@
  *   - write the report as JSON to metadata/data-quality/dt=<date>/<run-id>.json,
  *   - emit EMF metrics (checks failed per severity, events per stream, missing order numbers),
  *   - publish one alert per failed check (de-duplicated per date, check and subject),
+ *   - report per source the events received by webhook and recovered by the nightly reconciliation
+ *     (`webhooks`; the webhook-recovery check alerts when recovery passes the configured share),
  *   - ask for a backfill of the days with order-number gaps: a `backfillRequested` event on the
  *     platform bus whose detail is the backfill workflow's execution input (a rule in the
  *     analytics stack starts the backfill state machine with it), so reconciliation closes the loop.
@@ -12,7 +14,8 @@ import { BACKFILL_REQUESTED_DETAIL_TYPE, DATA_QUALITY_SOURCE } from "../../contr
 import type { BackfillExecutionInput } from "../../contracts/backfill-workflow";
 import { dataQualityResultKey } from "../../contracts/lake-layout";
 import { Alerts, EventBus, Metrics, ObjectStore } from "../kernel/services";
-import { runChecks, type CheckResult } from "./checks";
+import type { WebhookRecoveryAlert } from "../../contracts/webhook-recovery";
+import { runChecks, webhookDeliveryCounts, type CheckResult, type WebhookDeliveryCount } from "./checks";
 import { addDays } from "./dates";
 import { gatherFacts, queryFactsFromResults, type QueryFacts, type QueryResultKeys } from "./facts";
 
@@ -28,6 +31,8 @@ export interface DataQualityInput {
   readonly hotStore: "counts" | "cloudwatch" | "none";
   /** Publish the backfill request for gap days (default true). */
   readonly requestBackfill?: boolean;
+  /** When webhook recovery alerts (config/ webhookRecoveryAlert; default contracts/webhook-recovery.ts). */
+  readonly webhookRecoveryAlert?: WebhookRecoveryAlert;
 }
 
 export interface DataQualityReport {
@@ -39,6 +44,8 @@ export interface DataQualityReport {
   /** Days (order dates) with order-number gaps: what the nightly backfill re-exports. */
   readonly backfillDays: ReadonlyArray<string>;
   readonly backfillRequest?: BackfillExecutionInput;
+  /** Per source: events of the date received by webhook and recovered by the nightly reconciliation (the webhook-recovery check). */
+  readonly webhooks: ReadonlyArray<WebhookDeliveryCount>;
   readonly resultKey: string;
 }
 
@@ -70,7 +77,8 @@ export const dataQualityProgram = (input: DataQualityInput) =>
     const metrics = yield* Metrics;
     const alerts = yield* Alerts;
     const queryFacts = input.queryFacts ?? (input.queryResults ? yield* queryFactsFromResults(input.queryResults) : undefined);
-    const facts = yield* gatherFacts({ date: input.date, queryFacts, hotStore: input.hotStore });
+    const facts = yield* gatherFacts({ date: input.date, queryFacts, hotStore: input.hotStore, webhookRecoveryAlert: input.webhookRecoveryAlert });
+    const webhooks = webhookDeliveryCounts(facts.webhookDelivery ?? []);
     const results = runChecks(facts);
     const backfillDays = backfillDaysOf(results);
     const backfillRequest = input.requestBackfill === false ? undefined : backfillRequestFor(input.date, backfillDays);
@@ -83,6 +91,7 @@ export const dataQualityProgram = (input: DataQualityInput) =>
       results,
       backfillDays,
       ...(backfillRequest ? { backfillRequest } : {}),
+      webhooks,
       resultKey,
     };
     yield* store.put(resultKey, JSON.stringify(report, null, 2), { contentType: "application/json" });
@@ -92,6 +101,10 @@ export const dataQualityProgram = (input: DataQualityInput) =>
     }
     for (const stream of facts.streams) {
       yield* metrics.record("RawEventsPerDay", stream.counts[input.date] ?? 0, "Count", { Source: stream.stream.source, Entity: stream.stream.entity });
+    }
+    for (const count of webhooks) {
+      yield* metrics.record("WebhookEventsReceived", count.received, "Count", { Source: count.source });
+      if (count.recovered !== null) yield* metrics.record("WebhookEventsRecovered", count.recovered, "Count", { Source: count.source });
     }
     const missingNumbers = results.find((r) => r.check === "order-number-gaps")?.details?.missingCount;
     yield* metrics.record("MissingOrderNumbers", typeof missingNumbers === "number" ? missingNumbers : 0, "Count");

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Effect } from "effect";
 import { envVars } from "../../contracts/env-vars";
+import { defaultWebhookRecoveryAlert } from "../../contracts/webhook-recovery";
 import { taskHandler } from "../kernel/adapters";
 import { optionalConfig } from "../kernel/config";
 import { InvalidPayload } from "../kernel/errors";
@@ -30,6 +31,19 @@ const isKey = (value: unknown) => value === undefined || (typeof value === "stri
 /** `s3://bucket/key` (Athena's OutputLocation) or a plain key -> the key. */
 const keyOf = (location: string | undefined) => (location?.startsWith("s3://") ? location.replace(/^s3:\/\/[^/]+\//, "") : location);
 
+/**
+ * The environment's webhook-recovery threshold (config/ webhookRecoveryAlert, set on the function
+ * by the analytics stack); a variable that is absent or not a number leaves the default.
+ */
+const webhookRecoveryAlertConfig = Effect.gen(function* () {
+  const share = Number((yield* optionalConfig(envVars.webhookRecoveryMaxShare)) ?? Number.NaN);
+  const min = Number((yield* optionalConfig(envVars.webhookRecoveryMinCount)) ?? Number.NaN);
+  return {
+    maxRecoveredShare: Number.isFinite(share) && share >= 0 && share <= 1 ? share : defaultWebhookRecoveryAlert.maxRecoveredShare,
+    minRecovered: Number.isInteger(min) && min >= 0 ? min : defaultWebhookRecoveryAlert.minRecovered,
+  };
+});
+
 export const program = (event: DataQualityEvent | null | undefined) =>
   Effect.gen(function* () {
     const input = event ?? {};
@@ -51,6 +65,7 @@ export const program = (event: DataQualityEvent | null | undefined) =>
       queryResults,
       hotStore: input.hotStore ?? ((yield* optionalConfig(envVars.environment)) === "local" ? "counts" : "cloudwatch"),
       requestBackfill: input.requestBackfill,
+      webhookRecoveryAlert: yield* webhookRecoveryAlertConfig,
     });
     return report;
   });

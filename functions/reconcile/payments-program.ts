@@ -5,7 +5,9 @@
  * since the last run that the hot store lacks or holds older. Both are fed through the doors' own
  * path (redeliver.ts). The counts go to `metadata/reconciliation/payments/dt=<day>/<run>.json`
  * (ids, never payload values), to metrics, and to one alert per source and day when recovery is
- * above `alertRatio` of what was listed: webhooks are failing and someone should look.
+ * above `alertRatio` of what was listed: webhooks are failing and someone should look. Each
+ * recovered event also leaves a marker (contracts/webhook-recovery.ts) from which the data-quality
+ * run counts, per source and day, the events received by webhook and those recovered.
  */
 import { randomUUID } from "node:crypto";
 import { Clock, Effect } from "effect";
@@ -45,8 +47,9 @@ export const nightlyProgram = (input: NightlyInput = {}) =>
     const days = input.days ?? 3;
     const wanted = input.sources ?? ["stripe", "recharge"];
     const tallies: SourceTally[] = [];
-    if (wanted.includes("stripe")) tallies.push(yield* reconcileStripe({ fromSeconds: Math.floor(nowMs / 1000) - days * 86_400, toSeconds: Math.floor(nowMs / 1000) }, startedAt));
-    if (wanted.includes("recharge")) tallies.push(yield* reconcileRecharge(now, days));
+    if (wanted.includes("stripe"))
+      tallies.push(yield* reconcileStripe({ fromSeconds: Math.floor(nowMs / 1000) - days * 86_400, toSeconds: Math.floor(nowMs / 1000) }, startedAt, runId));
+    if (wanted.includes("recharge")) tallies.push(yield* reconcileRecharge(now, days, runId));
 
     const metrics = yield* Metrics;
     const alerts = yield* Alerts;

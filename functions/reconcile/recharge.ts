@@ -17,7 +17,7 @@ import { chargeItem, subscriptionItem } from "../recharge/records";
 import { ChargeWebhook, SubscriptionWebhook } from "../recharge/schemas";
 import { RECHARGE_TOPIC_HEADER } from "../recharge/signature";
 import { getJson, ProviderRejected } from "./provider-api";
-import { redeliver } from "./redeliver";
+import { markRecovered, redeliver } from "./redeliver";
 import { emptyTally, type SourceTally } from "./tally";
 
 export const RECHARGE_API_URL_VAR = "SDP_RECHARGE_API_URL";
@@ -73,7 +73,15 @@ const isHeld = (table: "subscriptions" | "charges", item: Item) =>
       }),
   );
 
-export const reconcileRecharge = (now: Date, defaultLookbackDays = 3) =>
+/** Recharge's times have no zone and are UTC (some answers add +00:00): the object's time as ISO, or the run's when it has none. */
+const rechargeTimeOf = (object: Record<string, unknown>, fallback: string) => {
+  const at = object.updated_at;
+  if (typeof at !== "string") return fallback;
+  const parsed = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(at) ? at : `${at}Z`);
+  return Number.isFinite(parsed) ? new Date(parsed).toISOString() : fallback;
+};
+
+export const reconcileRecharge = (now: Date, defaultLookbackDays = 3, runId = "reconcile") =>
   Effect.gen(function* () {
     const token = Redacted.value(
       yield* Effect.mapError(
@@ -109,7 +117,10 @@ export const reconcileRecharge = (now: Date, defaultLookbackDays = 3) =>
         );
         const id = `${resource}:${String(object.id)}`;
         tally[result.outcome] += 1;
-        if (result.outcome === "recovered") tally.recoveredIds.push(id);
+        if (result.outcome === "recovered") {
+          tally.recoveredIds.push(id);
+          yield* markRecovered("recharge", result, rechargeTimeOf(object, receivedAt), receivedAt, runId);
+        }
         if (result.outcome === "failed") tally.failures.push(`${id}: ${result.status} ${result.reason ?? ""}`.trim());
       }
     }

@@ -9,11 +9,12 @@
  * seen in both passes is fed once. https://docs.stripe.com/api/events/list
  */
 import { Config, Effect, Either, Redacted } from "effect";
+import { stripeTypePrefixes } from "../../contracts/events";
 import { describeStripeBody } from "../stripe/describe";
 import { withRetry } from "../kernel/retry";
 import { Secrets } from "../kernel/services";
 import { getJson, ProviderRejected } from "./provider-api";
-import { redeliver } from "./redeliver";
+import { markRecovered, redeliver } from "./redeliver";
 import { emptyTally, type SourceTally } from "./tally";
 
 export const STRIPE_API_URL_VAR = "SDP_STRIPE_API_URL";
@@ -46,8 +47,19 @@ const listPages = (base: string, apiKey: string, window: StripeWindow, deliveryS
     }
   });
 
-/** Lists the window's events and feeds the missing ones; `receivedAt` dates the recovered raw copies. */
-export const reconcileStripe = (window: StripeWindow, receivedAt: string) =>
+/** The event types the platform's Stripe endpoint subscribes to (contracts/events.ts): the others were never meant to arrive by webhook. */
+const inScope = (type: unknown) => typeof type === "string" && stripeTypePrefixes.some((prefix) => type.startsWith(prefix));
+
+/** The event's own time (`created`, seconds), or the run's when it has none. */
+const eventTimeOf = (event: Record<string, unknown>, fallback: string) =>
+  typeof event.created === "number" && Number.isFinite(event.created) ? new Date(event.created * 1000).toISOString() : fallback;
+
+/**
+ * Lists the window's events and feeds the missing ones; `receivedAt` dates the recovered raw
+ * copies, and each recovered one leaves its marker for the data-quality run (redeliver.ts).
+ * Events of types no endpoint subscribes to are counted as `ignored`, never fed.
+ */
+export const reconcileStripe = (window: StripeWindow, receivedAt: string, runId = "reconcile") =>
   Effect.gen(function* () {
     const apiKey = Redacted.value(
       yield* Effect.mapError(
@@ -63,6 +75,10 @@ export const reconcileStripe = (window: StripeWindow, receivedAt: string) =>
         const id = event.id as string;
         if (seen.has(id)) continue;
         seen.add(id);
+        if (!inScope(event.type)) {
+          tally.ignored += 1;
+          continue;
+        }
         tally.listed += 1;
         const result = yield* redeliver(
           "stripe",
@@ -72,7 +88,10 @@ export const reconcileStripe = (window: StripeWindow, receivedAt: string) =>
           receivedAt,
         );
         tally[result.outcome] += 1;
-        if (result.outcome === "recovered") tally.recoveredIds.push(id);
+        if (result.outcome === "recovered") {
+          tally.recoveredIds.push(id);
+          yield* markRecovered("stripe", result, eventTimeOf(event, receivedAt), receivedAt, runId);
+        }
         if (result.outcome === "failed") tally.failures.push(`${id}: ${result.status} ${result.reason ?? ""}`.trim());
       }
     }

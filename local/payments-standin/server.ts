@@ -35,15 +35,21 @@ export interface PaymentsStandinOptions {
   readonly port?: number;
 }
 
+/** What a sender delivers, and what it drops on purpose (ids: Stripe event ids, Recharge object ids). */
+export interface Deliveries {
+  readonly stripe: StripeEvent[];
+  readonly subscriptions: RechargeObject[];
+  readonly charges: RechargeObject[];
+  readonly dropped: number;
+  readonly droppedIds: { readonly stripe: string[]; readonly subscriptions: string[]; readonly charges: string[] };
+}
+
 export interface PaymentsStandin {
   readonly url: string;
   /** Requests served, by path (for tests that check paging). */
   readonly requests: Map<string, number>;
   /** Which Stripe events, subscriptions and charges a sender delivers; the rest are dropped on purpose. */
-  readonly deliveries: (
-    dropRate: number,
-    seed: number,
-  ) => { readonly stripe: StripeEvent[]; readonly subscriptions: RechargeObject[]; readonly charges: RechargeObject[]; readonly dropped: number };
+  readonly deliveries: (dropRate: number, seed: number, options?: { readonly exact?: boolean }) => Deliveries;
   readonly close: () => Promise<void>;
 }
 
@@ -122,18 +128,29 @@ export const startPaymentsStandin = async (options: PaymentsStandinOptions): Pro
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    deliveries: (dropRate, seed) => {
+    // Each item is dropped with probability dropRate; with `exact`, exactly round(dropRate x n) of
+    // each list are (a seeded choice), so "5% of each source" is 5% of each source.
+    deliveries: (dropRate, seed, deliveryOptions = {}) => {
       const random = seededPrng(seed);
       let dropped = 0;
-      const keep = <T>(items: ReadonlyArray<T>, onDrop: (item: T) => void = () => undefined) =>
-        items.filter((item) => {
-          if (random() >= dropRate) return true;
+      const keep = <T extends { readonly id: number | string }>(items: ReadonlyArray<T>, droppedIds: string[], onDrop: (item: T) => void = () => undefined) => {
+        let drop: (item: T, index: number) => boolean = () => random() < dropRate;
+        if (deliveryOptions.exact) {
+          const order = items.map((_, index) => ({ index, key: random() })).sort((a, b) => a.key - b.key);
+          const chosen = new Set(order.slice(0, Math.round(dropRate * items.length)).map(({ index }) => index));
+          drop = (_, index) => chosen.has(index);
+        }
+        return items.filter((item, index) => {
+          if (!drop(item, index)) return true;
           dropped += 1;
+          droppedIds.push(String(item.id));
           onDrop(item);
           return false;
         });
-      const stripe = keep(stripeEvents, (event) => undelivered.add(event.id));
-      return { stripe, subscriptions: keep(recharge.subscriptions), charges: keep(recharge.charges), dropped };
+      };
+      const droppedIds = { stripe: [] as string[], subscriptions: [] as string[], charges: [] as string[] };
+      const stripe = keep(stripeEvents, droppedIds.stripe, (event) => undelivered.add(event.id));
+      return { stripe, subscriptions: keep(recharge.subscriptions, droppedIds.subscriptions), charges: keep(recharge.charges, droppedIds.charges), dropped, droppedIds };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
