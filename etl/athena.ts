@@ -4,15 +4,20 @@
  * source relations (views over the Glue tables of stacks/lake-catalog.ts):
  *   raw_<source>_<entity>  over `raw_text` (one string column per object: the JSON document; the
  *                          doors store compact single-line JSON), envelope unwrapped like DuckDB's;
- *   snapshot_*             over the Parquet Glue tables `bulk_orders` and `bulk_order_line_items`.
+ *   snapshot_*             over the Parquet Glue table `bulk_<entity>` of each snapshot entity
+ *                          (`bulk_orders`, `bulk_order_line_items`, `bulk_refunds`, ...);
+ * then the derived relations of etl/transforms.ts (refund and transaction facts), portable SQL.
  */
 import { sourceSpecs } from "../contracts/analytics-sources";
 import type { AnalyticsWorkflowSql } from "../contracts/analytics-workflow";
-import { affectedDatesSqlFile, loadSql, ordersEnriched, views } from "./transforms";
+import { affectedDatesSqlFile, derivedRelations, loadSql, ordersEnriched, views } from "./transforms";
 import { qualityQueries } from "./quality";
 
 /** Glue table names the source views read (created by the lake stack). */
 export const athenaSourceTables = { rawText: "raw_text", bulkOrders: "bulk_orders", bulkOrderLineItems: "bulk_order_line_items" } as const;
+
+/** The Glue table of a snapshot entity: bulk_orders, bulk_order_line_items, bulk_refunds, ... */
+export const athenaSnapshotTable = (entity: string) => `bulk_${entity}`;
 
 /** Athena-only SQL (Trino): the source relations as views. Not portable by design; never run on DuckDB. */
 export const athenaSourceViews = (): string[] => {
@@ -26,12 +31,13 @@ export const athenaSourceViews = (): string[] => {
           `FROM ${athenaSourceTables.rawText} WHERE source = '${spec.source}' AND entity = '${spec.entity}' AND try(json_parse(line)) IS NOT NULL`,
       );
     } else {
-      const table = spec.entity === "orders" ? athenaSourceTables.bulkOrders : athenaSourceTables.bulkOrderLineItems;
+      const table = athenaSnapshotTable(spec.entity);
       const types = spec.types as Record<string, string>;
       const columns = spec.fields.map((field) => `CAST(${field === "order_id" ? "order_id" : field} AS ${types[field] ?? "VARCHAR"}) AS ${field}`);
       out.push(`CREATE OR REPLACE VIEW ${spec.relation} AS SELECT ${columns.join(", ")}, run_id FROM ${table}`);
     }
   }
+  for (const relation of derivedRelations) out.push(`CREATE OR REPLACE VIEW ${relation.name} AS ${loadSql(relation.sqlFile)}`);
   return out;
 };
 

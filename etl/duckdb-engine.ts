@@ -9,6 +9,7 @@ import { ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import type { LakeDir } from "./lake";
 import { duckdbShims } from "./sql-allowlist";
 import { sourceSpecs, type RawSourceSpec, type SnapshotSourceSpec } from "./sources";
+import { derivedRelations, loadSql } from "./transforms";
 
 export interface Engine {
   readonly connection: DuckDBConnection;
@@ -86,6 +87,10 @@ const createRawView = async (engine: Engine, lake: LakeDir, spec: RawSourceSpec)
 /** Parquet column name -> contract column, for the columns the backfill may name differently. */
 const snapshotColumnAliases: Record<string, ReadonlyArray<string>> = {
   order_id: ["order_id", "__parentId", "parent_id"],
+  // Refund line items and order adjustments are children of a refund.
+  refund_id: ["refund_id", "__parentId"],
+  // GraphQL OrderAdjustment names its kind `reason` (the `kind` field is deprecated).
+  kind: ["kind", "reason"],
   currency: ["currency", "currency_code"],
   customer_id: ["customer_id"],
 };
@@ -125,12 +130,17 @@ const createSnapshotView = async (engine: Engine, lake: LakeDir, spec: SnapshotS
   await engine.run(`CREATE OR REPLACE VIEW ${spec.relation} AS ${perRun.join(" UNION ALL ")}`);
 };
 
-/** Creates every source relation of etl/sources.ts over the lake's files. */
+/**
+ * Creates every source relation of etl/sources.ts over the lake's files, then the derived
+ * relations of etl/transforms.ts over them (a missing source is an empty relation, so they exist
+ * even before a shop has any refund).
+ */
 export const registerSources = async (engine: Engine, lake: LakeDir) => {
   for (const spec of Object.values(sourceSpecs)) {
     if (spec.kind === "raw") await createRawView(engine, lake, spec);
     else await createSnapshotView(engine, lake, spec);
   }
+  for (const relation of derivedRelations) await engine.run(`CREATE OR REPLACE VIEW ${relation.name} AS ${loadSql(relation.sqlFile)}`);
 };
 
 /** `orders_enriched` as the views read it: the processed Parquet partitions in the lake. */

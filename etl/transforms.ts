@@ -18,7 +18,8 @@ export interface ColumnSpec {
 
 export interface TransformSpec {
   readonly name: string;
-  readonly kind: "table" | "view";
+  /** table: processed, partitioned by dt; view: curated; relation: an engine view the others read, never stored. */
+  readonly kind: "table" | "view" | "relation";
   /** Path from etl/sql/. */
   readonly sqlFile: string;
   readonly description: string;
@@ -27,10 +28,88 @@ export interface TransformSpec {
   /** Relations the SQL reads: sources (etl/sources.ts) or other transforms. */
   readonly inputs: ReadonlyArray<string>;
   readonly columns: ReadonlyArray<ColumnSpec>;
+  /** Paragraphs for the data dictionary (definitions and where they come from). */
+  readonly notes?: ReadonlyArray<string>;
 }
 
 const col = (name: string, type: string, meaning: string, pii = false): ColumnSpec => ({ name, type, meaning, pii });
 const MONEY = "DECIMAL(20,4)";
+
+/** Where Shopify defines the measures of its sales and finance reports (cited in the data dictionary). */
+export const shopifyReportDefinitions = {
+  salesReports: "https://help.shopify.com/manual/reports-and-analytics/shopify-reports/report-types/sales-report",
+  financeReports: "https://help.shopify.com/en/manual/reports-and-analytics/shopify-reports/report-types/default-reports/finances-report",
+  shopifyqlSales: "https://shopify.dev/docs/api/shopifyql/latest/schemas/sales_revenue/sales",
+  refundResource: "https://shopify.dev/api/admin-rest/2023-10/resources/refund",
+  orderAdjustment: "https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderAdjustment",
+} as const;
+
+/**
+ * Relations built from the sources before orders_enriched and read by it and the views: DuckDB
+ * creates them as views after the sources (etl/duckdb-engine.ts), Athena as views with the source
+ * views (etl/athena.ts). In this order: each reads only sources and the ones before it.
+ */
+export const derivedRelations: ReadonlyArray<TransformSpec> = [
+  {
+    name: "shopify_refund_documents",
+    kind: "relation",
+    sqlFile: "facts/shopify_refund_documents.sql",
+    description: "Every REST refund document a webhook carried: refunds/create bodies and each element of refunds[] in every orders/* body (one row per refund per object).",
+    outputPrefix: "",
+    inputs: ["raw_shopify_refunds", "raw_shopify_orders"],
+    columns: [
+      col("order_id", "VARCHAR", "Order GID."),
+      col("refund_id", "VARCHAR", "Refund GID (gid://shopify/Refund/<id>; #<index> in an order body when the refund has no id)."),
+      col("record_source", "VARCHAR", "refund_webhook or order_webhook."),
+      col("source_rank", "INTEGER", "1 for a refunds/create body, 2 for an order body's copy."),
+      col("version_key", "VARCHAR", "Object key of the webhook body."),
+      col("doc", "JSON", "The refund as JSON."),
+    ],
+  },
+  {
+    name: "order_refund_facts",
+    kind: "relation",
+    sqlFile: "facts/order_refund_facts.sql",
+    description:
+      "One row per refund of an order, dated by the refund, its amounts split as Shopify's reports split a return (refunds/create first, then the newest order body's copy, then the newest bulk run).",
+    outputPrefix: "",
+    inputs: ["shopify_refund_documents", "snapshot_refunds", "snapshot_refund_line_items", "snapshot_order_adjustments"],
+    columns: [
+      col("order_id", "VARCHAR", "Order GID."),
+      col("refund_id", "VARCHAR", "Refund GID."),
+      col("refunded_at", "TIMESTAMP", "When the refund was processed (processed_at, else created_at; UTC)."),
+      col("refund_dt", "VARCHAR", "UTC day of refunded_at (YYYY-MM-DD)."),
+      col(
+        "returns_amount",
+        MONEY,
+        "Value of the goods returned, shop money: sum(refund_line_items.subtotal) - sum(order_adjustments.amount of kinds other than shipping_refund); a bulk refund known only by its total_refunded: that total less refunded shipping.",
+      ),
+      col("refunded_shipping_amount", MONEY, "Shipping refunded, shop money: sum(refund_shipping_lines.subtotal_amount) - sum(order_adjustments.amount of kind shipping_refund)."),
+      col("refunded_tax_amount", MONEY, "Tax refunded, shop money: line item and shipping line taxes - sum(order_adjustments.tax_amount)."),
+      col("refunded_amount", MONEY, "Money returned by the refund's successful refund transactions, in the transaction currency (bulk: total_refunded)."),
+      col("record_source", "VARCHAR", "refund_webhook, order_webhook or bulk: where the version kept came from."),
+    ],
+  },
+  {
+    name: "order_transaction_facts",
+    kind: "relation",
+    sqlFile: "facts/order_transaction_facts.sql",
+    description:
+      "One row per payment transaction of an order (order_transactions/create, orders/* transactions[], refunds' transactions[], bulk export), deduplicated by transaction id.",
+    outputPrefix: "",
+    inputs: ["raw_shopify_order_transactions", "raw_shopify_orders", "shopify_refund_documents", "snapshot_order_transactions"],
+    columns: [
+      col("order_id", "VARCHAR", "Order GID."),
+      col("transaction_id", "VARCHAR", "OrderTransaction GID (a refund transaction without an id: <refund GID>/transactions/<index>)."),
+      col("kind", "VARCHAR", "authorization, capture, sale, void, refund, ... (lower case)."),
+      col("status", "VARCHAR", "success, pending, failure, error (lower case)."),
+      col("gateway", "VARCHAR", "Payment gateway (shopify_payments, stripe, gift_card, manual, ...)."),
+      col("amount", MONEY, "Amount in the transaction currency."),
+      col("currency", "VARCHAR", "Transaction currency: the order's presentment currency."),
+      col("processed_at", "TIMESTAMP", "processed_at, else created_at (UTC)."),
+    ],
+  },
+];
 
 export const ordersEnriched: TransformSpec = {
   name: "orders_enriched",
@@ -39,7 +118,7 @@ export const ordersEnriched: TransformSpec = {
   description:
     "Latest state of every Shopify order from webhooks and bulk exports together (deduplicated by order id, newest updated_at wins, deleted orders removed), partitioned by order date.",
   outputPrefix: ORDERS_ENRICHED_PREFIX,
-  inputs: ["raw_shopify_orders", "snapshot_orders", "snapshot_line_items", "raw_recharge_charges"],
+  inputs: ["raw_shopify_orders", "snapshot_orders", "snapshot_line_items", "raw_recharge_charges", "order_refund_facts", "order_transaction_facts"],
   columns: [
     col("order_id", "VARCHAR", "Order GID (gid://shopify/Order/<id>); unique per row."),
     col("order_number", "VARCHAR", "Shop-facing order number (text, e.g. 1001); gaps are flagged by the data-quality checks."),
@@ -49,13 +128,17 @@ export const ordersEnriched: TransformSpec = {
     col("updated_at", "TIMESTAMP", "Last change of the version kept (UTC)."),
     col("processed_at", "TIMESTAMP", "When the payment was processed (UTC)."),
     col("cancelled_at", "TIMESTAMP", "When the order was cancelled (UTC); NULL if not."),
-    col("currency", "VARCHAR", "Shop currency (ISO 4217) of every amount in the row."),
+    col("currency", "VARCHAR", "Shop currency (ISO 4217) of every amount in the row except the payment columns (shop money; never the presentment currency)."),
     col("line_item_count", "INTEGER", "Number of line items."),
     col("total_quantity", "INTEGER", "Sum of line item quantities."),
     col("gross_amount", MONEY, "Line items before discounts (total_line_items_price)."),
     col("discount_amount", MONEY, "Order discounts (total_discounts)."),
-    col("refund_amount", MONEY, "Successful refund transactions of the webhook body; a bulk row carries total_refunded when the export has it, else 0."),
-    col("net_amount", MONEY, "gross_amount - discount_amount - refund_amount."),
+    col(
+      "refund_amount",
+      MONEY,
+      "Money refunded: successful refund transactions of every refund of the order (order_refund_facts, in the transaction currency); else the bulk row's total_refunded; else 0.",
+    ),
+    col("net_amount", MONEY, "gross_amount - discount_amount - refund_amount (money kept; see net_sales for Shopify's net sales)."),
     col("tax_amount", MONEY, "Total tax."),
     col("total_price", MONEY, "Amount charged: after discounts, with shipping and tax."),
     col("financial_status", "VARCHAR", "paid, pending, refunded, partially_refunded, voided, ..."),
@@ -71,10 +154,37 @@ export const ordersEnriched: TransformSpec = {
     col("days_since_previous_order", "INTEGER", "Calendar days (UTC) since the customer's previous order; NULL for a first order."),
     col("first_fulfilled_at", "TIMESTAMP", "First fulfillment's creation (UTC); NULL when unfulfilled or only known from a bulk export."),
     col("seconds_to_fulfilment", "BIGINT", "Seconds from created_at to first_fulfilled_at."),
+    col("shipping_amount", MONEY, "Shipping charged on the order (total_shipping_price_set shop money; bulk total_shipping)."),
+    col(
+      "returns_amount",
+      MONEY,
+      "Value of the goods returned by every refund of the order, whatever its day (order_refund_facts; by refund day in order_refunds and daily_sales).",
+    ),
+    col("refunded_shipping_amount", MONEY, "Shipping refunded by every refund of the order."),
+    col("refunded_tax_amount", MONEY, "Tax refunded by every refund of the order."),
+    col("net_sales", MONEY, "Shopify's net sales of the order: gross_amount - discount_amount - returns_amount (shipping and taxes excluded)."),
+    col("refund_count", "INTEGER", "Refunds of the order."),
+    col("last_refunded_at", "TIMESTAMP", "When the latest refund was processed (UTC); NULL without refunds."),
+    col(
+      "payment_status",
+      "VARCHAR",
+      "From the order's transactions: refunded, partially_refunded, partially_paid (captured < presentment total), paid, voided, authorized, pending or failed; the order's financial_status when no transaction shows any of these.",
+    ),
+    col("payment_gateway", "VARCHAR", "Gateway of the latest successful sale or capture; NULL when none is known."),
+    col("payment_currency", "VARCHAR", "Currency of that transaction (the presentment currency)."),
+    col("captured_amount", MONEY, "Successful sales and captures, in the transaction currency."),
+    col("is_test", "BOOLEAN", "A test order (left out of daily_sales, as Shopify's reports leave it out)."),
     col("record_source", "VARCHAR", "webhook or bulk: where the version kept came from."),
     col("dt", "VARCHAR", "Partition: order date (UTC, YYYY-MM-DD)."),
   ],
 };
+
+const salesNotes = [
+  `Measures as Shopify's sales and finance reports define them (sales reports: ${shopifyReportDefinitions.salesReports}; finance reports, Total sales: ${shopifyReportDefinitions.financeReports}; the same metrics in ShopifyQL's sales schema: ${shopifyReportDefinitions.shopifyqlSales}). A sale counts on the day of its order and a return on the day it was processed: "Sales appear in your sales reports as a positive value for the day that they were made, and returns appear as a negative value for the day that they were processed."`,
+  "gross_sales: product price x quantity before discounts, returns, shipping and taxes (Shopify: Gross sales). discounts: line item and order discounts (Shopify: Discounts; shown negative there, positive here). returns: the value of the goods returned, on the refund's day; refunded shipping and taxes are not returns but reduce shipping and taxes that day (Shopify: Returns). net_sales = gross_sales - discounts - returns (Shopify: Net sales). shipping = shipping charged - shipping refunded (Shopify: Shipping). taxes = taxes charged - taxes refunded (Shopify: Taxes). total_sales = net_sales + shipping + taxes (Shopify: Total sales).",
+  `Refund amounts come from the refund's line items, shipping lines and order adjustments (${shopifyReportDefinitions.refundResource}, ${shopifyReportDefinitions.orderAdjustment}): a refund of more or less than its calculated amount has an adjustment for the difference, counted in returns.`,
+  "Shop money throughout: every amount is in the shop currency (`currency`), converted by Shopify at the order's rate; a customer who paid in another (presentment) currency is counted in shop money. Days are UTC (Shopify's reports use the shop's time zone). Differences from Shopify: duties, additional fees and return fees are not counted; a cancelled order counts as returns only through the refund its cancellation creates; tips and gift card sales are not separated.",
+];
 
 export const views: ReadonlyArray<TransformSpec> = [
   {
@@ -152,6 +262,54 @@ export const views: ReadonlyArray<TransformSpec> = [
       col("recovery_rate", "DECIMAL(9,4)", "recovered / abandoned; NULL when none were abandoned."),
       col("recovered_net_amount", MONEY, "Net amount of the recovered orders."),
     ],
+  },
+  {
+    name: "order_refunds",
+    kind: "view",
+    sqlFile: "views/order_refunds.sql",
+    description: "The refunds fact: one row per refund of an order, dated by the day the refund was processed (dt), with the order's day beside it.",
+    outputPrefix: "curated/order_refunds/",
+    inputs: ["order_refund_facts", "orders_enriched"],
+    columns: [
+      col("refund_id", "VARCHAR", "Refund GID."),
+      col("order_id", "VARCHAR", "Order GID."),
+      col("order_number", "VARCHAR", "Shop-facing order number."),
+      col("currency", "VARCHAR", "Shop currency of the amounts (refunded_amount aside)."),
+      col("refunded_at", "TIMESTAMP", "When the refund was processed (UTC)."),
+      col("returns_amount", MONEY, "Value of the goods returned (Shopify: Returns)."),
+      col("refunded_shipping_amount", MONEY, "Shipping refunded."),
+      col("refunded_tax_amount", MONEY, "Tax refunded."),
+      col("refund_total", MONEY, "returns_amount + refunded_shipping_amount + refunded_tax_amount (shop money)."),
+      col("refunded_amount", MONEY, "Money returned by successful refund transactions, in payment_currency."),
+      col("payment_currency", "VARCHAR", "The order's transaction currency."),
+      col("is_test", "BOOLEAN", "The order is a test order."),
+      col("record_source", "VARCHAR", "refund_webhook, order_webhook or bulk."),
+      col("order_dt", "VARCHAR", "Order date (UTC)."),
+      col("dt", "VARCHAR", "Refund date (UTC): processed_at, else created_at, else the order date."),
+    ],
+    notes: salesNotes.slice(2, 4),
+  },
+  {
+    name: "daily_sales",
+    kind: "view",
+    sqlFile: "views/daily_sales.sql",
+    description: "Shopify's sales measures by UTC day and shop currency: sales on their order's day, returns on their refund's day; test orders left out.",
+    outputPrefix: "curated/daily_sales/",
+    inputs: ["orders_enriched", "order_refund_facts"],
+    columns: [
+      col("dt", "VARCHAR", "Day (UTC, YYYY-MM-DD)."),
+      col("currency", "VARCHAR", "Shop currency of the amounts."),
+      col("orders", "BIGINT", "Orders placed that day."),
+      col("refunds", "BIGINT", "Refunds processed that day."),
+      col("gross_sales", MONEY, "Product price x quantity of the orders placed that day (Shopify: Gross sales)."),
+      col("discounts", MONEY, "Discounts of the orders placed that day, positive (Shopify: Discounts)."),
+      col("returns", MONEY, "Value of the goods returned by refunds processed that day, positive (Shopify: Returns)."),
+      col("net_sales", MONEY, "gross_sales - discounts - returns (Shopify: Net sales)."),
+      col("shipping", MONEY, "Shipping charged on orders placed that day - shipping refunded that day (Shopify: Shipping)."),
+      col("taxes", MONEY, "Taxes of orders placed that day - taxes refunded that day (Shopify: Taxes)."),
+      col("total_sales", MONEY, "net_sales + shipping + taxes (Shopify: Total sales)."),
+    ],
+    notes: salesNotes,
   },
 ];
 

@@ -132,20 +132,24 @@ export const lakeTables: ReadonlyArray<LakeTableSpec> = [
     columns: [{ name: "line", type: "string", comment: "the object's JSON document as received" }],
     ...rawPartitioning,
   },
-  ...(["snapshotOrders", "snapshotLineItems"] as const).map((key): LakeTableSpec => {
-    const spec = sourceSpecs[key];
+  // One Parquet table per snapshot source the transforms read (bulk_orders, bulk_order_line_items,
+  // bulk_refunds, ...: etl/athena.ts athenaSnapshotTable); an entity not exported yet is an empty prefix.
+  ...Object.values(sourceSpecs).flatMap((spec): LakeTableSpec[] => {
+    if (spec.kind !== "snapshot") return [];
     const types = spec.types as Record<string, string>;
-    return {
-      name: key === "snapshotOrders" ? "bulk_orders" : "bulk_order_line_items",
-      description: `${spec.description} Every run of snapshots/shopify/${spec.entity}/ (run_id comes from the object path).`,
-      prefix: `${lakePrefixes.snapshots}shopify/${spec.entity}/`,
-      format: "parquet",
-      columns: spec.fields.map((field) => ({ name: field, type: glueType(types[field] ?? "VARCHAR") })),
-      // run=<id> directories are read recursively (no partition keys: the projection flag is inert).
-      partitionKeys: [],
-      projection: {},
-      locationTemplate: `snapshots/shopify/${spec.entity}/`,
-    };
+    return [
+      {
+        name: `bulk_${spec.entity}`,
+        description: `${spec.description} Every run of snapshots/shopify/${spec.entity}/ (run_id comes from the object path).`,
+        prefix: `${lakePrefixes.snapshots}shopify/${spec.entity}/`,
+        format: "parquet",
+        columns: spec.fields.map((field) => ({ name: field, type: glueType(types[field] ?? "VARCHAR") })),
+        // run=<id> directories are read recursively (no partition keys: the projection flag is inert).
+        partitionKeys: [],
+        projection: {},
+        locationTemplate: `snapshots/shopify/${spec.entity}/`,
+      },
+    ];
   }),
 ];
 

@@ -66,7 +66,7 @@ test("States.Format templates escape what the intrinsic treats as syntax and fil
   expect(affected).toMatch(/^States\.Format\('.*', \$\.runDate\.value(, \$\.runDate\.value)+\)$/s);
 });
 
-test("Athena gets one view per source relation", () => {
+test("Athena gets one view per source relation, then the derived relations", () => {
   const sql = athenaSourceViews();
   expect(sql.map((statement) => statement.split(" AS ")[0])).toEqual([
     "CREATE OR REPLACE VIEW raw_shopify_orders",
@@ -77,5 +77,15 @@ test("Athena gets one view per source relation", () => {
     "CREATE OR REPLACE VIEW raw_stripe_charges",
     "CREATE OR REPLACE VIEW snapshot_orders",
     "CREATE OR REPLACE VIEW snapshot_line_items",
+    "CREATE OR REPLACE VIEW raw_shopify_refunds",
+    "CREATE OR REPLACE VIEW raw_shopify_order_transactions",
+    "CREATE OR REPLACE VIEW snapshot_refunds",
+    "CREATE OR REPLACE VIEW snapshot_refund_line_items",
+    "CREATE OR REPLACE VIEW snapshot_order_adjustments",
+    "CREATE OR REPLACE VIEW snapshot_order_transactions",
+    // Then the relations derived from them (etl/transforms.ts derivedRelations), in dependency order.
+    "CREATE OR REPLACE VIEW shopify_refund_documents",
+    "CREATE OR REPLACE VIEW order_refund_facts",
+    "CREATE OR REPLACE VIEW order_transaction_facts",
   ]);
 });

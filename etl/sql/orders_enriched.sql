@@ -3,14 +3,19 @@
 --
 -- Portable SQL (Trino/Athena dialect, checked against etl/sql-allowlist.ts, run on DuckDB with the
 -- shims listed there). Inputs: raw_shopify_orders (webhook bodies), snapshot_orders and
--- snapshot_line_items (bulk exports), raw_recharge_charges (subscription linkage).
+-- snapshot_line_items (bulk exports), raw_recharge_charges (subscription linkage), and the refund
+-- and transaction facts of etl/sql/facts/ (order_refund_facts, order_transaction_facts: empty until
+-- a shop has refunds or the sources exist).
 --
 -- Rules:
 --   * every version of an order (each webhook body, each bulk-export row) competes; the newest
 --     updated_at wins; on a tie a webhook body beats a bulk row (it carries refunds and
 --     fulfillments), then the greater object key / run id (deterministic re-runs);
 --   * an order with any tombstone (orders/delete) is removed, whatever came before or after;
---   * money is DECIMAL(20,4) throughout (exact for 0-, 2- and 3-decimal currencies); never DOUBLE.
+--   * money is DECIMAL(20,4) throughout (exact for 0-, 2- and 3-decimal currencies); never DOUBLE;
+--   * money is the shop's: shop_money of the *_set fields when present, else the plain REST field
+--     (also shop money); the presentment (customer) currency is used only to tell whether the
+--     transactions, which are in that currency, paid the order in full.
 WITH
 digits AS (
   SELECT d FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS t (d)
@@ -35,11 +40,26 @@ raw_versions AS (
     try(CAST(at_timezone(from_iso8601_timestamp(json_extract_scalar(payload, '$.processed_at')), 'UTC') AS TIMESTAMP)) AS processed_at,
     try(CAST(at_timezone(from_iso8601_timestamp(json_extract_scalar(payload, '$.cancelled_at')), 'UTC') AS TIMESTAMP)) AS cancelled_at,
     json_extract_scalar(payload, '$.currency') AS currency,
-    try(CAST(json_extract_scalar(payload, '$.total_line_items_price') AS DECIMAL(20, 4))) AS gross_amount,
-    try(CAST(json_extract_scalar(payload, '$.total_discounts') AS DECIMAL(20, 4))) AS discount_amount,
+    COALESCE(
+      try(CAST(json_extract_scalar(payload, '$.total_line_items_price_set.shop_money.amount') AS DECIMAL(20, 4))),
+      try(CAST(json_extract_scalar(payload, '$.total_line_items_price') AS DECIMAL(20, 4)))
+    ) AS gross_amount,
+    COALESCE(
+      try(CAST(json_extract_scalar(payload, '$.total_discounts_set.shop_money.amount') AS DECIMAL(20, 4))),
+      try(CAST(json_extract_scalar(payload, '$.total_discounts') AS DECIMAL(20, 4)))
+    ) AS discount_amount,
     CAST(NULL AS DECIMAL(20, 4)) AS refund_amount_reported,
-    try(CAST(json_extract_scalar(payload, '$.total_price') AS DECIMAL(20, 4))) AS total_price,
-    try(CAST(json_extract_scalar(payload, '$.total_tax') AS DECIMAL(20, 4))) AS tax_amount,
+    COALESCE(
+      try(CAST(json_extract_scalar(payload, '$.total_price_set.shop_money.amount') AS DECIMAL(20, 4))),
+      try(CAST(json_extract_scalar(payload, '$.total_price') AS DECIMAL(20, 4)))
+    ) AS total_price,
+    COALESCE(
+      try(CAST(json_extract_scalar(payload, '$.total_tax_set.shop_money.amount') AS DECIMAL(20, 4))),
+      try(CAST(json_extract_scalar(payload, '$.total_tax') AS DECIMAL(20, 4)))
+    ) AS tax_amount,
+    try(CAST(json_extract_scalar(payload, '$.total_shipping_price_set.shop_money.amount') AS DECIMAL(20, 4))) AS shipping_amount,
+    try(CAST(json_extract_scalar(payload, '$.total_price_set.presentment_money.amount') AS DECIMAL(20, 4))) AS presentment_total,
+    CASE WHEN lower(COALESCE(json_extract_scalar(payload, '$.test'), 'false')) = 'true' THEN TRUE ELSE FALSE END AS is_test,
     json_extract_scalar(payload, '$.financial_status') AS financial_status,
     json_extract_scalar(payload, '$.fulfillment_status') AS fulfillment_status,
     json_extract_scalar(payload, '$.source_name') AS source_name,
@@ -81,6 +101,9 @@ snapshot_versions AS (
     CAST(total_refunded AS DECIMAL(20, 4)) AS refund_amount_reported,
     CAST(total_price AS DECIMAL(20, 4)) AS total_price,
     CAST(total_tax AS DECIMAL(20, 4)) AS tax_amount,
+    CAST(total_shipping AS DECIMAL(20, 4)) AS shipping_amount,
+    CAST(NULL AS DECIMAL(20, 4)) AS presentment_total,
+    COALESCE(test, FALSE) AS is_test,
     lower(financial_status) AS financial_status,
     -- Bulk says UNFULFILLED where a webhook says null.
     CASE WHEN lower(fulfillment_status) = 'unfulfilled' THEN NULL ELSE lower(fulfillment_status) END AS fulfillment_status,
@@ -135,7 +158,6 @@ latest_raw AS (
     order_id,
     payload,
     COALESCE(raw_line_item_count, 0) AS line_item_slots,
-    COALESCE(json_array_length(json_extract(payload, '$.refunds')), 0) AS refund_slots,
     COALESCE(json_array_length(json_extract(payload, '$.fulfillments')), 0) AS fulfillment_slots
   FROM latest
   WHERE payload IS NOT NULL
@@ -154,26 +176,42 @@ snapshot_line_aggregates AS (
   FROM snapshot_line_items li
   GROUP BY li.order_id, li.run_id
 ),
-raw_refund_transactions AS (
+refund_aggregates AS (
   SELECT
-    l.order_id,
-    json_extract(l.payload, concat('$.refunds[', CAST(r.i AS VARCHAR), '].transactions')) AS transactions
-  FROM latest_raw l
-  JOIN numbers r ON r.i < l.refund_slots
+    order_id,
+    COUNT(*) AS refund_count,
+    SUM(returns_amount) AS returns_amount,
+    SUM(refunded_shipping_amount) AS refunded_shipping_amount,
+    SUM(refunded_tax_amount) AS refunded_tax_amount,
+    SUM(refunded_amount) AS refund_amount,
+    MAX(refunded_at) AS last_refunded_at
+  FROM order_refund_facts
+  GROUP BY order_id
 ),
-raw_refund_slots AS (
-  SELECT order_id, transactions, COALESCE(json_array_length(transactions), 0) AS transaction_slots
-  FROM raw_refund_transactions
-),
-raw_refund_aggregates AS (
+transaction_aggregates AS (
   SELECT
-    rf.order_id,
-    SUM(COALESCE(try(CAST(json_extract_scalar(rf.transactions, concat('$[', CAST(t.i AS VARCHAR), '].amount')) AS DECIMAL(20, 4))), CAST(0 AS DECIMAL(20, 4)))) AS refund_amount
-  FROM raw_refund_slots rf
-  JOIN numbers t ON t.i < rf.transaction_slots
-  WHERE COALESCE(json_extract_scalar(rf.transactions, concat('$[', CAST(t.i AS VARCHAR), '].kind')), 'refund') = 'refund'
-    AND COALESCE(json_extract_scalar(rf.transactions, concat('$[', CAST(t.i AS VARCHAR), '].status')), 'success') = 'success'
-  GROUP BY rf.order_id
+    order_id,
+    SUM(CASE WHEN kind IN ('sale', 'capture') AND status = 'success' THEN COALESCE(amount, CAST(0 AS DECIMAL(20, 4))) ELSE CAST(0 AS DECIMAL(20, 4)) END) AS captured_amount,
+    SUM(CASE WHEN kind = 'refund' AND status = 'success' THEN COALESCE(amount, CAST(0 AS DECIMAL(20, 4))) ELSE CAST(0 AS DECIMAL(20, 4)) END) AS refunded_transaction_amount,
+    SUM(CASE WHEN kind = 'authorization' AND status = 'success' THEN 1 ELSE 0 END) AS authorizations,
+    SUM(CASE WHEN kind = 'void' AND status = 'success' THEN 1 ELSE 0 END) AS voids,
+    SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pendings,
+    SUM(CASE WHEN status IN ('failure', 'error') THEN 1 ELSE 0 END) AS failures
+  FROM order_transaction_facts
+  GROUP BY order_id
+),
+-- The gateway (and currency) of the latest successful sale or capture: what paid the order.
+payments_ranked AS (
+  SELECT
+    order_id,
+    gateway,
+    currency,
+    row_number() OVER (PARTITION BY order_id ORDER BY processed_at DESC NULLS LAST, transaction_id DESC) AS payment_rank
+  FROM order_transaction_facts
+  WHERE kind IN ('sale', 'capture') AND status = 'success'
+),
+latest_payments AS (
+  SELECT order_id, gateway, currency FROM payments_ranked WHERE payment_rank = 1
 ),
 raw_fulfilment_aggregates AS (
   SELECT
@@ -209,9 +247,31 @@ enriched AS (
     COALESCE(rla.total_quantity, sla.total_quantity, 0) AS total_quantity,
     CAST(COALESCE(l.gross_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS gross_amount,
     CAST(COALESCE(l.discount_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS discount_amount,
-    CAST(COALESCE(rra.refund_amount, l.refund_amount_reported, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS refund_amount,
+    CAST(COALESCE(ra.refund_amount, l.refund_amount_reported, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS refund_amount,
     CAST(l.tax_amount AS DECIMAL(20, 4)) AS tax_amount,
     CAST(l.total_price AS DECIMAL(20, 4)) AS total_price,
+    CAST(COALESCE(l.shipping_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS shipping_amount,
+    CAST(COALESCE(ra.returns_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS returns_amount,
+    CAST(COALESCE(ra.refunded_shipping_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS refunded_shipping_amount,
+    CAST(COALESCE(ra.refunded_tax_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS refunded_tax_amount,
+    COALESCE(ra.refund_count, 0) AS refund_count,
+    ra.last_refunded_at,
+    -- From the transactions when they show a payment, else the order's own financial_status.
+    CASE
+      WHEN ta.captured_amount > 0 AND ta.refunded_transaction_amount >= ta.captured_amount THEN 'refunded'
+      WHEN ta.captured_amount > 0 AND ta.refunded_transaction_amount > 0 THEN 'partially_refunded'
+      WHEN ta.captured_amount > 0 AND l.presentment_total IS NOT NULL AND ta.captured_amount < l.presentment_total THEN 'partially_paid'
+      WHEN ta.captured_amount > 0 THEN 'paid'
+      WHEN ta.voids > 0 THEN 'voided'
+      WHEN ta.authorizations > 0 THEN 'authorized'
+      WHEN ta.pendings > 0 THEN 'pending'
+      WHEN ta.failures > 0 THEN 'failed'
+      ELSE l.financial_status
+    END AS payment_status,
+    lp.gateway AS payment_gateway,
+    lp.currency AS payment_currency,
+    CAST(COALESCE(ta.captured_amount, CAST(0 AS DECIMAL(20, 4))) AS DECIMAL(20, 4)) AS captured_amount,
+    l.is_test,
     l.financial_status,
     l.fulfillment_status,
     l.source_name,
@@ -232,7 +292,9 @@ enriched AS (
   -- A bulk row's version_key is its run id (a webhook's is an object key, never a run id). Only
   -- equalities here: a filter on the outer side would turn the hash join into a nested loop.
   LEFT JOIN snapshot_line_aggregates sla ON sla.order_id = l.order_id AND sla.run_id = l.version_key
-  LEFT JOIN raw_refund_aggregates rra ON rra.order_id = l.order_id
+  LEFT JOIN refund_aggregates ra ON ra.order_id = l.order_id
+  LEFT JOIN transaction_aggregates ta ON ta.order_id = l.order_id
+  LEFT JOIN latest_payments lp ON lp.order_id = l.order_id
   LEFT JOIN raw_fulfilment_aggregates rfa ON rfa.order_id = l.order_id
   LEFT JOIN recharge_linked_orders rlo ON rlo.order_id = l.order_id
 ),
@@ -280,6 +342,18 @@ SELECT
   CAST(date_diff('day', CAST(previous_order_at AS DATE), CAST(created_at AS DATE)) AS INTEGER) AS days_since_previous_order,
   first_fulfilled_at,
   date_diff('second', created_at, first_fulfilled_at) AS seconds_to_fulfilment,
+  shipping_amount,
+  returns_amount,
+  refunded_shipping_amount,
+  refunded_tax_amount,
+  CAST(gross_amount - discount_amount - returns_amount AS DECIMAL(20, 4)) AS net_sales,
+  CAST(refund_count AS INTEGER) AS refund_count,
+  last_refunded_at,
+  payment_status,
+  payment_gateway,
+  payment_currency,
+  captured_amount,
+  is_test,
   record_source,
   CAST(CAST(created_at AS DATE) AS VARCHAR) AS dt
 FROM sequenced

@@ -1,7 +1,8 @@
 -- The order-date partitions of orders_enriched that an incremental run for {{run_date}} rewrites:
 -- the partitions of every order with a webhook received that day or the day before (a daily run
 -- early in the morning still folds in the end of the previous day; deletes included, so their old
--- partition is rewritten without them), of every order a Recharge charge received then links,
+-- partition is rewritten without them), of every order a refunds/create or order_transactions/create
+-- body received then names, of every order a Recharge charge received then links,
 -- and of every other order of the customers involved (their sequence numbers and days since the
 -- previous order can shift). Bulk exports are folded in by a full rebuild (the reconciliation run).
 WITH
@@ -28,6 +29,15 @@ all_versions AS (
 ),
 changed AS (
   SELECT order_id FROM raw_versions WHERE date_diff('day', try(CAST(received_dt AS DATE)), CAST('{{run_date}}' AS DATE)) BETWEEN 0 AND 1
+  UNION
+  -- A refund or a transaction received then changes its order's refund and payment columns.
+  SELECT concat('gid://shopify/Order/', json_extract_scalar(payload, '$.order_id')) AS order_id
+  FROM raw_shopify_refunds
+  WHERE json_extract_scalar(payload, '$.order_id') IS NOT NULL AND date_diff('day', try(CAST(dt AS DATE)), CAST('{{run_date}}' AS DATE)) BETWEEN 0 AND 1
+  UNION
+  SELECT concat('gid://shopify/Order/', json_extract_scalar(payload, '$.order_id')) AS order_id
+  FROM raw_shopify_order_transactions
+  WHERE json_extract_scalar(payload, '$.order_id') IS NOT NULL AND date_diff('day', try(CAST(dt AS DATE)), CAST('{{run_date}}' AS DATE)) BETWEEN 0 AND 1
   UNION
   SELECT concat('gid://shopify/Order/', shopify_order_id) AS order_id
   FROM (
