@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { LakeDir } from "../../etl/lake";
 import { readParquetRows, runEtl } from "../../etl/runner";
 import { makeLake, removeLake } from "../fixtures/lake/builder";
-import { A, B, C, D, putOrder, putRefund, putSnapshot, refundR5, writeShop } from "../fixtures/revenue/shop";
+import { A, B, C, D, orderBody, putOrder, putRefund, putSnapshot, putTransaction, refundBody, refundR5, transaction, writeShop } from "../fixtures/revenue/shop";
 
 type Row = Record<string, unknown>;
 
@@ -263,11 +263,15 @@ describe("revenue: Shopify's published samples", () => {
     const lake = freshLake();
     putOrder(lake, "2022-01-01T00:00:01Z", sample("orders__create.json"));
     putRefund(lake, "2022-01-01T00:00:02Z", sample("refunds__create.json"));
+    putTransaction(lake, "2022-01-01T00:00:03Z", sample("order_transactions__create.json"));
     await runEtl({ lake, date: "2022-01-01", full: true });
     const order = (await ordersOf(lake)).get("gid://shopify/Order/820982911946154508");
     // The sample order: 2 x 199.00 = 398.00, 20.00 discounts, 10.00 shipping; the sample refund
     // returns one 199.00 item (no tax) by a 199.00 "bogus" refund transaction.
     // net_sales = 398.00 - 20.00 - 199.00 = 179.00. Placed at 2021-12-31T19:00:00-05:00 = 2022-01-01 00:00 UTC.
+    // The samples' transactions: a 403.00 visa authorization (order_transactions/create) and the refund's
+    // 199.00 bogus refund; no sale or capture, so no paying gateway, and the status is authorized.
+    expect(order).toMatchObject({ payment_status: "authorized", payment_gateway: null, captured_amount: "0.0000" });
     expect(order).toMatchObject({
       gross_amount: "398.0000",
       discount_amount: "20.0000",
@@ -313,5 +317,21 @@ describe("revenue: a refund the bulk export knows only by its total", () => {
       ["2026-04-01", "USD", 1, 0, "50.0000", "5.0000", "0.0000", "45.0000", "0.0000", "4.5000", "49.5000"],
       ["2026-04-03", "USD", 0, 1, "0.0000", "0.0000", "49.5000", "-49.5000", "0.0000", "0.0000", "-49.5000"],
     ]);
+  });
+});
+
+describe("revenue: deleted orders", () => {
+  test("a deleted order's refunds leave with it; a refund of an order not yet seen waits for its order", async () => {
+    const lake = freshLake();
+    const order = orderBody({ id: 4001, number: 4001, createdAt: "2026-05-01T10:00:00Z", lines: [[1, "20.00"]], gross: ["20.00"], total: ["20.00"] });
+    putOrder(lake, "2026-05-01T10:00:01Z", order);
+    putRefund(lake, "2026-05-02T10:00:01Z", refundBody({ id: 7400, orderId: 4001, at: "2026-05-02T10:00:00Z", lines: [[40010, 1, "20.00", "0.00"]] }));
+    // orders/delete: only the id.
+    putOrder(lake, "2026-05-03T10:00:01Z", { id: 4001 });
+    // A refund whose order never arrived (yet).
+    putRefund(lake, "2026-05-03T11:00:01Z", refundBody({ id: 7401, orderId: 4999, at: "2026-05-03T11:00:00Z", lines: [[49990, 1, "5.00", "0.00"]] }));
+    putTransaction(lake, "2026-05-03T11:00:02Z", transaction(9400, 4999, "refund", "manual", "5.00", "USD", "2026-05-03T11:00:00Z"));
+    const result = await runEtl({ lake, date: "2026-05-03", full: true });
+    expect(result).toMatchObject({ orders: 0, views: { order_refunds: 0, daily_sales: 0 } });
   });
 });
