@@ -20,6 +20,7 @@ import type { TableKey } from "../contracts/tables";
 import { startDay } from "./traffic/day";
 import { expectRecovered, abandonedCheckoutsOfTheDay } from "./traffic/shopify/carts";
 import { customersOfTheDay } from "./traffic/shopify/customers";
+import { entityTablesOfTheDay, shopifyEntitiesOfTheDay } from "./traffic/shopify/entities";
 import { ordersOfTheDay } from "./traffic/shopify/orders";
 import { productsOfTheDay } from "./traffic/shopify/products";
 import { shopifySender } from "./traffic/shopify/send";
@@ -59,6 +60,9 @@ export const generateTraffic = (options: TrafficOptions): Traffic => {
 
   const { duplicates, forged, absent } = redeliveriesAndForgeries(day, orders.orders);
 
+  // Shopify's other entities (refunds, transactions, fulfillments, inventory, locations, discounts, draft orders): last, drawing nothing random.
+  shopifyEntitiesOfTheDay(day, sendShopify, orders.orders, orders.cancelledIndex, products);
+
   let seq = 0;
   const deliveries: Delivery[] = [
     ...day.originals.map((delivery): Delivery => ({ ...delivery, seq: 0, kind: "original", expected: { status: 200, outcome: "accepted" } })),
@@ -72,7 +76,18 @@ export const generateTraffic = (options: TrafficOptions): Traffic => {
   const { rows } = day;
   const distinct = (table: TableKey) => new Set(rows.filter((row) => row.table === table).map((row) => JSON.stringify(row.key))).size;
   const distinctObjects: Partial<Record<TableKey, number>> = {};
-  for (const table of ["orders", "customers", "products", "abandonedCarts", "subscriptions", "charges", "payments", "invoices", "disputes"] as TableKey[]) {
+  for (const table of [
+    "orders",
+    "customers",
+    "products",
+    "abandonedCarts",
+    "subscriptions",
+    "charges",
+    "payments",
+    "invoices",
+    "disputes",
+    ...entityTablesOfTheDay,
+  ] as TableKey[]) {
     distinctObjects[table] = distinct(table);
   }
   // Stripe payments hold charges and payment intents: the failing sale has an intent too.

@@ -3,6 +3,14 @@
  * the platform's own verifiers), shaped as the processors decode, routed by the contract's
  * patterns, and honest about what it expects (duplicates, forgeries, out-of-order updates).
  */
+import { DiscountDeletion, DiscountPayload, RedeemCodeNotice } from "../../functions/shopify/discounts";
+import { DraftOrderPayload } from "../../functions/shopify/draft-orders";
+import { fulfillmentOrderSchemaOf } from "../../functions/shopify/fulfillment-orders";
+import { FulfillmentPayload } from "../../functions/shopify/fulfillments";
+import { InventoryItemPayload, InventoryLevelDisconnect, InventoryLevelPayload } from "../../functions/shopify/inventory";
+import { LocationPayload } from "../../functions/shopify/locations";
+import { OrderTransactionPayload } from "../../functions/shopify/order-transactions";
+import { RefundPayload } from "../../functions/shopify/refunds";
 import { Either, Schema } from "effect";
 import { routes, shopifyTopics } from "../../contracts/events";
 import { parseEnvelope } from "../../local/event-door";
@@ -113,8 +121,42 @@ describe("generated traffic", () => {
   });
 
   it("shapes Shopify payloads as the Shopify processors decode them", () => {
-    const schemaOf = (topic: string) =>
-      ({ orders: Shopify.Order, customers: Shopify.Customer, products: Shopify.Product, checkouts: Shopify.Checkout, carts: Shopify.Cart })[topic.split("/")[0] as "orders"];
+    const byTopic: Record<string, Schema.Schema<any, any, never>> = {
+      "locations/delete": Shopify.Deletion,
+      "draft_orders/delete": Shopify.Deletion,
+      "inventory_levels/disconnect": InventoryLevelDisconnect,
+      "discounts/delete": DiscountDeletion,
+      "discounts/redeemcode_added": RedeemCodeNotice,
+      "discounts/redeemcode_removed": RedeemCodeNotice,
+    };
+    const byEntity: Record<string, Schema.Schema<any, any, never>> = {
+      orders: Shopify.Order,
+      customers: Shopify.Customer,
+      products: Shopify.Product,
+      checkouts: Shopify.Checkout,
+      carts: Shopify.Cart,
+      refunds: RefundPayload,
+      order_transactions: OrderTransactionPayload,
+      fulfillments: FulfillmentPayload,
+      inventory_items: InventoryItemPayload,
+      inventory_levels: InventoryLevelPayload,
+      locations: LocationPayload,
+      discounts: DiscountPayload,
+      draft_orders: DraftOrderPayload,
+    };
+    const schemaOf = (topic: string) => byTopic[topic] ?? (topic.startsWith("fulfillment_orders/") ? fulfillmentOrderSchemaOf(topic) : byEntity[topic.split("/")[0]!]);
+    // Every topic the contract routes to a processor with handlers is in the day's traffic.
+    const sent = new Set(traffic.deliveries.filter((candidate) => candidate.source === "shopify").map((candidate) => candidate.topic));
+    for (const topic of [
+      "refunds/create",
+      "order_transactions/create",
+      "fulfillments/update",
+      "inventory_levels/disconnect",
+      "locations/delete",
+      "discounts/redeemcode_removed",
+      "draft_orders/delete",
+    ])
+      expect(sent).toContain(topic);
     for (const delivery of traffic.deliveries.filter((candidate) => candidate.source === "shopify")) {
       const payload = delivery.door === "events" ? JSON.parse(delivery.body).detail.payload : JSON.parse(delivery.body);
       const decoded = Schema.decodeUnknownEither(schemaOf(delivery.topic) as Schema.Schema<unknown, unknown>)(payload);
