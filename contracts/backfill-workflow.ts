@@ -28,7 +28,7 @@
  * Plain data: no cdktn, no AWS SDK.
  */
 
-import type { BulkObject } from "./bulk-entities";
+import { bulkObjects, type BulkObject } from "./bulk-entities";
 
 /** Every object of contracts/bulk-entities.ts. */
 export type BulkObjectName = BulkObject;
@@ -342,7 +342,8 @@ export type BackfillWorkflowDefinition = ReturnType<typeof backfillWorkflowDefin
 /** Execution input of the nightly reconciliation (EventBridge Scheduler fills in the placeholders). */
 export const nightlyReconciliationInput = (lookbackDays: number) => ({
   runId: "<aws.scheduler.execution-id>",
-  objects: ["orders", "customers", "products"],
+  // Every object: refunds, transactions, fulfillments, inventory, discounts, metafields and draft orders are reconciled too.
+  objects: [...bulkObjects],
   since: `P${lookbackDays}D`,
   until: "<aws.scheduler.scheduled-time>",
 });

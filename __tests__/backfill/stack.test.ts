@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { backfillStateMachineArnParameter, backfillStates } from "../../contracts/backfill-workflow";
+import { bulkObjects } from "../../contracts/bulk-entities";
 import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
 import { simulate } from "../../policies/ci-simulation";
 import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "../infra/helpers";
@@ -56,7 +57,7 @@ describe("backfill stack", () => {
   it("schedules the nightly reconciliation over the last three days and publishes the ARN to SSM", () => {
     const [schedule] = resourcesOf(stack(), "aws_scheduler_schedule");
     expect(schedule.name).toBe("acme-staging-nightly-reconciliation");
-    expect(JSON.parse(schedule.target.input)).toMatchObject({ since: "P3D", until: "<aws.scheduler.scheduled-time>", objects: ["orders", "customers", "products"] });
+    expect(JSON.parse(schedule.target.input)).toMatchObject({ since: "P3D", until: "<aws.scheduler.scheduled-time>", objects: [...bulkObjects] });
     const [parameter] = resourcesOf(stack(), "aws_ssm_parameter");
     expect(parameter.name).toBe(backfillStateMachineArnParameter("acme", "staging"));
   });
