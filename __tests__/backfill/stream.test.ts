@@ -3,6 +3,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { convertJsonl } from "../../functions/backfill/convert/convert";
 import { ExportStreamBroken, fileSource, httpSource, isChildLine, streamConvert, type ConvertedPart } from "../../functions/backfill/convert/stream";
 import { queryDuckDb, tempDirPerTest } from "../support/duckdb";
 import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
@@ -147,6 +148,54 @@ describe("streamConvert: bounded parts", () => {
     expect(isChildLine(Buffer.from('{"id":"gid://shopify/Order/1","name":"\\"__parentId\\": x","note":"__parentId"}'))).toBe(false);
     expect(isChildLine(Buffer.from('{"id":"gid://shopify/LineItem/1", "__parentId" : "gid://shopify/Order/1"}'))).toBe(true);
   });
+
+  test('`"__parentId": null` is a root line, as DuckDB\'s `__parentId IS NULL` reads it', () => {
+    expect(isChildLine(Buffer.from('{"id":"gid://shopify/Order/1","__parentId": null}'))).toBe(false);
+    expect(isChildLine(Buffer.from('{"id":"gid://shopify/LineItem/1","__parentId":"gid://shopify/Order/null"}'))).toBe(true);
+  });
+
+  test.each([5, 100_000])(
+    "parts split into root and child lines convert to exactly the rows of a whole-file conversion (CRLF, blank lines, null __parentId, no final newline; %i-byte chunks)",
+    async (size) => {
+      const lines = ordersLines(120);
+      const nullParent = lines.findIndex((line, at) => at >= 40 && !line.includes("__parentId"));
+      // A root written with an explicit null __parentId, CRLF endings on some lines, blank lines, and no newline at the end.
+      const edited = lines.map((line, at) => (at === nullParent ? line.replace(/}$/, ',"__parentId":null}') : line));
+      expect(edited[nullParent]).toMatch(/"__parentId":null}$/);
+      const text = Buffer.from(
+        edited
+          .map((line, at) => (at % 7 === 0 ? `${line}\r\n` : at % 11 === 0 ? `${line}\n  \n\n` : `${line}\n`))
+          .join("")
+          .trimEnd(),
+      );
+      const file = path.join(tempDir(), `mixed-${size}.jsonl`);
+      fs.writeFileSync(file, text);
+      async function* chunks() {
+        for (let at = 0; at < text.length; at += size) yield text.subarray(at, at + size);
+      }
+      const whole = await convertJsonl({ input: file, outDir: path.join(tempDir(), `whole-${size}`), object: "orders", threads: 1 });
+      const reader = partReader();
+      const result = await streamConvert({
+        source: chunks(),
+        object: "orders",
+        workDir: path.join(tempDir(), `work-${size}`),
+        partBytes: 9_000,
+        threads: 1,
+        onPart: reader.onPart,
+      });
+      expect(reader.parts.length).toBeGreaterThan(3);
+      expect(result.entities.map(({ entity, rows }) => [entity, rows])).toEqual(whole.entities.map(({ entity, rows }) => [entity, rows]));
+      expect(result.totalRows).toBe(lines.length);
+      expect(result.jsonlBytes).toBe(text.length);
+      // The same orders and line items, part by part, as the whole file holds.
+      const wholeOrders = (await query(`SELECT id FROM '${whole.entities.find((each) => each.entity === "orders")!.file}' ORDER BY id`)).map((row) => String(row.id));
+      expect(reader.parts.flatMap(({ orderIds }) => orderIds).sort()).toEqual(wholeOrders.sort());
+      for (const { orderIds, parentIds } of reader.parts) {
+        const ids = new Set(orderIds);
+        expect(parentIds.filter((id) => !ids.has(id))).toEqual([]);
+      }
+    },
+  );
 
   test("gzip over HTTP, the object detected from the first line, Parquet kept in outDir for the CLI", async () => {
     const lines = [...bulkLines("products", { since: "2026-01-01T00:00:00Z", until: "2026-01-03T00:00:00Z", perDay: 150 })];
