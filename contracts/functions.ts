@@ -101,6 +101,8 @@ export const shopifyProcessorSpecs = (families: Readonly<Record<string, ShopifyF
           indexesSubjects(
             processor(name, SHOPIFY_FAMILY_ENTRY, writes as ReadonlyArray<TableKey>, description ?? `Shopify ${name} events.`, {
               handlerModule,
+              // A payload that does not decode is recorded under metadata/decode-failures/ (functions/shopify/event-identity.ts decodeEvent) before it goes to the DLQ.
+              lake: { read: ["raw/"], write: ["raw/", "metadata/decode-failures/"] },
               ...(alertKinds ? { alertKinds } : {}),
             }),
           ),
