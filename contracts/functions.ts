@@ -6,6 +6,7 @@
 import type { AlertKind } from "./alerts";
 import type { SecretKey } from "./env-vars";
 import { shopifyFamilies, type HandlerModule, type ShopifyFamilySpec } from "./events";
+import { retentionPurgePrefixes } from "./lake-layout";
 import type { TableKey } from "./tables";
 
 export type { SecretKey } from "./env-vars";
@@ -233,6 +234,33 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     // Days with order-number gaps go to the platform bus as a backfill request (contracts/analytics-workflow.ts).
     publishesToPlatformBus: true,
     timeoutSeconds: 300,
+  },
+  {
+    name: "gdpr-overdue",
+    layer: "analytics",
+    entry: "functions/gdpr/overdue-handler.ts",
+    handler: "handler",
+    trigger: "schedule",
+    description: "Daily: counts the GDPR requests older than 25 days and not complete (the GdprRequestsOverdue metric the 25-day alarm watches) and alerts on each.",
+    tables: { read: ["gdprRequests"], write: [] },
+    lake: { read: [], write: [] },
+    secrets: [],
+    alertKinds: ["gdpr-overdue"],
+  },
+  {
+    name: "retention-purge",
+    layer: "analytics",
+    entry: "functions/retention/handler.ts",
+    handler: "handler",
+    trigger: "schedule",
+    description: "Daily: deletes the lake partitions entirely outside their retention window (config/retention.ts), with its own audit entry under metadata/retention/.",
+    tables: { read: [], write: [] },
+    // Lists and deletes partitions under the purge prefixes (contracts/lake-layout.ts retentionPurgePrefixes), never the audit trails;
+    // raw/ deletes are a statement stacks/analytics.ts adds to this function alone (no spec grant deletes on raw/).
+    lake: { read: [...retentionPurgePrefixes], write: ["metadata/retention/"], delete: retentionPurgePrefixes.filter((prefix) => prefix !== "raw/") },
+    secrets: [],
+    timeoutSeconds: 900,
+    reservedConcurrency: 1,
   },
   {
     name: "payments-reconcile",

@@ -28,6 +28,7 @@ import { athenaWorkflowSql } from "../etl/athena";
 import { StateMachine } from "../modules/state-machine";
 import { policyDocument, serviceTrustPolicy, statements } from "../policies/iam";
 import type { EnvironmentConfig } from "../config/schema";
+import { loadRetention } from "../config/retention";
 import { AlarmFactory } from "../modules/alarms";
 import { EventTargetDlq } from "../modules/event-target-dlq";
 import type { EffectFunction } from "../modules/effect-function";
@@ -56,10 +57,21 @@ export const DATA_QUALITY_SCHEDULE = "cron(30 5 * * ? *)";
  */
 export const PAYMENTS_RECONCILE_SCHEDULE = "cron(30 2 * * ? *)";
 
+/** The daily GDPR overdue check (the 25-day alarm's metric) and the retention purge (after the nightly jobs, before the analytics run reads the lake). */
+export const GDPR_OVERDUE_SCHEDULE = "cron(0 6 * * ? *)";
+export const RETENTION_PURGE_SCHEDULE = "cron(0 4 * * ? *)";
+
 /** The schedule of each scheduled function of the layer (a scheduled function without one fails synth). */
 export const functionSchedules: Readonly<Record<string, string>> = {
   "data-quality": DATA_QUALITY_SCHEDULE,
   "payments-reconcile": PAYMENTS_RECONCILE_SCHEDULE,
+  "gdpr-overdue": GDPR_OVERDUE_SCHEDULE,
+  "retention-purge": RETENTION_PURGE_SCHEDULE,
+};
+
+/** What a scheduled function gets beyond `{"source":"schedule"}`: the retention purge its environment's policy (config/retention.ts). */
+export const functionScheduleInputs: Readonly<Record<string, (env: EnvironmentConfig) => Record<string, unknown>>> = {
+  "retention-purge": (env) => ({ policy: loadRetention(env.name) }),
 };
 
 export class AnalyticsStack extends PlatformStack {
@@ -102,10 +114,19 @@ export class AnalyticsStack extends PlatformStack {
           description: `Runs ${spec.name} daily.`,
           expression,
           targetArn: fn.arn,
-          input: { source: "schedule" },
+          input: { source: "schedule", ...functionScheduleInputs[spec.name]?.(env) },
         });
       }
     }
+
+    // The retention purge alone deletes expired raw/ partitions (a spec grant never deletes on raw/):
+    // functions/retention/purge.ts deletes only partitions entirely outside their window.
+    this.functions["retention-purge"]?.addStatement({
+      Sid: "RetentionDeleteRaw",
+      Effect: "Allow",
+      Action: ["s3:DeleteObject"],
+      Resource: [`${props.lake.lake.bucket.arn}/${lakePrefixes.raw}*`],
+    });
 
     const dataQuality = this.functions["data-quality"];
     if (dataQuality) this.workflow = this.analyticsWorkflow(env, dataQuality.arn);

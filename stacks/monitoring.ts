@@ -3,6 +3,7 @@
  * sections with `this.dashboard.addSection(title, widgets)` and alarms with `this.alarms`
  * (every alarm goes to the alerts topic). Starts with the hot stores, the lake and ingestion.
  */
+import { GDPR_DUE_DAYS, GDPR_OVERDUE_ALARM_DAYS, GDPR_OVERDUE_METRIC } from "../contracts/gdpr";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { tableKeys } from "../contracts/tables";
@@ -153,6 +154,29 @@ export class MonitoringStack extends PlatformStack {
         namespace: FUNCTION_METRICS_NAMESPACE,
         metricName: "DataQualityErrors",
         dimensions: { FunctionName: dataQuality },
+        statistic: "Maximum",
+        threshold: 1,
+        periodSeconds: 86400,
+      });
+    }
+    // The 25-day alarm: GDPR requests older than GDPR_OVERDUE_ALARM_DAYS and not complete,
+    // counted daily by the gdpr-overdue function (functions/gdpr/overdue.ts, EMF, dimension FunctionName).
+    const gdprOverdue = props.analytics.functions["gdpr-overdue"]?.props.functionName;
+    if (gdprOverdue) {
+      this.dashboard.addSection("GDPR requests", [
+        {
+          title: `Requests older than ${GDPR_OVERDUE_ALARM_DAYS} days, not complete`,
+          metrics: [[FUNCTION_METRICS_NAMESPACE, GDPR_OVERDUE_METRIC, "FunctionName", gdprOverdue, { stat: "Maximum" }]],
+          stat: "Maximum",
+          periodSeconds: 86400,
+        },
+      ]);
+      this.alarms.metric(this, "gdpr-requests-overdue", {
+        name: "gdpr-requests-overdue",
+        description: `A GDPR request is older than ${GDPR_OVERDUE_ALARM_DAYS} days and not complete (legal window ${GDPR_DUE_DAYS} days): run \`sdp gdpr requests\` and finish or resume it (docs/runbooks/gdpr.md).`,
+        namespace: FUNCTION_METRICS_NAMESPACE,
+        metricName: GDPR_OVERDUE_METRIC,
+        dimensions: { FunctionName: gdprOverdue },
         statistic: "Maximum",
         threshold: 1,
         periodSeconds: 86400,
