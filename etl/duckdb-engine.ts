@@ -63,18 +63,18 @@ const snapshotGlobOf = (spec: SnapshotSourceSpec) => `snapshots/shopify/${spec.e
 /** The object key of a file path: the path after the lake root, without s3rver's suffix. */
 const objectKeySql = (lake: LakeDir) => `replace(substr(filename, ${lake.root.length + 2}), '._S3rver_object', '')`;
 
-const createRawView = async (engine: Engine, lake: LakeDir, spec: RawSourceSpec) => {
+const createRawView = async (engine: Engine, lake: LakeDir, spec: RawSourceSpec, kind: "VIEW" | "TEMP TABLE") => {
   const glob = lake.glob(rawGlobOf(spec));
   if (!(await hasFiles(engine, glob))) {
     await engine.run(
-      `CREATE OR REPLACE VIEW ${spec.relation} AS SELECT CAST(NULL AS VARCHAR) AS object_key, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS VARCHAR) AS topic, CAST(NULL AS VARCHAR) AS payload WHERE FALSE`,
+      `CREATE OR REPLACE ${kind} ${spec.relation} AS SELECT CAST(NULL AS VARCHAR) AS object_key, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS VARCHAR) AS topic, CAST(NULL AS VARCHAR) AS payload WHERE FALSE`,
     );
     return;
   }
   // Invalid JSON is skipped here (the data-quality checks count it): bad input never fails a run.
   // An envelope {"topic", "payload"} is unwrapped; a bare webhook body is the payload itself.
   await engine.run(`
-    CREATE OR REPLACE VIEW ${spec.relation} AS
+    CREATE OR REPLACE ${kind} ${spec.relation} AS
     SELECT
       ${objectKeySql(lake)} AS object_key,
       regexp_extract(filename, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS dt,
@@ -133,14 +133,20 @@ const createSnapshotView = async (engine: Engine, lake: LakeDir, spec: SnapshotS
 /**
  * Creates every source relation of etl/sources.ts over the lake's files, then the derived
  * relations of etl/transforms.ts over them (a missing source is an empty relation, so they exist
- * even before a shop has any refund).
+ * even before a shop has any refund). With `materialize` (a transform run), the raw relations and
+ * the derived ones are computed once into temporary tables (spilled to the temp directory when
+ * large): orders_enriched, the facts and the views read them several times, and a view would read
+ * every raw object again each time.
  */
-export const registerSources = async (engine: Engine, lake: LakeDir) => {
+export const registerSources = async (engine: Engine, lake: LakeDir, options: { readonly materialize?: boolean } = {}) => {
   for (const spec of Object.values(sourceSpecs)) {
-    if (spec.kind === "raw") await createRawView(engine, lake, spec);
+    if (spec.kind === "raw") await createRawView(engine, lake, spec, options.materialize === true ? "TEMP TABLE" : "VIEW");
     else await createSnapshotView(engine, lake, spec);
   }
-  for (const relation of derivedRelations) await engine.run(`CREATE OR REPLACE VIEW ${relation.name} AS ${loadSql(relation.sqlFile)}`);
+  for (const relation of derivedRelations) {
+    const kind = options.materialize === true ? "TEMP TABLE" : "VIEW";
+    await engine.run(`CREATE OR REPLACE ${kind} ${relation.name} AS ${loadSql(relation.sqlFile)}`);
+  }
 };
 
 /** `orders_enriched` as the views read it: the processed Parquet partitions in the lake. */

@@ -79,7 +79,7 @@ export const runEtl = async (options: EtlOptions): Promise<EtlResult> => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-etl-"));
   const engine = await openEngine({ tempDirectory: path.join(tmp, "spill"), ...options.engine });
   try {
-    await registerSources(engine, options.lake);
+    await registerSources(engine, options.lake, { materialize: true });
     let mark = Date.now();
     const lap = (what: string) => {
       const now = Date.now();
