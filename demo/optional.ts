@@ -260,6 +260,10 @@ export const runAnalytics = async (context: StageContext): Promise<OptionalStage
   const bar = context.progress.bar("analytics", 0);
   const result = await runEtl({ lake: openLakeDir(context.dataDir, lake.bucket), date: isoDate(context.now), full: true, log: (line) => bar.tick(0, line) });
   bar.done(`${result.orders} orders enriched`);
+  // The GDPR subject index for the ETL's Parquet outputs (processed/, curated/): functions/gdpr/parquet-index.ts.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { indexEtlOutputs } = require(path.join(repositoryRoot, "functions/gdpr/parquet-index.ts")) as { indexEtlOutputs: () => Promise<number> };
+  await indexEtlOutputs();
   // Every distinct order of the lake (webhooks and bulk snapshots) must appear once.
   const rawOrders = `SELECT DISTINCT COALESCE(json_extract_string(payload, '$.admin_graphql_api_id'), 'gid://shopify/Order/' || json_extract_string(payload, '$.id')) AS id FROM raw_events
                      WHERE source = 'shopify' AND entity = 'orders' AND json_extract_string(payload, '$.created_at') IS NOT NULL`;

@@ -9,9 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { Effect, Option } from "effect";
+import { Effect, Layer, Option } from "effect";
 import type { SubjectLocation } from "../../contracts/gdpr";
 import { Transient } from "../kernel/errors";
+import { ObjectStoreLive, SecretsLive, SubjectIndexLive } from "../kernel/live";
 import { ObjectStore, type StoreError } from "../kernel/services";
 import { SubjectIndex } from "../kernel/subject-index";
 import { identifiersOfPayload, indexRecord, type FoundIdentifier } from "./subject-index";
@@ -95,3 +96,25 @@ export const indexParquetObject = (key: string): Effect.Effect<number, StoreErro
       Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })),
     );
   });
+
+/** Indexes every Parquet object under `prefixes` (the ETL's outputs after a run: processed/, curated/); returns the identifiers found per key. */
+export const indexParquetUnder = (prefixes: ReadonlyArray<string>): Effect.Effect<number, StoreError, ObjectStore> =>
+  Effect.gen(function* () {
+    const objects = yield* ObjectStore;
+    let files = 0;
+    for (const prefix of prefixes) {
+      for (const object of yield* objects.list(prefix)) {
+        if (!object.key.endsWith(".parquet")) continue;
+        yield* indexParquetObject(object.key);
+        files++;
+      }
+    }
+    return files;
+  });
+
+/**
+ * After an ETL run on the embedded platform (the demo's analytics stage): processed/ and curated/
+ * indexed with the live layers the process environment points at (sdp local's emulators).
+ */
+export const indexEtlOutputs = (): Promise<number> =>
+  Effect.runPromise(Effect.provide(indexParquetUnder(["processed/", "curated/"]), Layer.mergeAll(ObjectStoreLive, SubjectIndexLive).pipe(Layer.provideMerge(SecretsLive))));
