@@ -18,6 +18,8 @@ export const envVars = {
   alertsTopicArn: "SDP_ALERTS_TOPIC_ARN",
   /** The DLQ of a processor's source queue: invalid events go there at once, without retries. */
   deadLetterQueueUrl: "SDP_DEAD_LETTER_QUEUE_URL",
+  /** gdpr-redact: the processors' dead-letter queues (comma-separated URLs) its DeadLetters step drains of the subject's letters. */
+  gdprDeadLetterQueueUrls: "SDP_GDPR_DEAD_LETTER_QUEUE_URLS",
   logLevel: "SDP_LOG_LEVEL",
   /** Secrets: in AWS the function gets the secret's ARN; locally the value itself. */
   shopifyWebhookSecretArn: "SDP_SECRET_SHOPIFY_WEBHOOK_ARN",

@@ -16,8 +16,8 @@ import type { SubjectLocation } from "../../contracts/gdpr";
 import { gdprRedactionDefinition, gdprRedactionSteps } from "../../contracts/gdpr-workflow";
 import { makeTestPlatform } from "../../functions/kernel/memory";
 import { subjectIndexOverHotStore, SubjectIndex } from "../../functions/kernel/subject-index";
-import { HotStore, ObjectStore, type Item } from "../../functions/kernel/services";
-import { LakeVersions, makeMemoryDeadLetters, VendorApis, versionedMemoryStore, type Vendor } from "../../functions/gdpr/redaction-services";
+import { Alerts, HotStore, ObjectStore, type Item } from "../../functions/kernel/services";
+import { DeadLetterStore, LakeVersions, makeMemoryDeadLetters, VendorApis, versionedMemoryStore, type Vendor } from "../../functions/gdpr/redaction-services";
 import { readAudit } from "../../functions/gdpr/redaction-program";
 import { rewriteParquet, rowMatchOf } from "../../functions/gdpr/parquet-redact";
 import { createRequest, getRequest } from "../../functions/gdpr/requests";
@@ -83,7 +83,7 @@ const PARQUET = {
 };
 
 interface Lake {
-  readonly layer: Layer.Layer<unknown, never, never>;
+  readonly layer: Layer.Layer<ObjectStore | HotStore | Alerts | SubjectIndex | LakeVersions | DeadLetterStore | VendorApis>;
   readonly platform: ReturnType<typeof makeTestPlatform>;
   readonly versions: ReturnType<typeof versionedMemoryStore>;
   readonly letters: ReturnType<typeof makeMemoryDeadLetters>;

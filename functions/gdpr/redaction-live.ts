@@ -5,7 +5,7 @@
  *                    and DeleteObject with VersionId. An endpoint without versioning (s3rver)
  *                    answers the listing with an error or with nothing: then there are no versions,
  *                    and the program's plain DeleteObject is the whole deletion.
- *   DeadLetterStore  SQS dead-letter queues (SDP_GDPR_DEAD_LETTER_QUEUE_URLS, comma-separated):
+ *   DeadLetterStore  SQS dead-letter queues (envVars.gdprDeadLetterQueueUrls, comma-separated):
  *                    receive, delete the subject's letters, make the others visible again at once.
  *   VendorApis       Stripe `DELETE /v1/customers/{id}`, Recharge `DELETE /customers/{id}`, with
  *                    the API keys from Secrets (stripeApi, rechargeApi); 404 is "absent" (a repeat).
@@ -13,7 +13,7 @@
 import { Config, Effect, Layer, Redacted } from "effect";
 import { envVars } from "../../contracts/env-vars";
 import { awsCall, awsCallWithOutcomes, errorName, httpStatusOf } from "../kernel/aws-errors";
-import { configValue } from "../kernel/config";
+import { configValue, optionalConfig } from "../kernel/config";
 import { InvalidPayload, Throttled, Transient } from "../kernel/errors";
 import { scopedClient, sdk } from "../kernel/live/sdk";
 import { Secrets } from "../kernel/services";
@@ -21,15 +21,12 @@ import { RECHARGE_API_URL_VAR, RECHARGE_API_VERSION } from "../reconcile/recharg
 import { STRIPE_API_URL_VAR } from "../reconcile/stripe";
 import { DeadLetterStore, LakeVersions, VendorApis, type ObjectVersion, type Vendor } from "./redaction-services";
 
-/** The dead-letter queues the DeadLetters step drains of the subject's letters. */
-export const GDPR_DEAD_LETTER_QUEUES_VAR = "SDP_GDPR_DEAD_LETTER_QUEUE_URLS";
-
 const notVersioned = (error: unknown) => ["NotImplemented", "MethodNotAllowed", "InvalidRequest"].includes(errorName(error) ?? "") || httpStatusOf(error) === 501;
 
 export const LakeVersionsLive: Layer.Layer<LakeVersions> = Layer.scoped(
   LakeVersions,
   Effect.map(
-    scopedClient(() => new (sdk.s3().S3Client)({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })),
+    Effect.flatMap(optionalConfig("AWS_ENDPOINT_URL_S3"), (endpoint) => scopedClient(() => new (sdk.s3().S3Client)({ forcePathStyle: Boolean(endpoint) }))),
     (client): LakeVersions["Type"] => ({
       versions: (key) =>
         Effect.flatMap(configValue(envVars.lakeBucket), (Bucket) =>
@@ -75,7 +72,7 @@ export const DeadLetterStoreLive: Layer.Layer<DeadLetterStore> = Layer.scoped(
     (client): DeadLetterStore["Type"] => ({
       purge: (isSubjects) =>
         Effect.gen(function* () {
-          const urls = (process.env[GDPR_DEAD_LETTER_QUEUES_VAR] ?? "")
+          const urls = ((yield* optionalConfig(envVars.gdprDeadLetterQueueUrls)) ?? "")
             .split(",")
             .map((url) => url.trim())
             .filter(Boolean);

@@ -103,12 +103,12 @@ export const mentionsSubject = (text: string, identifiers: ReadonlyArray<Subject
 const hotKeyOf = (location: Extract<SubjectLocation, { store: "hot" }>): { table: TableKey; key: Item } | undefined =>
   (tableKeys as ReadonlyArray<string>).includes(location.table) ? { table: location.table as TableKey, key: { ...location.key } } : undefined;
 
-/** Lookup: the request's identifiers, widened by what the located records link to them, stored on the request. */
-const lookupStep = (record: GdprRequestRecord) =>
+/** The identifiers widened by what the located records link to them (bounded rounds), and the locations of the widened set. */
+export const widenIdentifiers = (given: ReadonlyArray<SubjectIdentifier>) =>
   Effect.gen(function* () {
     const hot = yield* HotStore;
     const objects = yield* ObjectStore;
-    let identifiers = uniqueIdentifiers(record.identifiers ?? []);
+    let identifiers = uniqueIdentifiers(given);
     let locations: ReadonlyArray<SubjectLocation> = [];
     for (let round = 0; round < MAX_LOOKUP_ROUNDS; round += 1) {
       locations = yield* lookupLocations(identifiers);
@@ -137,18 +137,58 @@ const lookupStep = (record: GdprRequestRecord) =>
       if (widened.length === identifiers.length) break;
       identifiers = widened;
     }
+    return { identifiers, locations };
+  });
+
+const countsOf = (locations: ReadonlyArray<SubjectLocation>) => {
+  const count = (store: SubjectLocation["store"]) => locations.filter((location) => location.store === store).length;
+  return { locations: locations.length, raw: count("raw"), parquet: count("parquet"), hot: count("hot"), idempotency: count("idempotency"), dlq: count("dlq") };
+};
+
+/** Lookup: the request's identifiers, widened by what the located records link to them, stored on the request. */
+const lookupStep = (record: GdprRequestRecord) =>
+  Effect.gen(function* () {
+    const hot = yield* HotStore;
+    const { identifiers, locations } = yield* widenIdentifiers(record.identifiers ?? []);
     // The widened identifiers stay on the request (erased at completion) so later steps use the same set.
     if (identifiers.length !== (record.identifiers ?? []).length) yield* hot.put("gdprRequests", JSON.parse(JSON.stringify({ ...record, identifiers })) as Item);
-    const count = (store: SubjectLocation["store"]) => locations.filter((location) => location.store === store).length;
+    return { identifiers: identifiers.length, ...countsOf(locations), vendors: (record.vendors ?? []).length };
+  });
+
+/** What a redaction would change (`--dry-run`): nothing is written. Parquet files are read to count the rows that would go. */
+export const planRedaction = (given: ReadonlyArray<SubjectIdentifier>) =>
+  Effect.gen(function* () {
+    const objects = yield* ObjectStore;
+    const { identifiers, locations } = yield* widenIdentifiers(given);
+    const match = rowMatchOf(identifiers);
+    const parquet: Array<{ readonly key: string; readonly table: string; readonly rows: number; readonly rowsToRemove: number }> = [];
+    for (const location of locations) {
+      if (location.store !== "parquet") continue;
+      const body = yield* objects.get(location.key);
+      if (Option.isNone(body)) continue;
+      const result = yield* Effect.tryPromise({
+        try: () => rewriteParquet(body.value, location.table, match),
+        catch: (cause) => new Transient({ service: "duckdb", reason: `reading ${location.key}: ${(cause as Error)?.message ?? String(cause)}`, cause }),
+      });
+      fs.rmSync(result.dir, { recursive: true, force: true });
+      parquet.push({ key: location.key, table: location.table, rows: result.rowsBefore, rowsToRemove: result.rowsRemoved });
+    }
+    const hotTables: Record<string, number> = {};
+    for (const location of locations) if (location.store === "hot") hotTables[location.table] = (hotTables[location.table] ?? 0) + 1;
     return {
-      identifiers: identifiers.length,
-      locations: locations.length,
-      raw: count("raw"),
-      parquet: count("parquet"),
-      hot: count("hot"),
-      idempotency: count("idempotency"),
-      dlq: count("dlq"),
-      vendors: (record.vendors ?? []).length,
+      identifiers: {
+        total: identifiers.length,
+        byKind: Object.fromEntries(["customer-id", "email", "phone"].map((kind) => [kind, identifiers.filter((id) => id.kind === kind).length])),
+      },
+      counts: countsOf(locations),
+      rawObjects: locations.flatMap((location) => (location.store === "raw" ? [location.key] : [])).sort(),
+      parquet: parquet.sort((a, b) => a.key.localeCompare(b.key)),
+      hotItems: hotTables,
+      idempotencyRecords: locations.filter((location) => location.store === "idempotency").length,
+      vendorIds: {
+        stripe: identifiers.filter((id) => id.kind === "customer-id" && id.value.startsWith("stripe:")).length,
+        recharge: identifiers.filter((id) => id.kind === "customer-id" && id.value.startsWith("recharge:")).length,
+      },
     };
   });
 
