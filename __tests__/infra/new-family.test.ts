@@ -62,13 +62,14 @@ describe("a new Shopify family with its own table: its table spec and its handle
       handlerModule: { path: "__tests__/fixtures/tiny-family.ts", topicHandlers: "giftCardHandlers" },
       trigger: "sqs",
       description: "Gift cards into the gift-cards hot store.",
-      tables: { read: [], write: ["giftCards", "idempotency"] },
-      lake: { read: ["raw/"], write: ["raw/"] },
-      secrets: [],
+      // Every family processor also indexes subjects for GDPR and records decode failures.
+      tables: { read: [], write: ["giftCards", "idempotency", "subjectIndex"] },
+      lake: { read: ["raw/"], write: ["raw/", "metadata/decode-failures/"] },
+      secrets: ["subjectIndexKey"],
     });
     // After the processors of the families declared before it, before Recharge's.
     const names = functionSpecs.map((spec) => spec.name);
-    expect(names.indexOf(NAME)).toBe(names.indexOf("shopify-checkouts") + 1);
+    expect(names.indexOf(NAME)).toBe(names.indexOf("shopify-draftOrders") + 1);
     expect(routes.filter((route) => route.processor === NAME).map((route) => [route.id, route.bus])).toEqual([
       ["shopify-partner-gift-cards", "partner"],
       ["shopify-https-gift-cards", "platform"],
