@@ -23,6 +23,11 @@ export const allowedFunctions: ReadonlyArray<AllowedFunction> = [
     duckdbShim: "CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)",
   },
   { name: "json_array_length", note: "Length of a JSON array; NULL when the value is missing." },
+  {
+    name: "json_format",
+    note: "A JSON value as its JSON text (varchar), so a relation never has a json-typed column; Trino's CAST(json AS varchar) only takes scalars.",
+    duckdbShim: "CREATE OR REPLACE MACRO json_format(j) AS CAST(j AS VARCHAR)",
+  },
   // time
   {
     name: "from_iso8601_timestamp",

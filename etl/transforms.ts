@@ -63,7 +63,7 @@ export const derivedRelations: ReadonlyArray<TransformSpec> = [
       col("record_source", "VARCHAR", "refund_webhook or order_webhook."),
       col("source_rank", "INTEGER", "1 for a refunds/create body, 2 for an order body's copy."),
       col("version_key", "VARCHAR", "Object key of the webhook body."),
-      col("doc", "JSON", "The refund as JSON."),
+      col("doc", "VARCHAR", "The refund as JSON text."),
     ],
   },
   {

@@ -28,14 +28,16 @@ test("each DuckDB shim gives DuckDB the Trino function with the same result", as
   try {
     const [row] = await engine.rows(`SELECT
       json_extract_scalar('{"id": 12345678901234567890}', '$.id') AS big_id,
-      CAST(at_timezone(from_iso8601_timestamp('2026-01-02T01:30:00+02:00'), 'UTC') AS TIMESTAMP) AS utc`);
-    expect(row).toEqual({ big_id: "12345678901234567890", utc: "2026-01-01 23:30:00" });
+      CAST(at_timezone(from_iso8601_timestamp('2026-01-02T01:30:00+02:00'), 'UTC') AS TIMESTAMP) AS utc,
+      json_format(json_extract('{"a": [1, {"b": 12345678901234567890}]}', '$.a[1]')) AS element`);
+    // json_format: compact JSON text with every digit, as Trino's json_format writes it.
+    expect(row).toEqual({ big_id: "12345678901234567890", utc: "2026-01-01 23:30:00", element: '{"b":12345678901234567890}' });
     expect(
       allowedFunctions
         .filter((fn) => fn.duckdbShim)
         .map((fn) => fn.name)
         .sort(),
-    ).toEqual(["at_timezone", "from_iso8601_timestamp", "json_extract_scalar"]);
+    ).toEqual(["at_timezone", "from_iso8601_timestamp", "json_extract_scalar", "json_format"]);
   } finally {
     engine.close();
   }

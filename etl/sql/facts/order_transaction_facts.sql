@@ -21,7 +21,7 @@ documents AS (
     'order_transactions' AS place,
     1 AS source_rank,
     object_key AS version_key,
-    json_extract(payload, '$') AS doc
+    payload AS doc
   FROM raw_shopify_order_transactions
   WHERE json_extract_scalar(payload, '$.id') IS NOT NULL AND json_extract_scalar(payload, '$.order_id') IS NOT NULL
 ),
@@ -46,7 +46,7 @@ elements AS (
     concat(o.order_id, '/transactions/', CAST(n.i AS VARCHAR)) AS fallback_key,
     2 AS source_rank,
     o.object_key AS version_key,
-    json_extract(o.payload, concat('$.transactions[', CAST(n.i AS VARCHAR), ']')) AS doc
+    json_format(json_extract(o.payload, concat('$.transactions[', CAST(n.i AS VARCHAR), ']'))) AS doc
   FROM order_bodies o
   JOIN numbers n ON n.i < o.transaction_slots
   UNION ALL
@@ -55,7 +55,7 @@ elements AS (
     concat(r.refund_id, '/transactions/', CAST(n.i AS VARCHAR)) AS fallback_key,
     3 AS source_rank,
     r.version_key,
-    json_extract(r.doc, concat('$.transactions[', CAST(n.i AS VARCHAR), ']')) AS doc
+    json_format(json_extract(r.doc, concat('$.transactions[', CAST(n.i AS VARCHAR), ']'))) AS doc
   FROM refund_documents r
   JOIN numbers n ON n.i < r.transaction_slots
 ),

@@ -1,7 +1,7 @@
 -- shopify_refund_documents: every refund document a Shopify webhook carried, one row per
 -- (refund, object): the body of a refunds/create webhook (raw/shopify/refunds/), and each element of
 -- `refunds[]` in every orders/* webhook body (raw/shopify/orders/; every version, since a refund
--- never disappears from an order). `doc` is the REST Refund as JSON (refund_line_items,
+-- never disappears from an order). `doc` is the REST Refund as JSON text (refund_line_items,
 -- refund_shipping_lines, order_adjustments, transactions). order_refund_facts and
 -- order_transaction_facts read it; it is a view (never stored).
 --
@@ -30,7 +30,7 @@ documents AS (
     'refund_webhook' AS record_source,
     1 AS source_rank,
     object_key AS version_key,
-    json_extract(payload, '$') AS doc
+    payload AS doc
   FROM raw_shopify_refunds
   WHERE json_extract_scalar(payload, '$.id') IS NOT NULL AND json_extract_scalar(payload, '$.order_id') IS NOT NULL
   UNION ALL
@@ -40,7 +40,7 @@ documents AS (
     'order_webhook' AS record_source,
     2 AS source_rank,
     o.object_key AS version_key,
-    json_extract(o.payload, concat('$.refunds[', CAST(n.i AS VARCHAR), ']')) AS doc
+    json_format(json_extract(o.payload, concat('$.refunds[', CAST(n.i AS VARCHAR), ']'))) AS doc
   FROM order_bodies o
   JOIN numbers n ON n.i < o.refund_slots
 )
