@@ -1,0 +1,85 @@
+/**
+ * The GDPR subject index's writers, simulated on their synthesized role policies (iam-simulate):
+ * every processor (each event's BatchWriteItem) and the backfill download (each Parquet part)
+ * may write the subjectIndex table and read its HMAC key; a function that does not index
+ * (an ingress door, backfill-bulk-finish) may do neither.
+ */
+import { functionSpecs } from "../../contracts/functions";
+import { simulate, type Decision } from "../../policies/ci-simulation";
+import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "./helpers";
+
+const ACCOUNT = "222222222222";
+const REGION = "eu-west-1";
+const BUCKET = `arn:aws:s3:::acme-staging-lake-${ACCOUNT}`;
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+const table = (name: string) => arn("dynamodb", `table/acme-staging-${name}`);
+const key = (purpose: string) => arn("kms", `key/${purpose}-0000`);
+const secret = (name: string) => arn("secretsmanager", `secret:acme/staging/${name}-AbCdEf`);
+
+const resolveReference = (reference: string): string => {
+  const patterns: Array<[RegExp, (match: RegExpMatchArray) => string]> = [
+    [/aws_s3_bucketlake_bucket_\w+arn$/, () => BUCKET],
+    [/aws_dynamodb_tabletable-(\w+?)_table_\w+arn$/, (m) => table(m[1]!)],
+    [/aws_kms_keykey-(\w+)arn$/, (m) => key(m[1]!)],
+    [/aws_secretsmanager_secretsecret-(\w+)arn$/, (m) => secret(m[1]!)],
+    [/aws_sns_topic\w*arn$/, () => arn("sns", "acme-staging-alerts")],
+    [/^aws_sqs_queue\.([\w-]+)\.arn$/, (m) => arn("sqs", m[1]!)],
+    [/^aws_cloudwatch_log_group\.([\w-]+)\.arn$/, (m) => arn("logs", `log-group:${m[1]!}`)],
+    [/aws_sqs_queue\w*arn$/, () => arn("sqs", "queue")],
+    [/aws_cloudwatch_event_bus\w*arn$/, () => arn("events", "event-bus/acme-staging-platform")],
+    // Anything else the policies name (the bus, queues, topics): not this test's subject.
+    [/arn$/, () => arn("other", "resource")],
+  ];
+  for (const [pattern, to] of patterns) {
+    const match = reference.match(pattern);
+    if (match) return to(match);
+  }
+  throw new Error(`no ARN for the reference \${${reference}}: add a pattern`);
+};
+
+const INDEX = table("subjectIndex");
+const KEY_SECRET = secret("subjectIndexKey");
+const writers = functionSpecs.filter((spec) => spec.tables.write.includes("subjectIndex") && ["ingestion", "backfill"].includes(spec.layer)).map((spec) => spec.name);
+const nonWriters = ["shopify-ingress", "recharge-ingress", "stripe-ingress", "backfill-bulk-finish"];
+
+describe("subject index writers: their calls, simulated", () => {
+  let synth: Synthesized;
+  const policies = new Map<string, unknown>();
+  beforeAll(() => {
+    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
+    for (const stack of ["acme-staging-ingestion", "acme-staging-backfill"]) {
+      for (const found of resourcesOf(synth.stack(stack), "aws_iam_role_policy")) {
+        const role = String(found.role);
+        for (const name of [...writers, ...nonWriters]) {
+          if (new RegExp(`${name}(?![A-Za-z])`).test(role)) {
+            policies.set(name, JSON.parse(String(found.policy).replace(/\$\{([^}]+)\}/g, (_, reference: string) => resolveReference(reference))));
+          }
+        }
+      }
+    }
+  });
+  afterAll(() => synth?.cleanup());
+
+  const decide = async (name: string, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> => {
+    const policy = policies.get(name);
+    if (policy === undefined) throw new Error(`no role policy found for ${name} (found: ${[...policies.keys()].join(", ")})`);
+    return (await simulate({ principal: `arn:aws:iam::${ACCOUNT}:role/acme-staging-${name}`, account: ACCOUNT, action, resource, context, identity: [{ name, policy }] })).decision;
+  };
+
+  it("covers every processor and the backfill download", () => {
+    expect(writers).toEqual(expect.arrayContaining(["shopify-orders", "shopify-customers", "shopify-checkouts", "recharge-processor", "stripe-processor", "backfill-download"]));
+  });
+
+  it.each(writers)("%s may BatchWriteItem the subject index and read its key", async (name) => {
+    expect(await decide(name, "dynamodb:BatchWriteItem", INDEX)).toBe("Allowed");
+    expect(await decide(name, "dynamodb:PutItem", INDEX)).toBe("Allowed");
+    expect(await decide(name, "secretsmanager:GetSecretValue", KEY_SECRET)).toBe("Allowed");
+    // Another secret stays out of reach.
+    expect(await decide(name, "secretsmanager:GetSecretValue", secret("stripeApi"))).toBe("ImplicitlyDenied");
+  });
+
+  it.each(nonWriters)("%s may not write the subject index nor read its key", async (name) => {
+    expect(await decide(name, "dynamodb:BatchWriteItem", INDEX)).toBe("ImplicitlyDenied");
+    expect(await decide(name, "secretsmanager:GetSecretValue", KEY_SECRET)).toBe("ImplicitlyDenied");
+  });
+});
