@@ -281,6 +281,51 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     // One run at a time: the Recharge cursor is read at the start and written at the end.
     reservedConcurrency: 1,
   },
+  {
+    name: "gdpr-redact",
+    layer: "analytics",
+    entry: "functions/gdpr/redact.ts",
+    handler: "handler",
+    trigger: "state-machine",
+    description:
+      "One step of a GDPR redaction (contracts/gdpr-workflow.ts): hot store, raw objects and versions, Parquet rewrite, idempotency, dead letters, vendors, subject index; audited.",
+    // Deletes the subject's items wherever the index points (any table holding customers' data).
+    tables: {
+      read: [],
+      write: [
+        "orders",
+        "customers",
+        "abandonedCarts",
+        "refunds",
+        "orderTransactions",
+        "fulfillments",
+        "fulfillmentOrders",
+        "draftOrders",
+        "subscriptions",
+        "charges",
+        "payments",
+        "invoices",
+        "disputes",
+        "idempotency",
+        "gdprRequests",
+        "subjectIndex",
+      ],
+    },
+    // Parquet files are rewritten in place; the raw objects' and the files' versions are deleted
+    // by the statements stacks/analytics.ts adds to this function alone (never a spec grant on raw/).
+    lake: {
+      read: ["raw/", "snapshots/", "processed/", "curated/", "metadata/gdpr-audit/"],
+      write: ["snapshots/", "processed/", "curated/", "metadata/gdpr-audit/"],
+    },
+    secrets: ["subjectIndexKey", "stripeApi", "rechargeApi"],
+    alertKinds: ["gdpr-request"],
+    nativeModules: ["@duckdb/node-api"],
+    memoryMb: 3008,
+    timeoutSeconds: 900,
+    ephemeralStorageMb: 2048,
+    // One redaction step at a time: a request's steps run one after the other.
+    reservedConcurrency: 2,
+  },
 ];
 
 export const functionSpecs: ReadonlyArray<FunctionSpec> = functionSpecsOf(shopifyFamilies);

@@ -22,7 +22,10 @@ import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
 import { ANALYTICS_SCHEDULE, analyticsWorkflowDefinition, backfillRequestPattern, backfillStateMachineName } from "../contracts/analytics-workflow";
-import { platformBusName } from "../contracts/events";
+import { envVars } from "../contracts/env-vars";
+import { platformBusName, routes } from "../contracts/events";
+import { GDPR_REQUEST_EVENT } from "../contracts/gdpr";
+import { gdprRedactionDefinition, gdprRedactionStateMachineName } from "../contracts/gdpr-workflow";
 import { lakePrefixes, ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
 import { athenaWorkflowSql } from "../etl/athena";
 import { StateMachine } from "../modules/state-machine";
@@ -80,6 +83,8 @@ export class AnalyticsStack extends PlatformStack {
   readonly scheduler: SchedulerRole;
   /** The daily Athena workflow (present when the data-quality function is built). */
   readonly workflow?: StateMachine;
+  /** The GDPR redaction workflow (present when the gdpr-redact function is built). */
+  readonly gdprRedaction?: StateMachine;
 
   constructor(
     scope: Construct,
@@ -130,6 +135,83 @@ export class AnalyticsStack extends PlatformStack {
 
     const dataQuality = this.functions["data-quality"];
     if (dataQuality) this.workflow = this.analyticsWorkflow(env, dataQuality.arn);
+    const redact = this.functions["gdpr-redact"];
+    if (redact) this.gdprRedaction = this.gdprRedactionWorkflow(env, redact);
+  }
+
+  /**
+   * The GDPR redaction workflow (contracts/gdpr-workflow.ts): every step invokes gdpr-redact. The
+   * function alone may delete raw objects and every object version (its spec's grants never delete
+   * on raw/), list versions, and drain the processors' dead-letter queues of the subject's letters.
+   * A customer-redact request on the platform bus (GDPR_REQUEST_EVENT) starts an execution.
+   */
+  private gdprRedactionWorkflow(env: EnvironmentConfig, redact: EffectFunction): StateMachine {
+    const { foundation, lake } = this.props;
+    const bucket = lake.lake.bucket;
+    const deadLetterQueues = [...new Set(routes.map((route) => route.processor))].sort().map((processor) => `${this.prefix}-${processor}-dlq`);
+    redact
+      .addStatement({
+        Sid: "GdprListVersions",
+        Effect: "Allow",
+        Action: ["s3:ListBucketVersions"],
+        Resource: [bucket.arn],
+        Condition: { StringLike: { "s3:prefix": [lakePrefixes.raw, lakePrefixes.snapshots, lakePrefixes.processed, lakePrefixes.curated].map((prefix) => `${prefix}*`) } },
+      })
+      .addStatement({
+        Sid: "GdprDeleteObjectsAndVersions",
+        Effect: "Allow",
+        Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        Resource: [lakePrefixes.raw, lakePrefixes.snapshots, lakePrefixes.processed, lakePrefixes.curated].map((prefix) => `${bucket.arn}/${prefix}*`),
+      })
+      .addStatement({
+        Sid: "GdprDeadLetters",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        Resource: deadLetterQueues.map((name) => `arn:aws:sqs:${env.region}:${env.accountId}:${name}`),
+      })
+      .addStatement(statements.kmsEncryptDecrypt("GdprMessagingKey", foundation.keys.messaging.arn))
+      .addEnvironment(envVars.gdprDeadLetterQueueUrls, deadLetterQueues.map((name) => `https://sqs.${env.region}.amazonaws.com/${env.accountId}/${name}`).join(","));
+    const name = gdprRedactionStateMachineName(this.prefix);
+    const workflow = new StateMachine(this, "gdpr-redaction", {
+      stateMachineName: name,
+      definition: gdprRedactionDefinition({ redactFunction: redact.arn }),
+      type: "STANDARD",
+      accountId: env.accountId,
+      logRetentionDays: env.logRetentionDays,
+      logsKeyArn: foundation.keys.logs.arn,
+      alarms: this.alarms,
+    });
+    workflow.grantInvoke("InvokeGdprRedact", redact.arn);
+
+    const targetRole = new IamRole(this, "gdpr-request-role", {
+      name: `${this.prefix}-gdpr-request`,
+      assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", env.accountId),
+    });
+    new IamRolePolicy(this, "gdpr-request-policy", {
+      name: "start-gdpr-redaction",
+      role: targetRole.id,
+      policy: policyDocument([statements.startExecution("StartGdprRedaction", workflow.arn)]),
+    });
+    const rule = new CloudwatchEventRule(this, "gdpr-request-rule", {
+      name: `${this.prefix}-gdpr-redaction-requests`,
+      description: "A customer-redact GDPR request -> a redaction run (shop/redact is never run automatically).",
+      eventBusName: platformBusName(env.brand, env.name),
+      eventPattern: JSON.stringify({ source: [GDPR_REQUEST_EVENT.source], "detail-type": [GDPR_REQUEST_EVENT.detailType], detail: { kind: ["customer-redact"] } }),
+    });
+    const targetDlq = new EventTargetDlq(this, "gdpr-rule-target-dlq", {
+      queueName: `${this.prefix}-gdpr-events-dlq`,
+      kmsKeyArn: foundation.keys.messaging.arn,
+      alarms: this.alarms,
+    });
+    new CloudwatchEventTarget(this, "gdpr-request-target", {
+      rule: rule.name,
+      eventBusName: platformBusName(env.brand, env.name),
+      arn: workflow.arn,
+      roleArn: targetRole.arn,
+      inputPath: "$.detail",
+      ...targetDlq.forRule(rule),
+    });
+    return workflow;
   }
 
   /**
