@@ -123,6 +123,19 @@ describe("GDPR data request export", () => {
     expect(await run(runDataRequest("shopify-wh-dr"))).toEqual({ requestId: "shopify-wh-dr", alreadyComplete: true });
   });
 
+  test("the presigner reproduces AWS's published SigV4 query-string example (examplebucket/test.txt, 2013-05-24)", () => {
+    // docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+    const url = presignGetUrl({
+      bucket: "examplebucket",
+      key: "test.txt",
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+      expiresInSeconds: 86400,
+      now: new Date("2013-05-24T00:00:00Z"),
+    });
+    expect(new URL(url).searchParams.get("X-Amz-Signature")).toBe("aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  });
+
   test("a presigned link is SigV4 query authentication for a GET of the key, at most 7 days", () => {
     const url = new URL(presign("restricted/gdpr-exports/req-1/subject.json"));
     expect(url.host).toBe("acme-lake.s3.eu-west-1.amazonaws.com");

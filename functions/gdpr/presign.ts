@@ -47,7 +47,8 @@ export const presignGetUrl = (request: PresignRequest): string => {
     origin = `${base.protocol}//${base.host}`;
     canonicalUri = `/${encode(request.bucket)}/${keyPath}`;
   } else {
-    origin = `https://${request.bucket}.s3.${request.region}.amazonaws.com`;
+    // us-east-1's bucket host is the global one (as in AWS's own presigning example).
+    origin = request.region === "us-east-1" ? `https://${request.bucket}.s3.amazonaws.com` : `https://${request.bucket}.s3.${request.region}.amazonaws.com`;
     canonicalUri = `/${keyPath}`;
   }
   const host = new URL(origin).host;
