@@ -2,6 +2,9 @@
  * Lake: the data-lake bucket and its access-log bucket, lifecycle per prefix, request metrics,
  * the Glue database and tables (partition projection) and the Athena workgroup.
  */
+import { classificationOf, holdsDirectPii, tableClassification } from "../contracts/classification";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import { AthenaWorkgroup } from "@cdktn/provider-aws/lib/athena-workgroup";
 import { GlueCatalogDatabase } from "@cdktn/provider-aws/lib/glue-catalog-database";
 import { GlueCatalogTable } from "@cdktn/provider-aws/lib/glue-catalog-table";
@@ -15,6 +18,22 @@ import { LakeBucket, type LifecycleRuleSpec } from "../modules/lake-bucket";
 import type { FoundationStack } from "./foundation";
 import { glueDatabaseName, lakeTables, type LakeTableSpec } from "./lake-catalog";
 import { PlatformStack, type PlatformStackOptions } from "./platform-stack";
+
+/** A column's Glue parameters from contracts/classification.ts (an unclassified column is restricted, direct PII). */
+export const classificationParameters = (column: string): Record<string, string> => {
+  const classification = classificationOf(column) ?? { pii: "direct", sensitivity: "restricted" };
+  return { pii: classification.pii, sensitivity: classification.sensitivity };
+};
+
+/** What the analyst role reads (views and marts without direct PII), and where its Athena results go. */
+export const ANALYST_PREFIXES = [lakePrefixes.processed, lakePrefixes.curated] as const;
+export const ANALYST_RESULTS_PREFIX = `${lakePrefixes.athenaResults}analyst/`;
+
+/** The Glue tables the analyst may query: under processed/ or curated/, no direct-PII column (contracts/classification.ts). */
+export const analystTables = (): LakeTableSpec[] =>
+  lakeTables.filter(
+    (spec) => ANALYST_PREFIXES.some((prefix) => spec.prefix.startsWith(prefix)) && !holdsDirectPii([...spec.columns, ...spec.partitionKeys].map((column) => column.name)),
+  );
 
 export interface LakeStackProps {
   readonly foundation: FoundationStack;
@@ -48,6 +67,8 @@ export class LakeStack extends PlatformStack {
   readonly lake: LakeBucket;
   readonly accessLogs: LakeBucket;
   readonly glueDatabase: GlueCatalogDatabase;
+  /** Analysts' role: Athena over processed/ and curated/, no raw/, no direct PII. */
+  readonly analystRole: IamRole;
   readonly glueTables: Record<string, GlueCatalogTable>;
   readonly workgroup: AthenaWorkgroup;
 
@@ -104,8 +125,94 @@ export class LakeStack extends PlatformStack {
       },
     });
 
+    this.analystRole = this.analystAccess(env, lakeName, props.foundation.keys.lake.arn);
+
     new TerraformOutput(this, "lake-bucket-name", { value: this.lake.bucket.bucket });
     new TerraformOutput(this, "athena-workgroup-name", { value: this.workgroup.name });
+  }
+
+  /**
+   * The analyst role (docs/data-classification.md): Athena in its own workgroup (results under
+   * athena-results/analyst/, apart from the ETL's results over raw/), the Glue tables under
+   * processed/ and curated/ without direct PII (contracts/classification.ts), their S3 prefixes
+   * and the lake key; raw/, snapshots/ and restricted/ explicitly denied. Views without PII plus
+   * S3 prefix limits, not Lake Formation: Athena reads S3 with the caller's credentials, so the
+   * prefix limits are what keeps raw/ out, and the tables behind processed/ and curated/ are built
+   * without direct PII columns (a test holds them to it).
+   */
+  private analystAccess(env: EnvironmentConfig, lakeName: string, lakeKeyArn: string): IamRole {
+    const bucketArn = `arn:aws:s3:::${lakeName}`;
+    const workgroup = new AthenaWorkgroup(this, "athena-analyst-workgroup", {
+      name: `${this.prefix}-analyst`,
+      description: "Analysts' queries over processed/ and curated/ (no raw/, no direct PII); results under athena-results/analyst/.",
+      state: "ENABLED",
+      forceDestroy: env.name === "dev",
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: bytesScannedCutoff(env),
+        engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+        resultConfiguration: {
+          outputLocation: `s3://${lakeName}/${ANALYST_RESULTS_PREFIX}`,
+          encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: lakeKeyArn },
+        },
+      },
+    });
+    const glue = (resource: string) => `arn:aws:glue:${env.region}:${env.accountId}:${resource}`;
+    const database = this.glueDatabase.name;
+    const role = new IamRole(this, "analyst-role", {
+      name: `${this.prefix}-analyst`,
+      description: "Analysts: Athena over processed/ and curated/ without direct PII; never raw/.",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${env.accountId}:root` }, Action: "sts:AssumeRole", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } },
+        ],
+      }),
+    });
+    new IamRolePolicy(this, "analyst-policy", {
+      name: "analyst-queries",
+      role: role.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AthenaAnalystWorkgroup",
+            Effect: "Allow",
+            Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
+            Resource: [workgroup.arn],
+          },
+          {
+            Sid: "GlueAnalystTables",
+            Effect: "Allow",
+            Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"],
+            Resource: [
+              glue("catalog"),
+              glue(`database/${database}`),
+              ...analystTables().map((table) => glue(`table/${database}/${table.name}`)),
+              glue(`table/${database}/curated_*`),
+            ],
+          },
+          { Sid: "ReadAnalystPrefixes", Effect: "Allow", Action: ["s3:GetObject"], Resource: ANALYST_PREFIXES.map((prefix) => `${bucketArn}/${prefix}*`) },
+          {
+            Sid: "ListAnalystPrefixes",
+            Effect: "Allow",
+            Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+            Resource: [bucketArn],
+            Condition: { StringLike: { "s3:prefix": [...ANALYST_PREFIXES, ANALYST_RESULTS_PREFIX].map((prefix) => `${prefix}*`) } },
+          },
+          { Sid: "AnalystResults", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: [`${bucketArn}/${ANALYST_RESULTS_PREFIX}*`] },
+          { Sid: "LakeKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [lakeKeyArn] },
+          {
+            Sid: "NeverRawOrRestricted",
+            Effect: "Deny",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: [lakePrefixes.raw, lakePrefixes.snapshots, "restricted/", lakePrefixes.gdprAudit].map((prefix) => `${bucketArn}/${prefix}*`),
+          },
+        ],
+      }),
+    });
+    return role;
   }
 
   private glueTable(spec: LakeTableSpec, bucket: string): GlueCatalogTable {
@@ -123,6 +230,8 @@ export class LakeStack extends PlatformStack {
         ...spec.projection,
         "storage.location.template": `s3://${bucket}/${spec.locationTemplate}`,
         ...(json || text ? {} : { "parquet.compression": "ZSTD" }),
+        // contracts/classification.ts: the table's highest sensitivity.
+        "data-classification": tableClassification([...spec.columns, ...spec.partitionKeys].map((column) => column.name)),
       },
       partitionKeys: spec.partitionKeys.map((column) => ({ name: column.name, type: column.type, comment: column.comment })),
       storageDescriptor: {
@@ -135,7 +244,7 @@ export class LakeStack extends PlatformStack {
             ? // \u0001 never appears unescaped in JSON, so each line is one column.
               { serializationLibrary: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", parameters: { "field.delim": "\u0001", "serialization.format": "\u0001" } }
             : { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
-        columns: spec.columns.map((column) => ({ name: column.name, type: column.type, comment: column.comment })),
+        columns: spec.columns.map((column) => ({ name: column.name, type: column.type, comment: column.comment, parameters: classificationParameters(column.name) })),
       },
     });
   }

@@ -173,7 +173,7 @@ export class MonitoringStack extends PlatformStack {
       ]);
       this.alarms.metric(this, "gdpr-requests-overdue", {
         name: "gdpr-requests-overdue",
-        description: `A GDPR request is older than ${GDPR_OVERDUE_ALARM_DAYS} days and not complete (legal window ${GDPR_DUE_DAYS} days): run \`sdp gdpr requests\` and finish or resume it (docs/runbooks/gdpr.md).`,
+        description: `A GDPR request is older than ${GDPR_OVERDUE_ALARM_DAYS} days and not complete (legal window ${GDPR_DUE_DAYS} days): run \`sdp gdpr requests\` and finish or resume it (docs/data-classification.md).`,
         namespace: FUNCTION_METRICS_NAMESPACE,
         metricName: GDPR_OVERDUE_METRIC,
         dimensions: { FunctionName: gdprOverdue },

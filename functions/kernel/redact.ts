@@ -6,12 +6,19 @@
  */
 
 import { Redacted } from "effect";
+import { directPiiFieldNames } from "../../contracts/classification";
 
 export const REDACTED = "[REDACTED]";
 
 /** Field names whose whole value is dropped, whatever it holds. */
 const SENSITIVE_KEY =
   /(secret|token|password|passwd|authorization|api[-_]?key|signature|hmac|cookie|credential|e-?mail|phone|mobile|sms|address|street|zip|postal|postcode|city|province|^card|card_|_card|cvc|cvv|exp_month|exp_year|last4|fingerprint|iban|account_number|routing_number|first_name|last_name|^name$|full_name|billing|shipping_lines?$|^shipping$|ip$|browser_ip|client_details|latitude|longitude|birth)/i;
+
+/** The fields contracts/classification.ts marks direct PII: dropped whole too (one source with Glue, the dictionary and the analyst role). */
+const DIRECT_PII_KEYS: ReadonlySet<string> = new Set(directPiiFieldNames.map((name) => name.toLowerCase()));
+
+/** Whether the logger drops a field's whole value by its name. */
+export const isSensitiveKey = (key: string): boolean => !ALLOWED_KEY.test(key) && (SENSITIVE_KEY.test(key) || DIRECT_PII_KEYS.has(key.toLowerCase()));
 
 /** Fields that look sensitive by name but carry operational ids we want in logs. */
 const ALLOWED_KEY = /^(checkout_token|cart_token|correlationId|function|topic|eventId|rawKey|key|id|level|message|time)$/i;
@@ -75,7 +82,7 @@ export const redact = (value: unknown, depth = 0): unknown => {
   if (Array.isArray(value)) return value.map((entry) => redact(entry, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = !ALLOWED_KEY.test(key) && SENSITIVE_KEY.test(key) && entry !== null && entry !== undefined && entry !== "" ? REDACTED : redact(entry, depth + 1);
+    out[key] = isSensitiveKey(key) && entry !== null && entry !== undefined && entry !== "" ? REDACTED : redact(entry, depth + 1);
   }
   return out;
 };
