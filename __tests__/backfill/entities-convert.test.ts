@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { bulkEntitiesByObject, type BulkObject } from "../../contracts/bulk-entities";
 import { convertJsonl } from "../../functions/backfill/convert/convert";
-import { streamConvert } from "../../functions/backfill/convert/stream";
+import { objectOfLine, streamConvert } from "../../functions/backfill/convert/stream";
 import { bulkLines, countLines } from "../../local/shopify-standin/dataset";
 
 const range = { since: "2026-03-01T00:00:00Z", until: "2026-03-04T00:00:00Z", perDay: 25, seed: 11 };
@@ -208,4 +208,22 @@ test("metafields of orders, customers and products share one dataset: each objec
     expect(result.parts.every((part) => part.fileName.startsWith(`${object}-part-`))).toBe(true);
   }
   expect(new Set(names).size).toBe(names.length);
+});
+
+test("an export's object is told from its first line where the line can say (sdp convert without --entity)", () => {
+  const detected = Object.fromEntries((Object.keys(expectedRows) as Array<keyof typeof expectedRows>).map((object) => [object, objectOfLine(linesOf(object)[0]!) ?? "name it"]));
+  expect(detected).toEqual({
+    refunds: "refunds",
+    order_transactions: "order_transactions",
+    fulfillment_orders: "fulfillment_orders",
+    inventory_items: "inventory_items",
+    locations: "locations",
+    discounts: "discounts",
+    // A bare {"id": ...} root line could be any of the three metafield exports.
+    order_metafields: "name it",
+    customer_metafields: "name it",
+    product_metafields: "name it",
+    draft_orders: "draft_orders",
+  });
+  expect(objectOfLine(linesOf("refunds")[0]!.replace(/"refunds":\[.*\]/, '"name":"#1001"'))).toBe("orders");
 });

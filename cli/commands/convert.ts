@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
-import { DEFAULT_PART_BYTES, fileSource, httpSource, isUrl, parseByteSize, streamConvert } from "../../functions/backfill/convert/stream";
+import { DEFAULT_PART_BYTES, fileSource, httpSource, isUrl, objectOfLine, parseByteSize, streamConvert } from "../../functions/backfill/convert/stream";
 import { bulkObjects, isBulkObject, type BulkObject } from "../../functions/backfill/convert/entities";
 
 const help = `
@@ -37,8 +37,6 @@ Examples:
     (BULK_URL: the url or partialDataUrl a bulkOperation query returned)
 `;
 
-const objectOfGid: Record<string, BulkObject> = { Order: "orders", Customer: "customers", Product: "products" };
-
 const isGzip = (file: string) => {
   const fd = fs.openSync(file, "r");
   try {
@@ -56,8 +54,9 @@ export const detectObject = (file: string): BulkObject | undefined => {
     const head = Buffer.alloc(4096);
     const read = fs.readSync(fd, head, 0, head.length, 0);
     if (read >= 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
-    const match = /"id"\s*:\s*"gid:\/\/shopify\/([A-Za-z]+)\//.exec(head.subarray(0, read).toString("utf8"));
-    return match ? objectOfGid[match[1]!] : undefined;
+    const text = head.subarray(0, read).toString("utf8");
+    const newline = text.indexOf("\n");
+    return objectOfLine(newline === -1 ? text : text.slice(0, newline));
   } finally {
     fs.closeSync(fd);
   }

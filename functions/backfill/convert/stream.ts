@@ -401,15 +401,32 @@ export interface StreamConvertResult {
   readonly nextOffset: number;
 }
 
-const objectOfGid: Record<string, BulkObject> = { Order: "orders", Customer: "customers", Product: "products" };
-
-/** The export's object from a root line's GID (gid://shopify/Order/1 -> orders). */
-export const objectOfLine = (line: string): BulkObject | undefined => {
-  const match = /"id"\s*:\s*"gid:\/\/shopify\/([A-Za-z]+)\//.exec(line);
-  return match ? objectOfGid[match[1]!] : undefined;
+const objectOfGid: Record<string, BulkObject> = {
+  Order: "orders",
+  Customer: "customers",
+  Product: "products",
+  FulfillmentOrder: "fulfillment_orders",
+  InventoryItem: "inventory_items",
+  Location: "locations",
+  DiscountCodeNode: "discounts",
+  DiscountAutomaticNode: "discounts",
+  DraftOrder: "draft_orders",
 };
 
-/** Part files of an object sharing its entity with others (the metafields of orders, customers, products) carry the object's name. */
+/**
+ * The export's object from a root line (gid://shopify/Order/1 -> orders; an order line with a
+ * refunds or transactions list -> refunds / order_transactions). A root line holding only its id
+ * (the metafields exports) cannot say which export it is: undefined, so the object must be named.
+ */
+export const objectOfLine = (line: string): BulkObject | undefined => {
+  const match = /"id"\s*:\s*"gid:\/\/shopify\/([A-Za-z]+)\//.exec(line);
+  if (!match) return undefined;
+  if (/^\s*\{\s*"id"\s*:\s*"[^"]*"\s*\}\s*$/.test(line)) return undefined;
+  if (match[1] === "Order" && /"refunds"\s*:\s*\[/.test(line)) return "refunds";
+  if (match[1] === "Order" && /"transactions"\s*:\s*\[/.test(line)) return "order_transactions";
+  return objectOfGid[match[1]!];
+};
+
 export const partFileName = (index: number, object?: BulkObject) =>
   `${object && sharedEntityObjects.includes(object) ? `${object}-` : ""}part-${String(index).padStart(5, "0")}.parquet`;
 
@@ -508,7 +525,7 @@ export const streamConvert = async (options: StreamConvertOptions): Promise<Stre
         removeJsonl();
         return;
       }
-      if (!object) throw new ConversionFailed(`cannot tell what the export holds from its first line; name the object (orders, customers or products)`);
+      if (!object) throw new ConversionFailed(`cannot tell what the export holds from its first line; name the object (${Object.keys(objectSpecs).join(", ")})`);
       const entities = await convertFileWith(converter.connection, {
         input: part.roots,
         childInput: part.children,
