@@ -108,11 +108,17 @@ describe("hot stores and lake", () => {
     });
 
     it("has an Athena workgroup with enforced, KMS-encrypted results under athena-results/ and a cutoff", () => {
-      const [workgroup] = resourcesOf(lake(), "aws_athena_workgroup");
+      const workgroups = resourcesOf(lake(), "aws_athena_workgroup");
+      const workgroup = workgroups.find((candidate) => candidate.name === "acme-prod-analytics");
       expect(workgroup.configuration).toMatchObject({
         enforce_workgroup_configuration: true,
         bytes_scanned_cutoff_per_query: 200 * 1024 ** 3,
         result_configuration: { output_location: "s3://acme-data-lake-333333333333-prod/athena-results/", encryption_configuration: { encryption_option: "SSE_KMS" } },
+      });
+      // The analysts' workgroup keeps its results apart (docs/data-classification.md).
+      expect(workgroups.find((candidate) => candidate.name === "acme-prod-analyst").configuration).toMatchObject({
+        enforce_workgroup_configuration: true,
+        result_configuration: { output_location: "s3://acme-data-lake-333333333333-prod/athena-results/analyst/", encryption_configuration: { encryption_option: "SSE_KMS" } },
       });
     });
   });
