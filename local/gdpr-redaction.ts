@@ -125,10 +125,10 @@ export const runLocalRedact = async (options: LocalRedactOptions): Promise<Local
     const { createRequest, getRequest } = await import("../functions/gdpr/requests");
     const { runGdprRedactionLocally } = await import("./gdpr-state-machine");
     const requestId = options.requestId ?? `cli-${randomUUID()}`;
-    if (options.requestId !== undefined) {
-      const existing = await run(getRequest(options.requestId) as never);
-      if (Option.isNone(existing as Option.Option<unknown>)) throw new Error(`no GDPR request ${options.requestId} in this data dir`);
-    } else
+    const existing = options.requestId === undefined ? Option.none() : ((await run(getRequest(options.requestId) as never)) as Option.Option<unknown>);
+    if (Option.isNone(existing)) {
+      // A new request (with the id given, or a fresh one); a given id that exists is resumed or repeated.
+      if (options.identifiers.length === 0) throw new Error(`no GDPR request ${options.requestId} in this data dir: name the person with --customer`);
       await run(
         createRequest({
           requestId,
@@ -139,6 +139,7 @@ export const runLocalRedact = async (options: LocalRedactOptions): Promise<Local
           ...(options.vendors.length > 0 ? { vendors: options.vendors } : {}),
         }) as never,
       );
+    }
     const result = await runGdprRedactionLocally(requestId, { layer: platform.layerAny });
     const record = (await run(getRequest(requestId) as never)) as Option.Option<{ receivedAt: string }>;
     const auditPrefix = Option.isSome(record) ? gdprAuditPrefix(record.value.receivedAt, requestId) : "";

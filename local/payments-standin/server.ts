@@ -32,6 +32,9 @@ export interface PaymentsStandinOptions {
   readonly stripeEvents?: ReadonlyArray<StripeEvent>;
   readonly subscriptions?: ReadonlyArray<RechargeObject>;
   readonly charges?: ReadonlyArray<RechargeObject>;
+  /** Customers a GDPR redaction may ask to delete (DELETE /v1/customers/{id}, DELETE /customers/{id}). */
+  readonly stripeCustomers?: ReadonlyArray<string>;
+  readonly rechargeCustomers?: ReadonlyArray<string>;
   readonly port?: number;
 }
 
@@ -48,6 +51,8 @@ export interface PaymentsStandin {
   readonly url: string;
   /** Requests served, by path (for tests that check paging). */
   readonly requests: Map<string, number>;
+  /** Customers deleted through DELETE (Stripe's cus_ ids, Recharge's ids). */
+  readonly deletedCustomers: { readonly stripe: string[]; readonly recharge: string[] };
   /** Which Stripe events, subscriptions and charges a sender delivers; the rest are dropped on purpose. */
   readonly deliveries: (dropRate: number, seed: number, options?: { readonly exact?: boolean }) => Deliveries;
   readonly close: () => Promise<void>;
@@ -76,6 +81,7 @@ export const startPaymentsStandin = async (options: PaymentsStandinOptions): Pro
     charges: [...(options.charges ?? [])].sort((a, b) => a.updated_at.localeCompare(b.updated_at) || String(a.id).localeCompare(String(b.id))),
   };
   const requests = new Map<string, number>();
+  const deletedCustomers = { stripe: [] as string[], recharge: [] as string[] };
 
   const stripe = (url: URL, request: http.IncomingMessage, response: http.ServerResponse) => {
     if (request.headers.authorization !== `Bearer ${options.stripeApiKey}`)
@@ -117,6 +123,27 @@ export const startPaymentsStandin = async (options: PaymentsStandinOptions): Pro
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
+    const deleting = request.method === "DELETE" ? /^\/(v1\/)?customers\/([^/]+)$/.exec(url.pathname) : null;
+    if (deleting) {
+      // Stripe: the deleted-customer object (404 resource_missing once gone); Recharge: 204 (404 once gone).
+      const vendor = deleting[1] ? "stripe" : "recharge";
+      const id = decodeURIComponent(deleting[2]!);
+      if (vendor === "stripe" && request.headers.authorization !== `Bearer ${options.stripeApiKey}`)
+        return json(response, 401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } });
+      if (vendor === "recharge" && request.headers["x-recharge-access-token"] !== options.rechargeApiToken)
+        return json(response, 401, { errors: "A valid access token is required" });
+      const known = (vendor === "stripe" ? options.stripeCustomers : options.rechargeCustomers) ?? [];
+      if (!known.includes(id) || deletedCustomers[vendor].includes(id))
+        return json(
+          response,
+          404,
+          vendor === "stripe" ? { error: { type: "invalid_request_error", code: "resource_missing", message: `No such customer: '${id}'` } } : { errors: "Not Found" },
+        );
+      deletedCustomers[vendor].push(id);
+      if (vendor === "stripe") return json(response, 200, { id, object: "customer", deleted: true });
+      response.writeHead(204);
+      return response.end();
+    }
     if (request.method !== "GET") return json(response, 405, { error: "GET only" });
     if (url.pathname === "/v1/events") return stripe(url, request, response);
     if (url.pathname === "/subscriptions" || url.pathname === "/charges") return rechargeList(url.pathname.slice(1) as "subscriptions" | "charges", url, request, response);
@@ -128,6 +155,7 @@ export const startPaymentsStandin = async (options: PaymentsStandinOptions): Pro
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    deletedCustomers,
     // Each item is dropped with probability dropRate; with `exact`, exactly round(dropRate x n) of
     // each list are (a seeded choice), so "5% of each source" is 5% of each source.
     deliveries: (dropRate, seed, deliveryOptions = {}) => {
