@@ -270,6 +270,23 @@ describe("removals leave tombstones: in the hot row and on the raw copy", () => 
     expect(platform.item("locations", { id: "gid://shopify/Location/1035630408" })).toMatchObject({ deleted: true });
   });
 
+  test("through the HTTPS door, notices are ordered by X-Shopify-Triggered-At, not by when they arrive", async () => {
+    const platform = makeTestPlatform({ secrets: { shopifyWebhook: SECRET } });
+    const notice = (status: string, requestStatus: string) =>
+      JSON.stringify({ fulfillment_order: { id: "gid://shopify/FulfillmentOrder/9", status, request_status: requestStatus } });
+    // The newer notice is received first; the older one arrives (is retried) later.
+    for (const [topic, body, triggeredAt, receivedAt] of [
+      ["fulfillment_orders/fulfillment_request_accepted", notice("in_progress", "accepted"), "2026-11-02T10:20:00Z", "2026-11-02T10:20:01.000Z"],
+      ["fulfillment_orders/order_routing_complete", notice("open", "submitted"), "2026-11-02T10:10:00Z", "2026-11-02T10:30:00.000Z"],
+    ] as const) {
+      const request = shopifyRequest(topic, body, { receivedAt, headers: { "x-shopify-api-version": VERSION, "x-shopify-triggered-at": triggeredAt } });
+      expect((await run(platform.layer, ingressProgram(request))).statusCode).toBe(200);
+      await run(platform.layer, programOf(topic)(envelopeOf(platform.state.events.at(-1)!, nextId(), receivedAt)));
+    }
+    expect(platform.item("fulfillmentOrders", { id: "gid://shopify/FulfillmentOrder/9" })).toMatchObject({ request_status: "accepted", updated_at: "2026-11-02T10:20:00.000Z" });
+    expect(platform.metricTotal("StaleUpdate")).toBe(1);
+  });
+
   test("a create or update leaves no deleted-at on its raw copy", async () => {
     const platform = makeTestPlatform();
     await deliver(platform, "locations/update", sample("locations/update"), { webhookId: "wh-update" });

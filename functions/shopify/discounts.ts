@@ -13,7 +13,7 @@
  */
 import { Effect, Schema } from "effect";
 import type { Item } from "../kernel/services";
-import { decodeEvent, withApiVersion } from "./event-identity";
+import { decodeEvent, triggeredAtOf, withApiVersion } from "./event-identity";
 import { compact, decodePayload, legacyIdOf, utc, utcOrUndefined } from "./keys";
 import { upsertNewer, writeTombstone, type TopicHandler } from "./processor";
 import { Gid, NullableString, NullableTimestamp, optionalNullable, Timestamp } from "./schemas";
@@ -86,17 +86,17 @@ const handleDiscountDelete: TopicHandler = (event) =>
     ),
   );
 
-const noticeTime = (notice: RedeemCodeNotice, triggeredAt: string) => utc(notice.updated_at ?? triggeredAt);
+const noticeTime = (notice: RedeemCodeNotice, triggeredAt: string) => (notice.updated_at ? utc(notice.updated_at) : triggeredAt);
 
 const handleCodeAdded: TopicHandler = (event) =>
   Effect.flatMap(decodeEvent(decodeRedeemCode, event), (notice) =>
-    Effect.asVoid(upsertNewer("discounts", withApiVersion(redeemCodeRecord(notice, noticeTime(notice, event.triggeredAt)), event))),
+    Effect.asVoid(upsertNewer("discounts", withApiVersion(redeemCodeRecord(notice, noticeTime(notice, triggeredAtOf(event))), event))),
   );
 
 const handleCodeRemoved: TopicHandler = (event) =>
   Effect.flatMap(decodeEvent(decodeRedeemCode, event), (notice) => {
-    const { id, updated_at: _version, ...rest } = redeemCodeRecord(notice, noticeTime(notice, event.triggeredAt));
-    return Effect.asVoid(writeTombstone("discounts", { id }, event, withApiVersion(rest, event), noticeTime(notice, event.triggeredAt)));
+    const { id, updated_at: _version, ...rest } = redeemCodeRecord(notice, noticeTime(notice, triggeredAtOf(event)));
+    return Effect.asVoid(writeTombstone("discounts", { id }, event, withApiVersion(rest, event), noticeTime(notice, triggeredAtOf(event))));
   });
 
 export const discountHandlers: Readonly<Record<string, TopicHandler>> = {

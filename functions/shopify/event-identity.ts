@@ -26,6 +26,7 @@ import { Metrics, ObjectStore, type Item, type StoreError } from "../kernel/serv
 type EventHeaders = Pick<IncomingEvent, "metadata">;
 
 export const API_VERSION_HEADER = "x-shopify-api-version";
+export const TRIGGERED_AT_HEADER = "x-shopify-triggered-at";
 export const EVENT_ID_HEADER = "x-shopify-event-id";
 
 const header = (event: EventHeaders, name: string): string | undefined => {
@@ -65,8 +66,21 @@ export const rawObjectMetadata = (event: Pick<IncomingEvent, "topic" | "eventId"
     "event-id": event.eventId,
     ...(apiVersion !== undefined && /^[A-Za-z0-9._:-]{1,100}$/.test(apiVersion) ? { [API_VERSION_HEADER]: apiVersion } : {}),
     ...(shopifyEventId !== undefined && /^[A-Za-z0-9._:-]{1,100}$/.test(shopifyEventId) ? { [EVENT_ID_HEADER]: shopifyEventId } : {}),
-    ...(event.triggeredAt !== undefined && isShopifyTombstoneTopic(event.topic) ? { [DELETED_AT_METADATA]: new Date(event.triggeredAt).toISOString() } : {}),
+    ...(event.triggeredAt !== undefined && isShopifyTombstoneTopic(event.topic)
+      ? { [DELETED_AT_METADATA]: triggeredAtOf({ metadata: event.metadata, triggeredAt: event.triggeredAt }) }
+      : {}),
   };
+};
+
+/**
+ * When Shopify triggered the delivery (UTC ISO): X-Shopify-Triggered-At as the delivery said it
+ * (the partner bus's metadata, the HTTPS door's kept attribute), else the event's trigger time
+ * (its receipt time when no door knew better). It versions the payloads without updated_at.
+ */
+export const triggeredAtOf = (event: Pick<IncomingEvent, "metadata" | "triggeredAt">): string => {
+  const said = header(event, TRIGGERED_AT_HEADER);
+  const at = said !== undefined && !Number.isNaN(Date.parse(said)) ? said : event.triggeredAt;
+  return new Date(at).toISOString();
 };
 
 /** Adds `api_version` to a hot-store item (nothing when the delivery did not say). */

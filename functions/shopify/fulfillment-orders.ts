@@ -13,7 +13,7 @@
 import { Effect, Schema } from "effect";
 import type { IncomingEvent } from "../kernel/incoming-event";
 import type { Item } from "../kernel/services";
-import { decodeEvent, withApiVersion } from "./event-identity";
+import { decodeEvent, triggeredAtOf, withApiVersion } from "./event-identity";
 import { compact, decodePayload, gid, legacyIdOf, utcOrUndefined } from "./keys";
 import { upsertNewer, type TopicHandler } from "./processor";
 import { NullableBoolean, NullableString, NullableTimestamp, optionalNullable } from "./schemas";
@@ -66,7 +66,7 @@ type Notice = Partial<Record<(typeof secondaryRoles)[number] | "fulfillment_orde
 
 const gidText = (type: string, id: string | number): string => (typeof id === "string" && id.startsWith("gid://") ? id : gid(type, id));
 
-export const fulfillmentOrderRecord = (ref: FulfillmentOrderRef, role: string, event: Pick<IncomingEvent, "topic" | "triggeredAt">, extra: Item = {}): Item => {
+export const fulfillmentOrderRecord = (ref: FulfillmentOrderRef, role: string, event: Pick<IncomingEvent, "topic" | "triggeredAt" | "metadata">, extra: Item = {}): Item => {
   const id = gidText("FulfillmentOrder", ref.id);
   return compact({
     id,
@@ -81,12 +81,12 @@ export const fulfillmentOrderRecord = (ref: FulfillmentOrderRef, role: string, e
     last_role: role,
     ...extra,
     // The notices carry no updated_at: the delivery's trigger time orders them.
-    updated_at: new Date(event.triggeredAt).toISOString(),
+    updated_at: triggeredAtOf(event),
   });
 };
 
 /** Every fulfillment order a notice names, principal role last (a later entry for the same id replaces an earlier one). */
-export const fulfillmentOrdersOf = (notice: Notice, principal: string, event: Pick<IncomingEvent, "topic" | "triggeredAt">): Item[] => {
+export const fulfillmentOrdersOf = (notice: Notice, principal: string, event: Pick<IncomingEvent, "topic" | "triggeredAt" | "metadata">): Item[] => {
   const byId = new Map<string, Item>();
   const add = (ref: FulfillmentOrderRef | null | undefined, role: string, extra: Item = {}) => {
     if (ref == null) return;

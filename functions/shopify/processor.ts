@@ -19,7 +19,7 @@ import { decodeIncomingEvent, type IncomingEvent } from "../kernel/incoming-even
 import { byUpdatedAt, upsertNewest, type WriteOutcome } from "../kernel/processor-frame";
 import { Alerts, HotStore, Idempotency, Metrics, ObjectStore, type Item, type StoreError } from "../kernel/services";
 import { indexedEvent, indexRawOnly, type IndexedEvent } from "../gdpr/subject-index";
-import { businessEffectKeyOf, rawObjectMetadata } from "./event-identity";
+import { businessEffectKeyOf, rawObjectMetadata, triggeredAtOf } from "./event-identity";
 
 export type ShopifyServices = ObjectStore | HotStore | Idempotency | Metrics | Alerts;
 export type TopicHandler = (event: IncomingEvent) => Effect.Effect<void, InvalidPayload | StoreError, ShopifyServices>;
@@ -76,7 +76,7 @@ export const upsertNewer = (table: TableKey, item: Item): Effect.Effect<WriteOut
  */
 export const writeTombstone = (table: TableKey, key: Item, event: IncomingEvent, extra: Item = {}, at?: string) =>
   Effect.gen(function* () {
-    const deletedAt = new Date(at ?? event.triggeredAt).toISOString();
+    const deletedAt = at !== undefined ? new Date(at).toISOString() : triggeredAtOf(event);
     const outcome = yield* upsertNewer(table, { ...key, ...extra, deleted: true, deleted_at: deletedAt, updated_at: deletedAt });
     const metrics = yield* Metrics;
     if (outcome === "written") yield* metrics.count("Tombstoned", 1, { table });

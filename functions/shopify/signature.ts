@@ -14,7 +14,7 @@ import { eventIdProblem, firstProblem, MAX_TOPIC_LENGTH, shopDomainProblem } fro
 import { Secrets } from "../kernel/services";
 import { secretList } from "../kernel/webhook-signature";
 import { parseAdminSecret } from "./admin-token";
-import { API_VERSION_HEADER, DELETED_AT_METADATA, EVENT_ID_HEADER } from "./event-identity";
+import { API_VERSION_HEADER, DELETED_AT_METADATA, EVENT_ID_HEADER, TRIGGERED_AT_HEADER } from "./event-identity";
 
 export const shopifySignature = (secret: string, rawBody: Buffer | string): string => createHmac("sha256", secret).update(rawBody).digest("base64");
 
@@ -87,13 +87,19 @@ export const verifyShopifyWebhook = (request: HttpRequest): Effect.Effect<Verifi
     return { topic, eventId, entity: shopifyEntityOfTopic(topic), ...(shopDomain ? { shopDomain } : {}), ...(attributes ? { attributes } : {}) };
   });
 
-/** Headers kept with the event (event-identity.ts): the API version and the Shopify event id, when well-formed. */
+/**
+ * Headers kept with the event (event-identity.ts): the API version, the Shopify event id and the
+ * trigger time, when well-formed. The trigger time orders the payloads that carry no updated_at
+ * (fulfillment_orders/*, removals) whichever door and however late they arrive.
+ */
 const deliveryAttributes = (headers: HttpRequest["headers"]): Record<string, string> | undefined => {
   const kept: Record<string, string> = {};
   for (const name of [API_VERSION_HEADER, EVENT_ID_HEADER]) {
     const value = headers[name]?.trim();
     if (value && /^[A-Za-z0-9._:-]{1,100}$/.test(value)) kept[name] = value;
   }
+  const triggeredAt = headers[TRIGGERED_AT_HEADER]?.trim();
+  if (triggeredAt && /^\d{4}-\d{2}-\d{2}T[0-9:.+\-Z]{1,40}$/.test(triggeredAt) && !Number.isNaN(Date.parse(triggeredAt))) kept[TRIGGERED_AT_HEADER] = triggeredAt;
   return Object.keys(kept).length > 0 ? kept : undefined;
 };
 
