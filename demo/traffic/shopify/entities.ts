@@ -288,6 +288,8 @@ export const shopifyEntitiesOfTheDay = (day: Day, send: ShopifySend, orders: Rea
           subtotal: money(line.variant.priceCents * line.quantity),
           total_tax: "0.00",
         })),
+        refund_shipping_lines: [],
+        duties: [],
         order_adjustments: [
           { id: refund + 100, order_id: cancelled.id, refund_id: refund, amount: "-6.95", tax_amount: "0.00", kind: "shipping_refund", reason: "Shipping refund" },
         ],
