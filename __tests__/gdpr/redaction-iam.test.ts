@@ -5,78 +5,26 @@
  * Cross-stack references are resolved to the ARNs those resources get in the account.
  */
 import { gdprRedactionStateMachineName } from "../../contracts/gdpr-workflow";
-import { simulate, type Decision } from "../../policies/ci-simulation";
-import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "../infra/helpers";
+import type { Decision } from "../../policies/ci-simulation";
+import { fixtureHandler, synthesize, type Synthesized } from "../infra/helpers";
+import { ALERTS, BUCKET, REGION, arn, asCases, key, resolverOf, rolePolicy, roleSimulator, secret, standardPatterns, table, type Call } from "../infra/role-simulation";
 
-const ACCOUNT = "222222222222";
-const REGION = "eu-west-1";
-const BUCKET = `arn:aws:s3:::acme-staging-lake-${ACCOUNT}`;
-const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
-const table = (name: string) => arn("dynamodb", `table/acme-staging-${name}`);
-const key = (purpose: string) => arn("kms", `key/${purpose}-0000`);
-const secret = (name: string) => arn("secretsmanager", `secret:acme/staging/${name}-AbCdEf`);
-const ALERTS = arn("sns", "acme-staging-alerts");
 const REDACT = arn("lambda", "function:acme-staging-gdpr-redact");
-
-const resolveReference = (reference: string): string => {
-  const patterns: Array<[RegExp, (match: RegExpMatchArray) => string]> = [
-    [/aws_s3_bucketlake_bucket_\w+arn$/, () => BUCKET],
-    [/aws_dynamodb_tabletable-(\w+?)_table_\w+arn$/, (m) => table(m[1]!)],
-    [/aws_kms_keykey-(\w+)arn$/, (m) => key(m[1]!)],
-    [/aws_secretsmanager_secretsecret-(\w+)arn$/, (m) => secret(m[1]!)],
-    [/aws_sns_topicalertsarn$/, () => ALERTS],
-    [/^aws_lambda_function\.gdpr-redact_function_\w+\.arn$/, () => REDACT],
-    [/^aws_sqs_queue\.([\w-]+)\.arn$/, (m) => arn("sqs", m[1]!)],
-    [/^aws_cloudwatch_log_group\.([\w-]+)\.arn$/, (m) => arn("logs", `log-group:${m[1]!}`)],
-  ];
-  for (const [pattern, to] of patterns) {
-    const match = reference.match(pattern);
-    if (match) return to(match);
-  }
-  throw new Error(`no ARN for the reference \${${reference}}: add a pattern`);
-};
-
-type Call = readonly [action: string, resource: string, context?: Record<string, string>];
-const asCases = (calls: ReadonlyArray<Call>) => calls.map((call) => ({ action: call[0], resource: call[1], call }));
+const resolve = resolverOf([[/^aws_lambda_function\.gdpr-redact_function_\w+\.arn$/, () => REDACT], ...standardPatterns]);
 
 describe("GDPR redaction: every call, simulated", () => {
   let synth: Synthesized;
   let functionPolicy: unknown;
   let machinePolicy: unknown;
-  let keyPolicies: Record<string, unknown>;
-  const policyOf = (stack: ReturnType<Synthesized["stack"]>, matches: (role: string, name: string) => boolean) => {
-    const found = resourcesOf(stack, "aws_iam_role_policy").filter((candidate) => matches(String(candidate.role), String(candidate.name ?? "")));
-    if (found.length !== 1) throw new Error(`expected one policy, found ${found.length}`);
-    return JSON.parse(String(found[0].policy).replace(/\$\{([^}]+)\}/g, (_, reference: string) => resolveReference(reference)));
-  };
+  let decide: (role: string, policy: unknown, call: Call) => Promise<Decision>;
   beforeAll(() => {
     synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
     const analytics = synth.stack("acme-staging-analytics");
-    functionPolicy = policyOf(analytics, (role) => /gdpr-redact(?!ion)/.test(role));
-    machinePolicy = policyOf(analytics, (role) => role.includes("gdpr-redaction"));
-    const keys = synth.stack("acme-staging-foundation").resource!.aws_kms_key as Record<string, { policy: string }>;
-    keyPolicies = Object.fromEntries(Object.entries(keys).map(([id, keyResource]) => [id.replace(/^key-/, ""), JSON.parse(keyResource.policy)]));
+    functionPolicy = rolePolicy(analytics, (role) => /gdpr-redact(?!ion)/.test(role), resolve);
+    machinePolicy = rolePolicy(analytics, (role) => role.includes("gdpr-redaction"), resolve);
+    decide = roleSimulator(synth);
   });
   afterAll(() => synth?.cleanup());
-
-  const keyPolicyOf = (resource: string) => {
-    const purpose = resource.match(/:key\/(\w+)-0000$/)?.[1];
-    if (purpose === undefined) return {};
-    if (!keyPolicies[purpose]) throw new Error(`no key ${purpose} in the foundation stack`);
-    return { resourcePolicy: keyPolicies[purpose] };
-  };
-  const decide = async (role: string, policy: unknown, [action, resource, context = {}]: Call): Promise<Decision> =>
-    (
-      await simulate({
-        ...keyPolicyOf(resource),
-        principal: `arn:aws:iam::${ACCOUNT}:role/${role}`,
-        account: ACCOUNT,
-        action,
-        resource,
-        context,
-        identity: [{ name: role, policy }],
-      })
-    ).decision;
 
   const rawOrder = `${BUCKET}/raw/shopify/orders/dt=2026-11-30/w_1.json`;
   const rawCharge = `${BUCKET}/raw/stripe/charge/dt=2026-11-30/evt_1.json`;

@@ -5,16 +5,9 @@
  * subject index, and nothing of another family's table or the curated lake.
  */
 import { tableSpecs } from "../../contracts/tables";
-import { simulate, type Decision } from "../../policies/ci-simulation";
-import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "./helpers";
-
-const ACCOUNT = "222222222222";
-const REGION = "eu-west-1";
-const BUCKET = `arn:aws:s3:::acme-staging-lake-${ACCOUNT}`;
-const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
-const table = (logicalName: string) => arn("dynamodb", `table/acme-staging-${logicalName}`);
-const key = (purpose: string) => arn("kms", `key/${purpose}-0000`);
-const secret = (name: string) => arn("secretsmanager", `secret:acme/staging/${name}-AbCdEf`);
+import type { Decision } from "../../policies/ci-simulation";
+import { fixtureHandler, synthesize, type Synthesized } from "./helpers";
+import { BUCKET, arn, key, resolverOf, rolePolicy, roleSimulator, secret, standardPatterns, table, type Call } from "./role-simulation";
 
 /** The new families: processor -> its table (logical name), the topic whose raw copies it writes. */
 const processors = [
@@ -32,64 +25,38 @@ const logicalNames = Object.fromEntries(
   Object.entries(tableSpecs).flatMap(([tableKey, spec]) => [[tableKey, spec.logicalName] as const, [spec.logicalName, spec.logicalName] as const]),
 );
 
-type Call = readonly [action: string, resource: string, context?: Record<string, string>];
-
 describe("Shopify entity processors: their calls, simulated", () => {
   let synth: Synthesized;
   let policies: Record<string, unknown>;
-  let keyPolicies: Record<string, unknown>;
+  let simulateOn: ReturnType<typeof roleSimulator>;
   beforeAll(() => {
     synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
     const ingestion = synth.stack("acme-staging-ingestion");
     const queues = (ingestion.resource!.aws_sqs_queue ?? {}) as Record<string, { name: string }>;
     const logGroups = (ingestion.resource!.aws_cloudwatch_log_group ?? {}) as Record<string, { name: string }>;
-    const resolve = (reference: string): string => {
-      const patterns: Array<[RegExp, (match: RegExpMatchArray) => string]> = [
-        [/aws_s3_bucketlake_bucket_\w+arn$/, () => BUCKET],
-        [
-          /aws_dynamodb_tabletable-([\w-]+?)_table_\w+arn$/,
-          (m) => {
-            const name = logicalNames[m[1]!];
-            if (name === undefined) throw new Error(`no table ${m[1]}`);
-            return table(name);
-          },
-        ],
-        [/aws_kms_keykey-(\w+)arn$/, (m) => key(m[1]!)],
-        [/aws_secretsmanager_secretsecret-(\w+)arn$/, (m) => secret(m[1]!)],
-        [/^aws_sqs_queue\.([\w-]+)\.arn$/, (m) => arn("sqs", queues[m[1]!]!.name)],
-        [/^aws_cloudwatch_log_group\.([\w-]+)\.arn$/, (m) => arn("logs", `log-group:${logGroups[m[1]!]!.name}`)],
-      ];
-      for (const [pattern, to] of patterns) {
-        const match = reference.match(pattern);
-        if (match) return to(match);
-      }
-      throw new Error(`no ARN for the reference \${${reference}}: add a pattern`);
-    };
+    // Tables by their logical name, queues and log groups by their synthesized names.
+    const resolve = resolverOf([
+      [
+        /aws_dynamodb_tabletable-([\w-]+?)_table_\w+arn$/,
+        (m) => {
+          const name = logicalNames[m[1]!];
+          if (name === undefined) throw new Error(`no table ${m[1]}`);
+          return table(name);
+        },
+      ],
+      [/^aws_sqs_queue\.([\w-]+)\.arn$/, (m) => arn("sqs", queues[m[1]!]!.name)],
+      [/^aws_cloudwatch_log_group\.([\w-]+)\.arn$/, (m) => arn("logs", `log-group:${logGroups[m[1]!]!.name}`)],
+      ...standardPatterns,
+    ]);
     policies = {};
     for (const { processor } of processors) {
-      const found = resourcesOf(ingestion, "aws_iam_role_policy").find((candidate) => String(candidate.role).includes(`${processor}_role`));
-      if (!found) throw new Error(`no role policy for ${processor}`);
-      policies[processor] = JSON.parse(String(found.policy).replace(/\$\{([^}]+)\}/g, (_, reference: string) => resolve(reference)));
+      policies[processor] = rolePolicy(ingestion, (role) => role.includes(`${processor}_role`), resolve);
     }
-    const keys = synth.stack("acme-staging-foundation").resource!.aws_kms_key as Record<string, { policy: string }>;
-    keyPolicies = Object.fromEntries(Object.entries(keys).map(([id, keyResource]) => [id.replace(/^key-/, ""), JSON.parse(keyResource.policy)]));
+    simulateOn = roleSimulator(synth);
   }, 600_000);
   afterAll(() => synth?.cleanup());
 
-  const decide = async (processor: string, [action, resource, context = {}]: Call): Promise<Decision> => {
-    const purpose = resource.match(/:key\/(\w+)-0000$/)?.[1];
-    return (
-      await simulate({
-        ...(purpose !== undefined ? { resourcePolicy: keyPolicies[purpose] } : {}),
-        principal: `arn:aws:iam::${ACCOUNT}:role/acme-staging-${processor}`,
-        account: ACCOUNT,
-        action,
-        resource,
-        context,
-        identity: [{ name: processor, policy: policies[processor] }],
-      })
-    ).decision;
-  };
+  const decide = (processor: string, call: Call): Promise<Decision> => simulateOn(`acme-staging-${processor}`, policies[processor], call);
 
   /** The queue a family's rules deliver to (the name the stack gives it; the resolver reads the synthesized name, so a mismatch is a denial). */
   const queueOf = (processor: string) => arn("sqs", `acme-staging-${processor}`);

@@ -5,37 +5,18 @@
  * (an ingress door, backfill-bulk-finish) may do neither.
  */
 import { functionSpecs } from "../../contracts/functions";
-import { simulate, type Decision } from "../../policies/ci-simulation";
+import type { Decision } from "../../policies/ci-simulation";
 import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "./helpers";
+import { arn, resolvedPolicy, resolverOf, roleSimulator, secret, standardPatterns, table } from "./role-simulation";
 
-const ACCOUNT = "222222222222";
-const REGION = "eu-west-1";
-const BUCKET = `arn:aws:s3:::acme-staging-lake-${ACCOUNT}`;
-const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
-const table = (name: string) => arn("dynamodb", `table/acme-staging-${name}`);
-const key = (purpose: string) => arn("kms", `key/${purpose}-0000`);
-const secret = (name: string) => arn("secretsmanager", `secret:acme/staging/${name}-AbCdEf`);
-
-const resolveReference = (reference: string): string => {
-  const patterns: Array<[RegExp, (match: RegExpMatchArray) => string]> = [
-    [/aws_s3_bucketlake_bucket_\w+arn$/, () => BUCKET],
-    [/aws_dynamodb_tabletable-(\w+?)_table_\w+arn$/, (m) => table(m[1]!)],
-    [/aws_kms_keykey-(\w+)arn$/, (m) => key(m[1]!)],
-    [/aws_secretsmanager_secretsecret-(\w+)arn$/, (m) => secret(m[1]!)],
-    [/aws_sns_topic\w*arn$/, () => arn("sns", "acme-staging-alerts")],
-    [/^aws_sqs_queue\.([\w-]+)\.arn$/, (m) => arn("sqs", m[1]!)],
-    [/^aws_cloudwatch_log_group\.([\w-]+)\.arn$/, (m) => arn("logs", `log-group:${m[1]!}`)],
-    [/aws_sqs_queue\w*arn$/, () => arn("sqs", "queue")],
-    [/aws_cloudwatch_event_bus\w*arn$/, () => arn("events", "event-bus/acme-staging-platform")],
-    // Anything else the policies name (the bus, queues, topics): not this test's subject.
-    [/arn$/, () => arn("other", "resource")],
-  ];
-  for (const [pattern, to] of patterns) {
-    const match = reference.match(pattern);
-    if (match) return to(match);
-  }
-  throw new Error(`no ARN for the reference \${${reference}}: add a pattern`);
-};
+const resolve = resolverOf([
+  ...standardPatterns,
+  [/aws_sns_topic\w*arn$/, () => arn("sns", "acme-staging-alerts")],
+  [/aws_sqs_queue\w*arn$/, () => arn("sqs", "queue")],
+  [/aws_cloudwatch_event_bus\w*arn$/, () => arn("events", "event-bus/acme-staging-platform")],
+  // Anything else the policies name (the bus, queues, topics): not this test's subject.
+  [/arn$/, () => arn("other", "resource")],
+]);
 
 const INDEX = table("subjectIndex");
 const KEY_SECRET = secret("subjectIndexKey");
@@ -45,14 +26,16 @@ const nonWriters = ["shopify-ingress", "recharge-ingress", "stripe-ingress", "ba
 describe("subject index writers: their calls, simulated", () => {
   let synth: Synthesized;
   const policies = new Map<string, unknown>();
+  let simulateOn: ReturnType<typeof roleSimulator>;
   beforeAll(() => {
     synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
+    simulateOn = roleSimulator(synth);
     for (const stack of ["acme-staging-ingestion", "acme-staging-backfill"]) {
       for (const found of resourcesOf(synth.stack(stack), "aws_iam_role_policy")) {
         const role = String(found.role);
         for (const name of [...writers, ...nonWriters]) {
           if (new RegExp(`${name}(?![A-Za-z])`).test(role)) {
-            policies.set(name, JSON.parse(String(found.policy).replace(/\$\{([^}]+)\}/g, (_, reference: string) => resolveReference(reference))));
+            policies.set(name, resolvedPolicy(found.policy, resolve));
           }
         }
       }
@@ -63,7 +46,7 @@ describe("subject index writers: their calls, simulated", () => {
   const decide = async (name: string, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> => {
     const policy = policies.get(name);
     if (policy === undefined) throw new Error(`no role policy found for ${name} (found: ${[...policies.keys()].join(", ")})`);
-    return (await simulate({ principal: `arn:aws:iam::${ACCOUNT}:role/acme-staging-${name}`, account: ACCOUNT, action, resource, context, identity: [{ name, policy }] })).decision;
+    return simulateOn(`acme-staging-${name}`, policy, [action, resource, context]);
   };
 
   it("covers every processor and the backfill download", () => {
