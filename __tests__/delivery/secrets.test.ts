@@ -67,6 +67,7 @@ describe("sdp secrets check", () => {
       rechargeWebhook: "no-value",
       stripeApi: "empty",
       stripeWebhook: "access-denied",
+      subjectIndexKey: "populated",
     });
     expect(json.stdout).not.toContain(realValue);
     // Values are only fetched for secrets that have a current version.

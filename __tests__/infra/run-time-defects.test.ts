@@ -22,11 +22,13 @@ describe("run-time defects of the synthesized stacks", () => {
   const lambdas = (env: string) =>
     (["ingestion", "backfill", "analytics"] as const).flatMap((layer) => resourcesOf(synth.stack(stackName("acme", env, layer)), "aws_lambda_function"));
 
-  it.each(deployedEnvironments)("%s: backfill-download has 4 GB of /tmp, the others Lambda's default", (env) => {
+  // The two DuckDB functions that stage Parquet in /tmp: the bulk download (two parts in flight) and the GDPR rewrite.
+  const largeTmp: Record<string, number> = { "backfill-download": 4096, "gdpr-redact": 2048 };
+  it.each(deployedEnvironments)("%s: backfill-download has 4 GB of /tmp and gdpr-redact 2 GB, the others Lambda's default", (env) => {
     const all = lambdas(env);
-    const download = all.find((fn) => fn.function_name === `acme-${env}-backfill-download`);
-    expect(download.ephemeral_storage).toEqual({ size: 4096 });
-    for (const other of all.filter((fn) => fn !== download)) expect(other.ephemeral_storage).toBeUndefined();
+    for (const [name, size] of Object.entries(largeTmp)) expect(all.find((fn) => fn.function_name === `acme-${env}-${name}`)?.ephemeral_storage).toEqual({ size });
+    const others = all.filter((fn) => !Object.keys(largeTmp).some((name) => fn.function_name === `acme-${env}-${name}`));
+    for (const other of others) expect({ name: other.function_name, storage: other.ephemeral_storage }).toEqual({ name: other.function_name, storage: undefined });
   });
 
   it.each(deployedEnvironments)("%s: no physical name is claimed twice across the environment's stacks", (env) => {
@@ -84,7 +86,8 @@ describe("run-time defects of the synthesized stacks", () => {
         expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 86400, maximum_retry_attempts: 185 });
         const dlqRef = String(target.dead_letter_config?.arn);
         const [, dlqName] = /^\$\{aws_sqs_queue\.([^.]+)\.arn\}$/.exec(dlqRef) ?? [];
-        expect(queues[dlqName!]).toMatchObject({ name: `acme-${env}-${layer}-events-dlq`, kms_master_key_id: expect.any(String) });
+        // The layer's shared rule DLQ, or the GDPR rule's own (its dead events are requests that must be re-sent).
+        expect(queues[dlqName!]).toMatchObject({ name: expect.stringMatching(new RegExp(`^acme-${env}-(${layer}|gdpr)-events-dlq$`)), kms_master_key_id: expect.any(String) });
         const policy = policies.find((p) => p.queue_url === `\${aws_sqs_queue.${dlqName}.url}`);
         const [statement] = JSON.parse(policy.policy).Statement;
         expect(statement).toMatchObject({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage" });
