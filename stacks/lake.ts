@@ -45,6 +45,15 @@ export const ATHENA_RESULTS_DAYS = 30;
 /** Athena bytes-scanned cutoff per query: a runaway query costs at most a few dollars outside prod. */
 export const bytesScannedCutoff = (env: EnvironmentConfig) => (env.name === "prod" ? 200 : 20) * 1024 ** 3;
 
+/** An Athena workgroup's enforced settings: metrics, the bytes-scanned cutoff, engine 3, results SSE-KMS under outputLocation. */
+const workgroupConfiguration = (env: EnvironmentConfig, outputLocation: string, kmsKeyArn: string) => ({
+  enforceWorkgroupConfiguration: true,
+  publishCloudwatchMetricsEnabled: true,
+  bytesScannedCutoffPerQuery: bytesScannedCutoff(env),
+  engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+  resultConfiguration: { outputLocation, encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn } },
+});
+
 /** Raw and snapshot data: Infrequent Access at 30 days, Glacier Instant Retrieval at 90, expiry at the retention. */
 export const lakeLifecycleRules = (env: EnvironmentConfig): LifecycleRuleSpec[] => {
   const tiered = (id: string, prefix: string): LifecycleRuleSpec => ({
@@ -113,16 +122,7 @@ export class LakeStack extends PlatformStack {
       description: "Queries over the lake: enforced settings, KMS-encrypted results, bytes-scanned cutoff.",
       state: "ENABLED",
       forceDestroy: env.name === "dev",
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: bytesScannedCutoff(env),
-        engineVersion: { selectedEngineVersion: "Athena engine version 3" },
-        resultConfiguration: {
-          outputLocation: `s3://${lakeName}/${lakePrefixes.athenaResults}`,
-          encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: props.foundation.keys.lake.arn },
-        },
-      },
+      configuration: workgroupConfiguration(env, `s3://${lakeName}/${lakePrefixes.athenaResults}`, props.foundation.keys.lake.arn),
     });
 
     this.analystRole = this.analystAccess(env, lakeName, props.foundation.keys.lake.arn);
@@ -147,16 +147,7 @@ export class LakeStack extends PlatformStack {
       description: "Analysts' queries over processed/ and curated/ (no raw/, no direct PII); results under athena-results/analyst/.",
       state: "ENABLED",
       forceDestroy: env.name === "dev",
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: bytesScannedCutoff(env),
-        engineVersion: { selectedEngineVersion: "Athena engine version 3" },
-        resultConfiguration: {
-          outputLocation: `s3://${lakeName}/${ANALYST_RESULTS_PREFIX}`,
-          encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: lakeKeyArn },
-        },
-      },
+      configuration: workgroupConfiguration(env, `s3://${lakeName}/${ANALYST_RESULTS_PREFIX}`, lakeKeyArn),
     });
     const glue = (resource: string) => `arn:aws:glue:${env.region}:${env.accountId}:${resource}`;
     const database = this.glueDatabase.name;
