@@ -196,18 +196,21 @@ const holderOf = (error: unknown): Option.Option<Item> => {
   return Option.some(sdk.util().unmarshall(raw as Parameters<typeof import("@aws-sdk/util-dynamodb").unmarshall>[0]) as Item);
 };
 
+/** A layer's own DynamoDB document client, made on first use and destroyed with the layer's scope. */
+export const scopedDocumentClient = Effect.map(
+  scopedClient(
+    () => {
+      const base = new (sdk.dynamodb().DynamoDBClient)({});
+      return { base, documents: documentClientFor(base) };
+    },
+    // The document client's own destroy() does nothing: the base client holds the sockets.
+    ({ base }) => base.destroy(),
+  ),
+  (client) => () => client().documents,
+);
+
 /** The DynamoDB HotStore with its own client, destroyed with the layer. */
 export const HotStoreLive: Layer.Layer<HotStore> = Layer.scoped(
   HotStore,
-  Effect.map(
-    scopedClient(
-      () => {
-        const base = new (sdk.dynamodb().DynamoDBClient)({});
-        return { base, documents: documentClientFor(base) };
-      },
-      // The document client's own destroy() does nothing: the base client holds the sockets.
-      ({ base }) => base.destroy(),
-    ),
-    (client) => makeDynamoHotStore(() => client().documents),
-  ),
+  Effect.map(scopedDocumentClient, (documents) => makeDynamoHotStore(documents)),
 );

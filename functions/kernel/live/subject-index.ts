@@ -9,8 +9,8 @@ import { awsCall } from "../aws-errors";
 import { Transient } from "../errors";
 import { Secrets, type StoreError } from "../services";
 import { SUBJECT_INDEX_TABLE, SubjectIndex, type SubjectIndexItem } from "../subject-index";
-import { documentClientFor, tableNameOf } from "./dynamodb";
-import { scopedClient, sdk } from "./sdk";
+import { scopedDocumentClient, tableNameOf } from "./dynamodb";
+import { sdk } from "./sdk";
 
 const BATCH = 25;
 const ATTEMPTS = 6;
@@ -74,16 +74,5 @@ export const makeDynamoSubjectIndex = (client: () => DynamoDBDocumentClient, sec
 /** The subject index with its own DynamoDB client (destroyed with the layer), its key from the composition's Secrets. */
 export const SubjectIndexLive: Layer.Layer<SubjectIndex, never, Secrets> = Layer.scoped(
   SubjectIndex,
-  Effect.flatMap(Secrets, (secrets) =>
-    Effect.map(
-      scopedClient(
-        () => {
-          const base = new (sdk.dynamodb().DynamoDBClient)({});
-          return { base, documents: documentClientFor(base) };
-        },
-        ({ base }) => base.destroy(),
-      ),
-      (client) => makeDynamoSubjectIndex(() => client().documents, secrets),
-    ),
-  ),
+  Effect.flatMap(Secrets, (secrets) => Effect.map(scopedDocumentClient, (documents) => makeDynamoSubjectIndex(documents, secrets))),
 );
