@@ -26,7 +26,7 @@ describe("subject index completeness on the demo", () => {
   let result: ScanResult;
 
   beforeAll(async () => {
-    const demo = spawnSync(process.execPath, [path.join(root, "bin", "sdp"), "demo", "--json", "--data-dir", dataDir], {
+    const demo = spawnSync(process.execPath, [path.join(root, "bin", "sdp"), "demo", "--json", "--backfill-days", "14", "--data-dir", dataDir], {
       cwd: root,
       encoding: "utf8",
       timeout: 400_000,

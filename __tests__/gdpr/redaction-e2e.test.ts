@@ -143,7 +143,7 @@ describe("GDPR redaction on the embedded platform (acceptance)", () => {
   let byEmail: Person;
 
   beforeAll(async () => {
-    const demo = spawnSync(process.execPath, [path.join(root, "bin", "sdp"), "demo", "--json", "--data-dir", dataDir], {
+    const demo = spawnSync(process.execPath, [path.join(root, "bin", "sdp"), "demo", "--json", "--backfill-days", "14", "--data-dir", dataDir], {
       cwd: root,
       encoding: "utf8",
       timeout: 500_000,
