@@ -187,7 +187,13 @@ describe("foundation and ingestion (all contract functions built from the fixtur
     expect(statements.flatMap((statement) => statement.Action)).not.toContain("s3:DeleteObject");
     // The scheduler may invoke it, and nothing else of the layer it has no schedule for.
     const scheduler = resourcesOf(analytics, "aws_iam_role_policy").find((candidate) => candidate.name === "scheduled-targets");
-    expect(JSON.parse(scheduler.policy).Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual(["Invokedataquality", "Invokegdproverdue", "Invokeretentionpurge", "Invokepaymentsreconcile", "StartAnalytics"]);
+    expect(JSON.parse(scheduler.policy).Statement.map((statement: { Sid: string }) => statement.Sid)).toEqual([
+      "Invokedataquality",
+      "Invokegdproverdue",
+      "Invokeretentionpurge",
+      "Invokepaymentsreconcile",
+      "StartAnalytics",
+    ]);
   });
 
   it("gives monitoring a dashboard with hot-store, lake, function and queue sections", () => {
