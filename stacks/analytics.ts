@@ -139,6 +139,18 @@ export class AnalyticsStack extends PlatformStack {
     if (redact) this.gdprRedaction = this.gdprRedactionWorkflow(env, redact);
   }
 
+  private sharedRuleTargetDlq?: EventTargetDlq;
+
+  /** The layer's one DLQ of rule targets (backfill requests, GDPR requests): made on first use, each rule allowed to send. */
+  private ruleTargetDlq(): EventTargetDlq {
+    this.sharedRuleTargetDlq ??= new EventTargetDlq(this, "rule-target-dlq", {
+      queueName: `${this.prefix}-analytics-events-dlq`,
+      kmsKeyArn: this.props.foundation.keys.messaging.arn,
+      alarms: this.alarms,
+    });
+    return this.sharedRuleTargetDlq;
+  }
+
   /**
    * The GDPR redaction workflow (contracts/gdpr-workflow.ts): every step invokes gdpr-redact. The
    * function alone may delete raw objects and every object version (its spec's grants never delete
@@ -198,11 +210,8 @@ export class AnalyticsStack extends PlatformStack {
       eventBusName: platformBusName(env.brand, env.name),
       eventPattern: JSON.stringify({ source: [GDPR_REQUEST_EVENT.source], "detail-type": [GDPR_REQUEST_EVENT.detailType], detail: { kind: ["customer-redact"] } }),
     });
-    const targetDlq = new EventTargetDlq(this, "gdpr-rule-target-dlq", {
-      queueName: `${this.prefix}-gdpr-events-dlq`,
-      kmsKeyArn: foundation.keys.messaging.arn,
-      alarms: this.alarms,
-    });
+    // The layer's one rule DLQ: a dead request carries RULE_ARN (this rule) and is re-sent from there (docs/runbooks/replaying-events.md).
+    const targetDlq = this.ruleTargetDlq();
     new CloudwatchEventTarget(this, "gdpr-request-target", {
       rule: rule.name,
       eventBusName: platformBusName(env.brand, env.name),
@@ -317,11 +326,7 @@ export class AnalyticsStack extends PlatformStack {
       eventBusName: platformBusName(env.brand, env.name),
       eventPattern: JSON.stringify(backfillRequestPattern()),
     });
-    const targetDlq = new EventTargetDlq(this, "rule-target-dlq", {
-      queueName: `${this.prefix}-analytics-events-dlq`,
-      kmsKeyArn: foundation.keys.messaging.arn,
-      alarms: this.alarms,
-    });
+    const targetDlq = this.ruleTargetDlq();
     new CloudwatchEventTarget(this, "backfill-request-target", {
       rule: rule.name,
       eventBusName: platformBusName(env.brand, env.name),
