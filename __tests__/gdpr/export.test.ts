@@ -2,7 +2,7 @@
  * Data requests on in-memory layers: the export of what the subject index points at, the stores
  * searched, the alert with its link (once per request), dry run, unknown subject, and a recorded
  * request carried out and completed. The presigned link is checked against s3rver in
- * completeness.test.ts (the demo's lake).
+ * redaction-e2e.test.ts (the demo's lake, completeness part).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,4 +1,18 @@
 /**
+ * One `sdp demo --backfill-days 14` serves both GDPR acceptance runs on the embedded platform
+ * (they were two suites each running the same demo, ~50 s each under npm test): first the
+ * subject index completeness proof and `sdp gdpr export` (read-only on the lake, apart from the
+ * export under restricted/ and its alert), then the redaction, whose "before" inventory is taken
+ * after the export, so every check of both is as it was when each had a demo of its own.
+ *
+ * Part 1, completeness:
+ * The subject index is complete: `sdp demo` (webhook traffic from Shopify, Recharge and Stripe,
+ * the backfill and the analytics ETL) on the embedded platform, then a full scan of every raw
+ * object, Parquet file and hot-store item for the demo customers' ids, e-mails and phones
+ * (matched by their text, not by the index's extractor): every location the scan finds is one
+ * the index gives for that identifier, without following links.
+ *
+ * Part 2, redaction:
  * Acceptance, end to end on the embedded platform: `sdp demo` (Shopify, Recharge and Stripe
  * webhook traffic, the backfill, the analytics ETL), then `sdp gdpr redact` for one customer by
  * id and another by e-mail only; a full scan of every raw object, Parquet file, hot-store table
@@ -8,7 +22,7 @@
  * s3rver keeps no object versions (ListObjectVersions lists none there), so "every version" is
  * proved on the versioned in-memory bucket in redaction.test.ts; here the current objects are all.
  */
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -24,6 +38,8 @@ import { lookupSubject } from "../../functions/gdpr/subject-index";
 import { normalisePhone, type SubjectIdentifier } from "../../functions/gdpr/subject";
 import { widenIdentifiers } from "../../functions/gdpr/redaction-program";
 import type { SubjectLocation } from "../../contracts/gdpr";
+import { MAX_PRESIGN_SECONDS, presignGetUrl } from "../../functions/gdpr/presign";
+import { scanAndCompare, type ScanResult } from "./completeness-scan";
 
 const root = path.resolve(__dirname, "..", "..");
 const collect = () => {
@@ -129,8 +145,114 @@ const checksum = (texts: ReadonlyArray<string>) =>
     .digest("hex");
 const mentions = (text: string, people: ReadonlyArray<Person>) => people.some((person) => matchersOf(person).some((matcher) => matcher.test(text)));
 
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-gdpr-demo-e2e-"));
+let demo: SpawnSyncReturns<string>;
+
+beforeAll(() => {
+  demo = spawnSync(process.execPath, [path.join(root, "bin", "sdp"), "demo", "--json", "--backfill-days", "14", "--data-dir", dataDir], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 500_000,
+    env: { ...process.env, CI: "1", SDP_RECORD_LAST_RUN: "0", SHOPIFY_WEBHOOK_SECRET: "", RECHARGE_WEBHOOK_SECRET: "", STRIPE_WEBHOOK_SECRET: "", SDP_SUBJECT_INDEX_KEY: "" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}, 520_000);
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe("subject index completeness on the demo", () => {
+  let result: ScanResult;
+
+  beforeAll(async () => {
+    // The stages that fill the lake must have run; others' checks (data quality ...) are not this test's subject.
+    let stages: Array<{ name: string; status: string }> = [];
+    try {
+      stages = (JSON.parse(demo.stdout) as { stages: Array<{ name: string; status: string }> }).stages;
+    } catch {
+      throw new Error(`sdp demo printed no JSON summary (exit ${demo.status}):\n${demo.stderr.slice(-3000)}`);
+    }
+    for (const name of ["traffic", "processing", "backfill", "analytics"]) {
+      if (stages.find((stage) => stage.name === name)?.status !== "ok") throw new Error(`sdp demo stage ${name} did not pass:\n${demo.stderr.slice(-3000)}`);
+    }
+    result = await scanAndCompare(dataDir, 40);
+  }, 300_000);
+
+  it("scans a lake with raw objects, Parquet files and hot items holding the demo customers", () => {
+    expect(result.customers).toBeGreaterThan(10);
+    expect(result.scanned.raw).toBeGreaterThan(100);
+    expect(result.scanned.parquet).toBeGreaterThan(0);
+    expect(result.scanned.hot).toBeGreaterThan(50);
+    expect(result.found).toBeGreaterThan(result.customers);
+  });
+
+  it("every location the full scan finds for a customer's id, e-mail or phone is in the subject index", () => {
+    expect(result.missing).toEqual([]);
+  });
+
+  it("the index key was generated in the data dir, and the index holds no identifier's value", () => {
+    expect(fs.readFileSync(path.join(dataDir, "subject-index.key"), "utf8").trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.indexItems).toBeGreaterThan(result.found / 3);
+    expect(result.leaked).toBe(0);
+  });
+
+  it("sdp gdpr export: a demo customer by e-mail, exported under restricted/, alerted with a presigned link that the lake serves", async () => {
+    expect(result.sample?.email).toBeDefined();
+    const env = { ...process.env, CI: "1", SDP_SUBJECT_INDEX_KEY: "" };
+    const run = async (args: string[]) => {
+      const out = collect();
+      const err = collect();
+      const code = await runCli(args, { stdout: out.stream, stderr: err.stream, env, cwd: root });
+      return { code, stdout: out.text(), stderr: err.text() };
+    };
+    const usage = await run(["gdpr", "export", "--data-dir", dataDir]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--customer");
+    const help = await run(["gdpr", "export", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Example");
+
+    const dry = await run(["gdpr", "export", "--customer", result.sample!.email!.toUpperCase(), "--dry-run", "--json", "--data-dir", dataDir]);
+    expect(dry.code).toBe(0);
+    const dryReport = JSON.parse(dry.stdout);
+    expect(dryReport.dryRun).toBe(true);
+    expect(dryReport.locations.length).toBeGreaterThan(0);
+
+    const done = await run(["gdpr", "export", "--customer", result.sample!.email!, "--request-id", "e2e-export-1", "--json", "--data-dir", dataDir]);
+    expect(done.stderr).toBe("");
+    expect(done.code).toBe(0);
+    const report = JSON.parse(done.stdout);
+    expect(report).toMatchObject({ requestId: "e2e-export-1", exportKey: "restricted/gdpr-exports/e2e-export-1/subject.json", alerted: true });
+    expect(report.records).toBeGreaterThan(0);
+    const alerts = fs
+      .readFileSync(path.join(dataDir, "alerts.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const alert = alerts.find((each) => each.dedupKey === "gdpr-export:e2e-export-1");
+    expect(alert.kind).toBe("gdpr-export-ready");
+    expect(alert.message).toContain(report.link);
+    // The link is a SigV4 presigned GET (here for the emulators the command ran, now stopped): the same
+    // presigner against the emulators started now, serves the export (the signature itself is checked against AWS's published example in export.test.ts).
+    expect(new URL(report.link).searchParams.get("X-Amz-Expires")).toBe(String(MAX_PRESIGN_SECONDS));
+    const body = await withLocalGdpr(dataDir, env, async (context) => {
+      const link = presignGetUrl({
+        bucket: context.bucket,
+        key: report.exportKey,
+        region: context.region,
+        credentials: context.credentials,
+        expiresInSeconds: 600,
+        endpoint: context.s3Endpoint,
+      });
+      const response = await fetch(link);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { requestId: string; records: unknown[] };
+    });
+    expect(body.requestId).toBe("e2e-export-1");
+    expect(body.records.length).toBe(report.records);
+    expect(JSON.stringify(body).toLowerCase()).toContain(result.sample!.email!.toLowerCase());
+  }, 120_000);
+});
+
 describe("GDPR redaction on the embedded platform (acceptance)", () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-gdpr-redact-e2e-"));
   const env = { ...process.env, CI: "1", SDP_SUBJECT_INDEX_KEY: "" };
   const run = async (args: string[]) => {
     const out = collect();
@@ -143,13 +265,6 @@ describe("GDPR redaction on the embedded platform (acceptance)", () => {
   let byEmail: Person;
 
   beforeAll(async () => {
-    const demo = spawnSync(process.execPath, [path.join(root, "bin", "sdp"), "demo", "--json", "--backfill-days", "14", "--data-dir", dataDir], {
-      cwd: root,
-      encoding: "utf8",
-      timeout: 500_000,
-      env: { ...process.env, CI: "1", SDP_RECORD_LAST_RUN: "0", SHOPIFY_WEBHOOK_SECRET: "", RECHARGE_WEBHOOK_SECRET: "", STRIPE_WEBHOOK_SECRET: "", SDP_SUBJECT_INDEX_KEY: "" },
-      maxBuffer: 64 * 1024 * 1024,
-    });
     // A stage that checks (hot-store state, data quality) may fail without harm here; the lake must have been filled.
     if (demo.status === null || !/\[ok\] backfill/.test(demo.stderr) || !/\[ok\] analytics/.test(demo.stderr))
       throw new Error(`sdp demo did not fill the lake (exit ${demo.status}):\n${demo.stderr.slice(-3000)}`);
@@ -162,8 +277,7 @@ describe("GDPR redaction on the embedded platform (acceptance)", () => {
     const rich = people.filter((person) => [...before.stores.entries()].filter(([, texts]) => texts.some((text) => mentions(text, [person]))).length >= 3);
     byId = rich[0]!;
     byEmail = rich[1]!;
-  }, 700_000);
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  }, 300_000);
 
   it("help, usage errors and a dry run that changes nothing", async () => {
     expect(byId).toBeDefined();
