@@ -12,6 +12,10 @@ const common = {
   shopDomain: "acme-store.myshopify.com",
   githubRepository: "acme/shopify-data-platform",
   shopifyApiVersion: "2026-01",
+  // The shop's IANA time zone, as the Shopify admin shows it (Settings > General; GraphQL
+  // `shop { ianaTimezone }`): order, refund and daily_sales days are its local days, as in Shopify's
+  // finance reports. "UTC" (the default when absent) gives UTC days; set it to the shop's zone.
+  shopTimezone: "UTC",
   stateLockTable: `${brand}-terraform-locks`,
 } as const;
 

@@ -4,6 +4,7 @@
  * infrastructure that is subtly wrong.
  */
 import { Either, ParseResult, Schema } from "effect";
+import { DEFAULT_SHOP_TIMEZONE, shopTimeZoneProblem } from "../contracts/shop-time-zone";
 import { defaultWebhookRecoveryAlert } from "../contracts/webhook-recovery";
 
 export const EnvironmentName = Schema.Literal("dev", "staging", "prod", "local");
@@ -24,6 +25,7 @@ const PartnerEventSource = Schema.String.pipe(
     message: () => "must look like aws.partner/shopify.com/<app-id>/<name>",
   }),
 );
+const ShopTimeZone = Schema.String.pipe(Schema.filter((zone) => shopTimeZoneProblem(zone) ?? true));
 const GitHubRepository = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: () => "must be <owner>/<repo>" }));
 
 export const EnvironmentConfig = Schema.Struct({
@@ -39,6 +41,12 @@ export const EnvironmentConfig = Schema.Struct({
   logRetentionDays: Days,
   dataRetentionDays: Days,
   shopDomain: ShopDomain,
+  /**
+   * The shop's IANA time zone (Shopify Admin: Settings > General; GraphQL `Shop.ianaTimezone`):
+   * order, refund and daily_sales days are the shop's local days, as in Shopify's finance reports
+   * (contracts/shop-time-zone.ts). Default "UTC": set it to the shop's zone, or days are UTC days.
+   */
+  shopTimezone: Schema.optionalWith(ShopTimeZone, { default: () => DEFAULT_SHOP_TIMEZONE }),
   /** Absent only where no partner bus exists yet (dev/local); required in prod. */
   shopifyPartnerEventSource: Schema.optional(PartnerEventSource),
   githubRepository: GitHubRepository,

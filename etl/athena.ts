@@ -20,7 +20,7 @@ export const athenaSourceTables = { rawText: "raw_text", bulkOrders: "bulk_order
 export const athenaSnapshotTable = (entity: string) => `bulk_${entity}`;
 
 /** Athena-only SQL (Trino): the source relations as views. Not portable by design; never run on DuckDB. */
-export const athenaSourceViews = (): string[] => {
+export const athenaSourceViews = (shopTimezone?: string): string[] => {
   const out: string[] = [];
   for (const spec of Object.values(sourceSpecs)) {
     if (spec.kind === "raw") {
@@ -37,17 +37,20 @@ export const athenaSourceViews = (): string[] => {
       out.push(`CREATE OR REPLACE VIEW ${spec.relation} AS SELECT ${columns.join(", ")}, run_id FROM ${table}`);
     }
   }
-  for (const relation of derivedRelations) out.push(`CREATE OR REPLACE VIEW ${relation.name} AS ${loadSql(relation.sqlFile)}`);
+  for (const relation of derivedRelations) out.push(`CREATE OR REPLACE VIEW ${relation.name} AS ${loadSql(relation.sqlFile, { shop_timezone: shopTimezone })}`);
   return out;
 };
 
-export const athenaWorkflowSql = (): AnalyticsWorkflowSql => ({
-  ordersEnriched: loadSql(ordersEnriched.sqlFile),
-  affectedDates: loadSqlTemplate(affectedDatesSqlFile),
-  sourceViews: athenaSourceViews(),
-  views: views.map((view) => ({ name: view.name, sql: loadSql(view.sqlFile) })),
-  quality: { orderNumberGaps: loadSqlTemplate(qualityQueries.orderNumberGaps), processedDuplicates: loadSql(qualityQueries.processedDuplicates) },
-});
-
-/** The SQL with its {{run_date}} placeholders kept, for the workflow to fill at run time. */
-const loadSqlTemplate = (file: string) => loadSql(file, { run_date: "0000-00-00" }).split("0000-00-00").join("{{run_date}}");
+/** Every statement of the workflow, with the shop's IANA time zone (the environment's shopTimezone, default UTC) bound: the zone of every day (dt) it computes. */
+export const athenaWorkflowSql = (shopTimezone?: string): AnalyticsWorkflowSql => {
+  const sql = (file: string) => loadSql(file, { shop_timezone: shopTimezone });
+  // The SQL with its {{run_date}} placeholders kept, for the workflow to fill at run time.
+  const template = (file: string) => loadSql(file, { run_date: "0000-00-00", shop_timezone: shopTimezone }).split("0000-00-00").join("{{run_date}}");
+  return {
+    ordersEnriched: sql(ordersEnriched.sqlFile),
+    affectedDates: template(affectedDatesSqlFile),
+    sourceViews: athenaSourceViews(shopTimezone),
+    views: views.map((view) => ({ name: view.name, sql: sql(view.sqlFile) })),
+    quality: { orderNumberGaps: template(qualityQueries.orderNumberGaps), processedDuplicates: sql(qualityQueries.processedDuplicates) },
+  };
+};

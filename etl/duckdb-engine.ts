@@ -136,16 +136,17 @@ const createSnapshotView = async (engine: Engine, lake: LakeDir, spec: SnapshotS
  * even before a shop has any refund). With `materialize` (a transform run), the raw relations and
  * the derived ones are computed once into temporary tables (spilled to the temp directory when
  * large): orders_enriched, the facts and the views read them several times, and a view would read
- * every raw object again each time.
+ * every raw object again each time. `shopTimezone` (config shopTimezone, default UTC) is the zone of
+ * the refund facts' days.
  */
-export const registerSources = async (engine: Engine, lake: LakeDir, options: { readonly materialize?: boolean } = {}) => {
+export const registerSources = async (engine: Engine, lake: LakeDir, options: { readonly materialize?: boolean; readonly shopTimezone?: string } = {}) => {
   for (const spec of Object.values(sourceSpecs)) {
     if (spec.kind === "raw") await createRawView(engine, lake, spec, options.materialize === true ? "TEMP TABLE" : "VIEW");
     else await createSnapshotView(engine, lake, spec);
   }
   for (const relation of derivedRelations) {
     const kind = options.materialize === true ? "TEMP TABLE" : "VIEW";
-    await engine.run(`CREATE OR REPLACE ${kind} ${relation.name} AS ${loadSql(relation.sqlFile)}`);
+    await engine.run(`CREATE OR REPLACE ${kind} ${relation.name} AS ${loadSql(relation.sqlFile, { shop_timezone: options.shopTimezone })}`);
   }
 };
 

@@ -20,6 +20,8 @@ export interface EtlOptions {
   /** Run date (YYYY-MM-DD, UTC): an incremental run rewrites the partitions touched by events received that day or the day before. */
   readonly date: string;
   readonly full?: boolean;
+  /** The shop's IANA time zone (config shopTimezone): order, refund and daily_sales days are its local days. Default UTC. */
+  readonly shopTimezone?: string;
   readonly engine?: EngineOptions;
   /** Progress lines (never data). */
   readonly log?: (line: string) => void;
@@ -79,14 +81,15 @@ export const runEtl = async (options: EtlOptions): Promise<EtlResult> => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-etl-"));
   const engine = await openEngine({ tempDirectory: path.join(tmp, "spill"), ...options.engine });
   try {
-    await registerSources(engine, options.lake, { materialize: true });
+    const sql = (file: string, runDate?: string) => loadSql(file, { shop_timezone: options.shopTimezone, ...(runDate === undefined ? {} : { run_date: runDate }) });
+    await registerSources(engine, options.lake, { materialize: true, shopTimezone: options.shopTimezone });
     let mark = Date.now();
     const lap = (what: string) => {
       const now = Date.now();
       log(`${what} (${now - mark} ms)`);
       mark = now;
     };
-    await engine.run(`CREATE TEMP TABLE orders_enriched_state AS ${loadSql(ordersEnriched.sqlFile)}`);
+    await engine.run(`CREATE TEMP TABLE orders_enriched_state AS ${sql(ordersEnriched.sqlFile)}`);
     lap("computed the latest state of every order");
     const [{ n }] = (await engine.rows("SELECT count(*) AS n FROM orders_enriched_state")) as [{ n: bigint }];
 
@@ -103,7 +106,7 @@ export const runEtl = async (options: EtlOptions): Promise<EtlResult> => {
       partitionsWritten = [...written].sort();
       lap(`wrote ${partitionsWritten.length} partition(s)`);
     } else {
-      const affected = (await engine.rows(loadSql(affectedDatesSqlFile, { run_date: options.date }))).map((row) => String(row.dt)).filter((dt) => DT.test(dt));
+      const affected = (await engine.rows(sql(affectedDatesSqlFile, options.date))).map((row) => String(row.dt)).filter((dt) => DT.test(dt));
       log(`incremental run for ${options.date}: ${affected.length} partition(s) affected`);
       const { outDir, written } = await writeOrders(engine, options.lake, affected, tmp);
       for (const dt of affected) replacePartition(options.lake, dt, path.join(outDir, `dt=${dt}`));
@@ -118,7 +121,7 @@ export const runEtl = async (options: EtlOptions): Promise<EtlResult> => {
     const viewCounts: Record<string, number> = {};
     for (const view of views) {
       const file = path.join(tmp, `${view.name}.parquet`);
-      await engine.run(`CREATE OR REPLACE TEMP TABLE view_result AS ${loadSql(view.sqlFile)}`);
+      await engine.run(`CREATE OR REPLACE TEMP TABLE view_result AS ${sql(view.sqlFile)}`);
       const [{ c }] = (await engine.rows("SELECT count(*) AS c FROM view_result")) as [{ c: bigint }];
       await engine.run(`COPY view_result TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
       options.lake.deletePrefix(view.outputPrefix);

@@ -39,6 +39,11 @@ export const allowedFunctions: ReadonlyArray<AllowedFunction> = [
     note: "Moves a timestamp with time zone to a zone; cast to TIMESTAMP it is that zone's wall time.",
     duckdbShim: "CREATE OR REPLACE MACRO at_timezone(ts, zone) AS timezone(zone, ts)",
   },
+  {
+    name: "with_timezone",
+    note: "A timestamp (UTC wall time here) read as wall time in a zone: with_timezone(ts, 'UTC') gives the instant; then at_timezone(.., shop zone) and CAST AS DATE is the shop's local day. IANA zones from ICU in both (DuckDB's built-in icu extension, Trino's tz database); only on TIMESTAMP (Trino rejects TIMESTAMP WITH TIME ZONE).",
+    duckdbShim: "CREATE OR REPLACE MACRO with_timezone(ts, zone) AS timezone(zone, CAST(ts AS TIMESTAMP))",
+  },
   { name: "date_trunc", note: "date_trunc('month', x): same unit names in both." },
   { name: "date_diff", note: "date_diff(unit, a, b). On dates (days) and whole-second timestamps both count the same." },
   // strings

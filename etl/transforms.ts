@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ORDERS_ENRICHED_PREFIX } from "../contracts/lake-layout";
+import { DEFAULT_SHOP_TIMEZONE, shopTimeZoneProblem, shopTimeZoneReference } from "../contracts/shop-time-zone";
 
 export interface ColumnSpec {
   readonly name: string;
@@ -78,7 +79,7 @@ export const derivedRelations: ReadonlyArray<TransformSpec> = [
       col("order_id", "VARCHAR", "Order GID."),
       col("refund_id", "VARCHAR", "Refund GID."),
       col("refunded_at", "TIMESTAMP", "When the refund was processed (processed_at, else created_at; UTC)."),
-      col("refund_dt", "VARCHAR", "UTC day of refunded_at (YYYY-MM-DD)."),
+      col("refund_dt", "VARCHAR", "Day of refunded_at in the shop's time zone (config shopTimezone; YYYY-MM-DD)."),
       col(
         "returns_amount",
         MONEY,
@@ -151,7 +152,7 @@ export const ordersEnriched: TransformSpec = {
     col("is_subscription", "BOOLEAN", "Recharge charge references the order, or a subscription tag or source."),
     col("customer_order_sequence", "INTEGER", "1 for the customer's first order, 2 for the second, ... (by created_at)."),
     col("customer_order_type", "VARCHAR", "first or repeat (NULL for guest orders)."),
-    col("days_since_previous_order", "INTEGER", "Calendar days (UTC) since the customer's previous order; NULL for a first order."),
+    col("days_since_previous_order", "INTEGER", "Calendar days (the shop's local days) since the customer's previous order; NULL for a first order."),
     col("first_fulfilled_at", "TIMESTAMP", "First fulfillment's creation (UTC); NULL when unfulfilled or only known from a bulk export."),
     col("seconds_to_fulfilment", "BIGINT", "Seconds from created_at to first_fulfilled_at."),
     col("shipping_amount", MONEY, "Shipping charged on the order (total_shipping_price_set shop money; bulk total_shipping)."),
@@ -175,7 +176,7 @@ export const ordersEnriched: TransformSpec = {
     col("captured_amount", MONEY, "Successful sales and captures, in the transaction currency."),
     col("is_test", "BOOLEAN", "A test order (left out of daily_sales, as Shopify's reports leave it out)."),
     col("record_source", "VARCHAR", "webhook or bulk: where the version kept came from."),
-    col("dt", "VARCHAR", "Partition: order date (UTC, YYYY-MM-DD)."),
+    col("dt", "VARCHAR", "Partition: order date in the shop's time zone (local day of created_at; config shopTimezone, Shopify's Shop.ianaTimezone; YYYY-MM-DD)."),
   ],
 };
 
@@ -183,7 +184,8 @@ const salesNotes = [
   `Measures as Shopify's sales and finance reports define them (sales reports: ${shopifyReportDefinitions.salesReports}; finance reports, Total sales: ${shopifyReportDefinitions.financeReports}; the same metrics in ShopifyQL's sales schema: ${shopifyReportDefinitions.shopifyqlSales}). A sale counts on the day of its order and a return on the day it was processed: "Sales appear in your sales reports as a positive value for the day that they were made, and returns appear as a negative value for the day that they were processed."`,
   "gross_sales: product price x quantity before discounts, returns, shipping and taxes (Shopify: Gross sales). discounts: line item and order discounts (Shopify: Discounts; shown negative there, positive here). returns: the value of the goods returned, on the refund's day; refunded shipping and taxes are not returns but reduce shipping and taxes that day (Shopify: Returns). net_sales = gross_sales - discounts - returns (Shopify: Net sales). shipping = shipping charged - shipping refunded (Shopify: Shipping). taxes = taxes charged - taxes refunded (Shopify: Taxes). total_sales = net_sales + shipping + taxes (Shopify: Total sales).",
   `Refund amounts come from the refund's line items, shipping lines and order adjustments (${shopifyReportDefinitions.refundResource}, ${shopifyReportDefinitions.orderAdjustment}): a refund of more or less than its calculated amount has an adjustment for the difference, counted in returns.`,
-  "Shop money throughout: every amount is in the shop currency (`currency`), converted by Shopify at the order's rate; a customer who paid in another (presentment) currency is counted in shop money. Days are UTC (Shopify's reports use the shop's time zone). Differences from Shopify: duties, additional fees and return fees are not counted; a cancelled order counts as returns only through the refund its cancellation creates; tips and gift card sales are not separated.",
+  "Shop money throughout: every amount is in the shop currency (`currency`), converted by Shopify at the order's rate; a customer who paid in another (presentment) currency is counted in shop money." +
+    ` Days are the shop's local days: an order counts on the date of its created_at and a return on the date of its refund's processed_at, both in the shop's time zone, as Shopify's reports count them (the zone set in the Shopify admin under Settings > General, \`Shop.ianaTimezone\`: ${shopTimeZoneReference}; the environment's \`shopTimezone\` in config/environments.ts, default UTC). Timestamps stay UTC. Differences from Shopify: duties, additional fees and return fees are not counted; a cancelled order counts as returns only through the refund its cancellation creates; tips and gift card sales are not separated.`,
 ];
 
 export const views: ReadonlyArray<TransformSpec> = [
@@ -207,7 +209,7 @@ export const views: ReadonlyArray<TransformSpec> = [
       col("customer_order_sequence", "INTEGER", "The customer's order sequence number."),
       col("customer_order_type", "VARCHAR", "first or repeat."),
       col("days_since_previous_order", "INTEGER", "Calendar days since the customer's previous order."),
-      col("dt", "VARCHAR", "Order date (UTC)."),
+      col("dt", "VARCHAR", "Order date (the shop's local day, as orders_enriched.dt)."),
     ],
   },
   {
@@ -244,7 +246,7 @@ export const views: ReadonlyArray<TransformSpec> = [
       col("stripe_refunded_amount", MONEY, "Amount refunded in Stripe."),
       col("difference", MONEY, "charged_amount - order_total."),
       col("status", "VARCHAR", "matched, amount_mismatch, currency_mismatch, missing_charge or orphan_charge."),
-      col("dt", "VARCHAR", "Order date (UTC); NULL for an orphan charge."),
+      col("dt", "VARCHAR", "Order date (the shop's local day, as orders_enriched.dt); NULL for an orphan charge."),
     ],
   },
   {
@@ -284,8 +286,8 @@ export const views: ReadonlyArray<TransformSpec> = [
       col("payment_currency", "VARCHAR", "The order's transaction currency."),
       col("is_test", "BOOLEAN", "The order is a test order."),
       col("record_source", "VARCHAR", "refund_webhook, order_webhook or bulk."),
-      col("order_dt", "VARCHAR", "Order date (UTC)."),
-      col("dt", "VARCHAR", "Refund date (UTC): processed_at, else created_at, else the order date."),
+      col("order_dt", "VARCHAR", "Order date (the shop's local day)."),
+      col("dt", "VARCHAR", "Refund date in the shop's time zone: local day of processed_at, else created_at, else the order date."),
     ],
     notes: salesNotes.slice(2, 4),
   },
@@ -293,11 +295,12 @@ export const views: ReadonlyArray<TransformSpec> = [
     name: "daily_sales",
     kind: "view",
     sqlFile: "views/daily_sales.sql",
-    description: "Shopify's sales measures by UTC day and shop currency: sales on their order's day, returns on their refund's day; test orders left out.",
+    description:
+      "Shopify's sales measures by the shop's local day (its time zone) and shop currency: sales on their order's day, returns on their refund's day; test orders left out.",
     outputPrefix: "curated/daily_sales/",
     inputs: ["orders_enriched", "order_refund_facts"],
     columns: [
-      col("dt", "VARCHAR", "Day (UTC, YYYY-MM-DD)."),
+      col("dt", "VARCHAR", "Day in the shop's time zone (config shopTimezone, Shopify's Shop.ianaTimezone; YYYY-MM-DD)."),
       col("currency", "VARCHAR", "Shop currency of the amounts."),
       col("orders", "BIGINT", "Orders placed that day."),
       col("refunds", "BIGINT", "Refunds processed that day."),
@@ -335,10 +338,26 @@ export const allSqlFiles = (): ReadonlyArray<string> => {
 
 const RUN_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The SQL of a file with its parameters bound ({{run_date}} only; validated, never free text). */
-export const loadSql = (file: string, params: { readonly run_date?: string } = {}): string => {
+export interface SqlParams {
+  readonly run_date?: string;
+  /** The shop's IANA time zone (config `shopTimezone`): the zone of every day (dt) the SQL computes. Default UTC. */
+  readonly shop_timezone?: string;
+}
+
+/**
+ * The SQL of a file with its parameters bound, each validated, never free text: {{run_date}}
+ * (YYYY-MM-DD) and {{shop_timezone}} (an IANA zone name, contracts/shop-time-zone.ts; UTC when
+ * not given).
+ */
+export const loadSql = (file: string, params: SqlParams = {}): string => {
   const text = fs.readFileSync(path.join(sqlDir, file), "utf8");
   return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (name === "shop_timezone") {
+      const zone = params.shop_timezone ?? DEFAULT_SHOP_TIMEZONE;
+      const problem = shopTimeZoneProblem(zone);
+      if (problem !== undefined) throw new Error(`${file}: shop_timezone ${problem}`);
+      return zone;
+    }
     if (name !== "run_date") throw new Error(`${file}: unknown parameter {{${name}}}`);
     const value = params.run_date;
     if (value === undefined || !RUN_DATE.test(value)) throw new Error(`${file}: run_date must be YYYY-MM-DD, got ${String(value)}`);

@@ -245,7 +245,8 @@ export class AnalyticsStack extends PlatformStack {
           dataQualityFunctionArn: dataQualityArn,
           alertsTopicArn: foundation.alertsTopic.arn,
         },
-        athenaWorkflowSql(),
+        // Days (dt) in the shop's time zone: the environment's shopTimezone (config/schema.ts), bound into every statement.
+        athenaWorkflowSql(env.shopTimezone),
       ),
       type: "STANDARD",
       accountId: env.accountId,

@@ -29,15 +29,27 @@ test("each DuckDB shim gives DuckDB the Trino function with the same result", as
     const [row] = await engine.rows(`SELECT
       json_extract_scalar('{"id": 12345678901234567890}', '$.id') AS big_id,
       CAST(at_timezone(from_iso8601_timestamp('2026-01-02T01:30:00+02:00'), 'UTC') AS TIMESTAMP) AS utc,
-      json_format(json_extract('{"a": [1, {"b": 12345678901234567890}]}', '$.a[1]')) AS element`);
+      json_format(json_extract('{"a": [1, {"b": 12345678901234567890}]}', '$.a[1]')) AS element,
+      CAST(CAST(at_timezone(with_timezone(TIMESTAMP '2026-03-02 03:00:00', 'UTC'), 'America/Los_Angeles') AS DATE) AS VARCHAR) AS la_day,
+      CAST(at_timezone(with_timezone(TIMESTAMP '2026-03-08 09:59:00', 'UTC'), 'America/Los_Angeles') AS TIMESTAMP) AS before_dst,
+      CAST(at_timezone(with_timezone(TIMESTAMP '2026-03-08 10:00:00', 'UTC'), 'America/Los_Angeles') AS TIMESTAMP) AS after_dst`);
     // json_format: compact JSON text with every digit, as Trino's json_format writes it.
-    expect(row).toEqual({ big_id: "12345678901234567890", utc: "2026-01-01 23:30:00", element: '{"b":12345678901234567890}' });
+    // with_timezone(ts, 'UTC') then at_timezone: Trino's local wall time; 2026-03-08 10:00Z is when
+    // Los Angeles springs from 01:59 PST (UTC-8) to 03:00 PDT (UTC-7).
+    expect(row).toEqual({
+      big_id: "12345678901234567890",
+      utc: "2026-01-01 23:30:00",
+      element: '{"b":12345678901234567890}',
+      la_day: "2026-03-01",
+      before_dst: "2026-03-08 01:59:00",
+      after_dst: "2026-03-08 03:00:00",
+    });
     expect(
       allowedFunctions
         .filter((fn) => fn.duckdbShim)
         .map((fn) => fn.name)
         .sort(),
-    ).toEqual(["at_timezone", "from_iso8601_timestamp", "json_extract_scalar", "json_format"]);
+    ).toEqual(["at_timezone", "from_iso8601_timestamp", "json_extract_scalar", "json_format", "with_timezone"]);
   } finally {
     engine.close();
   }

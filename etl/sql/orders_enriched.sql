@@ -1,5 +1,5 @@
 -- orders_enriched: the latest state of every Shopify order, one row per order, partitioned by
--- order date (dt = UTC date of created_at).
+-- order date (dt = date of created_at in the shop's time zone, {{shop_timezone}}: config shopTimezone).
 --
 -- Portable SQL (Trino/Athena dialect, checked against etl/sql-allowlist.ts, run on DuckDB with the
 -- shims listed there). Inputs: raw_shopify_orders (webhook bodies), snapshot_orders and
@@ -339,7 +339,7 @@ SELECT
   is_subscription,
   CAST(customer_order_sequence AS INTEGER) AS customer_order_sequence,
   CASE WHEN customer_order_sequence IS NULL THEN NULL WHEN customer_order_sequence = 1 THEN 'first' ELSE 'repeat' END AS customer_order_type,
-  CAST(date_diff('day', CAST(previous_order_at AS DATE), CAST(created_at AS DATE)) AS INTEGER) AS days_since_previous_order,
+  CAST(date_diff('day', CAST(at_timezone(with_timezone(previous_order_at, 'UTC'), '{{shop_timezone}}') AS DATE), CAST(at_timezone(with_timezone(created_at, 'UTC'), '{{shop_timezone}}') AS DATE)) AS INTEGER) AS days_since_previous_order,
   first_fulfilled_at,
   date_diff('second', created_at, first_fulfilled_at) AS seconds_to_fulfilment,
   shipping_amount,
@@ -355,5 +355,6 @@ SELECT
   captured_amount,
   is_test,
   record_source,
-  CAST(CAST(created_at AS DATE) AS VARCHAR) AS dt
+  -- The order's day in the shop's time zone ({{shop_timezone}}): the day Shopify's reports count the sale on.
+  CAST(CAST(at_timezone(with_timezone(created_at, 'UTC'), '{{shop_timezone}}') AS DATE) AS VARCHAR) AS dt
 FROM sequenced

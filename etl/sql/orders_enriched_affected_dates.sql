@@ -61,7 +61,8 @@ affected_orders AS (
   UNION
   SELECT v.order_id FROM all_versions v JOIN affected_customers ac ON ac.customer_id = v.customer_id
 )
-SELECT DISTINCT CAST(CAST(v.created_at AS DATE) AS VARCHAR) AS dt
+-- Partitions are the orders' days in the shop's time zone, as orders_enriched.sql computes dt.
+SELECT DISTINCT CAST(CAST(at_timezone(with_timezone(v.created_at, 'UTC'), '{{shop_timezone}}') AS DATE) AS VARCHAR) AS dt
 FROM all_versions v
 JOIN affected_orders a ON a.order_id = v.order_id
 WHERE v.created_at IS NOT NULL

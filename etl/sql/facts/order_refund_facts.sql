@@ -192,7 +192,8 @@ SELECT
   order_id,
   refund_id,
   refunded_at,
-  CAST(CAST(refunded_at AS DATE) AS VARCHAR) AS refund_dt,
+  -- The shop's local day of the refund (its time zone, {{shop_timezone}}), as Shopify's reports date a return.
+  CAST(CAST(at_timezone(with_timezone(refunded_at, 'UTC'), '{{shop_timezone}}') AS DATE) AS VARCHAR) AS refund_dt,
   CAST(line_subtotal - returns_adjustment AS DECIMAL(20, 4)) AS returns_amount,
   CAST(shipping_subtotal - shipping_adjustment AS DECIMAL(20, 4)) AS refunded_shipping_amount,
   CAST(line_tax + shipping_tax - adjustment_tax AS DECIMAL(20, 4)) AS refunded_tax_amount,

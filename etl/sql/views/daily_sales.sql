@@ -7,8 +7,10 @@
 --   total_sales = net_sales + shipping + taxes
 -- Discounts and returns are positive amounts here (Shopify shows them as negatives). Money is the
 -- shop's (shop_money), so `currency` is the shop currency; an order paid in another presentment
--- currency is counted in shop money. Days are UTC. Test orders are left out, as Shopify's reports
--- leave them out; deleted orders are gone from orders_enriched; cancelled orders count as a sale on
+-- currency is counted in shop money. Days are the shop's local days: dt is the order's or the
+-- refund's date in the shop's time zone (Shopify's `Shop.ianaTimezone`, config shopTimezone;
+-- computed by orders_enriched.sql and order_refund_facts.sql), as Shopify's reports count them.
+-- Test orders are left out, as Shopify's reports leave them out; deleted orders are gone from orders_enriched; cancelled orders count as a sale on
 -- their day and as returns on the day of the refund their cancellation made.
 WITH
 movements AS (

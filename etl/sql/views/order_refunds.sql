@@ -1,7 +1,7 @@
 -- order_refunds: the refunds fact, one row per refund of an order in orders_enriched (deleted
--- orders' refunds go with them), dated by the refund: dt is the UTC day the refund was processed
--- (processed_at, else created_at; the order's day when a refund carries neither), order_dt the
--- day of its order. Money as in order_refund_facts: shop currency (`currency`), refunded_amount in
+-- orders' refunds go with them), dated by the refund: dt is the shop's local day (its time zone,
+-- config shopTimezone) the refund was processed (processed_at, else created_at; the order's day when
+-- a refund carries neither), order_dt the local day of its order. Money as in order_refund_facts: shop currency (`currency`), refunded_amount in
 -- the transaction currency.
 SELECT
   f.refund_id,
