@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { Effect } from "effect";
 import { openLakeDir, type LakeDir } from "../../etl/lake";
 import { runEtl, type EtlResult } from "../../etl/runner";
+import { loadEnvironment } from "../../config/environments";
 import { ordersEnriched, views } from "../../etl/transforms";
 import { indexParquetFile } from "../../functions/gdpr/parquet-index";
 import { withLocalGdpr } from "../gdpr/_local";
@@ -100,7 +101,8 @@ Examples:
       throw new UsageError(`${(error as Error).message}; pass --data-dir <dir> with the lake (run \`sdp local\` first to create one)`);
     }
     const log = values.json ? undefined : (line: string) => io.stderr.write(`${line}\n`);
-    const result = await runEtl({ lake, date, full: values.full, log });
+    // Days in the shop's time zone, as Athena computes them in AWS: the local environment's shopTimezone (config/environments.ts).
+    const result = await runEtl({ lake, date, full: values.full, log, shopTimezone: loadEnvironment("local").shopTimezone });
     const subjectIndex = await indexEtlRun(dataDir, lake, result, io.env);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ ...result, subjectIndex })}\n`);
