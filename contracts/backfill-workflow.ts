@@ -10,6 +10,9 @@
  *        FAILED + INTERNAL_SERVER_ERROR/TIMEOUT with partialDataUrl -> Download (partial, flagged)
  *        FAILED (other) / CANCELED / EXPIRED  -> RecordFailure (alert)
  *     Download that ran out of invocation time -> DownloadDone? -> Download (resumes where it stopped)
+ *     refunds only: DownloadDone -> RefundDetailsNeeded? -> FetchRefundDetails -> RefundDetailsDone?
+ *        (paginated refund(id:) queries for each refund's line items and order adjustments, which
+ *        no bulk query can select; loops while it answers `continue: true`) -> RecordSuccess
  *     any task error (after its retries)      -> RecordFailure (alert, lease released)
  *   Summarize (run manifest) -> AnyFailed? -> Succeed | Fail
  *
@@ -96,6 +99,16 @@ export interface DownloadContinue {
   readonly invocations: number;
 }
 
+/** FetchRefundDetails' answer: done (rows per entity) or out of time with refunds left (`continue: true`). */
+export interface RefundDetailsOutput {
+  readonly continue: boolean;
+  readonly progressKey: string;
+  readonly refundsDone: number;
+  readonly refunds: number;
+  readonly rows: Readonly<Record<string, number>>;
+  readonly invocations: number;
+}
+
 export type ObjectOutcome = "succeeded" | "partial" | "failed";
 
 export interface RecordInput extends Partial<SubmitOutput> {
@@ -158,6 +171,9 @@ export const backfillStates = {
   status: "OperationStatus",
   download: "Download",
   downloadDone: "DownloadDone",
+  refundDetailsNeeded: "RefundDetailsNeeded",
+  fetchRefundDetails: "FetchRefundDetails",
+  refundDetailsDone: "RefundDetailsDone",
   recordSuccess: "RecordSuccess",
   recordFailure: "RecordFailure",
   recordUnavailable: "RecordUnavailable",
@@ -173,6 +189,8 @@ export const backfillTaskStates: Readonly<Record<string, keyof BackfillTaskResou
   [backfillStates.awaitFinish]: "poll",
   [backfillStates.poll]: "poll",
   [backfillStates.download]: "download",
+  // The download function also serves the refunds' follow-up fetch (mode "refund-details").
+  [backfillStates.fetchRefundDetails]: "download",
   [backfillStates.recordSuccess]: "record",
   [backfillStates.recordFailure]: "record",
   [backfillStates.summarize]: "record",
@@ -283,6 +301,44 @@ export const backfillWorkflowDefinition = (resources: BackfillTaskResources, opt
                   { Variable: "$.download.continue", BooleanEquals: true },
                 ],
                 Next: backfillStates.download,
+              },
+            ],
+            Default: backfillStates.refundDetailsNeeded,
+          },
+          // Refund line items and order adjustments: not selectable in bulk (connections inside the Order.refunds list).
+          [backfillStates.refundDetailsNeeded]: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.object", StringEquals: "refunds", Next: backfillStates.fetchRefundDetails }],
+            Default: backfillStates.recordSuccess,
+          },
+          [backfillStates.fetchRefundDetails]: {
+            Type: "Task",
+            Resource: resources.download,
+            Parameters: {
+              mode: "refund-details",
+              "runId.$": "$.runId",
+              "object.$": "$.object",
+              "since.$": "$.since",
+              "until.$": "$.until",
+              "shop.$": "$.shop",
+              "apiVersion.$": "$.apiVersion",
+            },
+            ResultPath: "$.refundDetails",
+            TimeoutSeconds: 900,
+            Retry: retry,
+            Catch: catchToFailure,
+            Next: backfillStates.refundDetailsDone,
+          },
+          // Out of invocation time with refunds left: fetch again (it resumes from its checkpoint).
+          [backfillStates.refundDetailsDone]: {
+            Type: "Choice",
+            Choices: [
+              {
+                And: [
+                  { Variable: "$.refundDetails.continue", IsPresent: true },
+                  { Variable: "$.refundDetails.continue", BooleanEquals: true },
+                ],
+                Next: backfillStates.fetchRefundDetails,
               },
             ],
             Default: backfillStates.recordSuccess,

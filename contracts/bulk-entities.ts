@@ -65,15 +65,28 @@ export const bulkEntitiesByObject = {
 
 export type BulkEntity = (typeof bulkEntitiesByObject)[BulkObject][number];
 
-/** Every entity a bulk export can write, in object order, each once. */
-export const bulkEntities: ReadonlyArray<BulkEntity> = [...new Set(bulkObjects.flatMap((object) => bulkEntitiesByObject[object]))];
-
 /**
- * Entities that no bulk query can export: Shopify rejects a connection nested inside a list field
+ * Entities no bulk query can export, fetched after the object's bulk export by paginated
+ * (non-bulk) Admin GraphQL queries: Shopify rejects a connection nested inside a list field
  * (`Order.refunds` is a list; `Refund.refundLineItems` and `Refund.orderAdjustments` are
- * connections), so these arrive only with the `refunds/create` webhook (raw/shopify/refunds/).
+ * connections), so the `refunds` export is followed by one `refund(id:)` query per refund of its
+ * dataset (functions/backfill/refund-details-program.ts, the workflow's FetchRefundDetails state).
+ * They are part of the object: `--objects refund_line_items` runs the `refunds` export.
  */
-export const webhookOnlyEntities = ["refund_line_items", "order_adjustments"] as const;
+export const followUpEntitiesByObject = {
+  refunds: ["refund_line_items", "order_adjustments"],
+} as const satisfies Partial<Record<BulkObject, ReadonlyArray<string>>>;
+
+export type FollowUpEntity = (typeof followUpEntitiesByObject)[keyof typeof followUpEntitiesByObject][number];
+
+/** What an object writes to the lake: its bulk entities, then its follow-up entities. */
+export const entitiesOfObject = (object: BulkObject): ReadonlyArray<BulkEntity | FollowUpEntity> => [
+  ...bulkEntitiesByObject[object],
+  ...((followUpEntitiesByObject as Partial<Record<BulkObject, ReadonlyArray<FollowUpEntity>>>)[object] ?? []),
+];
+
+/** Every entity a backfill can write (bulk and follow-up), in object order, each once: the Glue projection's values. */
+export const bulkEntities: ReadonlyArray<BulkEntity | FollowUpEntity> = [...new Set(bulkObjects.flatMap((object) => entitiesOfObject(object)))];
 
 /** Objects whose entities share a dataset with another object's: their part files carry the object's name. */
 export const sharedEntityObjects: ReadonlyArray<BulkObject> = bulkObjects.filter((object) =>
@@ -83,5 +96,5 @@ export const sharedEntityObjects: ReadonlyArray<BulkObject> = bulkObjects.filter
 /** `--objects` accepts an object or an entity name; an entity stands for every object that writes it. */
 export const objectsForName = (name: string): ReadonlyArray<BulkObject> => {
   if ((bulkObjects as ReadonlyArray<string>).includes(name)) return [name as BulkObject];
-  return bulkObjects.filter((object) => (bulkEntitiesByObject[object] as ReadonlyArray<string>).includes(name));
+  return bulkObjects.filter((object) => (entitiesOfObject(object) as ReadonlyArray<string>).includes(name));
 };

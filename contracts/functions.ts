@@ -194,12 +194,14 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     entry: "functions/backfill/download.ts",
     handler: "handler",
     trigger: "state-machine",
-    description: "Downloads the JSONL, converts it to Parquet with DuckDB, uploads it and checks the count; indexes each part's customers for GDPR.",
+    description:
+      "Downloads the JSONL, converts it to Parquet with DuckDB, uploads it and checks the count; indexes each part's customers for GDPR. Also fetches each refund's line items and order adjustments (paginated Admin GraphQL, not bulk).",
     // subjectIndex: each Parquet part's customer ids, e-mails and phones (functions/gdpr/parquet-index.ts).
     tables: { read: [], write: ["subjectIndex"] },
     // Deletes the parts of an earlier, longer export of the same run that this export does not have.
     lake: { read: [], write: ["snapshots/shopify/", "metadata/reconciliation/"], delete: ["snapshots/shopify/"] },
-    secrets: ["subjectIndexKey"],
+    // shopifyAdmin: FetchRefundDetails' refund(id:) queries (refund-details-program.ts).
+    secrets: ["subjectIndexKey", "shopifyAdmin"],
     nativeModules: ["@duckdb/node-api"],
     memoryMb: 3008,
     timeoutSeconds: 900,

@@ -13,7 +13,7 @@ import { sourceSpecs, type SourceSpec } from "../contracts/analytics-sources";
 import { isShopifyTombstoneTopic, shopifyEntityOfTopic, shopifyFamilies } from "../contracts/events";
 import { tableSpecs } from "../contracts/tables";
 import { MONEY_TYPE, objectSpecs, type EntitySpec } from "../functions/backfill/convert/entities";
-import { webhookOnlyEntities } from "../contracts/bulk-entities";
+import { refundDetailSpecs } from "../functions/backfill/refund-details-program";
 import { derivedRelations, transforms, type TransformSpec } from "./transforms";
 
 const repoRoot = path.join(__dirname, "..");
@@ -84,7 +84,7 @@ const bulkIntro = () =>
     "| --- | --- |",
     ...Object.values(objectSpecs).map((spec) => `| \`${spec.object}\` | ${spec.entities.map((entity) => `\`${entity.entity}\``).join(", ")} |`),
     "",
-    `Not in any bulk export: ${webhookOnlyEntities.map((entity) => `\`${entity}\``).join(", ")}. Shopify rejects a connection nested inside a list field in a bulk query, and \`Order.refunds\` is a list while \`Refund.refundLineItems\` and \`Refund.orderAdjustments\` are connections; they arrive with the \`refunds/create\` webhook (raw/shopify/refunds/). Likewise \`Order.fulfillments\` is a list, so fulfillments and their line items are exported through \`fulfillmentOrders\` (one row per fulfillment order a fulfillment fulfils).`,
+    `Not selectable in a bulk query: ${refundDetailSpecs.map((spec) => `\`${spec.entity}\``).join(", ")}. Shopify rejects a connection nested inside a list field in a bulk query, and \`Order.refunds\` is a list while \`Refund.refundLineItems\` and \`Refund.orderAdjustments\` are connections; the \`refunds\` object therefore follows its bulk export with paginated \`refund(id:)\` queries for every refund of its dataset (functions/backfill/refund-details-program.ts, docs/backfill-entities.md), written as the datasets below. Likewise \`Order.fulfillments\` is a list, so fulfillments and their line items are exported through \`fulfillmentOrders\` (one row per fulfillment order a fulfillment fulfils).`,
     "",
   ].join("\n");
 
@@ -112,6 +112,18 @@ const bulkSection = () => {
       }
       lines.push("");
     }
+  }
+  for (const spec of refundDetailSpecs) {
+    lines.push(
+      `### \`snapshots/shopify/${spec.entity}/\` (refunds, \`Refund.${spec.connection}\` of each refund, paginated non-bulk queries)`,
+      "",
+      "| column | type | from | PII |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const [column, expression] of spec.select) {
+      lines.push(`| \`${column}\` | ${bulkColumnType(expression, spec.jsonColumns)} | \`${cell(expression)}\` | ${yesNo(isPii(column))} |`);
+    }
+    lines.push("");
   }
   return lines.join("\n").trimEnd();
 };

@@ -16,6 +16,7 @@ import {
 } from "../contracts/backfill-workflow";
 import { functionSpec, functionTimeoutSeconds } from "../contracts/functions";
 import { downloadProgram, type DownloadOptions } from "../functions/backfill/download-program";
+import { refundDetailsProgram, type RefundDetailsOptions } from "../functions/backfill/refund-details-program";
 import { withInvocationDeadline } from "../functions/kernel/deadline";
 import { awaitProgram, pollProgram, type AwaitInput } from "../functions/backfill/poll-program";
 import { makeLocalTaskTokens } from "../functions/backfill/task-tokens";
@@ -34,11 +35,17 @@ export const localTaskResources = (region = "eu-west-1", accountId = "0000000000
 type AnyTask = (input: any) => Effect.Effect<unknown, unknown, any>;
 
 /** Each invocation of the download ends at the function's timeout, as in Lambda; it resumes in the next (DownloadDone). */
-const programsWith = (download: DownloadOptions = {}): Record<keyof BackfillTaskResources, AnyTask> => ({
+const programsWith = (download: DownloadOptions = {}, refundDetails: RefundDetailsOptions = {}): Record<keyof BackfillTaskResources, AnyTask> => ({
   submit: submitProgram,
   poll: pollProgram,
+  // The download function also serves FetchRefundDetails (mode "refund-details").
   download: (input) =>
-    Effect.suspend(() => downloadProgram(input, download).pipe(withInvocationDeadline(Date.now() + functionTimeoutSeconds(functionSpec("backfill-download")) * 1000))),
+    Effect.suspend(() =>
+      Effect.gen(function* () {
+        if (input?.mode === "refund-details") return yield* refundDetailsProgram(input, refundDetails);
+        return yield* downloadProgram(input, download);
+      }).pipe(withInvocationDeadline(Date.now() + functionTimeoutSeconds(functionSpec("backfill-download")) * 1000)),
+    ),
   record: recordProgram,
 });
 
@@ -73,6 +80,8 @@ export interface LocalRunOptions<R> {
   readonly onProgress?: (progress: BackfillProgress) => void;
   /** Options of every Download invocation (tests: a small part size, a short deadline). */
   readonly download?: DownloadOptions;
+  /** Options of every FetchRefundDetails invocation (tests: a small page or batch, a short deadline). */
+  readonly refundDetails?: RefundDetailsOptions;
 }
 
 export type LocalRunResult =
@@ -89,7 +98,7 @@ export const runBackfillLocally = async <R>(input: BackfillExecutionInput, optio
   const resources = localTaskResources();
   const definition = backfillWorkflowDefinition(resources);
   const runtime = ManagedRuntime.make(Layer.merge(options.layer, localTaskTokens.layer));
-  const programs = programsWith(options.download);
+  const programs = programsWith(options.download, options.refundDetails);
   let summary: SummaryOutput | undefined;
   // AwaitFinish: the Lambda gets {FunctionName, Payload}; the token is per operation locally.
   const awaitFinish = async (stateInput: unknown) => {

@@ -4,7 +4,7 @@
  * connection inside a list field), selects every JSON field the converter reads, and is
  * recognised by the stand-in. The validator itself is shown to reject each kind of violation.
  */
-import { bulkEntities, bulkEntitiesByObject, bulkObjects, objectsForName, webhookOnlyEntities } from "../../contracts/bulk-entities";
+import { bulkEntities, bulkEntitiesByObject, bulkObjects, followUpEntitiesByObject, objectsForName } from "../../contracts/bulk-entities";
 import { objectSpecs } from "../../functions/backfill/convert/entities";
 import { BULK_QUERY_LIMITS, bulkQuery, parseBulkQuery, validateBulkQuery } from "../../functions/backfill/queries";
 
@@ -100,8 +100,13 @@ describe("objects and entities", () => {
       "draft_order_line_items",
     ];
     for (const entity of expected) expect(bulkEntities).toContain(entity);
-    expect(webhookOnlyEntities).toEqual(["refund_line_items", "order_adjustments"]);
-    for (const entity of webhookOnlyEntities) expect(bulkEntities).not.toContain(entity);
+    // Not in any bulk query (connections inside the Order.refunds list): fetched after the refunds export, still projected by Glue.
+    expect(followUpEntitiesByObject.refunds).toEqual(["refund_line_items", "order_adjustments"]);
+    for (const entity of followUpEntitiesByObject.refunds) {
+      expect(bulkEntities).toContain(entity);
+      expect(Object.values(bulkEntitiesByObject).flat()).not.toContain(entity);
+      expect(objectsForName(entity)).toEqual(["refunds"]);
+    }
   });
 
   test("an entity name stands for the objects that write it", () => {

@@ -32,7 +32,6 @@ describe("sdp backfill: input validation (exit 2, says what to fix)", () => {
       ["--env", "local", "--since", "2026-01-01", "--objects", "orders,carts"],
       /unknown object\(s\) "carts"; choose from orders, customers, products, refunds, .*draft_orders \(or the entities .*metafields/,
     ],
-    [["--env", "local", "--since", "2026-01-01", "--objects", "refund_line_items"], /cannot be exported in bulk .*refunds\/create webhook/],
     [["--env", "local", "--since", "2026-13-01"], /--since must be a date|not a real calendar date/],
     [["--env", "local", "--since", "2026-02-30"], /not a real calendar date/],
     [["--env", "local", "--since", "yesterday"], /--since must be a date like/],
@@ -72,6 +71,11 @@ describe("sdp backfill --dry-run", () => {
     // Without --objects: every object, one bulk query each.
     expect(parsed.executionInput).toEqual({ runId: "r2", objects: [...bulkObjects], since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z" });
     expect(Object.keys(parsed.queries)).toEqual([...bulkObjects]);
+  });
+
+  test("refund line items and order adjustments are accepted: the refunds object fetches them after its bulk export", () => {
+    expect(parseBackfillArgs(["--env", "local", "--since", today, "--objects", "refund_line_items,order_adjustments"]).input.objects).toEqual(["refunds"]);
+    expect(parseBackfillArgs(["--env", "local", "--since", today, "--objects", "orders,order_adjustments"]).input.objects).toEqual(["orders", "refunds"]);
   });
 
   test("until defaults to today and a one-day range is allowed", () => {

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { ListObjectsV2Command, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { runCli } from "../../cli/main";
-import { bulkEntitiesByObject, type BulkObject } from "../../contracts/bulk-entities";
+import { entitiesOfObject, type BulkObject } from "../../contracts/bulk-entities";
 import { reconciliationManifestKey, reconciliationObjectKey } from "../../contracts/lake-layout";
 import { startEmulators } from "../../local/emulators";
 import { bulkLines, countLines, startShopifyStandin, type ShopifyStandin } from "../../local/shopify-standin";
@@ -81,7 +81,7 @@ test("every new object is exported concurrently within the lease of 5, and each 
       // Independently of the pipeline: the lines the stand-in's dataset holds for the range.
       const expected = countLines(bulkLines(object, dataset)).objectCount;
       expect({ object, objectCount: manifest.objectCount, totalRows: manifest.totalRows }).toEqual({ object, objectCount: expected, totalRows: expected });
-      expect(manifest.entities.map((entity: { entity: string }) => entity.entity)).toEqual([...bulkEntitiesByObject[object]]);
+      expect(manifest.entities.map((entity: { entity: string }) => entity.entity)).toEqual([...entitiesOfObject(object)]);
       for (const entity of manifest.entities) expect(entity.rows).toBeGreaterThan(0);
     }
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: emulators.bucket, Prefix: "snapshots/shopify/metafields/" }));

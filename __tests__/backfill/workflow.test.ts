@@ -35,7 +35,7 @@ describe("workflow definition", () => {
     expect(inner[backfillStates.awaitFinish]!.Next).toBe(backfillStates.poll);
     expect(inner[backfillStates.poll]!.Next).toBe(backfillStates.status);
     expect(inner[backfillStates.download]!.Next).toBe(backfillStates.downloadDone);
-    // A download that ran out of invocation time answers `continue: true` and runs again; otherwise on to RecordSuccess.
+    // A download that ran out of invocation time answers `continue: true` and runs again; otherwise on to RecordSuccess (refunds: FetchRefundDetails first).
     expect(inner[backfillStates.downloadDone]).toMatchObject({
       Type: "Choice",
       Choices: [
@@ -47,8 +47,18 @@ describe("workflow definition", () => {
           Next: backfillStates.download,
         },
       ],
+      Default: backfillStates.refundDetailsNeeded,
+    });
+    expect(inner[backfillStates.refundDetailsNeeded]).toMatchObject({
+      Choices: [{ Variable: "$.object", StringEquals: "refunds", Next: backfillStates.fetchRefundDetails }],
       Default: backfillStates.recordSuccess,
     });
+    expect(inner[backfillStates.fetchRefundDetails]).toMatchObject({
+      Parameters: { mode: "refund-details" },
+      Next: backfillStates.refundDetailsDone,
+      ResultPath: "$.refundDetails",
+    });
+    expect(inner[backfillStates.refundDetailsDone]!.Default).toBe(backfillStates.recordSuccess);
     const choices = inner[backfillStates.status]!.Choices as Array<Record<string, unknown>>;
     expect(choices.map((choice) => choice.Next)).toEqual([backfillStates.download, backfillStates.download, backfillStates.wait]);
     expect(inner[backfillStates.status]!.Default).toBe(backfillStates.recordFailure);

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CommandFailed, isoDate, parseOptions, UsageError, type Command, type CommandIO } from "../command";
 import { backfillStateMachineArnParameter, type BackfillExecutionInput, type BulkObjectName } from "../../contracts/backfill-workflow";
-import { bulkEntities, objectsForName, webhookOnlyEntities } from "../../contracts/bulk-entities";
+import { bulkEntities, objectsForName } from "../../contracts/bulk-entities";
 import { bulkObjects } from "../../functions/backfill/convert/entities";
 import { bulkQuery } from "../../functions/backfill/queries";
 
@@ -83,12 +83,6 @@ export const parseBackfillArgs = (argv: ReadonlyArray<string>, now: Date = new D
     .map((object) => object.trim())
     .filter((object) => object.length > 0);
   if (objects.length === 0) throw new UsageError(`--objects needs at least one of ${bulkObjects.join(", ")}`);
-  const webhookOnly = objects.filter((object) => (webhookOnlyEntities as ReadonlyArray<string>).includes(object));
-  if (webhookOnly.length > 0) {
-    throw new UsageError(
-      `--objects: ${webhookOnly.join(", ")} cannot be exported in bulk (Shopify rejects a connection inside the Order.refunds list); they arrive with the refunds/create webhook. Export "refunds" for the refunds themselves`,
-    );
-  }
   const unknown = objects.filter((object) => objectsForName(object).length === 0);
   if (unknown.length > 0) {
     const entities = bulkEntities.filter((entity) => !(bulkObjects as ReadonlyArray<string>).includes(entity));

@@ -1,11 +1,16 @@
-/** Lambda `backfill-download` (contracts/functions.ts): see download-program.ts. */
+/**
+ * Lambda `backfill-download` (contracts/functions.ts): see download-program.ts. The same function
+ * serves the refunds export's follow-up (FetchRefundDetails, `mode: "refund-details"`,
+ * refund-details-program.ts): it has DuckDB and the snapshot prefixes already.
+ */
 import { Effect } from "effect";
 import { envVars } from "../../contracts/env-vars";
 import { DEFAULT_PART_BYTES } from "./convert/stream";
 import { optionalConfig } from "../kernel/config";
 import { taskHandler } from "../kernel/adapters";
-import { liveLayer } from "../kernel/live";
+import { backfillLayer } from "./layer";
 import { downloadProgram, type DownloadInput } from "./download-program";
+import { refundDetailsProgram, type RefundDetailsInput } from "./refund-details-program";
 
 /**
  * JSONL bytes per part: `BULK_PART_MB` (MiB) when set, else 256 MiB. Peak /tmp use is about
@@ -17,7 +22,12 @@ export const partBytesOf = (value: string | undefined): number => {
   return Number.isInteger(mb) && mb > 0 ? mb * 1024 * 1024 : DEFAULT_PART_BYTES;
 };
 
-export const program = (input: DownloadInput) => Effect.flatMap(optionalConfig(envVars.bulkPartMb), (value) => downloadProgram(input, { partBytes: partBytesOf(value) }));
+export const program = (input: DownloadInput | RefundDetailsInput) =>
+  Effect.gen(function* () {
+    if ((input as RefundDetailsInput)?.mode === "refund-details") return yield* refundDetailsProgram(input as RefundDetailsInput);
+    const partMb = yield* optionalConfig(envVars.bulkPartMb);
+    return yield* downloadProgram(input as DownloadInput, { partBytes: partBytesOf(partMb) });
+  });
 // Lambda gives /tmp (the configured ephemeral storage) and the configured memory; DuckDB stays
 // below its memory_limit (1 GB) and spills the rest to /tmp.
-export const handler = taskHandler(program, liveLayer());
+export const handler = taskHandler(program, backfillLayer());

@@ -419,3 +419,65 @@ function* entityLines(object: Exclude<BulkObject, "orders" | "customers" | "prod
     }
   }
 }
+
+/** A refund's line items and order adjustments as `refund(id:)` answers them (Admin GraphQL 2026-01 fields). */
+export interface RefundDetails {
+  readonly id: string;
+  readonly refundLineItems: ReadonlyArray<Record<string, unknown>>;
+  readonly orderAdjustments: ReadonlyArray<Record<string, unknown>>;
+}
+
+const moneyBag = (amount: string, currency: string) => ({ shopMoney: { amount, currencyCode: currency } });
+
+/**
+ * The details of every refund the refunds export of `options` holds (the same seeded orders and
+ * refunds): one line item per refunded order line (quantity up to the line's), and, when the
+ * line items' subtotal differs from the refund's total, one REFUND_DISCREPANCY adjustment of
+ * subtotal - total, so `sum(subtotal) - sum(adjustments)` is the refund's total. With
+ * `manyLineItems`, every fifth refund repeats its lines that many times (pagination).
+ */
+export function* refundDetailsOf(options: DatasetOptions & { readonly manyLineItems?: number }): Generator<RefundDetails> {
+  const seed = options.seed ?? 42;
+  for (const order of ordersOf(options)) {
+    for (const refund of orderMoney(order, seed).refunds) {
+      const random = mulberry32(seed * 613 + refund.id);
+      const picked = order.items.filter(() => random() < 0.6);
+      const lines = picked.length > 0 || order.items.length === 0 ? picked : [order.items[0]!];
+      const repeat = options.manyLineItems && refund.id % 5 === 0 ? options.manyLineItems : 1;
+      const refundLineItems: Array<Record<string, unknown>> = [];
+      let subtotal = 0;
+      for (let copy = 0; copy < repeat; copy++) {
+        for (const [index, item] of lines.entries()) {
+          const quantity = 1 + Math.floor(random() * Math.max(1, item.quantity));
+          const lineSubtotal = Number(fixed(item.price * quantity, order.currency));
+          subtotal += lineSubtotal;
+          const restock = random() < 0.5;
+          refundLineItems.push({
+            id: `gid://shopify/RefundLineItem/${refund.id * 1000 + copy * 100 + index}`,
+            quantity,
+            restockType: restock ? "RETURN" : "NO_RESTOCK",
+            restocked: restock,
+            lineItem: { id: item.id },
+            location: restock ? { id: "gid://shopify/Location/1" } : null,
+            priceSet: moneyBag(fixed(item.price, order.currency), order.currency),
+            subtotalSet: moneyBag(fixed(lineSubtotal, order.currency), order.currency),
+            totalTaxSet: moneyBag(fixed(0, order.currency), order.currency),
+          });
+        }
+      }
+      const discrepancy = Number(fixed(subtotal - refund.amount, order.currency));
+      const orderAdjustments =
+        discrepancy === 0
+          ? []
+          : [
+              {
+                id: `gid://shopify/OrderAdjustment/${refund.id}`,
+                reason: "REFUND_DISCREPANCY",
+                amountSet: moneyBag(fixed(discrepancy, order.currency), order.currency),
+                taxAmountSet: moneyBag(fixed(0, order.currency), order.currency),
+              },
+            ];
+      yield { id: `gid://shopify/Refund/${refund.id}`, refundLineItems, orderAdjustments };
+    }
+  }
+}

@@ -9,4 +9,4 @@ export {
   type StandinOutcome,
   type StandinSubscription,
 } from "./server";
-export { bulkLines, countLines, rootCountFor, type DatasetOptions } from "./dataset";
+export { bulkLines, countLines, refundDetailsOf, rootCountFor, type DatasetOptions, type RefundDetails } from "./dataset";

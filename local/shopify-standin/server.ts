@@ -11,12 +11,19 @@
  * an expired or unknown token answers 401. A wrong client secret answers 401 `invalid_client`.
  * The legacy permanent token (`token`) is accepted too unless `legacyToken: false`.
  * `webhookSubscriptions` answers the GraphQL query of the same name from `subscriptions`.
+ *
+ * `refund(id:)` answers with the refund's `refundLineItems` and `orderAdjustments` connections
+ * (`first`, `after`, `pageInfo`; `@include(if:)` through the `withLineItems` / `withAdjustments`
+ * variables), for every refund of the refunds exports served so far (or `indexRefunds`). It is
+ * the one query that meets a real cost bucket: the requested cost (Shopify's rule: an object 1,
+ * a connection 2 + first x its node's cost) must be available, else THROTTLED with the bucket's
+ * state; the actual cost (nodes returned) is charged; above 1,000 it answers MAX_COST_EXCEEDED.
  */
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
-import { bulkLines, countLines, type DatasetOptions } from "./dataset";
+import { bulkLines, countLines, refundDetailsOf, type DatasetOptions, type RefundDetails } from "./dataset";
 import { parseBulkQuery, validateBulkQuery } from "../../functions/backfill/queries";
 import type { BulkObject } from "../../functions/backfill/convert/entities";
 
@@ -40,6 +47,8 @@ export interface StandinMode {
   readonly userError?: { readonly field: ReadonlyArray<string> | null; readonly message: string; readonly code: string } | null;
   /** Polls an operation answers RUNNING before it finishes. */
   readonly pollsToFinish?: number;
+  /** The next N `refund(id:)` queries answer `refund: null` (a crash of the caller's choosing is the test's own). */
+  readonly missingRefunds?: number;
 }
 
 export interface StandinOperation {
@@ -78,6 +87,10 @@ export interface StandinOptions {
   readonly seed?: number;
   readonly perDay?: number;
   readonly port?: number;
+  /** The cost bucket (default 2,000 points, 100 restored per second: a Standard plan's rate). */
+  readonly bucket?: { readonly maximumAvailable: number; readonly restoreRate: number };
+  /** Every fifth refund repeats its line items this many times (pagination past one page). */
+  readonly manyRefundLineItems?: number;
 }
 
 export interface ShopifyStandin {
@@ -103,6 +116,10 @@ export interface ShopifyStandin {
   /** Operation names seen, in order ("RunBulkQuery", "BulkOperation", "THROTTLED", ...). */
   readonly requests: ReadonlyArray<string>;
   readonly datasetOptions: (operation: StandinOperation) => DatasetOptions;
+  /** Makes the refunds of a range known to `refund(id:)` without a bulk export of it. */
+  readonly indexRefunds: (range: { readonly since: string; readonly until: string }) => ReadonlyArray<RefundDetails>;
+  /** `refund(id:)` queries served (answered with data), THROTTLED answers to them, and pages per refund id. */
+  readonly refundQueries: () => { readonly served: number; readonly throttled: number; readonly byRefund: Readonly<Record<string, number>> };
   readonly stop: () => Promise<void>;
 }
 
@@ -111,7 +128,10 @@ export const STANDIN_TOKEN = "shpat_local_standin_token";
 export const STANDIN_CLIENT_ID = "local-standin-client-id";
 export const STANDIN_CLIENT_SECRET = "local-standin-client-secret";
 
-const BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
+const DEFAULT_BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
+const MAX_QUERY_COST = 1000;
+/** Cost of one node as the refund query selects it (objects cost 1): RefundLineItem + lineItem + location + priceSet(2) + subtotalSet(2) + totalTaxSet(2). */
+const NODE_COST = { refundLineItems: 9, orderAdjustments: 5 } as const;
 const QUERY_COST = 10;
 
 export const startShopifyStandin = async (options: StandinOptions = {}): Promise<ShopifyStandin> => {
@@ -126,6 +146,7 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
   const shop = options.shop ?? "acme-store.myshopify.com";
   const apiVersion = options.apiVersion ?? "2026-01";
   const limit = apiVersion >= "2026-01" ? 5 : 1;
+  const BUCKET = options.bucket ?? DEFAULT_BUCKET;
   type ModeState = { -readonly [K in Exclude<keyof StandinMode, "userError">]-?: NonNullable<StandinMode[K]> } & { userError: StandinMode["userError"] };
   let mode: ModeState = {
     throttleRequests: 0,
@@ -137,6 +158,7 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
     gzip: false,
     userError: null,
     pollsToFinish: 1,
+    missingRefunds: 0,
   };
   const operations = new Map<string, StandinOperation>();
   const requests: string[] = [];
@@ -162,14 +184,85 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
     return { requestedQueryCost: requested, actualQueryCost: requested, throttleStatus: { ...BUCKET, currentlyAvailable: Math.floor(available) } };
   };
 
+  const refundIndex = new Map<string, RefundDetails>();
+  const refundStats = { served: 0, throttled: 0, byRefund: {} as Record<string, number> };
+  const indexRefunds = (range: { readonly since: string; readonly until: string }) => {
+    const details = [
+      ...refundDetailsOf({ since: range.since, until: range.until, seed: options.seed ?? 42, perDay: options.perDay ?? 20, manyLineItems: options.manyRefundLineItems }),
+    ];
+    for (const refund of details) refundIndex.set(refund.id, refund);
+    return details;
+  };
+
   const generated = new Map<string, ReadonlyArray<string>>();
   const linesOf = (operation: StandinOperation): ReadonlyArray<string> => {
     let lines = generated.get(operation.id);
     if (!lines) {
       lines = [...bulkLines(operation.object, datasetOptions(operation))];
       generated.set(operation.id, lines);
+      if (operation.object === "refunds") indexRefunds(operation);
     }
     return lines;
+  };
+
+  /** `refund(id:)`: one page of each connection asked for, with the cost bucket enforced. */
+  const refundQuery = (variables: Record<string, unknown>, response: http.ServerResponse) => {
+    const first = Number(variables.first);
+    if (!Number.isInteger(first) || first < 1 || first > 250) {
+      requests.push("RefundInvalid");
+      return send(response, 200, { errors: [{ message: "first must be between 1 and 250", extensions: { code: "BAD_REQUEST" } }] });
+    }
+    const connections = (["refundLineItems", "orderAdjustments"] as const).filter((name) => variables[name === "refundLineItems" ? "withLineItems" : "withAdjustments"] !== false);
+    const requested = 1 + connections.reduce((sum, name) => sum + 2 + first * NODE_COST[name], 0);
+    if (requested > MAX_QUERY_COST) {
+      requests.push("MaxCostExceeded");
+      return send(response, 200, {
+        errors: [
+          { message: `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`, extensions: { code: "MAX_COST_EXCEEDED", cost: requested } },
+        ],
+      });
+    }
+    const now = Date.now();
+    available = Math.min(BUCKET.maximumAvailable, available + ((now - lastRefill) / 1000) * BUCKET.restoreRate);
+    lastRefill = now;
+    if (available < requested) {
+      refundStats.throttled += 1;
+      requests.push("THROTTLED");
+      return send(response, 200, {
+        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: { ...BUCKET, currentlyAvailable: Math.floor(available) } } },
+      });
+    }
+    const id = String(variables.id ?? "");
+    const refund = refundIndex.get(id);
+    requests.push("Refund");
+    if (!refund || mode.missingRefunds > 0) {
+      if (refund) mode.missingRefunds -= 1;
+      available -= 1;
+      return send(response, 200, {
+        data: { refund: null },
+        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: 1, throttleStatus: { ...BUCKET, currentlyAvailable: Math.floor(available) } } },
+      });
+    }
+    refundStats.served += 1;
+    refundStats.byRefund[id] = (refundStats.byRefund[id] ?? 0) + 1;
+    const body: Record<string, unknown> = { id };
+    let actual = 1;
+    for (const name of connections) {
+      const all = refund[name];
+      const after = variables[name === "refundLineItems" ? "lineItemsAfter" : "adjustmentsAfter"];
+      // Cursors are opaque to callers: here the base64 of the position after the page.
+      const start = typeof after === "string" && after.length > 0 ? Number(Buffer.from(after, "base64").toString("utf8").replace(/^pos:/, "")) : 0;
+      const nodes = all.slice(start, start + first);
+      const end = start + nodes.length;
+      actual += 2 + nodes.length * NODE_COST[name];
+      body[name] = { pageInfo: { hasNextPage: end < all.length, endCursor: nodes.length > 0 ? Buffer.from(`pos:${end}`).toString("base64") : null }, nodes };
+    }
+    available = Math.max(0, available - actual);
+    return send(response, 200, {
+      data: { refund: body },
+      extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: { ...BUCKET, currentlyAvailable: Math.floor(available) } } },
+    });
   };
 
   const operationJson = (operation: StandinOperation) => {
@@ -294,6 +387,7 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
       }));
       return send(response, 200, { data: { webhookSubscriptions: { nodes, pageInfo: { hasNextPage: false, endCursor: null } } }, extensions: { cost: cost(1) } });
     }
+    if (/\brefund\s*\(\s*id\s*:/.test(query)) return refundQuery(body.variables ?? {}, response);
     requests.push("Unknown");
     return send(response, 200, { errors: [{ message: "Field is not supported by the stand-in", extensions: { code: "undefinedField" } }] });
   };
@@ -396,6 +490,8 @@ export const startShopifyStandin = async (options: StandinOptions = {}): Promise
     maxRunning: () => maxRunning,
     requests,
     datasetOptions,
+    indexRefunds,
+    refundQueries: () => ({ served: refundStats.served, throttled: refundStats.throttled, byRefund: { ...refundStats.byRefund } }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
