@@ -10,4 +10,6 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!(aws-local-stepfunctions)/)"],
   testTimeout: 60000,
   maxWorkers: 2,
+  // Longest suites first, also in a clean clone without Jest's timing cache (see the file).
+  testSequencer: "<rootDir>/jest.sequencer.js",
 };
