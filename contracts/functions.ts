@@ -112,7 +112,8 @@ export const shopifyProcessorSpecs = (families: Readonly<Record<string, ShopifyF
 
 /** Every function, with the Shopify processors of the given families (contracts/events.ts by default). */
 export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilySpec>>): ReadonlyArray<FunctionSpec> => [
-  {
+  // Indexes subjects: a compliance webhook's raw copy names the customer (functions/gdpr/compliance.ts).
+  indexesSubjects({
     name: "shopify-ingress",
     layer: "ingestion",
     entry: "functions/shopify/ingress.ts",
@@ -128,7 +129,7 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     // The platform bus also gets GDPR_REQUEST_EVENT (contracts/gdpr.ts) for each compliance request.
     publishesToPlatformBus: true,
     alertKinds: ["gdpr-request"],
-  },
+  }),
   ...shopifyProcessorSpecs(families),
   {
     name: "recharge-ingress",

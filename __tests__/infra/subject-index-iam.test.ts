@@ -1,8 +1,9 @@
 /**
  * The GDPR subject index's writers, simulated on their synthesized role policies (iam-simulate):
- * every processor (each event's BatchWriteItem) and the backfill download (each Parquet part)
- * may write the subjectIndex table and read its HMAC key; a function that does not index
- * (an ingress door, backfill-bulk-finish) may do neither.
+ * every processor (each event's BatchWriteItem), the Shopify door (each compliance webhook's raw
+ * copy) and the backfill download (each Parquet part) may write the subjectIndex table and read
+ * its HMAC key; a function that does not index (the Recharge and Stripe doors,
+ * backfill-bulk-finish) may do neither.
  */
 import { functionSpecs } from "../../contracts/functions";
 import type { Decision } from "../../policies/ci-simulation";
@@ -21,7 +22,7 @@ const resolve = resolverOf([
 const INDEX = table("subjectIndex");
 const KEY_SECRET = secret("subjectIndexKey");
 const writers = functionSpecs.filter((spec) => spec.tables.write.includes("subjectIndex") && ["ingestion", "backfill"].includes(spec.layer)).map((spec) => spec.name);
-const nonWriters = ["shopify-ingress", "recharge-ingress", "stripe-ingress", "backfill-bulk-finish"];
+const nonWriters = ["recharge-ingress", "stripe-ingress", "backfill-bulk-finish"];
 
 describe("subject index writers: their calls, simulated", () => {
   let synth: Synthesized;
@@ -50,7 +51,9 @@ describe("subject index writers: their calls, simulated", () => {
   };
 
   it("covers every processor and the backfill download", () => {
-    expect(writers).toEqual(expect.arrayContaining(["shopify-orders", "shopify-customers", "shopify-checkouts", "recharge-processor", "stripe-processor", "backfill-download"]));
+    expect(writers).toEqual(
+      expect.arrayContaining(["shopify-ingress", "shopify-orders", "shopify-customers", "shopify-checkouts", "recharge-processor", "stripe-processor", "backfill-download"]),
+    );
   });
 
   it.each(writers)("%s may BatchWriteItem the subject index and read its key", async (name) => {

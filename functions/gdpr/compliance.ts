@@ -7,6 +7,10 @@
  *   shop/redact             -> a shop-redact request, status awaiting-confirmation: recorded and
  *                              alerted, never executed until `sdp gdpr shop-redact --confirm`
  *
+ * The raw copy names the customer (id, e-mail, phone): it goes into the GDPR subject index first
+ * (like every raw object a processor indexes), so this request's redaction, or a later one for
+ * the same person, deletes it with the rest. shop/redact names nobody and indexes nothing.
+ *
  * Each becomes a request record (functions/gdpr/requests.ts) keyed by the webhook id, so a
  * redelivery finds the same request; then GDPR_REQUEST_EVENT on the platform bus (the redaction
  * workflow's rule starts a run on it) and an operator alert, once per request (dedupKey).
@@ -24,6 +28,7 @@ import type { StoreError } from "../kernel/services";
 import { Alerts, EventBus, HotStore } from "../kernel/services";
 import type { InvalidPayload } from "../kernel/errors";
 import { identifiersIn } from "./subject";
+import { indexRawOnly } from "./subject-index";
 import { createRequest, webhookRequestId } from "./requests";
 
 export const complianceTopics: Readonly<Record<string, GdprRequestKind>> = {
@@ -106,6 +111,8 @@ export interface StoredCompliance {
   readonly receivedAt: string;
   readonly payload: unknown;
   readonly shopDomain?: string;
+  /** The raw copy the door stored: indexed under the customer's identifiers. */
+  readonly rawKey?: string;
 }
 
 const describe: Readonly<Record<GdprRequestKind, string>> = {
@@ -114,7 +121,7 @@ const describe: Readonly<Record<GdprRequestKind, string>> = {
   "shop-redact": "a shop redaction (shop/redact): NOT executed automatically; review `sdp gdpr shop-redact` (dry run), then confirm with --confirm",
 };
 
-/** Records the request, publishes GDPR_REQUEST_EVENT and alerts the operator (each step repeatable). */
+/** Indexes the raw copy, records the request, publishes GDPR_REQUEST_EVENT and alerts the operator (each step repeatable). */
 export const recordComplianceRequest = (stored: StoredCompliance): Effect.Effect<void, StoreError | InvalidPayload, HotStore | EventBus | Alerts> =>
   Effect.gen(function* () {
     if (!isComplianceTopic(stored.topic)) return;
@@ -122,6 +129,8 @@ export const recordComplianceRequest = (stored: StoredCompliance): Effect.Effect
     // complianceProblem ran before the raw write; a payload that reaches here parses.
     if (!parsed.ok) return yield* Effect.logWarning("compliance payload not usable", { topic: stored.topic, eventId: stored.eventId, problem: parsed.problem });
     const { request } = parsed;
+    // Before the event that starts the redaction: its Lookup then finds this raw copy too (fixed keys: a redelivery puts the same items).
+    if (stored.rawKey !== undefined) yield* indexRawOnly({ source: "shopify", topic: stored.topic, payload: stored.payload, rawKey: stored.rawKey });
     const { record, created } = yield* createRequest({
       requestId: webhookRequestId(stored.eventId),
       kind: request.kind,

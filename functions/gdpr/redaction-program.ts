@@ -22,7 +22,7 @@ import { Alerts, HotStore, ObjectStore, type Item } from "../kernel/services";
 import { rewriteParquet, rowMatchOf } from "./parquet-redact";
 import { DeadLetterStore, LakeVersions, VendorApis, type Vendor } from "./redaction-services";
 import { identifiersOfPayload, type IndexedSource } from "./subject-index";
-import { forgetSubject, lookupLocations } from "./subject-lookup";
+import { forgetSubject, lookupLocations, subjectKeysOf } from "./subject-lookup";
 import { completeRequest, getRequest, markStep, setStatus } from "./requests";
 import type { SubjectIdentifier } from "./subject";
 
@@ -401,7 +401,8 @@ export const redactionStepProgram = (input: RedactionStepInput) =>
     yield* appendAudit(record, { requestId: record.requestId, kind: record.kind, step, skipped: false, startedAt, finishedAt, counts });
     if (step === "complete") {
       yield* markStep(record.requestId, step);
-      yield* completeRequest(record.requestId, finishedAt);
+      // The identifiers are erased; their keyed hashes stay as the record of whom the request was for.
+      yield* completeRequest(record.requestId, finishedAt, yield* subjectKeysOf(identifiers));
     } else yield* markStep(record.requestId, step);
     return { requestId: record.requestId, step, skipped: false, counts } satisfies GdprStepOutput;
   });
