@@ -21,10 +21,17 @@
  * One saving, no change in what any request answers: dynalite reads the table's definition from
  * LevelDB on every request (`getTable`); an ACTIVE table's definition is now kept in memory, as
  * JSON text parsed afresh for each caller (as a LevelDB read gives), and dropped whenever anything
- * is written to the table store (create, update, delete, status changes).
+ * is written to the table store (create, update, delete, status changes). And a second saving:
+ * parsed condition and update expressions are remembered (local/dynalite-expressions.ts).
+ *
+ * One gap closed: dynalite ignored `ReturnValuesOnConditionCheckFailure: "ALL_OLD"`, so every
+ * refused claim (kernel/live/dynamodb.ts) read its holder back with a GetItem. A failed condition
+ * now carries the existing item in the error's `Item`, as DynamoDB's
+ * ConditionalCheckFailedException does.
  */
 import type * as http from "node:http";
 import * as path from "node:path";
+import { memoizeDynaliteExpressions } from "./dynalite-expressions";
 import { type PinnedPackage, verifyPinnedPackage } from "./pinned-patch";
 
 export const PATCHED_DYNALITE_VERSION = "4.0.0";
@@ -32,6 +39,18 @@ export const PATCHED_DYNALITE_VERSION = "4.0.0";
 const PINNED_SOURCES: Record<string, string> = {
   "index.js": "6f3a39f80689f51c9242df9b12e30beb9c8c1075c2b8a52a4491f5e373ef5fbe",
   "db/index.js": "25b5b4edb29a8399f78040b825d96af3e56c422fac656710eb4fb1e8e29e5d9d",
+  // local/dynalite-expressions.ts relies on how these call and build parses.
+  "validations/index.js": "f6207164c93b1957dcc93024e963ab33529d4f2187f4c0c5d3b229eed8e8e826",
+  "db/conditionParser.js": "021488e54f1fb77f7594b8e0fd50b95317954100d85000e8a53904b90ce39973",
+  "db/updateParser.js": "25aea6af6b231ee8cf25621ba715eff8261285b4bf6151b0641df4c73fbf6cde",
+  // They call `db.checkConditional` with the existing item (the ALL_OLD part of the patch).
+  "actions/putItem.js": "23531a8183d56d7fc7732885418cf682d38bb92c946826c9e949656ca9079a12",
+  "actions/updateItem.js": "7dc72d09c407604a91ca42ee4ba303dffcdf647351a0434b9568b436070f3d78",
+  "actions/deleteItem.js": "7b94f2962fb26793cd939fc696450a5179ff656eaabf9edd69d353861ceb8836",
+  // Their request types gain ReturnValuesOnConditionCheckFailure (dynalite drops unknown fields).
+  "validations/putItem.js": "2ed07ed21e540c3c36eb3747c83999e25a3ced942c6a52abfe5674e096b0e9c0",
+  "validations/updateItem.js": "cc211b63fb26078e848111549b3f341548c84ca7689c1a19690ac519f6149934",
+  "validations/deleteItem.js": "7dfdf8dbf09b5a1f9b07ebc224b43a7004524d3c6a7ec07baf7c8316fbc36ffb",
 };
 
 export class DynalitePatchMismatch extends Error {
@@ -158,6 +177,17 @@ export const patchDynalite = (onError?: ErrorSink) => {
     const store = guardStore(create(options));
     cacheTableDefinitions(store);
     return store;
+  };
+  memoizeDynaliteExpressions();
+  for (const action of ["putItem", "updateItem", "deleteItem"]) {
+    const { types } = require(`dynalite/validations/${action}`) as { types: Record<string, unknown> };
+    types.ReturnValuesOnConditionCheckFailure = { type: "String", enum: ["ALL_OLD", "NONE"] };
+  }
+  const checkConditional = db.checkConditional as (data: any, existing: any) => any;
+  db.checkConditional = (data: any, existing: any) => {
+    const invalid = checkConditional(data, existing);
+    if (invalid && existing && data?.ReturnValuesOnConditionCheckFailure === "ALL_OLD" && invalid.body) invalid.body = { ...invalid.body, Item: existing };
+    return invalid;
   };
   db[PATCHED] = true;
 };
