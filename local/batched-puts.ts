@@ -1,7 +1,7 @@
 /**
  * Group commit for the embedded platform's unconditional DynamoDB puts (in practice the
- * idempotency table's COMPLETED records, which every door and processor writes once per event):
- * puts issued while an earlier batch is on its way are sent together in one BatchWriteItem (up to
+ * idempotency table's COMPLETED records, which every door and processor writes once per event,
+ * and the GDPR subject index's items, which every processor writes for each event): puts issued while an earlier batch is on its way are sent together in one BatchWriteItem (up to
  * 25 items). Each caller's put still resolves only once its own item is written, or fails as a
  * PutItem would (the SDK error classified by the kernel's awsCall), so what a crash can cut off is
  * exactly what it could before: a put that has not answered. Conditional writes (claims, guarded
@@ -11,6 +11,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dyn
 import { tableSpecs, type TableKey, type TableSpec } from "../contracts/tables";
 import { awsCall } from "../functions/kernel/aws-errors";
 import type { HotStore, Item } from "../functions/kernel/services";
+import { SUBJECT_INDEX_TABLE, type SubjectIndex } from "../functions/kernel/subject-index";
 
 const MAX_BATCH = 25;
 /** Batches on their way at once; the next puts wait for one of them, and go with each other. */
@@ -23,7 +24,7 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-export interface BatchedPutOptions {
+export interface GroupCommitOptions {
   readonly client: () => DynamoDBDocumentClient;
   /** The physical table name of a logical table (this platform's emulator tables). */
   readonly tableName: (table: TableKey) => string;
@@ -39,8 +40,8 @@ const keyNames = (table: TableKey): string[] => {
 
 const defined = (item: Item): Item => Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
 
-/** The HotStore with `put` batched for `options.tables`; everything else as given. */
-export const withBatchedPuts = (store: HotStore["Type"], options: BatchedPutOptions): HotStore["Type"] => {
+/** Puts to `options.tables`, each resolved once its own item is written; items of many callers share BatchWriteItem calls. */
+export const groupCommit = (options: GroupCommitOptions) => {
   const queues = new Map<TableKey, Pending[]>();
   const inFlight = new Map<TableKey, number>();
   const scheduled = new Set<TableKey>();
@@ -106,8 +107,26 @@ export const withBatchedPuts = (store: HotStore["Type"], options: BatchedPutOpti
       schedule(table);
     });
 
+  return { put: enqueue };
+};
+
+/** The HotStore with `put` group-committed for `options.tables`; everything else as given. */
+export const withBatchedPuts = (store: HotStore["Type"], options: GroupCommitOptions): HotStore["Type"] => {
+  const commit = groupCommit(options);
   return {
     ...store,
-    put: (table, item) => (options.tables.includes(table) ? awsCall("dynamodb", "PutItem", () => enqueue(table, item)) : store.put(table, item)),
+    put: (table, item) => (options.tables.includes(table) ? awsCall("dynamodb", "PutItem", () => commit.put(table, item)) : store.put(table, item)),
+  };
+};
+
+/** The subject index with its items group-committed (an event's items, and other events', in shared batches). */
+export const withBatchedIndexWrites = (index: SubjectIndex["Type"], options: Omit<GroupCommitOptions, "tables">): SubjectIndex["Type"] => {
+  const commit = groupCommit({ ...options, tables: [SUBJECT_INDEX_TABLE] });
+  return {
+    ...index,
+    write: (items) =>
+      items.length === 0
+        ? index.write(items)
+        : awsCall("dynamodb", "BatchWriteItem", () => Promise.all(items.map((item) => commit.put(SUBJECT_INDEX_TABLE, { ...item }))).then(() => undefined)),
   };
 };

@@ -15,7 +15,7 @@ import { loggerLayer } from "../functions/kernel/logger";
 import { Alerts, DeadLetters, EventBus, HotStore, Metrics, ObjectStore, Secrets, type BusEvent, type DeadLetter } from "../functions/kernel/services";
 import { SubjectIndex } from "../functions/kernel/subject-index";
 import type { LocalAlertLog } from "./alerts";
-import { withBatchedPuts } from "./batched-puts";
+import { withBatchedIndexWrites, withBatchedPuts } from "./batched-puts";
 import { emulatorClients, type Emulators } from "./emulators";
 import type { makeLocalMetrics } from "./metrics";
 import { dlqFileOf, type LocalEventRouter } from "./router";
@@ -79,7 +79,16 @@ export const buildKernelRuntime = (options: KernelRuntimeOptions, cleanups: Arra
       // The GDPR subject index on the same DynamoDB, its HMAC key from the environment (SDP_SUBJECT_INDEX_KEY).
       Layer.effect(
         SubjectIndex,
-        Effect.map(Secrets, (secrets) => makeDynamoSubjectIndex(() => clients.documents, secrets)),
+        // Its writes group-committed like the COMPLETED records (local/batched-puts.ts).
+        Effect.map(Secrets, (secrets) =>
+          withBatchedIndexWrites(
+            makeDynamoSubjectIndex(() => clients.documents, secrets),
+            {
+              client: () => clients.documents,
+              tableName: (table) => options.emulators.tables[table],
+            },
+          ),
+        ),
       ),
       Layer.succeed(EventBus, services.eventBus),
       Layer.succeed(Alerts, services.alerts),
