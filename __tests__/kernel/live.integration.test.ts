@@ -223,6 +223,26 @@ describe("live HotStore and Idempotency on dynalite", () => {
     expect(result.scanned).toEqual([{ shop: "acme", slot: "1", owner: "a" }]);
   });
 
+  test("upsertAttributes: creates a missing item, and on an existing one sets the attributes and keeps what it has of the unless-set ones", async () => {
+    const result = await run(
+      Effect.gen(function* () {
+        const store = yield* HotStore;
+        yield* store.upsertAttributes("abandonedCarts", { token: "new" }, { status: "recovered", recovered_order_id: "o1" }, { expires_at: 100 });
+        yield* store.put("abandonedCarts", { token: "old", status: "open", expires_at: 5, total_price: "9.00" });
+        yield* store.upsertAttributes("abandonedCarts", { token: "old" }, { status: "recovered", recovered_order_id: "o2", skipped: undefined }, { expires_at: 100 });
+        yield* store.upsertAttributes("abandonedCarts", { token: "bare" }, {}, {});
+        yield* store.upsertAttributes("abandonedCarts", { token: "old" }, {}, {});
+        const read = (token: string) => Effect.map(store.get("abandonedCarts", { token }), Option.getOrUndefined);
+        return { created: yield* read("new"), updated: yield* read("old"), bare: yield* read("bare") };
+      }),
+    );
+    expect(result).toEqual({
+      created: { token: "new", status: "recovered", recovered_order_id: "o1", expires_at: 100 },
+      updated: { token: "old", status: "recovered", recovered_order_id: "o2", expires_at: 5, total_price: "9.00" },
+      bare: { token: "bare" },
+    });
+  });
+
   test("Idempotency runs once and releases the key on failure", async () => {
     let runs = 0;
     const result = await run(

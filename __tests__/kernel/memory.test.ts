@@ -65,6 +65,25 @@ describe("in-memory HotStore", () => {
   });
 });
 
+describe("in-memory upsertAttributes", () => {
+  test("creates a missing item, and on an existing one sets the attributes and keeps what it has of the unless-set ones (as the live store)", async () => {
+    const platform = makeTestPlatform();
+    await run(
+      platform.layer,
+      Effect.gen(function* () {
+        const store = yield* HotStore;
+        yield* store.upsertAttributes("abandonedCarts", { token: "new" }, { status: "recovered", recovered_order_id: "o1" }, { expires_at: 100 });
+        yield* store.put("abandonedCarts", { token: "old", status: "open", expires_at: 5, total_price: "9.00" });
+        yield* store.upsertAttributes("abandonedCarts", { token: "old" }, { status: "recovered", recovered_order_id: "o2" }, { expires_at: 100 });
+        yield* store.upsertAttributes("abandonedCarts", { token: "bare" }, {}, {});
+      }),
+    );
+    expect(platform.item("abandonedCarts", { token: "new" })).toEqual({ token: "new", status: "recovered", recovered_order_id: "o1", expires_at: 100 });
+    expect(platform.item("abandonedCarts", { token: "old" })).toEqual({ token: "old", status: "recovered", recovered_order_id: "o2", expires_at: 5, total_price: "9.00" });
+    expect(platform.item("abandonedCarts", { token: "bare" })).toEqual({ token: "bare" });
+  });
+});
+
 describe("in-memory Idempotency", () => {
   test("runs once per key, answers duplicate afterwards, and releases the key when the run fails", async () => {
     const platform = makeTestPlatform();

@@ -54,6 +54,7 @@ export type FaultTarget =
   | "HotStore.putIfNewer"
   | "HotStore.put"
   | "HotStore.updateIfExists"
+  | "HotStore.upsertAttributes"
   | "HotStore.get"
   | "HotStore.putIfNotExists"
   | "HotStore.claim"
@@ -245,6 +246,12 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
         if (stored === undefined) return false;
         tableOf(table).set(itemKey, { ...stored, ...copy(attributes) });
         return true;
+      }),
+    upsertAttributes: (table, key, attributes, unlessSet) =>
+      op("HotStore.upsertAttributes", () => {
+        const itemKey = itemKeyOf(table, key);
+        const stored = tableOf(table).get(itemKey);
+        tableOf(table).set(itemKey, { ...copy(unlessSet), ...(stored ?? copy(key)), ...copy(attributes) });
       }),
     get: (table, key) => op("HotStore.get", () => Option.map(Option.fromNullable(tableOf(table).get(itemKeyOf(table, key))), copy)),
     delete: (table, key) =>

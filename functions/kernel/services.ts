@@ -50,6 +50,11 @@ export class HotStore extends Context.Tag("sdp/HotStore")<
     readonly put: (table: TableKey, item: Item) => Effect.Effect<void, StoreError>;
     /** Sets attributes on an existing item only (no-op result `false` when it does not exist). */
     readonly updateIfExists: (table: TableKey, key: Item, attributes: Item) => Effect.Effect<boolean, StoreError>;
+    /**
+     * One unconditional write: sets `attributes` on the item with `key`, creating it when absent;
+     * each of `unlessSet` is set only where the item does not have it yet (an existing item keeps its own).
+     */
+    readonly upsertAttributes: (table: TableKey, key: Item, attributes: Item, unlessSet: Item) => Effect.Effect<void, StoreError>;
     readonly get: (table: TableKey, key: Item) => Effect.Effect<Option.Option<Item>, StoreError>;
     readonly delete: (table: TableKey, key: Item) => Effect.Effect<void, StoreError>;
     readonly query: (table: TableKey, index: string | undefined, keyName: string, keyValue: string) => Effect.Effect<ReadonlyArray<Item>, StoreError>;

@@ -88,22 +88,23 @@ const upsertKeepingRecovery = (item: Item) =>
     yield* upsertNewer("abandonedCarts", next);
   });
 
-/** Called by the orders processor for each checkout/cart token an order carries. */
+/**
+ * Called by the orders processor for each checkout/cart token an order carries: one write marks an
+ * existing checkout or cart recovered, or, when the order came first, leaves a stub (with its own
+ * expiry) that the checkout's own update keeps.
+ */
 export const markRecovered = (token: string, orderId: string, orderCreatedAt: string): Effect.Effect<void, StoreError, HotStore> =>
   // flatMaps rather than a generator: this runs for every token of every order event.
-  Effect.flatMap(HotStore, (store) => {
-    const recovery = { status: "recovered", recovered_order_id: orderId, recovered_at: orderCreatedAt };
-    const updateExisting = store.updateIfExists("abandonedCarts", { token }, recovery);
-    return Effect.flatMap(updateExisting, (updated) => {
-      if (updated) return Effect.void;
-      // The order came first: leave a stub the checkout's own update will keep.
-      return Effect.flatMap(abandonedCartTtlSeconds, (ttlSeconds) => {
-        const stub = { token, ...recovery, expires_at: epochSeconds(orderCreatedAt) + ttlSeconds };
-        // Lost the race to a checkout that arrived meanwhile: update it after all.
-        return Effect.flatMap(store.putIfNotExists("abandonedCarts", stub), (created) => (created ? Effect.void : Effect.asVoid(updateExisting)));
-      });
-    });
-  });
+  Effect.flatMap(HotStore, (store) =>
+    Effect.flatMap(abandonedCartTtlSeconds, (ttlSeconds) =>
+      store.upsertAttributes(
+        "abandonedCarts",
+        { token },
+        { status: "recovered", recovered_order_id: orderId, recovered_at: orderCreatedAt },
+        { expires_at: epochSeconds(orderCreatedAt) + ttlSeconds },
+      ),
+    ),
+  );
 
 const handleCheckout: TopicHandler = (event) =>
   Effect.flatMap(decodeEvent(decodeCheckout, event), (checkout) =>

@@ -107,6 +107,31 @@ export const makeDynamoHotStore = (client: () => DynamoDBDocumentClient): HotSto
         (error) => (conditionFailed(error) ? false : undefined),
       );
     }),
+  upsertAttributes: (table, key, attributes, unlessSet) =>
+    Effect.flatMap(tableNameOf(table), (TableName) => {
+      const keyNames = keyNamesOf(table);
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const assignments = (entries: Item, prefix: string, value: (name: string, placeholder: string) => string) =>
+        Object.entries(entries)
+          .filter(([name, given]) => given !== undefined && !keyNames.includes(name))
+          .map(([name, given], index) => {
+            names[`#${prefix}${index}`] = name;
+            values[`:${prefix}${index}`] = given;
+            return `#${prefix}${index} = ${value(`#${prefix}${index}`, `:${prefix}${index}`)}`;
+          });
+      const sets = [
+        ...assignments(attributes, "a", (_name, placeholder) => placeholder),
+        ...assignments(unlessSet, "c", (name, placeholder) => `if_not_exists(${name}, ${placeholder})`),
+      ];
+      // With nothing to set, an UpdateItem without an expression still creates a missing item and leaves an existing one alone.
+      const expression = sets.length === 0 ? {} : { UpdateExpression: `SET ${sets.join(", ")}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+      return Effect.asVoid(
+        awsCall("dynamodb", "UpdateItem", (abortSignal) =>
+          client().send(new (sdk.documents().UpdateCommand)({ TableName, Key: keyOf(table, key), ...expression }), { abortSignal }),
+        ),
+      );
+    }),
   get: (table, key) =>
     Effect.flatMap(tableNameOf(table), (TableName) =>
       Effect.map(
