@@ -1,6 +1,13 @@
 /**
+ * npm-test size: 600 cases per door in memory and 100 per door over HTTP (SDP_FUZZ_RUNS /
+ * SDP_FUZZ_HTTP_RUNS override; `npm run fuzz`, bench/fuzz.ts, is the long form: 100,000 per door
+ * in memory and 500 over HTTP, same generators). 600 is enough: each door's run still reaches
+ * every answer class (200, 400 and, on the signed doors, 401 and 413: asserted below) and the
+ * processors both ways (ok and dead-lettered, asserted), and a single 5xx or unsigned acceptance
+ * fails it; 2,000 per door cost ~40 s of npm test for cases of the same kinds.
+ *
  * Fuzzing every door with the generators of __tests__/support/door-fuzz.ts:
- *   - 2,000 cases per door (SDP_FUZZ_RUNS overrides) against the real door code on the kernel's
+ *   - 600 cases per door (SDP_FUZZ_RUNS overrides) against the real door code on the kernel's
  *     in-memory layers, processors included;
  *   - a slice through the real `sdp local` HTTP server with its emulators (s3rver writes files,
  *     so an id too long for a file name would show here), as raw bytes on a socket.
@@ -28,8 +35,8 @@ import { localPlatformForTests } from "../support";
 
 jest.setTimeout(180_000);
 
-const RUNS = Number(process.env.SDP_FUZZ_RUNS ?? 2_000);
-const HTTP_RUNS = Number(process.env.SDP_FUZZ_HTTP_RUNS ?? 200);
+const RUNS = Number(process.env.SDP_FUZZ_RUNS ?? 600);
+const HTTP_RUNS = Number(process.env.SDP_FUZZ_HTTP_RUNS ?? 100);
 const SEED = Number(process.env.SDP_FUZZ_SEED ?? 20261201);
 
 describe("fuzzing the doors in memory (real door code, in-memory kernel layers)", () => {
@@ -46,6 +53,8 @@ describe("fuzzing the doors in memory (real door code, in-memory kernel layers)"
       // The generators reach validation and the processors, not just the signature check.
       expect(counters.byStatus["200"] ?? 0).toBeGreaterThan(RUNS / 20);
       expect(counters.byStatus["400"] ?? 0).toBeGreaterThan(RUNS / 20);
+      // The signed doors also see bad signatures (401) and oversized bodies (413).
+      if (door !== "events") for (const status of ["401", "413"]) expect({ door, status, seen: (counters.byStatus[status] ?? 0) > 0 }).toEqual({ door, status, seen: true });
       expect(counters.processed.deadLettered).toBeGreaterThan(0);
       expect(counters.processed.ok).toBeGreaterThan(0);
     } finally {
