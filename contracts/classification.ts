@@ -13,7 +13,7 @@
  * A field is classified by its exact name here, else by the first matching rule below; a test
  * fails for any lake column or contract field that neither names.
  */
-import type { TableKey } from "./tables";
+import { tableKeys, tableSpecs, type TableKey } from "./tables";
 
 export type PiiKind = "none" | "pseudonymous" | "direct";
 export type Sensitivity = "public" | "internal" | "confidential" | "restricted";
@@ -119,6 +119,91 @@ export const fieldClassifications: Readonly<Record<string, FieldClassification>>
   title: none,
   type: none,
   reason: none,
+  // Bulk-export columns (functions/backfill/convert/entities.ts) not named above.
+  legacy_resource_id: none,
+  sku: none,
+  barcode: none,
+  handle: none,
+  vendor: none,
+  product_type: none,
+  state: none,
+  number_of_orders: none,
+  amount_spent: none,
+  formatted_gateway: none,
+  error_code: none,
+  authorization_code: confidential,
+  parent_transaction_id: none,
+  transaction_id: none,
+  fee_currency: none,
+  request_status: none,
+  assigned_location_id: none,
+  assigned_location_name: none,
+  fulfillment_order_id: none,
+  fulfillment_id: none,
+  display_status: none,
+  tracking_company: none,
+  // A shipment's tracking number or link leads to the recipient through the carrier.
+  tracking_number: pseudonymous,
+  tracking_url: pseudonymous,
+  tracked: none,
+  country_code_of_origin: none,
+  harmonized_system_code: none,
+  unit_cost: confidential,
+  fulfills_online_orders: none,
+  // A location's address: a small shop's location may be someone's home.
+  city: direct,
+  province_code: none,
+  country_code: none,
+  available: none,
+  committed: none,
+  incoming: none,
+  on_hand: none,
+  reserved: none,
+  discount_type: none,
+  discount_id: none,
+  discount_classes: none,
+  method: none,
+  summary: none,
+  code: none,
+  draft_order_id: none,
+  tax_exempt: none,
+  restock_type: none,
+  restocked: none,
+  custom: none,
+  owner_id: none,
+  owner_type: none,
+  namespace: none,
+  key: none,
+  // A metafield's value is free text a merchant attaches to anything, customers included.
+  value: direct,
+  // Analytics outputs (etl/transforms.ts) not named above or by a rule.
+  month: none,
+  order_dt: none,
+  refund_dt: none,
+  order_currency: none,
+  charge_currency: none,
+  difference: none,
+  active_at_start: none,
+  active_at_end: none,
+  new_subscriptions: none,
+  cancelled_subscriptions: none,
+  churn_rate: none,
+  checkouts: none,
+  abandoned: none,
+  recovered: none,
+  recovery_rate: none,
+  orders: none,
+  refunds: none,
+  gross_sales: none,
+  discounts: none,
+  returns: none,
+  shipping: none,
+  taxes: none,
+  total_sales: none,
+  source_rank: none,
+  version_key: none,
+  // shopify_refund_documents: a refund document whole, its note included.
+  doc: direct,
 };
 
 /**
@@ -161,8 +246,7 @@ export const vendorFieldClassifications: Readonly<Record<Vendor, Readonly<Record
     code: none,
     tax_amount: none,
     restock: none,
-    restock_type: none,
-    // Inventory items, levels and locations: the shop's own (a location's city is a warehouse's).
+    // Inventory items, levels and locations: the shop's own (a location's address: the shared names).
     cost: confidential,
     country_code_of_origin: none,
     province_code_of_origin: none,
@@ -172,9 +256,6 @@ export const vendorFieldClassifications: Readonly<Record<Vendor, Readonly<Record
     available: none,
     active: none,
     legacy: none,
-    city: none,
-    country_code: none,
-    province_code: none,
     assigned_location_id: none,
     destination_location_id: none,
     request_status: none,
@@ -276,6 +357,34 @@ export const rawOnlyFieldClassifications: Readonly<Record<Vendor, Readonly<Recor
   stripe: { billing_details: direct, shipping: direct, receipt_email: direct, last4: direct, fingerprint: direct, payment_method_details: direct },
 };
 
+/**
+ * The raw documents' top-level fields the transforms read whole (contracts/analytics-sources.ts),
+ * as stored raw: more than the decoded schema keeps (a raw Shopify order's `customer` carries the
+ * e-mail, names and default address). For the data dictionary; the logger does not drop these
+ * keys whole (it drops the direct fields inside them by name).
+ */
+export const rawDocumentClassifications: Readonly<Record<Vendor, Readonly<Record<string, FieldClassification>>>> = {
+  shopify: {
+    customer: direct,
+    line_items: { pii: "none", sensitivity: "confidential" },
+    refunds: { pii: "none", sensitivity: "confidential" },
+    fulfillments: pseudonymous,
+    payment_gateway_names: none,
+    refund_line_items: none,
+    refund_shipping_lines: none,
+    order_adjustments: none,
+    transactions: { pii: "none", sensitivity: "confidential" },
+  },
+  // `{"subscription": {...}}` / `{"charge": {...}}`: the whole object, the customer's e-mail and addresses included.
+  recharge: { subscription: direct, charge: direct },
+  // The event's `data.object`: a charge carries billing_details and the card's last4.
+  stripe: { data: direct },
+};
+
+/** A raw document field's classification (the data dictionary's sources): raw-document map, vendor path, shared names and rules. */
+export const rawFieldClassificationOf = (vendor: Vendor, field: string): FieldClassification | undefined =>
+  rawDocumentClassifications[vendor][field] ?? rawOnlyFieldClassifications[vendor][field] ?? vendorClassificationOf(vendor, [field]) ?? classificationOf(field);
+
 /** A vendor field's classification by its path (see `vendorFieldClassifications`), or undefined when nothing names it. */
 export const vendorClassificationOf = (vendor: Vendor, path: ReadonlyArray<string>): FieldClassification | undefined => {
   const map = vendorFieldClassifications[vendor];
@@ -345,12 +454,12 @@ export const hotTableData: Readonly<Record<TableKey, HotTableData>> = {
     schemas: ["Checkout", "Cart"],
     fields: ["token", "cart_token", "email", "abandoned_checkout_url", "customer.id", "customer.admin_graphql_api_id"],
   },
-  refunds: { vendor: "shopify", schemas: ["RefundPayload"], fields: ["note"] },
+  refunds: { vendor: "shopify", schemas: ["RefundPayload"], fields: [] },
   orderTransactions: { vendor: "shopify", schemas: ["OrderTransactionPayload"], fields: [] },
   fulfillments: { vendor: "shopify", schemas: ["FulfillmentPayload"], fields: ["tracking_number", "tracking_numbers"] },
   fulfillmentOrders: { vendor: "shopify", schemas: ["FulfillmentOrderNotice", "SubmittedNotice", "MovedNotice", "MergedNotice"], fields: [] },
   inventory: { vendor: "shopify", schemas: ["InventoryItemPayload", "InventoryLevelPayload", "InventoryLevelDisconnect"], fields: ["cost"] },
-  locations: { vendor: "shopify", schemas: ["LocationPayload"], fields: [] },
+  locations: { vendor: "shopify", schemas: ["LocationPayload"], fields: ["city"] },
   discounts: { vendor: "shopify", schemas: ["DiscountPayload", "DiscountDeletion", "RedeemCodeNotice"], fields: [] },
   draftOrders: { vendor: "shopify", schemas: ["DraftOrderPayload"], fields: ["tags"] },
   subscriptions: { vendor: "recharge", schemas: ["RechargeSubscription"], fields: ["customer_id", "address_id", "cancellation_reason"] },
@@ -377,6 +486,13 @@ export const hotTableClassification = (key: TableKey): Sensitivity =>
     (top, next) => (order.indexOf(next) > order.indexOf(top) ? next : top),
     "public",
   );
+
+/** The `data-classification` tag of the hot table deployed from a spec (modules/hot-table.ts), found by its logical name. */
+export const hotTableClassificationOf = (logicalName: string): Sensitivity => {
+  const key = tableKeys.find((candidate) => tableSpecs[candidate].logicalName === logicalName);
+  if (key === undefined) throw new Error(`no table spec named ${logicalName} in contracts/tables.ts`);
+  return hotTableClassification(key);
+};
 
 /** The lake buckets' `data-classification` tags: the lake holds every raw document (restricted); its access logs hold requesters' IPs and object keys. */
 export const bucketClassifications = { lake: "restricted", accessLogs: "confidential" } as const satisfies Record<string, Sensitivity>;

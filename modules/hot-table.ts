@@ -1,10 +1,11 @@
 /**
  * One DynamoDB table from its contract spec (contracts/tables.ts): on-demand, PITR, SSE with the
  * tables CMK, TTL where the spec names an attribute, deletion protection outside dev, and alarms
- * for throttles and system errors.
+ * for throttles and system errors. Tagged `data-classification` from contracts/classification.ts.
  */
 import { DynamodbTable } from "@cdktn/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
+import { hotTableClassificationOf } from "../contracts/classification";
 import type { KeyAttribute, TableSpec } from "../contracts/tables";
 import type { AlarmFactory } from "./alarms";
 
@@ -49,7 +50,8 @@ export class HotTable extends Construct {
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       deletionProtectionEnabled: props.deletionProtection,
-      tags: { table: spec.logicalName },
+      // contracts/classification.ts: the highest sensitivity of what the table holds (overrides the layer's default tag).
+      tags: { table: spec.logicalName, "data-classification": hotTableClassificationOf(spec.logicalName) },
     });
 
     const dimensions = { TableName: props.tableName };

@@ -33,6 +33,8 @@ export interface LakeBucketProps {
   /** Statements added to the TLS-only bucket policy. */
   readonly extraPolicyStatements?: (bucketArn: string) => ReadonlyArray<PolicyStatement>;
   readonly forceDestroy?: boolean;
+  /** The bucket's `data-classification` tag (contracts/classification.ts `bucketClassifications`); absent: the layer's default tag. */
+  readonly dataClassification?: string;
 }
 
 export class LakeBucket extends Construct {
@@ -41,7 +43,11 @@ export class LakeBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: LakeBucketProps) {
     super(scope, id);
-    const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: props.forceDestroy ?? false });
+    const bucket = new S3Bucket(this, "bucket", {
+      bucket: props.bucketName,
+      forceDestroy: props.forceDestroy ?? false,
+      ...(props.dataClassification ? { tags: { "data-classification": props.dataClassification } } : {}),
+    });
     this.bucket = bucket;
 
     new S3BucketVersioningA(this, "versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });

@@ -2,7 +2,7 @@
  * Lake: the data-lake bucket and its access-log bucket, lifecycle per prefix, request metrics,
  * the Glue database and tables (partition projection) and the Athena workgroup.
  */
-import { classificationOf, holdsDirectPii, tableClassification } from "../contracts/classification";
+import { bucketClassifications, classificationOf, holdsDirectPii, tableClassification } from "../contracts/classification";
 import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import { AthenaWorkgroup } from "@cdktn/provider-aws/lib/athena-workgroup";
@@ -88,6 +88,7 @@ export class LakeStack extends PlatformStack {
 
     this.accessLogs = new LakeBucket(this, "access-logs", {
       bucketName: logsName,
+      dataClassification: bucketClassifications.accessLogs,
       lifecycleRules: [{ id: "access-log-retention", prefix: "", expirationDays: Math.max(365, env.logRetentionDays) }],
       noncurrentVersionExpirationDays: NONCURRENT_VERSION_DAYS,
       extraPolicyStatements: (arn) => [
@@ -103,6 +104,7 @@ export class LakeStack extends PlatformStack {
     });
     this.lake = new LakeBucket(this, "lake", {
       bucketName: lakeName,
+      dataClassification: bucketClassifications.lake,
       kmsKeyArn: props.foundation.keys.lake.arn,
       accessLogs: { bucket: this.accessLogs.bucket.id, prefix: "lake/" },
       lifecycleRules: lakeLifecycleRules(env),
