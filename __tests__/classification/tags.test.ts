@@ -7,6 +7,7 @@
  * dynamodb:TagResource / s3:PutBucketTagging, which policies/terraform-calls.ts lists and
  * __tests__/infra/iam-simulation.test.ts simulates for every resource).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Schema } from "effect";
 import {
@@ -71,8 +72,8 @@ describe("what each hot table holds", () => {
         }
       }
       expect([...personal.keys()].filter((field) => !data.fields.includes(field))).toEqual([]);
-    // And nothing listed that its schemas do not have (a flag for a field that is gone).
-    expect(data.fields.filter((field) => !personal.has(field))).toEqual([]);
+      // And nothing listed that its schemas do not have (a flag for a field that is gone).
+      expect(data.fields.filter((field) => !personal.has(field))).toEqual([]);
       expect(hotTableClassification(key)).toBe(highest([...personal.values()]));
     },
   );
@@ -99,6 +100,40 @@ describe("what each hot table holds", () => {
     expect(actions("aws_dynamodb_table")).toEqual(expect.arrayContaining(["dynamodb:TagResource", "dynamodb:UntagResource"]));
     expect(actions("aws_s3_bucket")).toContain("s3:PutBucketTagging");
   });
+});
+
+const classificationDoc = path.join(__dirname, "..", "..", "docs", "data-classification.md");
+const BEGIN = "<!-- tags:begin (generated from contracts/classification.ts by __tests__/classification/tags.test.ts; UPDATE_DATA_DICTIONARY=1 rewrites it) -->";
+const END = "<!-- tags:end -->";
+
+/** The hot tables' and buckets' `data-classification` tags, with what each table holds. */
+const tagsSection = (): string =>
+  [
+    BEGIN,
+    "## Resource tags (`data-classification`)",
+    "",
+    "| resource | data-classification | holds (fields with personal data or above internal) |",
+    "| --- | --- | --- |",
+    ...tableKeys.map((key) => {
+      const data = hotTableData[key];
+      const from = data.vendor ? `${data.vendor} ${(data.schemas ?? []).map((name) => `\`${name}\``).join(", ")}: ` : "";
+      return `| DynamoDB \`${tableSpecs[key].logicalName}\` | ${hotTableClassification(key)} | ${from}${data.fields.map((field) => `\`${field}\``).join(", ") || "nothing personal"} |`;
+    }),
+    `| S3 lake bucket | ${bucketClassifications.lake} | every raw document, snapshot and output |`,
+    `| S3 access-log bucket | ${bucketClassifications.accessLogs} | requesters' IPs and object keys |`,
+    END,
+  ].join("\n");
+
+test("docs/data-classification.md's tags section is the generated one", () => {
+  const text = fs.readFileSync(classificationDoc, "utf8");
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (process.env.UPDATE_DATA_DICTIONARY === "1") {
+    fs.writeFileSync(classificationDoc, start >= 0 ? `${text.slice(0, start)}${tagsSection()}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n${tagsSection()}\n`);
+    return;
+  }
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(text.slice(start, end + END.length)).toBe(tagsSection());
 });
 
 describe("the synthesized stacks", () => {

@@ -97,7 +97,16 @@ describe("the lookup", () => {
       ),
     );
     expect([...new Set(direct)].sort()).toEqual(
-      ["shopify:city", "shopify:default_address", "shopify:email", "shopify:email_marketing_consent", "shopify:first_name", "shopify:last_name", "shopify:note", "shopify:phone"].sort(),
+      [
+        "shopify:city",
+        "shopify:default_address",
+        "shopify:email",
+        "shopify:email_marketing_consent",
+        "shopify:first_name",
+        "shopify:last_name",
+        "shopify:note",
+        "shopify:phone",
+      ].sort(),
     );
   });
 });
