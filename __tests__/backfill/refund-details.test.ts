@@ -160,6 +160,16 @@ describe("refund details: paginated refund(id:) queries after the refunds bulk e
     expect(JSON.parse(platform.objectText(reconciliationObjectKey(RUN, "refunds"))!).refundDetails.countCheck).toBe("match");
   });
 
+  test("at the default page size (704 points requested) four refunds at a time against a nearly empty bucket keep retrying THROTTLED until all are fetched", async () => {
+    await start({ bucket: { maximumAvailable: 800, restoreRate: 400 } });
+    const refunds = await seedRefundsExport(platform);
+    const exit = await run({ concurrency: 4 });
+    expect(Exit.isSuccess(exit) ? exit.value : exit).toMatchObject({ continue: false, refundsDone: refunds });
+    // More THROTTLED answers than the client's own six retries would survive.
+    expect(standin.refundQueries().throttled).toBeGreaterThan(6);
+    expect(standin.refundQueries().served).toBe(refunds);
+  });
+
   test("a crash between a part's upload and its checkpoint: the rerun resumes at that batch, refetches nothing recorded and duplicates no row", async () => {
     await start();
     await seedRefundsExport(platform);

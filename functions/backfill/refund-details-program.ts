@@ -29,7 +29,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Data, Effect, FiberRef, Option } from "effect";
+import { Data, Effect, FiberRef, Option, Schedule } from "effect";
 import type { RefundDetailsOutput } from "../../contracts/backfill-workflow";
 import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
 import type { FollowUpEntity } from "../../contracts/bulk-entities";
@@ -193,6 +193,15 @@ export interface RefundDetailsProgress {
 
 const partKey = (entity: string, runId: string, fileName: string) => `${snapshotPrefix(entity, runId)}${fileName}`;
 
+/**
+ * Throttling is flow control here, not a failure: the client already waited as long as the
+ * THROTTLED answer said (and its own retries are spent), so several refunds fetched at once that
+ * meet an empty bucket together try again, spread by jitter, until the bucket has refilled. A
+ * Standard shop (100 points a second) sustains about 2.5 refunds a second this way.
+ */
+export const MAX_THROTTLED_RETRIES = 200;
+const whileThrottled = Schedule.spaced("50 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(MAX_THROTTLED_RETRIES)));
+
 /** Every page of one connection of one refund; the first page may have come with the refund already. */
 const fetchRefund = (refundId: string, pageSize: number) =>
   Effect.gen(function* () {
@@ -204,14 +213,16 @@ const fetchRefund = (refundId: string, pageSize: number) =>
     };
     let pages = 0;
     while (cursors.refundLineItems.more || cursors.orderAdjustments.more) {
-      const answer = yield* shopify.graphql<RefundAnswer>(REFUND_DETAILS_QUERY, {
-        id: refundId,
-        first: pageSize,
-        lineItemsAfter: cursors.refundLineItems.after,
-        adjustmentsAfter: cursors.orderAdjustments.after,
-        withLineItems: cursors.refundLineItems.more,
-        withAdjustments: cursors.orderAdjustments.more,
-      });
+      const answer = yield* shopify
+        .graphql<RefundAnswer>(REFUND_DETAILS_QUERY, {
+          id: refundId,
+          first: pageSize,
+          lineItemsAfter: cursors.refundLineItems.after,
+          adjustmentsAfter: cursors.orderAdjustments.after,
+          withLineItems: cursors.refundLineItems.more,
+          withAdjustments: cursors.orderAdjustments.more,
+        })
+        .pipe(Effect.retry({ schedule: whileThrottled, while: (error) => error._tag === "Throttled" }));
       pages += 1;
       if (!answer?.refund) return { refundId, found: false, rows, pages };
       for (const spec of refundDetailSpecs) {

@@ -87,7 +87,7 @@ export interface StandinOptions {
   readonly seed?: number;
   readonly perDay?: number;
   readonly port?: number;
-  /** The cost bucket (default 2,000 points, 100 restored per second: a Standard plan's rate). */
+  /** The cost bucket (default 20,000 points, 1,000 restored per second: a Plus shop's; a Standard shop has 2,000 and 100). */
   readonly bucket?: { readonly maximumAvailable: number; readonly restoreRate: number };
   /** Every fifth refund repeats its line items this many times (pagination past one page). */
   readonly manyRefundLineItems?: number;
@@ -128,7 +128,8 @@ export const STANDIN_TOKEN = "shpat_local_standin_token";
 export const STANDIN_CLIENT_ID = "local-standin-client-id";
 export const STANDIN_CLIENT_SECRET = "local-standin-client-secret";
 
-const DEFAULT_BUCKET = { maximumAvailable: 2000, restoreRate: 100 };
+/** A Shopify Plus shop's bucket (1,000 points a second); tests pass a Standard one (2,000 / 100) or smaller. */
+const DEFAULT_BUCKET = { maximumAvailable: 20_000, restoreRate: 1_000 };
 const MAX_QUERY_COST = 1000;
 /** Cost of one node as the refund query selects it (objects cost 1): RefundLineItem + lineItem + location + priceSet(2) + subtotalSet(2) + totalTaxSet(2). */
 const NODE_COST = { refundLineItems: 9, orderAdjustments: 5 } as const;
