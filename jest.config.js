@@ -12,4 +12,6 @@ module.exports = {
   maxWorkers: 2,
   // Longest suites first, also in a clean clone without Jest's timing cache (see the file).
   testSequencer: "<rootDir>/jest.sequencer.js",
+  // Test-only environment defaults (see the file).
+  setupFiles: ["<rootDir>/jest.setup.js"],
 };
