@@ -8,7 +8,9 @@
  *   ReadPartitions      athena:getQueryResults, one page of at most 1,000 rows
  *   RewritePartitions   Distributed Map over the page (one date at a time, each in its own child
  *                       execution): list + delete the partition's objects, then
- *                       INSERT INTO orders_enriched ... WHERE dt = <date> (.sync): idempotent re-runs
+ *                       INSERT INTO orders_enriched ... WHERE dt = <date> (.sync): idempotent re-runs,
+ *                       then IndexPartition (lambda:invoke gdpr-index-parquet, when given): the
+ *                       partition's new files into the GDPR subject index
  *   MorePartitions      NextToken present? -> ReadMorePartitions (next page) -> RewritePartitions
  *   CreateViews         Map: CREATE OR REPLACE VIEW for the curated views
  *   QualityQueries      Parallel .sync: order-number gaps, duplicates
@@ -53,6 +55,12 @@ export interface AnalyticsWorkflowResources {
   readonly database: string;
   readonly dataQualityFunctionArn: string;
   readonly alertsTopicArn: string;
+  /**
+   * The function that indexes a rewritten partition's files in the GDPR subject index
+   * (functions/gdpr/index-parquet.ts); without it the partition is not indexed. Athena names its
+   * files itself, so they are listed and read after the INSERT. The curated views are views (no files).
+   */
+  readonly indexParquetFunctionArn?: string;
 }
 
 export interface AnalyticsWorkflowSql {
@@ -96,6 +104,15 @@ const retryAthena = [
     ErrorEquals: ["Athena.TooManyRequestsException", "Athena.InternalServerException", "States.Timeout"],
     IntervalSeconds: 5,
     MaxAttempts: 5,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+  },
+];
+const retryLambda = [
+  {
+    ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Throttled", "Transient"],
+    IntervalSeconds: 2,
+    MaxAttempts: 4,
     BackoffRate: 2,
     JitterStrategy: "FULL",
   },
@@ -263,8 +280,25 @@ export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResource
             InsertPartition: {
               ...athenaQuery(resources, { expression: `States.Format('${insertTemplate.template}'${", $.dt".repeat(insertTemplate.placeholders)})` }),
               ResultPath: null,
-              End: true,
+              ...(resources.indexParquetFunctionArn ? { Next: "IndexPartition" } : { End: true }),
             },
+            ...(resources.indexParquetFunctionArn
+              ? {
+                  // Repeatable (index writes are puts of fixed keys): a retry or a re-run of the date indexes the same files again.
+                  IndexPartition: {
+                    Type: "Task",
+                    Resource: "arn:aws:states:::lambda:invoke",
+                    Parameters: {
+                      FunctionName: resources.indexParquetFunctionArn,
+                      Payload: { source: "analytics-workflow", "prefix.$": `States.Format('${ORDERS_ENRICHED_PREFIX}dt={}/', $.dt)` },
+                    },
+                    ResultSelector: { "files.$": "$.Payload.files" },
+                    ResultPath: null,
+                    Retry: retryLambda,
+                    End: true,
+                  },
+                }
+              : {}),
           },
         },
         ResultPath: null,
@@ -316,15 +350,7 @@ export const analyticsWorkflowDefinition = (resources: AnalyticsWorkflowResource
         },
         ResultSelector: { "summary.$": "$.Payload.summary", "resultKey.$": "$.Payload.resultKey", "backfillDays.$": "$.Payload.backfillDays" },
         ResultPath: "$.dataQuality",
-        Retry: [
-          {
-            ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Throttled", "Transient"],
-            IntervalSeconds: 2,
-            MaxAttempts: 4,
-            BackoffRate: 2,
-            JitterStrategy: "FULL",
-          },
-        ],
+        Retry: retryLambda,
         Catch: catchAll,
         Next: "Done",
       },

@@ -329,6 +329,21 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     // One redaction step at a time: a request's steps run one after the other.
     reservedConcurrency: 2,
   },
+  // The analytics workflow's IndexPartition step: each orders_enriched partition Athena rewrote, its files read with DuckDB (functions/gdpr/index-parquet.ts).
+  indexesSubjects({
+    name: "gdpr-index-parquet",
+    layer: "analytics",
+    entry: "functions/gdpr/index-parquet.ts",
+    handler: "handler",
+    trigger: "state-machine",
+    description: "Indexes the customers of an orders_enriched partition the analytics workflow just rewrote (Athena) in the GDPR subject index, reading its Parquet files with DuckDB.",
+    tables: { read: [], write: [] },
+    lake: { read: ["processed/"], write: [] },
+    secrets: [],
+    nativeModules: ["@duckdb/node-api"],
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+  }),
 ];
 
 export const functionSpecs: ReadonlyArray<FunctionSpec> = functionSpecsOf(shopifyFamilies);

@@ -25,6 +25,8 @@ export interface AnalyticsServices {
   readonly deleteObject: (bucket: string, key: string) => Promise<void>;
   /** lambda:invoke of the data-quality function. */
   readonly invokeDataQuality: (payload: unknown) => Promise<{ readonly summary: unknown; readonly resultKey: string; readonly backfillDays: ReadonlyArray<string> }>;
+  /** lambda:invoke of gdpr-index-parquet (IndexPartition, present when the resources name it): `{ prefix }` -> files indexed. */
+  readonly indexParquet?: (payload: { readonly prefix: string }) => Promise<{ readonly files: number }>;
   readonly publishAlert: (subject: string, message: string) => Promise<void>;
 }
 
@@ -73,7 +75,7 @@ const taskResources = (states: Record<string, State>): Array<[string, string]> =
 
 /** The local answer for each service integration, shaped like the AWS response. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const integrations = (services: AnalyticsServices): Record<string, (parameters: any) => Promise<unknown>> => ({
+const integrations = (services: AnalyticsServices, resources: AnalyticsWorkflowResources): Record<string, (parameters: any) => Promise<unknown>> => ({
   "arn:aws:states:::athena:startQueryExecution.sync": async (parameters) => {
     const { queryExecutionId, outputLocation } = await services.startQuery(parameters.QueryString);
     return {
@@ -97,7 +99,13 @@ const integrations = (services: AnalyticsServices): Record<string, (parameters: 
     await services.deleteObject(parameters.Bucket, parameters.Key);
     return {};
   },
-  "arn:aws:states:::lambda:invoke": async (parameters) => ({ Payload: await services.invokeDataQuality(parameters.Payload) }),
+  "arn:aws:states:::lambda:invoke": async (parameters) => {
+    if (resources.indexParquetFunctionArn !== undefined && parameters.FunctionName === resources.indexParquetFunctionArn) {
+      if (!services.indexParquet) throw new Error("the definition has IndexPartition (indexParquetFunctionArn) but no indexParquet stand-in was given");
+      return { Payload: await services.indexParquet(parameters.Payload) };
+    }
+    return { Payload: await services.invokeDataQuality(parameters.Payload) };
+  },
   "arn:aws:states:::sns:publish": async (parameters) => {
     await services.publishAlert(parameters.Subject, parameters.Message);
     return { MessageId: "local" };
@@ -109,7 +117,7 @@ export const runAnalyticsWorkflowLocally = async (
   options: { readonly resources: AnalyticsWorkflowResources; readonly sql: AnalyticsWorkflowSql; readonly services: AnalyticsServices },
 ): Promise<AnalyticsRunResult> => {
   const definition = analyticsWorkflowDefinition(options.resources, options.sql);
-  const byResource = integrations(options.services);
+  const byResource = integrations(options.services, options.resources);
   const handlers = Object.fromEntries(
     taskResources(definition.States as unknown as Record<string, State>).map(([name, resource]) => {
       const handler = byResource[resource];

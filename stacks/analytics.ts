@@ -134,7 +134,7 @@ export class AnalyticsStack extends PlatformStack {
     });
 
     const dataQuality = this.functions["data-quality"];
-    if (dataQuality) this.workflow = this.analyticsWorkflow(env, dataQuality.arn);
+    if (dataQuality) this.workflow = this.analyticsWorkflow(env, dataQuality.arn, this.functions["gdpr-index-parquet"]?.arn);
     const redact = this.functions["gdpr-redact"];
     if (redact) this.gdprRedaction = this.gdprRedactionWorkflow(env, redact);
   }
@@ -229,7 +229,7 @@ export class AnalyticsStack extends PlatformStack {
    * executions (reconciliation closes the loop). Failures alert through the workflow's own
    * NotifyFailure state and the StateMachine module's ExecutionsFailed alarm.
    */
-  private analyticsWorkflow(env: EnvironmentConfig, dataQualityArn: string): StateMachine {
+  private analyticsWorkflow(env: EnvironmentConfig, dataQualityArn: string, indexParquetArn: string | undefined): StateMachine {
     const { foundation, lake } = this.props;
     const bucket = lake.lake.bucket;
     const workgroupArn = `arn:aws:athena:${env.region}:${env.accountId}:workgroup/${lake.workgroup.name}`;
@@ -244,6 +244,8 @@ export class AnalyticsStack extends PlatformStack {
           database: lake.glueDatabase.name,
           dataQualityFunctionArn: dataQualityArn,
           alertsTopicArn: foundation.alertsTopic.arn,
+          // Each rewritten partition's files into the GDPR subject index (IndexPartition).
+          ...(indexParquetArn !== undefined ? { indexParquetFunctionArn: indexParquetArn } : {}),
         },
         // Days (dt) in the shop's time zone: the environment's shopTimezone (config/schema.ts), bound into every statement.
         athenaWorkflowSql(env.shopTimezone),
@@ -300,6 +302,7 @@ export class AnalyticsStack extends PlatformStack {
       .addStatement(statements.snsPublish("Alerts", foundation.alertsTopic.arn))
       .addStatement(statements.kmsEncryptDecrypt("MessagingKey", foundation.keys.messaging.arn))
       .grantInvoke("InvokeDataQuality", dataQualityArn);
+    if (indexParquetArn !== undefined) workflow.grantInvoke("InvokeGdprIndexParquet", indexParquetArn);
 
     this.scheduler.grantStartExecution("StartAnalytics", workflow.arn);
     this.scheduler.schedule(this, "analytics-schedule", {

@@ -97,14 +97,24 @@ export const indexParquetObject = (key: string): Effect.Effect<number, StoreErro
     );
   });
 
-/** Indexes every Parquet object under `prefixes` (the ETL's outputs after a run: processed/, curated/); returns the identifiers found per key. */
-export const indexParquetUnder = (prefixes: ReadonlyArray<string>): Effect.Effect<number, StoreError, ObjectStore> =>
+/**
+ * A data file of a table written by Athena: Athena names its files itself, without an extension
+ * (`20261130_101500_00023_abcde_<uuid>`), so every non-empty object counts but folder markers.
+ */
+export const isAthenaDataFile = (object: { readonly key: string; readonly size: number }): boolean =>
+  object.size > 0 && !object.key.endsWith("/") && !object.key.endsWith("_$folder$") && !/\.(json|csv|txt|metadata|manifest|crc)$/i.test(object.key);
+
+/**
+ * Indexes every Parquet object under `prefixes` (the ETL's outputs after a run: processed/, curated/);
+ * answers how many files. DuckDB's files end in .parquet; `athenaNames` takes Athena's too.
+ */
+export const indexParquetUnder = (prefixes: ReadonlyArray<string>, options: { readonly athenaNames?: boolean } = {}): Effect.Effect<number, StoreError, ObjectStore> =>
   Effect.gen(function* () {
     const objects = yield* ObjectStore;
     let files = 0;
     for (const prefix of prefixes) {
       for (const object of yield* objects.list(prefix)) {
-        if (!object.key.endsWith(".parquet")) continue;
+        if (!(object.key.endsWith(".parquet") || (options.athenaNames === true && isAthenaDataFile(object)))) continue;
         yield* indexParquetObject(object.key);
         files++;
       }
