@@ -14,6 +14,11 @@
  *   another webhook id indexes its own raw object.
  *   at backfill: every Parquet part uploaded under snapshots/ (backfill download) is read back
  *   with DuckDB for its identifier columns (`indexParquetFile`).
+ *   at the ETL: `sdp etl` on an `sdp local` data dir and the demo index the partitions and views
+ *   they wrote (cli/commands/etl.ts, parquet-index.ts `indexEtlOutputs`); in AWS the analytics
+ *   workflow's IndexPartition step invokes gdpr-index-parquet after each Athena INSERT.
+ *   at the Shopify door: a compliance webhook's raw copy (customers/data_request,
+ *   customers/redact) under the customer it names (compliance.ts), before the request's event.
  *
  * Linked
  *   identifiers that describe the record's own subject (the customer's id, e-mail and phone, a
