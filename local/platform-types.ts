@@ -52,6 +52,8 @@ export interface LocalPlatformOptions {
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
   readonly concurrency?: number;
+  /** Messages processed at once across all queues while a door request is being answered (local/door-first.ts; default 2). */
+  readonly processorsWhileDoorsBusy?: number;
   /** How often expired TTL items are deleted (dynalite does not); 0 disables. Default 60 s. */
   readonly ttlSweepIntervalMs?: number;
   /**

@@ -36,6 +36,7 @@ import { PlatformStartFailed, type LocalPlatform, type LocalPlatformOptions, typ
 import { functionLogSink, loadProcessors, startProcessorQueues } from "./processors";
 import { redriveDeadLetters } from "./redrive";
 import { releaseClaimsOfEarlierRuns } from "./ttl";
+import { DoorFirstGate, doorRoute, processorsWhileDoorsBusyFrom } from "./door-first";
 import { startIngressServer } from "./server";
 
 export * from "./platform-types";
@@ -90,6 +91,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     // The runtime is created after the router exists (the EventBus publishes into it).
     let runtime: ManagedRuntime.ManagedRuntime<KernelServices, never> | undefined;
     let eventDoor: EventDoor | undefined;
+    const gate = new DoorFirstGate(options.processorsWhileDoorsBusy ?? processorsWhileDoorsBusyFrom(process.env));
     const router = startProcessorQueues({
       routes,
       processors,
@@ -103,6 +105,7 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
       backoffBaseMs: options.backoffBaseMs,
       backoffMaxMs: options.backoffMaxMs,
       concurrency: options.concurrency,
+      gate,
       onSettled: (route, envelope, outcome) => {
         if (route.bus === "partner") eventDoor?.settled(envelope);
         options.onSettled?.(route, envelope, outcome);
@@ -130,8 +133,8 @@ export const startLocalPlatform = async (options: LocalPlatformOptions): Promise
     eventDoor = createEventDoor({ router, runtime: built, log, dedupeKeys: partnerDedupeKeys });
     const server = await startIngressServer({
       routes: [
-        ...webhookRoutes(root, built, unavailable, log),
-        { method: "POST", path: "/events", handle: eventDoor.handle },
+        // The webhook doors and the event door go before processing (local/door-first.ts).
+        ...[...webhookRoutes(root, built, unavailable, log), { method: "POST" as const, path: "/events", handle: eventDoor.handle }].map((route) => doorRoute(gate, route)),
         // `sdp reconcile payments`: the nightly payments reconciliation, run here with this runtime.
         reconcileRoute(root, built),
         ...operatorRoutes({ depth: () => router.depth, status: () => counters(), redrive }),

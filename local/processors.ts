@@ -4,6 +4,7 @@
  * its processor's `program` as the Lambda SQS adapter would: with the function's deadline, its
  * log context and the metrics flushed after each invocation.
  */
+import type { DoorFirstGate } from "./door-first";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Effect, type ManagedRuntime } from "effect";
@@ -53,6 +54,7 @@ export interface ProcessorQueueOptions {
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
   readonly concurrency?: number;
+  readonly gate?: DoorFirstGate;
   readonly onSettled: (route: Route, envelope: BusEnvelope, outcome: "delivered" | "dead-lettered") => void;
 }
 
@@ -95,6 +97,7 @@ export const startProcessorQueues = (options: ProcessorQueueOptions): LocalEvent
     backoffBaseMs: options.backoffBaseMs,
     backoffMaxMs: options.backoffMaxMs,
     concurrency: options.concurrency,
+    gate: options.gate,
     onDeadLetter: (letter) => log("warn", "event dead-lettered", { route: letter.queue, eventId: letter.body.id, reason: letter.reason }),
     onSettled: options.onSettled,
   });

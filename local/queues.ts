@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { DoorFirstGate } from "./door-first";
 
 export type ConsumerResult =
   { readonly kind: "ok" } | { readonly kind: "retry"; readonly reason: string; readonly retryAfterMs?: number } | { readonly kind: "invalid"; readonly reason: string };
@@ -47,6 +48,8 @@ export interface QueueOptions<T> {
   readonly onDeadLetter?: (letter: DeadLetter<T>) => void;
   /** Called once per message when it leaves the queue (processed or dead-lettered). */
   readonly onSettled?: (body: T, outcome: "delivered" | "dead-lettered") => void;
+  /** Shared by the platform's queues: processing yields to the doors (local/door-first.ts). */
+  readonly gate?: DoorFirstGate;
 }
 
 interface StoredMessage<T> {
@@ -147,12 +150,18 @@ export class LocalQueue<T> {
     await this.drain();
   }
 
+  private readonly pumpAgain = () => this.pump();
+
   private pump() {
+    const gate = this.options.gate;
     while (this.inFlight < this.concurrency && this.ready.length > 0) {
+      const started = gate ? gate.tryStart(this.pumpAgain) : 0;
+      if (started === false) break;
       const message = this.ready.shift()!;
       this.inFlight++;
       void this.receive(message).finally(() => {
         this.inFlight--;
+        gate?.finished(started);
         this.pump();
         this.notifyIfIdle();
       });

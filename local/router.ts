@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Route } from "../contracts/events";
 import type { BusEnvelope } from "../functions/kernel/function-shape";
+import type { DoorFirstGate } from "./door-first";
 import { matchesPattern, validatePattern } from "./event-pattern";
 import { LocalQueue, type ConsumerResult, type DeadLetter, type QueueCounters } from "./queues";
 
@@ -31,6 +32,8 @@ export interface RouterOptions {
   readonly backoffMaxMs?: number;
   readonly onDeadLetter?: (letter: DeadLetter<BusEnvelope>) => void;
   readonly onSettled?: (route: Route, envelope: BusEnvelope, outcome: "delivered" | "dead-lettered") => void;
+  /** Processing yields to the doors (local/door-first.ts). */
+  readonly gate?: DoorFirstGate;
 }
 
 export interface RouterCounters {
@@ -60,6 +63,7 @@ export class LocalEventRouter {
         backoffMaxMs: options.backoffMaxMs,
         onDeadLetter: options.onDeadLetter,
         onSettled: options.onSettled ? (envelope, outcome) => options.onSettled!(route, envelope, outcome) : undefined,
+        gate: options.gate,
       });
       this.queues.set(route.id, { route, queue });
     }
