@@ -101,6 +101,14 @@ const main = async () => {
         .join(", ")}`,
     );
   }
+  if (report.emulatorCallsPerEvent) {
+    const { total, ...calls } = report.emulatorCallsPerEvent;
+    console.log(
+      `       emulator calls per event ${total}: ${Object.entries(calls)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(", ")}`,
+    );
+  }
   console.log(
     `load average at the end ${os
       .loadavg()

@@ -22,6 +22,20 @@ const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
   httpServer?: http.Server;
 };
 
+/**
+ * Requests the emulators of this thread have served, by "DynamoDB <operation>" / "S3 <method>",
+ * since the thread started (all platforms it hosted): `sdp load` reports the calls per event.
+ */
+const served: Record<string, number> = {};
+export const emulatorRequestCounts = (): Record<string, number> => ({ ...served });
+
+const countRequests = (server: http.Server, service: "DynamoDB" | "S3") =>
+  server.prependListener("request", (request: http.IncomingMessage) => {
+    const target = request.headers["x-amz-target"];
+    const name = `${service} ${service === "DynamoDB" && typeof target === "string" ? target.slice(target.lastIndexOf(".") + 1) : request.method}`;
+    served[name] = (served[name] ?? 0) + 1;
+  });
+
 export interface HostOptions {
   readonly dataDir: string;
   readonly bucket: string;
@@ -77,9 +91,11 @@ export const hostEmulators = async (options: HostOptions): Promise<HostedEmulato
     for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
+    countRequests(dynamoServer, "DynamoDB");
     const dynamoAddress = await listen(dynamoServer, options.dynamodbPort ?? 0);
     stops.push(() => closeServer(dynamoServer));
     const s3Address = await s3.run();
+    if (s3.httpServer) countRequests(s3.httpServer, "S3");
     stops.push(async () => {
       if (s3.httpServer) await closeServer(s3.httpServer);
     });

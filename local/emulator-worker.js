@@ -10,7 +10,7 @@ const { parentPort } = require("node:worker_threads");
 // Compiled code cached on disk (Node 22): a new process's worker loads s3rver and dynalite faster.
 require("node:module").enableCompileCache?.();
 require("tsx/cjs/api").register();
-const { hostEmulators } = require("./emulator-host.ts");
+const { emulatorRequestCounts, hostEmulators } = require("./emulator-host.ts");
 
 const describe = (error) => ({
   name: error && error.name,
@@ -45,6 +45,8 @@ parentPort.on("message", (message) => {
       },
       (error) => parentPort.postMessage({ kind: "failed", id: message.id, error: describe(error) }),
     );
+  } else if (message.kind === "request-counts") {
+    parentPort.postMessage({ kind: "request-counts", id: message.id, counts: emulatorRequestCounts() });
   } else if (message.kind === "profile-start") {
     // This thread's share of `sdp load`'s CPU profile (V8's sampling profiler, as in the main thread).
     const session = new (require("node:inspector").Session)();

@@ -123,6 +123,7 @@ type WorkerMessage = {
   error?: Parameters<typeof workerError>[0];
   profile?: unknown;
   threadMs?: number;
+  counts?: Record<string, number>;
 };
 
 /**
@@ -174,7 +175,7 @@ const theWorker = (): EmulatorWorker => {
 
 const ask = (
   state: EmulatorWorker,
-  message: { kind: "start"; options: HostOptions } | { kind: "stop" } | { kind: "profile-start"; intervalUs: number } | { kind: "profile-stop" },
+  message: { kind: "start"; options: HostOptions } | { kind: "stop" } | { kind: "profile-start"; intervalUs: number } | { kind: "profile-stop" } | { kind: "request-counts" },
   id: number,
 ) =>
   new Promise<WorkerMessage>((resolve) => {
@@ -226,6 +227,18 @@ export const profileEmulatorThread = async (intervalUs = 1000): Promise<{ readon
       return answer.kind === "profile" ? { profile: answer.profile, ...(answer.threadMs !== undefined ? { threadMs: answer.threadMs } : {}) } : undefined;
     },
   };
+};
+
+/**
+ * Requests served so far by the emulators of this process ("DynamoDB PutItem", "S3 PUT", ...),
+ * counted in whichever thread hosts them; a difference of two snapshots is what a window cost.
+ */
+export const emulatorRequestCounts = async (): Promise<Record<string, number>> => {
+  const state = emulatorWorker;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!state || state.running === 0) return (require("./emulator-host") as typeof import("./emulator-host")).emulatorRequestCounts();
+  const answer = await ask(state, { kind: "request-counts" }, nextStartId++);
+  return answer.counts ?? {};
 };
 
 /** Starts both emulators, creates the bucket and tables, and returns how to reach them. */

@@ -27,6 +27,11 @@ describe("sdp load", () => {
     expect(report.cpu.samples).toBeGreaterThan(0);
     const components = report.cpu.componentsMsPerEvent;
     expect(components["s3 emulator"] + components["dynamodb emulator"]).toBeGreaterThan(0);
+    // Every event's raw copy is one S3 PUT, and every event makes DynamoDB calls (claims, rows).
+    const calls = report.emulatorCallsPerEvent!;
+    expect(calls["S3 PUT"]).toBeGreaterThanOrEqual(1);
+    expect(calls.total).toBeGreaterThan(calls["S3 PUT"]!);
+    expect(Object.keys(calls).some((name) => name.startsWith("DynamoDB "))).toBe(true);
     // The fresh data dir is removed afterwards.
     expect(report.dataDir).toBeUndefined();
   });

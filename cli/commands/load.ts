@@ -89,6 +89,14 @@ export const printRunReport = (report: RunReport, write: (line: string) => void)
       write(`  by component, platform and emulator threads (ms/event, ${cpu.samples} samples): ${parts.join(", ")}`);
     }
   }
+  if (report.emulatorCallsPerEvent) {
+    const { total, ...calls } = report.emulatorCallsPerEvent;
+    write(
+      `emulator calls  ${total} per event: ${Object.entries(calls)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(", ")}`,
+    );
+  }
   write(`load average    ${report.loadAverage.join(" ")}`);
 };
 

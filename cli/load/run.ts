@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BusEnvelope } from "../../functions/kernel/function-shape";
+import { emulatorRequestCounts } from "../../local/emulators";
 import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions, type PlatformCounters } from "../../local/platform";
 import { componentOrder, startCpuWindow, type Component, type CpuFigures } from "./cpu";
 import { startSender, type SendPlan, type SendRequest, type SendResult } from "./sender";
@@ -92,6 +93,8 @@ export interface RunReport {
     readonly componentsMsPerEvent: Record<Component, number>;
     readonly samples: number;
   };
+  /** Requests the emulators served over the run per event settled, by "DynamoDB <operation>" / "S3 <method>", and `total` (embedded platform only). */
+  readonly emulatorCallsPerEvent?: Readonly<Record<string, number>>;
   readonly loadAverage: ReadonlyArray<number>;
   readonly intervals: ReadonlyArray<IntervalKpis>;
 }
@@ -165,6 +168,7 @@ export const runTraffic = async (options: RunOptions): Promise<RunReport> => {
     const settleTimeline: number[] = []; // status-poll mode: when the n-th settle was first seen
     const intervals: IntervalKpis[] = [];
     const cpuWindow = await startCpuWindow({ profile: options.profile && platform !== undefined });
+    const callsBefore = platform ? await emulatorRequestCounts() : undefined;
     const startedAt = now();
     let lastInterval = { at: startedAt, answered: 0, settledSeen: 0, cpu: process.cpuUsage(), status: baseline };
     const sentOrder: number[] = [];
@@ -264,6 +268,7 @@ export const runTraffic = async (options: RunOptions): Promise<RunReport> => {
     polling = false;
     await poller;
     const cpu = await cpuWindow.stop();
+    const callsAfter = callsBefore ? await emulatorRequestCounts() : undefined;
     const endStatus = (await status()) ?? baseline;
 
     // Answers.
@@ -324,6 +329,7 @@ export const runTraffic = async (options: RunOptions): Promise<RunReport> => {
       lost: Math.max(0, accepted - settled),
       failures,
       ...(cpuReport ? { cpu: cpuReport } : {}),
+      ...(callsBefore && callsAfter ? { emulatorCallsPerEvent: callsPerEvent(callsBefore, callsAfter, events) } : {}),
       loadAverage: os.loadavg().map((value) => round(value, 2)!),
       intervals,
     };
@@ -345,6 +351,16 @@ const lastSettle = (ids: ReadonlyArray<string>, settledAt: ReadonlyMap<string, n
 // Imported lazily to keep this module's import graph small for tests of the pure parts.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const envelopeIdsOf = (envelope: BusEnvelope): string[] => (require("./traffic") as typeof import("./traffic")).envelopeIds(envelope);
+
+/** Per event, largest first, with their total. */
+export const callsPerEvent = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, events: number): Record<string, number> => {
+  const deltas = Object.entries(after)
+    .map(([name, count]) => [name, count - (before[name] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .sort(([, a], [, b]) => b - a);
+  const total = deltas.reduce((sum, [, count]) => sum + count, 0);
+  return Object.fromEntries([...deltas.map(([name, count]) => [name, round(count / events, 2)!] as const), ["total", round(total / events, 2)!]]);
+};
 
 const cpuFiguresPerEvent = (cpu: CpuFigures, senderMs: number | undefined, events: number, profiled: boolean): RunReport["cpu"] => {
   const per = (value: number) => round(value / events, 3)!;
