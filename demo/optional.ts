@@ -238,7 +238,7 @@ export const runBackfill = async (context: StageContext): Promise<OptionalStage>
 const analyticsFiles = ["etl/runner.ts", "etl/lake.ts"];
 
 interface EtlModule {
-  readonly runEtl: (options: { lake: unknown; date: string; full?: boolean; log?: (line: string) => void }) => Promise<{
+  readonly runEtl: (options: { lake: unknown; date: string; full?: boolean; log?: (line: string) => void; shopTimezone?: string }) => Promise<{
     readonly orders: number;
     readonly partitionsWritten: ReadonlyArray<string>;
     readonly views: Readonly<Record<string, number>>;
@@ -249,7 +249,7 @@ interface LakeModule {
   readonly openLakeDir: (dataDir: string, bucket?: string) => unknown;
 }
 
-/** Interface used: etl/runner.ts `runEtl({lake, date, full, log})` and etl/lake.ts `openLakeDir(dataDir, bucket)`. */
+/** Interface used: etl/runner.ts `runEtl({lake, date, full, log, shopTimezone})`, etl/lake.ts `openLakeDir(dataDir, bucket)` and config's `loadEnvironment`. */
 export const runAnalytics = async (context: StageContext): Promise<OptionalStage> => {
   if (!installed(...analyticsFiles)) return notInstalled("the analytics transforms", analyticsFiles);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -258,7 +258,11 @@ export const runAnalytics = async (context: StageContext): Promise<OptionalStage
   const { openLakeDir } = require(path.join(repositoryRoot, "etl/lake.ts")) as LakeModule;
   const lake = locateLake(context.dataDir);
   const bar = context.progress.bar("analytics", 0);
-  const result = await runEtl({ lake: openLakeDir(context.dataDir, lake.bucket), date: isoDate(context.now), full: true, log: (line) => bar.tick(0, line) });
+  // Days in the shop's time zone, as `sdp etl` and Athena compute them (config/environments.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadEnvironment } = require(path.join(repositoryRoot, "config/environments.ts")) as { loadEnvironment: (name: string) => { shopTimezone: string } };
+  const shopTimezone = loadEnvironment("local").shopTimezone;
+  const result = await runEtl({ lake: openLakeDir(context.dataDir, lake.bucket), date: isoDate(context.now), full: true, log: (line) => bar.tick(0, line), shopTimezone });
   bar.done(`${result.orders} orders enriched`);
   // The GDPR subject index for the ETL's Parquet outputs (processed/, curated/): functions/gdpr/parquet-index.ts.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
