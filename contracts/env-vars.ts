@@ -63,6 +63,8 @@ export const envVars = {
   recordLastRun: "SDP_RECORD_LAST_RUN",
   /** sdp local: "main" runs the emulators on the caller's event loop instead of a worker thread. */
   emulatorsThread: "SDP_EMULATORS_THREAD",
+  /** sdp local: messages processed at once while a door answers (local/door-first.ts), a number or "off". */
+  processorsWhileDoorsBusy: "SDP_PROCESSORS_WHILE_DOORS_BUSY",
 } as const;
 
 /** Variables we read but do not define: set by the Lambda runtime, for the AWS SDK, or by the shell. */

@@ -8,12 +8,13 @@
  * over a second stops counting (a hung processor must not hold the others back). Nothing is
  * dropped or reordered within a queue; only when processing starts changes.
  */
+import { envVars } from "../contracts/env-vars";
 /** Messages processed at once while the doors are busy (the platform's `processorsWhileDoorsBusy`). */
 export const DEFAULT_PROCESSORS_WHILE_DOORS_BUSY = 2;
 
 /** SDP_PROCESSORS_WHILE_DOORS_BUSY (a whole number >= 0; "off" lifts the limit), else the default. */
 export const processorsWhileDoorsBusyFrom = (env: NodeJS.ProcessEnv): number => {
-  const text = env.SDP_PROCESSORS_WHILE_DOORS_BUSY?.trim();
+  const text = env[envVars.processorsWhileDoorsBusy]?.trim();
   if (text === undefined || text === "") return DEFAULT_PROCESSORS_WHILE_DOORS_BUSY;
   if (text === "off") return Number.POSITIVE_INFINITY;
   const value = Number(text);
@@ -82,7 +83,8 @@ export class DoorFirstGate {
         this.ageTimer = undefined;
         this.wake();
       },
-      Math.max(1, this.slowAfterMs - (now - this.counted[0]!)),
+      // A millisecond late: a timer may fire a fraction early, and the oldest must be slow by then.
+      Math.ceil(this.slowAfterMs - (now - this.counted[0]!)) + 1,
     );
     this.ageTimer.unref();
   }

@@ -56,8 +56,14 @@ const bounds: Omit<DriverOptions, "faults"> = {
 };
 
 /** Rows without `received_at`: when a delivery was received depends on the retries, not on the data. */
+/** Rows without their receipt time, attributes in name order (a DynamoDB item is an unordered map). */
 const comparable = (tables: RunOutcome["tables"]) =>
-  Object.fromEntries(Object.entries(tables).map(([table, rows]) => [table, sortedRows((rows as Item[]).map(({ received_at: _received, ...rest }) => rest))]));
+  Object.fromEntries(
+    Object.entries(tables).map(([table, rows]) => [
+      table,
+      sortedRows((rows as Item[]).map(({ received_at: _received, ...rest }) => Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))),
+    ]),
+  );
 
 const rawEventIds = (objects: Record<string, string>) =>
   Object.keys(objects)

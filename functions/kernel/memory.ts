@@ -251,7 +251,9 @@ export const makeTestPlatform = (options: TestPlatformOptions = {}): TestPlatfor
       op("HotStore.upsertAttributes", () => {
         const itemKey = itemKeyOf(table, key);
         const stored = tableOf(table).get(itemKey);
-        tableOf(table).set(itemKey, { ...copy(unlessSet), ...(stored ?? copy(key)), ...copy(attributes) });
+        const next: Item = { ...(stored ?? copy(key)) };
+        for (const [name, value] of Object.entries(copy(unlessSet))) if (next[name] === undefined) next[name] = value;
+        tableOf(table).set(itemKey, Object.assign(next, copy(attributes)));
       }),
     get: (table, key) => op("HotStore.get", () => Option.map(Option.fromNullable(tableOf(table).get(itemKeyOf(table, key))), copy)),
     delete: (table, key) =>
