@@ -336,7 +336,8 @@ export const functionSpecsOf = (families: Readonly<Record<string, ShopifyFamilyS
     entry: "functions/gdpr/index-parquet.ts",
     handler: "handler",
     trigger: "state-machine",
-    description: "Indexes the customers of an orders_enriched partition the analytics workflow just rewrote (Athena) in the GDPR subject index, reading its Parquet files with DuckDB.",
+    description:
+      "Indexes the customers of an orders_enriched partition the analytics workflow just rewrote (Athena) in the GDPR subject index, reading its Parquet files with DuckDB.",
     tables: { read: [], write: [] },
     lake: { read: ["processed/"], write: [] },
     secrets: [],
