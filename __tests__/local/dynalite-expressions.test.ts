@@ -5,7 +5,7 @@
  */
 import { memoizeDynaliteExpressions } from "../../local/dynalite-expressions";
 
-/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const validations = require("dynalite/validations") as { validateExpressions: (data: any) => string | undefined };
 
 type Request = Record<string, unknown>;
