@@ -145,6 +145,15 @@ const checksum = (texts: ReadonlyArray<string>) =>
     .digest("hex");
 const mentions = (text: string, people: ReadonlyArray<Person>) => people.some((person) => matchersOf(person).some((matcher) => matcher.test(text)));
 
+/** The sdp CLI, run in this process (CI mode; no subject-index key from the shell). */
+const env = { ...process.env, CI: "1", SDP_SUBJECT_INDEX_KEY: "" };
+const run = async (args: string[]) => {
+  const out = collect();
+  const err = collect();
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, env, cwd: root });
+  return { code, stdout: out.text(), stderr: err.text() };
+};
+
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-gdpr-demo-e2e-"));
 let demo: SpawnSyncReturns<string>;
 
@@ -196,13 +205,6 @@ describe("subject index completeness on the demo", () => {
 
   it("sdp gdpr export: a demo customer by e-mail, exported under restricted/, alerted with a presigned link that the lake serves", async () => {
     expect(result.sample?.email).toBeDefined();
-    const env = { ...process.env, CI: "1", SDP_SUBJECT_INDEX_KEY: "" };
-    const run = async (args: string[]) => {
-      const out = collect();
-      const err = collect();
-      const code = await runCli(args, { stdout: out.stream, stderr: err.stream, env, cwd: root });
-      return { code, stdout: out.text(), stderr: err.text() };
-    };
     const usage = await run(["gdpr", "export", "--data-dir", dataDir]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("--customer");
@@ -253,13 +255,6 @@ describe("subject index completeness on the demo", () => {
 });
 
 describe("GDPR redaction on the embedded platform (acceptance)", () => {
-  const env = { ...process.env, CI: "1", SDP_SUBJECT_INDEX_KEY: "" };
-  const run = async (args: string[]) => {
-    const out = collect();
-    const err = collect();
-    const code = await runCli(args, { stdout: out.stream, stderr: err.stream, env, cwd: root });
-    return { code, stdout: out.text(), stderr: err.text() };
-  };
   let before: Awaited<ReturnType<typeof inventory>>;
   let byId: Person;
   let byEmail: Person;
