@@ -25,6 +25,7 @@ import { loadEnvironment } from "../config/environments";
 import type { EnvironmentConfig } from "../config/schema";
 import { lakeBucketName, tableName } from "../contracts/naming";
 import { tableKeys, tableSpecs, type TableKey, type TableSpec } from "../contracts/tables";
+import { readRunningPlatform } from "./data-dir";
 import type { HostedEmulators, HostOptions } from "./emulator-host";
 
 /** s3rver verifies SigV4 signatures against this one built-in key pair; dynalite accepts any. */
@@ -239,6 +240,28 @@ export const emulatorRequestCounts = async (): Promise<Record<string, number>> =
   if (!state || state.running === 0) return (require("./emulator-host") as typeof import("./emulator-host")).emulatorRequestCounts();
   const answer = await ask(state, { kind: "request-counts" }, nextStartId++);
   return answer.counts ?? {};
+};
+
+/**
+ * The emulators a command works with on `dataDir`: those of the `sdp local` running on it (its
+ * own to stop: `stop` does nothing), or ones started on it for the caller, who stops them.
+ */
+export const emulatorsOfDataDir = async (
+  dataDir: string,
+  environment: EnvironmentConfig = loadEnvironment("local"),
+): Promise<Emulators & { readonly ofRunningPlatform: boolean }> => {
+  const running = readRunningPlatform(dataDir);
+  if (!running) return { ...(await startEmulators({ dataDir, environment })), ofRunningPlatform: false };
+  return {
+    ofRunningPlatform: true,
+    region: running.region,
+    credentials: running.credentials as Emulators["credentials"],
+    endpoints: running.endpoints,
+    bucket: running.bucket,
+    tables: running.tables as Emulators["tables"],
+    environment,
+    stop: async () => undefined,
+  };
 };
 
 /** Starts both emulators, creates the bucket and tables, and returns how to reach them. */

@@ -56,24 +56,10 @@ interface LocalPlatform {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const openPlatform = async (dataDir: string, env: NodeJS.ProcessEnv): Promise<LocalPlatform & { layerAny: Layer.Layer<any> }> => {
-  const { startEmulators } = await import("./emulators");
+  const { emulatorsOfDataDir } = await import("./emulators");
   const { localEnvironment, applyEnvironment } = await import("./environment");
-  const { readRunningPlatform } = await import("./data-dir");
-  const { loadEnvironment } = await import("../config/environments");
-  const environment = loadEnvironment("local");
-  const running = readRunningPlatform(dataDir);
-  const emulators = running
-    ? {
-        region: running.region,
-        credentials: running.credentials,
-        endpoints: running.endpoints,
-        bucket: running.bucket,
-        tables: running.tables,
-        environment,
-        stop: async () => undefined,
-      }
-    : await startEmulators({ dataDir, environment });
-  const restore = applyEnvironment(localEnvironment(emulators as never, env, dataDir));
+  const emulators = await emulatorsOfDataDir(dataDir);
+  const restore = applyEnvironment(localEnvironment(emulators, env, dataDir));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const live = require("../functions/kernel/live") as typeof import("../functions/kernel/live");
   const { LakeVersionsLive, VendorApisLive } = await import("../functions/gdpr/redaction-live");

@@ -194,10 +194,8 @@ export interface LocalShopifyApp {
 export const runLocalBackfill = async (
   options: LocalBackfillOptions,
 ): Promise<LocalRunResult & { readonly lakeDir: string; readonly alerts: ReadonlyArray<Alert>; readonly shopifyApp: LocalShopifyApp }> => {
-  const { startEmulators } = await import("./emulators");
+  const { emulatorsOfDataDir } = await import("./emulators");
   const { localEnvironment, applyEnvironment } = await import("./environment");
-  const { readRunningPlatform } = await import("./platform");
-  const { loadEnvironment } = await import("../config/environments");
   const { envVars } = await import("../contracts/env-vars");
   const { ShopifyAdminFromConfig } = await import("../functions/backfill/shopify-graphql");
   const { startShopifyStandin } = await import("./shopify-standin/server");
@@ -232,21 +230,9 @@ export const runLocalBackfill = async (
       shopify = { endpoint: standin.url, clientId: standin.clientId, clientSecret: standin.clientSecret, shop: standin.shop, apiVersion: standin.apiVersion };
     }
 
-    const running = readRunningPlatform(options.dataDir);
-    const environment = loadEnvironment("local");
-    const emulators = running
-      ? {
-          region: running.region,
-          credentials: running.credentials,
-          endpoints: running.endpoints,
-          bucket: running.bucket,
-          tables: running.tables,
-          environment,
-          stop: async () => undefined,
-        }
-      : await startEmulators({ dataDir: options.dataDir, environment });
+    const emulators = await emulatorsOfDataDir(options.dataDir);
     stops.push(emulators.stop);
-    const restore = applyEnvironment(localEnvironment(emulators as never, options.env, options.dataDir));
+    const restore = applyEnvironment(localEnvironment(emulators, options.env, options.dataDir));
     stops.push(async () => restore());
 
     const alerts: Alert[] = [];
@@ -287,7 +273,12 @@ export const runLocalBackfill = async (
       endpoint: endpoint ? "SHOPIFY_GRAPHQL_ENDPOINT" : "stand-in",
       ...(tokensIssued ? { tokensIssued: tokensIssued() } : {}),
     };
-    return { ...result, lakeDir: running ? `s3://${emulators.bucket} (${emulators.endpoints.s3})` : `${options.dataDir}/s3/${emulators.bucket}`, alerts, shopifyApp };
+    return {
+      ...result,
+      lakeDir: emulators.ofRunningPlatform ? `s3://${emulators.bucket} (${emulators.endpoints.s3})` : `${options.dataDir}/s3/${emulators.bucket}`,
+      alerts,
+      shopifyApp,
+    };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }

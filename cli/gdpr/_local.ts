@@ -6,13 +6,11 @@
  */
 import * as path from "node:path";
 import { Layer } from "effect";
-import { loadEnvironment } from "../../config/environments";
 import { HotStoreLive, IdempotencyLive, ObjectStoreLive, SecretsLive, SubjectIndexLive } from "../../functions/kernel/live";
 import { Alerts, type HotStore, type Idempotency, type ObjectStore, type Secrets } from "../../functions/kernel/services";
 import type { SubjectIndex } from "../../functions/kernel/subject-index";
 import { LocalAlertLog } from "../../local/alerts";
-import { readRunningPlatform } from "../../local/data-dir";
-import { startEmulators, type Emulators } from "../../local/emulators";
+import { emulatorsOfDataDir } from "../../local/emulators";
 import { applyEnvironment, localEnvironment } from "../../local/environment";
 
 export type GdprServices = ObjectStore | HotStore | Secrets | Idempotency | Alerts | SubjectIndex;
@@ -28,18 +26,7 @@ export interface LocalGdprContext {
 
 /** Runs `use` with the platform's services on `dataDir`; the environment and any emulators started are restored and stopped after. */
 export const withLocalGdpr = async <A>(dataDir: string, env: NodeJS.ProcessEnv, use: (context: LocalGdprContext) => Promise<A>): Promise<A> => {
-  const running = readRunningPlatform(dataDir);
-  const emulators: Emulators = running
-    ? {
-        region: running.region,
-        credentials: running.credentials as Emulators["credentials"],
-        endpoints: running.endpoints,
-        bucket: running.bucket,
-        tables: running.tables as Emulators["tables"],
-        environment: loadEnvironment("local"),
-        stop: async () => undefined,
-      }
-    : await startEmulators({ dataDir });
+  const emulators = await emulatorsOfDataDir(dataDir);
   const restore = applyEnvironment(localEnvironment(emulators, env, dataDir));
   try {
     const alertsFile = path.join(dataDir, "alerts.jsonl");
