@@ -8,7 +8,7 @@
  *   npm run bench -- convert           (full size)
  *   SDP_BENCH_ORDERS=50000 npx tsx bench/convert.bench.ts   (quick look)
  */
-import { spawnSync } from "node:child_process";
+import { runBenchChild } from "./child";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -163,20 +163,7 @@ const parquetjsChild = async (input: string, outDir: string): Promise<ChildResul
   return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu), maxRssBytes: process.resourceUsage().maxRSS * 1024, rows };
 };
 
-const runChild = (kind: "duckdb" | "parquetjs", input: string): ChildResult => {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `sdp-bench-${kind}-`));
-  try {
-    const child = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind, input, outDir], {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    if (child.status !== 0) throw new Error(`${kind} conversion exited with ${child.status}`);
-    return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as ChildResult;
-  } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
-};
+const runChild = (kind: "duckdb" | "parquetjs", input: string): ChildResult => runBenchChild<ChildResult>(__filename, [kind, input], { label: kind });
 
 const main = async () => {
   const input = path.join(dataDir, `orders-${ORDERS}.jsonl`);

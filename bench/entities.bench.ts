@@ -10,7 +10,7 @@
  *   npm run bench -- entities
  *   SDP_BENCH_ENTITY_ORDERS=20000 npx tsx bench/entities.bench.ts   (quick look)
  */
-import { spawnSync } from "node:child_process";
+import { runBenchChild } from "./child";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -79,20 +79,7 @@ const child = async (object: BulkObject, input: string, workDir: string): Promis
   };
 };
 
-const runChild = (object: BulkObject): ChildResult => {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `sdp-bench-entities-${object}-`));
-  try {
-    const result = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", object, path.join(dataDir, `${object}.jsonl`), workDir], {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    if (result.status !== 0) throw new Error(`${object} conversion exited with ${result.status}`);
-    return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as ChildResult;
-  } finally {
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
-};
+const runChild = (object: BulkObject): ChildResult => runBenchChild<ChildResult>(__filename, [object, path.join(dataDir, `${object}.jsonl`)], { label: `entities-${object}` });
 
 const main = async () => {
   const generatedAt = performance.now();

@@ -18,7 +18,8 @@
  *
  * Goals: peak disk <= 2 GB, peak RSS <= 1.5 GB, streamed wall time <= 1.5 x direct.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { runBenchChild } from "./child";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -168,20 +169,7 @@ const serve = (file: string) => {
 
 // ------------------------------------------------------------------------------------------
 
-const runChild = (kind: "direct" | "stream", target: string): ChildResult => {
-  const workDir = fs.mkdtempSync(path.join(dataDir, `work-${kind}-`));
-  try {
-    const child = spawnSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", kind, target, workDir], {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    if (child.status !== 0) throw new Error(`${kind} conversion exited with ${child.status}`);
-    return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as ChildResult;
-  } finally {
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
-};
+const runChild = (kind: "direct" | "stream", target: string): ChildResult => runBenchChild<ChildResult>(__filename, [kind, target], { label: `work-${kind}`, workParent: dataDir });
 
 const startServer = async (file: string) => {
   const child = spawn(process.execPath, [require.resolve("tsx/cli"), __filename, "--serve", file], { stdio: ["ignore", "pipe", "inherit"] });

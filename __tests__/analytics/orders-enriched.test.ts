@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { s3rverLake, type LakeDir } from "../../etl/lake";
 import { readParquetRows, runEtl } from "../../etl/runner";
-import { makeLake, putOrderDelete, putOrderEvent, putRaw, putSnapshotLineItems, putSnapshotOrders, rechargeCharge, removeLake, shopifyOrder } from "../fixtures/lake/builder";
+import { lakesRemovedAfterAll, putOrderDelete, putOrderEvent, putRaw, putSnapshotLineItems, putSnapshotOrders, rechargeCharge, shopifyOrder } from "../fixtures/lake/builder";
 
 type Row = Record<string, unknown>;
 
@@ -12,13 +12,7 @@ const ordersOf = async (lake: LakeDir): Promise<Row[]> =>
 
 const byId = (rows: ReadonlyArray<Row>, id: number | string) => rows.find((row) => row.order_id === `gid://shopify/Order/${id}`);
 
-const lakes: LakeDir[] = [];
-const freshLake = () => {
-  const lake = makeLake();
-  lakes.push(lake);
-  return lake;
-};
-afterAll(() => lakes.forEach(removeLake));
+const freshLake = lakesRemovedAfterAll();
 
 describe("orders_enriched: deduplication", () => {
   test("the newest updated_at wins, whatever order the events arrived in", async () => {

@@ -8,18 +8,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LakeDir } from "../../etl/lake";
 import { readParquetRows, runEtl } from "../../etl/runner";
-import { makeLake, removeLake } from "../fixtures/lake/builder";
+import { lakesRemovedAfterAll } from "../fixtures/lake/builder";
 import { A, B, C, D, orderBody, putOrder, putRefund, putSnapshot, putTransaction, refundBody, refundR5, transaction, writeShop } from "../fixtures/revenue/shop";
 
 type Row = Record<string, unknown>;
 
-const lakes: LakeDir[] = [];
-const freshLake = () => {
-  const lake = makeLake();
-  lakes.push(lake);
-  return lake;
-};
-afterAll(() => lakes.forEach(removeLake));
+const freshLake = lakesRemovedAfterAll();
 
 const gid = (id: number) => `gid://shopify/Order/${id}`;
 const ordersOf = async (lake: LakeDir) => new Map((await readParquetRows(lake, "processed/shopify/orders_enriched/dt=*/*.parquet")).map((row) => [row.order_id, row] as const));

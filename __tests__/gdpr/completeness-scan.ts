@@ -4,10 +4,7 @@
  * for each demo customer's id, e-mail and phone by their text (not by the index's own extractor),
  * and compared with what the subject index answers for that identifier.
  */
-import { DuckDBInstance } from "@duckdb/node-api";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { parquetRowsAsJson } from "../support/duckdb";
 import { Effect, Option } from "effect";
 import { tableKeys, tableSpecs, type TableKey } from "../../contracts/tables";
 import type { SubjectLocation } from "../../contracts/gdpr";
@@ -52,22 +49,6 @@ const matcherOf = (identifier: SubjectIdentifier): RegExp => {
   return new RegExp(`(?<![\\d])${escape(id)}(?![\\d])`);
 };
 
-const parquetText = async (body: Uint8Array): Promise<string> => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-scan-"));
-  const file = path.join(dir, "f.parquet");
-  fs.writeFileSync(file, body);
-  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-  const connection = await instance.connect();
-  try {
-    const rows = (await connection.runAndReadAll(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${file}') t`)).getRowObjectsJson();
-    return rows.map((row) => String(row.j)).join("\n");
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-};
-
 /** The demo's Shopify customers, from the customers hot store (id, e-mail, phone as stored). */
 const customersOf = (items: ReadonlyArray<Record<string, unknown>>): Customer[] =>
   items.flatMap((item) => {
@@ -96,7 +77,7 @@ export const scanAndCompare = (dataDir: string, limit = 25): Promise<ScanResult>
             } else if (key.endsWith(".parquet") && /^(snapshots|processed|curated)\//.test(key)) {
               const body = yield* objects.get(key);
               if (Option.isNone(body)) continue;
-              const text = yield* Effect.promise(() => parquetText(body.value));
+              const text = yield* Effect.promise(() => parquetRowsAsJson(body.value).then((rows) => rows.join("\n")));
               const layerName = key.split("/")[0] as "snapshots" | "processed" | "curated";
               const table = layerName === "curated" ? key.split("/")[1]! : key.split("/")[2]!;
               texts.push({ location: { store: "parquet", layer: layerName, table, key }, text });

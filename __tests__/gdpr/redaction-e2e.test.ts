@@ -27,7 +27,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { parquetRowsAsJson } from "../support/duckdb";
 import { Effect, Option } from "effect";
 import { runCli } from "../../cli/main";
 import { withLocalGdpr } from "../../cli/gdpr/_local";
@@ -60,21 +60,6 @@ const matchersOf = (person: Person): RegExp[] => [
   ...(person.phone && normalisePhone(person.phone)?.startsWith("+") ? [new RegExp(`(\\+|00)${normalisePhone(person.phone)!.slice(1).split("").join("[\\s().-]*")}(?!\\d)`)] : []),
 ];
 
-const parquetRows = async (body: Uint8Array): Promise<string[]> => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-redact-scan-"));
-  const file = path.join(dir, "f.parquet");
-  fs.writeFileSync(file, body);
-  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${file}') t`)).getRowObjectsJson().map((row) => String(row.j));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-};
-
 /** Every record the platform keeps, as text, by where it is: raw objects, Parquet rows (per file), hot items (per table), dead letters (per file). */
 const inventory = (dataDir: string) =>
   withLocalGdpr(dataDir, { ...process.env, CI: "1" }, ({ layer }) =>
@@ -92,7 +77,7 @@ const inventory = (dataDir: string) =>
               if (Option.isSome(text)) add(`raw ${key}`, text.value);
             } else if (key.endsWith(".parquet") && /^(snapshots|processed|curated)\//.test(key)) {
               const body = yield* objects.get(key);
-              if (Option.isSome(body)) for (const row of yield* Effect.promise(() => parquetRows(body.value))) add(`parquet ${key}`, row);
+              if (Option.isSome(body)) for (const row of yield* Effect.promise(() => parquetRowsAsJson(body.value))) add(`parquet ${key}`, row);
             } else if (key.startsWith("metadata/gdpr-audit/")) {
               const text = yield* objects.getText(key);
               if (Option.isSome(text)) audit.push(text.value);

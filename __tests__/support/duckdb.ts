@@ -15,6 +15,18 @@ export const queryDuckDb = async (sql: string): Promise<Array<Record<string, unk
   }
 };
 
+/** Each row of a Parquet file's bytes as JSON text (the GDPR scans look for a person in every row). */
+export const parquetRowsAsJson = async (body: Uint8Array): Promise<string[]> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-parquet-rows-"));
+  const file = path.join(dir, "rows.parquet");
+  try {
+    fs.writeFileSync(file, body);
+    return (await queryDuckDb(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${file}') t`)).map((row) => String(row.j));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
 /** A fresh temporary directory per test, removed after it; read `dir()` inside the test. */
 export const tempDirPerTest = (label: string) => {
   let dir = "";
