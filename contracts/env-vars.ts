@@ -65,6 +65,8 @@ export const envVars = {
   emulatorsThread: "SDP_EMULATORS_THREAD",
   /** sdp local: messages processed at once while a door answers (local/door-first.ts), a number or "off". */
   processorsWhileDoorsBusy: "SDP_PROCESSORS_WHILE_DOORS_BUSY",
+  /** sdp load / soak / bench: a directory to keep each thread's raw V8 CPU profile in (cli/load/cpu.ts). */
+  profileDir: "SDP_PROFILE_DIR",
 } as const;
 
 /** Variables we read but do not define: set by the Lambda runtime, for the AWS SDK, or by the shell. */

@@ -29,7 +29,9 @@ describe("sdp drill", () => {
   });
 
   it("fails (exit 1) when the failure is not detected in time", async () => {
-    const { code, report } = await drill("poison-message", ["--timeout", "0.5"]);
+    // processor-down is detected only after 500 ms without a delivery: a 0.4 s timeout can never
+    // see it, however fast the machine (a poison message can reach the DLQ within 0.5 s).
+    const { code, report } = await drill("processor-down", ["--timeout", "0.4"]);
     expect(code).toBe(1);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((check: { ok: boolean }) => !check.ok).map((check: { name: string }) => check.name)).toContain("the failure was detected");

@@ -133,6 +133,18 @@ export interface CpuFigures {
   readonly samples: number;
 }
 
+/**
+ * With SDP_PROFILE_DIR set, each thread's raw profile is also written there as
+ * `<thread>-<time>.cpuprofile` (open in Chrome DevTools or speedscope) to find the functions behind
+ * a component's share.
+ */
+const keepProfile = (thread: string, profile: unknown) => {
+  const directory = process.env.SDP_PROFILE_DIR;
+  if (!directory) return;
+  fs.mkdirSync(directory, { recursive: true });
+  fs.writeFileSync(`${directory}/${thread}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+};
+
 /** Starts the profiler (sampling every `intervalUs`) and the CPU counters. */
 export const startCpuWindow = async (options: { readonly profile: boolean; readonly intervalUs?: number }): Promise<CpuWindow> => {
   const session = options.profile ? new Session() : undefined;
@@ -159,6 +171,7 @@ export const startCpuWindow = async (options: { readonly profile: boolean; reado
         const { profile } = await post<{ profile: Profile }>("Profiler.stop");
         session.disconnect();
         counts = attributeProfile(profile);
+        keepProfile("platform-thread", profile);
       }
       const mainSamples = componentOrder.reduce((sum, component) => sum + counts[component], 0);
       const base = mainThreadMs ?? processMs;
@@ -169,6 +182,7 @@ export const startCpuWindow = async (options: { readonly profile: boolean; reado
       let samples = mainSamples;
       const emulator = emulatorProfile ? await emulatorProfile.stop().catch(() => undefined) : undefined;
       if (emulator?.threadMs !== undefined) {
+        keepProfile("emulator-thread", emulator.profile);
         const emulatorCounts = attributeProfile(emulator.profile as Profile);
         const emulatorSamples = componentOrder.reduce((sum, component) => sum + emulatorCounts[component], 0);
         samples += emulatorSamples;
