@@ -193,6 +193,13 @@ export interface RefundDetailsProgress {
 
 const partKey = (entity: string, runId: string, fileName: string) => `${snapshotPrefix(entity, runId)}${fileName}`;
 
+/** The recorded parts that hold rows of `entity` (a part without rows has no Parquet object). */
+const partsWithRows = (parts: ReadonlyArray<RecordedPart>, entity: FollowUpEntity) => parts.filter((part) => part.entities.some((each) => each.entity === entity && each.rows > 0));
+
+/** One entity's rows, fetched nodes or bytes summed over the recorded parts. */
+const entityTotal = (parts: ReadonlyArray<RecordedPart>, entity: FollowUpEntity, field: "rows" | "fetched" | "bytes") =>
+  parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === entity)?.[field] ?? 0), 0);
+
 /**
  * Throttling is flow control here, not a failure: the client already waited as long as the
  * THROTTLED answer said (and its own retries are spent), so several refunds fetched at once that
@@ -322,9 +329,7 @@ export const refundDetailsProgram = (input: RefundDetailsInput, options: RefundD
       progressKey,
       refundsDone: nextIndex,
       refunds: refundIds.length,
-      rows: Object.fromEntries(
-        refundDetailSpecs.map((spec) => [spec.entity, parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === spec.entity)?.rows ?? 0), 0)]),
-      ),
+      rows: Object.fromEntries(refundDetailSpecs.map((spec) => [spec.entity, entityTotal(parts, spec.entity, "rows")])),
       invocations,
     });
 
@@ -392,17 +397,19 @@ export const refundDetailsProgram = (input: RefundDetailsInput, options: RefundD
 
     // Parts of an earlier, longer run of this step (more refunds then) would be counted twice.
     for (const spec of refundDetailSpecs) {
-      const keep = new Set(
-        parts.filter((part) => part.entities.some((each) => each.entity === spec.entity && each.rows > 0)).map((part) => partKey(spec.entity, input.runId, part.fileName)),
-      );
+      const keep = new Set(partsWithRows(parts, spec.entity).map((part) => partKey(spec.entity, input.runId, part.fileName)));
       for (const stale of yield* store.list(snapshotPrefix(spec.entity, input.runId))) if (!keep.has(stale.key)) yield* store.delete(stale.key);
     }
 
     const totals = refundDetailSpecs.map((spec) => {
-      const withRows = parts.filter((part) => part.entities.some((each) => each.entity === spec.entity && each.rows > 0));
-      const of = (field: "rows" | "fetched" | "bytes") => parts.reduce((sum, part) => sum + (part.entities.find((each) => each.entity === spec.entity)?.[field] ?? 0), 0);
-      const keys = withRows.map((part) => partKey(spec.entity, input.runId, part.fileName));
-      return { entity: spec.entity, rows: of("rows"), fetched: of("fetched"), bytes: of("bytes"), keys };
+      const keys = partsWithRows(parts, spec.entity).map((part) => partKey(spec.entity, input.runId, part.fileName));
+      return {
+        entity: spec.entity,
+        rows: entityTotal(parts, spec.entity, "rows"),
+        fetched: entityTotal(parts, spec.entity, "fetched"),
+        bytes: entityTotal(parts, spec.entity, "bytes"),
+        keys,
+      };
     });
     const visited = parts.reduce((sum, part) => sum + part.refunds, 0);
     const missing = parts.flatMap((part) => part.missing);
