@@ -4,7 +4,10 @@
  *      starts), small JSON objects put with the platform's S3 client settings at concurrency 32;
  *   2. `sdp load` at concurrency 32 (closed loop: as fast as 32 requests in flight allow) with
  *      3,000 signed deliveries of the demo's traffic (all sources): accepted/s, answer p99,
- *      end-to-end/s (delivery to hot row), lost, CPU ms per event by component.
+ *      end-to-end/s (delivery to hot row), lost, CPU ms per event, without the CPU profiler (its
+ *      sampling costs the platform about 7% of its rate);
+ *   3. the same traffic again (LOAD_BENCH_PROFILED_EVENTS, default 1,000) with the profiler on,
+ *      for the CPU per event by component.
  * Goals: end-to-end rate >= half the raw PUT rate, p99 answer latency < 250 ms, zero lost.
  *
  * `npm run bench -- load`   (LOAD_BENCH_EVENTS=1000 for a shorter run)
@@ -21,6 +24,7 @@ import { webhookSecretsFrom } from "../demo/signing";
 const EVENTS = Number(process.env.LOAD_BENCH_EVENTS ?? 3000);
 const CONCURRENCY = 32;
 const PUTS = Number(process.env.LOAD_BENCH_PUTS ?? 3000);
+const PROFILED_EVENTS = Number(process.env.LOAD_BENCH_PROFILED_EVENTS ?? 1000);
 const mark = (ok: boolean) => (ok ? "ok  " : "MISS");
 
 const rawPutRate = async (): Promise<number> => {
@@ -63,17 +67,21 @@ const main = async () => {
   console.log(`S3 emulator (s3rver alone): ${Math.round(putRate)} PUT/s at concurrency ${CONCURRENCY} (${PUTS} objects)`);
 
   const deliveries = loadDeliveries({ count: EVENTS, sources: ["shopify", "recharge", "stripe"], seed: 17, env: process.env });
-  const report = await runTraffic({
-    items: deliveries.map((delivery) => ({ path: delivery.path, headers: delivery.headers, body: delivery.body, ids: deliveryIds(delivery) })),
-    ratePerSecond: Infinity,
-    concurrency: CONCURRENCY,
-    maxSendMs: 600_000,
-    drainTimeoutMs: 300_000,
-    env: process.env,
-    profile: true,
-    label: "bench-load",
-    stripeSecret: webhookSecretsFrom(process.env).stripe,
-  });
+  const items = deliveries.map((delivery) => ({ path: delivery.path, headers: delivery.headers, body: delivery.body, ids: deliveryIds(delivery) }));
+  const run = (runItems: typeof items, profile: boolean) =>
+    runTraffic({
+      items: runItems,
+      ratePerSecond: Infinity,
+      concurrency: CONCURRENCY,
+      maxSendMs: 600_000,
+      drainTimeoutMs: 300_000,
+      env: process.env,
+      profile,
+      label: "bench-load",
+      stripeSecret: webhookSecretsFrom(process.env).stripe,
+    });
+  const report = await run(items, false);
+  const profiled = await run(items.slice(0, PROFILED_EVENTS), true);
   const e2eOk = report.endToEnd.perSecond >= putRate / 2;
   const p99Ok = (report.answerLatencyMs.p99 ?? Infinity) < 250;
   const lostOk = report.lost === 0 && report.deadLetters === 0 && report.failures === 0 && report.notSent === 0;
@@ -93,8 +101,12 @@ const main = async () => {
     console.log(
       `       CPU per event ${cpu.processMsPerEvent} ms: platform thread ${cpu.platformThreadMsPerEvent} ms, sender ${cpu.senderThreadMsPerEvent} ms, libuv/other threads ${cpu.otherThreadsMsPerEvent} ms`,
     );
+  }
+  if (profiled.cpu) {
     console.log(
-      `       by component, platform and emulator threads (ms/event): ${Object.entries(cpu.componentsMsPerEvent)
+      `       by component, platform and emulator threads (ms/event; profiled run of ${profiled.requests} events, CPU per event ${profiled.cpu.processMsPerEvent} ms with the profiler): ${Object.entries(
+        profiled.cpu.componentsMsPerEvent,
+      )
         .filter(([, v]) => v > 0)
         .sort(([, a], [, b]) => b - a)
         .map(([k, v]) => `${k} ${v}`)
