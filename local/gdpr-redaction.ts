@@ -19,7 +19,7 @@ import { lakePrefixes } from "../contracts/lake-layout";
 import { tableSpecs, type TableKey } from "../contracts/tables";
 import { DeadLetterStore } from "../functions/gdpr/redaction-services";
 import type { SubjectIdentifier } from "../functions/gdpr/subject";
-import { Alerts, HotStore, ObjectStore, type Alert, type Item } from "../functions/kernel/services";
+import { HotStore, ObjectStore, type Alert, type Item } from "../functions/kernel/services";
 import type { GdprRunResult } from "./gdpr-state-machine";
 
 export const localDeadLetters = (dataDir: string) =>
@@ -48,44 +48,15 @@ export const localDeadLetters = (dataDir: string) =>
       }),
   });
 
-interface LocalPlatform {
-  readonly layer: Layer.Layer<never, never, never>;
-  readonly alerts: Alert[];
-  readonly stop: () => Promise<void>;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const openPlatform = async (dataDir: string, env: NodeJS.ProcessEnv): Promise<LocalPlatform & { layerAny: Layer.Layer<any> }> => {
-  const { emulatorsOfDataDir } = await import("./emulators");
-  const { localEnvironment, applyEnvironment } = await import("./environment");
-  const emulators = await emulatorsOfDataDir(dataDir);
-  const restore = applyEnvironment(localEnvironment(emulators, env, dataDir));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const live = require("../functions/kernel/live") as typeof import("../functions/kernel/live");
+/** The GDPR services (local/gdpr-services.ts) with what redaction adds: lake versions, the local dead letters, the vendors' APIs. */
+const openPlatform = async (dataDir: string, env: NodeJS.ProcessEnv) => {
+  const { openLocalGdpr } = await import("./gdpr-services");
   const { LakeVersionsLive, VendorApisLive } = await import("../functions/gdpr/redaction-live");
   const alerts: Alert[] = [];
-  const { LocalAlertLog } = await import("./alerts");
-  const log = new LocalAlertLog(path.join(dataDir, "alerts.jsonl"));
-  const base = Layer.mergeAll(live.ObjectStoreLive, live.HotStoreLive, live.SecretsLive);
-  const layer = Layer.mergeAll(
-    LakeVersionsLive,
-    localDeadLetters(dataDir),
-    Layer.succeed(Alerts, {
-      // The operator's alerts go to the data dir's alerts.jsonl, as the platform's do.
-      publish: (alert) => Effect.tap(log.service.publish(alert), () => Effect.sync(() => alerts.push(alert))),
-    }),
-    live.SubjectIndexLive,
-    VendorApisLive,
-  ).pipe(Layer.provideMerge(base));
-  return {
-    layer: layer as never,
-    layerAny: layer,
-    alerts,
-    stop: async () => {
-      restore();
-      await emulators.stop();
-    },
-  };
+  const context = await openLocalGdpr(dataDir, env, { onAlert: (alert) => alerts.push(alert) });
+  const layer = Layer.mergeAll(LakeVersionsLive, localDeadLetters(dataDir), VendorApisLive).pipe(Layer.provideMerge(context.layer));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { layerAny: layer as Layer.Layer<any>, alerts, stop: context.close };
 };
 
 export interface LocalRedactOptions {

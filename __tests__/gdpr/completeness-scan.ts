@@ -12,7 +12,7 @@ import { lookupSubject } from "../../functions/gdpr/subject-index";
 import { locationIdOf } from "../../functions/kernel/subject-index";
 import { normaliseEmail, normalisePhone, type SubjectIdentifier } from "../../functions/gdpr/subject";
 import { HotStore, ObjectStore } from "../../functions/kernel/services";
-import { withLocalGdpr } from "../../cli/gdpr/_local";
+import { withLocalGdpr } from "../../local/gdpr-services";
 
 export interface Customer {
   readonly id: string;

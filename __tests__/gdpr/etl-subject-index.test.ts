@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Effect } from "effect";
 import etlCommand, { etlOutputKeys } from "../../cli/commands/etl";
-import { withLocalGdpr } from "../../cli/gdpr/_local";
+import { withLocalGdpr } from "../../local/gdpr-services";
 import type { SubjectLocation } from "../../contracts/gdpr";
 import { plainLake, s3rverLake } from "../../etl/lake";
 import { lookupSubject } from "../../functions/gdpr/subject-index";

@@ -30,7 +30,7 @@ import * as path from "node:path";
 import { parquetRowsAsJson } from "../support/duckdb";
 import { Effect, Option } from "effect";
 import { runCli } from "../../cli/main";
-import { withLocalGdpr } from "../../cli/gdpr/_local";
+import { withLocalGdpr } from "../../local/gdpr-services";
 import { tableKeys, tableSpecs } from "../../contracts/tables";
 import { gdprRedactionSteps } from "../../contracts/gdpr-workflow";
 import { HotStore, ObjectStore } from "../../functions/kernel/services";

@@ -16,7 +16,7 @@ import { runEtl, type EtlResult } from "../../etl/runner";
 import { loadEnvironment } from "../../config/environments";
 import { ordersEnriched, views } from "../../etl/transforms";
 import { indexParquetFile } from "../../functions/gdpr/parquet-index";
-import { withLocalGdpr } from "../gdpr/_local";
+import { withLocalGdpr } from "../../local/gdpr-services";
 import { isoDate, parseOptions, UsageError, type Command } from "../command";
 import { chooseDataDir } from "../data-dir";
 

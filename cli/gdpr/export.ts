@@ -12,7 +12,7 @@ import { createRequest } from "../../functions/gdpr/requests";
 import { identifierOf, type SubjectIdentifier } from "../../functions/gdpr/subject";
 import { CommandFailed, parseOptions, UsageError, type Command } from "../command";
 import { chooseDataDir } from "../data-dir";
-import { withLocalGdpr } from "./_local";
+import { withLocalGdpr } from "../../local/gdpr-services";
 
 const help = `
 Usage: sdp gdpr export --customer <id|email|phone> [--customer ...] [--request-id <id>]
