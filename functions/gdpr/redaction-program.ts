@@ -417,5 +417,11 @@ export const readAudit = (record: Pick<GdprRequestRecord, "receivedAt" | "reques
       const body = yield* objects.get(key);
       if (Option.isSome(body)) entries.push(JSON.parse(asText(body.value)) as AuditEntry);
     }
-    return entries.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+    // Steps that finish within the same millisecond keep the workflow's order.
+    return entries.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt) || stepRank(a.step) - stepRank(b.step));
   });
+
+const stepRank = (step: string) => {
+  const index = (gdprRedactionSteps as ReadonlyArray<string>).indexOf(step);
+  return index === -1 ? gdprRedactionSteps.length : index;
+};
