@@ -1,7 +1,8 @@
 /**
  * Load figures of the embedded platform, measured in one run on this machine:
  *   1. the S3 emulator's own raw PUT rate: s3rver alone (the same patched s3rver the platform
- *      starts), small JSON objects put with the platform's S3 client settings at concurrency 32;
+ *      starts), small JSON objects put with the platform's S3 client settings at concurrency 32,
+ *      and the process CPU of one S3 PUT, DynamoDB PutItem and GetItem (bench/emulator-calls.ts);
  *   2. `sdp load` at concurrency 32 (closed loop: as fast as 32 requests in flight allow) with
  *      3,000 signed deliveries of the demo's traffic (all sources): accepted/s, answer p99,
  *      end-to-end/s (delivery to hot row), lost, CPU ms per event, without the CPU profiler (its
@@ -9,14 +10,13 @@
  *   3. the same traffic again (LOAD_BENCH_PROFILED_EVENTS, default 1,000) with the profiler on,
  *      for the CPU per event by component.
  * Goals: end-to-end rate >= half the raw PUT rate, p99 answer latency < 250 ms, zero lost.
+ * The last line prices the emulator calls an event makes at (1)'s costs: the CPU an event takes in
+ * round trips alone, and the rate ceiling that leaves the machine's cores.
  *
  * `npm run bench -- load`   (LOAD_BENCH_EVENTS=1000 for a shorter run)
  */
-import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { emulatorClients, startEmulators } from "../local/emulators";
+import { emulatorFloorMsPerEvent, measureEmulatorCalls } from "./emulator-calls";
 import { runTraffic } from "../cli/load/run";
 import { deliveryIds, loadDeliveries } from "../cli/load/traffic";
 import { webhookSecretsFrom } from "../demo/signing";
@@ -27,35 +27,6 @@ const PUTS = Number(process.env.LOAD_BENCH_PUTS ?? 3000);
 const PROFILED_EVENTS = Number(process.env.LOAD_BENCH_PROFILED_EVENTS ?? 1000);
 const mark = (ok: boolean) => (ok ? "ok  " : "MISS");
 
-const rawPutRate = async (): Promise<number> => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sdp-bench-s3-"));
-  const emulators = await startEmulators({ dataDir });
-  const clients = emulatorClients(emulators);
-  const body = JSON.stringify({
-    id: 1,
-    admin_graphql_api_id: "gid://shopify/Order/1",
-    updated_at: "2026-03-01T00:00:00Z",
-    line_items: Array.from({ length: 5 }, (_, i) => ({ id: i, title: `Item ${i}`, price: "10.00" })),
-  });
-  try {
-    let next = 0;
-    const put = async (index: number) =>
-      clients.s3.send(new PutObjectCommand({ Bucket: emulators.bucket, Key: `raw/bench/orders/dt=2026-03-01/put-${index}.json`, Body: body, ContentType: "application/json" }));
-    for (let index = 0; index < 100; index++) await put(-index - 1); // warm-up
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < PUTS) await put(next++);
-      }),
-    );
-    return PUTS / ((performance.now() - started) / 1000);
-  } finally {
-    clients.destroy();
-    await emulators.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-};
-
 const main = async () => {
   console.log(
     `machine: ${os.cpus().length} cores, load average ${os
@@ -63,8 +34,14 @@ const main = async () => {
       .map((load) => load.toFixed(1))
       .join(" ")} (shared: figures move with it)`,
   );
-  const putRate = await rawPutRate();
+  const costs = await measureEmulatorCalls({ count: PUTS, concurrency: CONCURRENCY });
+  const putRate = costs["S3 PUT"].perSecond;
   console.log(`S3 emulator (s3rver alone): ${Math.round(putRate)} PUT/s at concurrency ${CONCURRENCY} (${PUTS} objects)`);
+  console.log(
+    `       process CPU per call, each alone: ${Object.entries(costs)
+      .map(([name, cost]) => `${name} ${cost.cpuMsPerCall.toFixed(2)} ms (${Math.round(cost.perSecond)}/s)`)
+      .join(", ")}`,
+  );
 
   const deliveries = loadDeliveries({ count: EVENTS, sources: ["shopify", "recharge", "stripe"], seed: 17, env: process.env });
   const items = deliveries.map((delivery) => ({ path: delivery.path, headers: delivery.headers, body: delivery.body, ids: deliveryIds(delivery) }));
@@ -119,6 +96,12 @@ const main = async () => {
       `       emulator calls per event ${total}: ${Object.entries(calls)
         .map(([name, count]) => `${name} ${count}`)
         .join(", ")}`,
+    );
+    // However cheap the platform's own code became, these round trips would still be paid.
+    const floor = emulatorFloorMsPerEvent(report.emulatorCallsPerEvent, costs);
+    const ceiling = (os.cpus().length * 1000) / floor;
+    console.log(
+      `       emulator round trips alone: at least ${floor.toFixed(2)} ms CPU per event, so at most ${Math.round(ceiling)} events/s on ${os.cpus().length} cores = ${(ceiling / putRate).toFixed(2)}x the raw PUT rate`,
     );
   }
   console.log(
