@@ -202,6 +202,42 @@ export const retryableErrors = ["Throttled", "Transient", "Lambda.ServiceExcepti
 const retry = [{ ErrorEquals: retryableErrors, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 120, JitterStrategy: "FULL" }];
 const catchToFailure = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: backfillStates.recordFailure }];
 
+/** A long task of one export (a Lambda's 15 minutes at most), retried, any error to RecordFailure. */
+const exportTask = (resource: string, resultPath: string, next: string, parameters?: Record<string, unknown>) => ({
+  Type: "Task",
+  Resource: resource,
+  ...(parameters ? { Parameters: parameters } : {}),
+  ResultPath: resultPath,
+  TimeoutSeconds: 900,
+  Retry: retry,
+  Catch: catchToFailure,
+  Next: next,
+});
+
+/** A task that answered `continue: true` ran out of invocation time with work left: run it again. */
+const untilDone = (resultPath: string, again: string, done: string) => ({
+  Type: "Choice",
+  Choices: [
+    {
+      And: [
+        { Variable: `${resultPath}.continue`, IsPresent: true },
+        { Variable: `${resultPath}.continue`, BooleanEquals: true },
+      ],
+      Next: again,
+    },
+  ],
+  Default: done,
+});
+
+/** Records the iteration's outcome; if even that fails, the iteration still ends as failed. */
+const recordTask = (resource: string) => ({
+  Type: "Task",
+  Resource: resource,
+  Retry: retry,
+  Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: backfillStates.recordUnavailable }],
+  End: true,
+});
+
 export const backfillWorkflowDefinition = (resources: BackfillTaskResources, options: BackfillWorkflowOptions = {}) => ({
   Comment: "Shopify bulk export -> Parquet snapshots with a reconciliation manifest (contracts/backfill-workflow.ts).",
   StartAt: backfillStates.exportEach,
@@ -282,81 +318,28 @@ export const backfillWorkflowDefinition = (resources: BackfillTaskResources, opt
             // FAILED without usable partial data, CANCELED, EXPIRED.
             Default: backfillStates.recordFailure,
           },
-          [backfillStates.download]: {
-            Type: "Task",
-            Resource: resources.download,
-            ResultPath: "$.download",
-            TimeoutSeconds: 900,
-            Retry: retry,
-            Catch: catchToFailure,
-            Next: backfillStates.downloadDone,
-          },
+          [backfillStates.download]: exportTask(resources.download, "$.download", backfillStates.downloadDone),
           // The download stopped before its invocation's end with more to do: run it again.
-          [backfillStates.downloadDone]: {
-            Type: "Choice",
-            Choices: [
-              {
-                And: [
-                  { Variable: "$.download.continue", IsPresent: true },
-                  { Variable: "$.download.continue", BooleanEquals: true },
-                ],
-                Next: backfillStates.download,
-              },
-            ],
-            Default: backfillStates.refundDetailsNeeded,
-          },
+          [backfillStates.downloadDone]: untilDone("$.download", backfillStates.download, backfillStates.refundDetailsNeeded),
           // Refund line items and order adjustments: not selectable in bulk (connections inside the Order.refunds list).
           [backfillStates.refundDetailsNeeded]: {
             Type: "Choice",
             Choices: [{ Variable: "$.object", StringEquals: "refunds", Next: backfillStates.fetchRefundDetails }],
             Default: backfillStates.recordSuccess,
           },
-          [backfillStates.fetchRefundDetails]: {
-            Type: "Task",
-            Resource: resources.download,
-            Parameters: {
-              mode: "refund-details",
-              "runId.$": "$.runId",
-              "object.$": "$.object",
-              "since.$": "$.since",
-              "until.$": "$.until",
-              "shop.$": "$.shop",
-              "apiVersion.$": "$.apiVersion",
-            },
-            ResultPath: "$.refundDetails",
-            TimeoutSeconds: 900,
-            Retry: retry,
-            Catch: catchToFailure,
-            Next: backfillStates.refundDetailsDone,
-          },
+          [backfillStates.fetchRefundDetails]: exportTask(resources.download, "$.refundDetails", backfillStates.refundDetailsDone, {
+            mode: "refund-details",
+            "runId.$": "$.runId",
+            "object.$": "$.object",
+            "since.$": "$.since",
+            "until.$": "$.until",
+            "shop.$": "$.shop",
+            "apiVersion.$": "$.apiVersion",
+          }),
           // Out of invocation time with refunds left: fetch again (it resumes from its checkpoint).
-          [backfillStates.refundDetailsDone]: {
-            Type: "Choice",
-            Choices: [
-              {
-                And: [
-                  { Variable: "$.refundDetails.continue", IsPresent: true },
-                  { Variable: "$.refundDetails.continue", BooleanEquals: true },
-                ],
-                Next: backfillStates.fetchRefundDetails,
-              },
-            ],
-            Default: backfillStates.recordSuccess,
-          },
-          [backfillStates.recordSuccess]: {
-            Type: "Task",
-            Resource: resources.record,
-            Retry: retry,
-            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: backfillStates.recordUnavailable }],
-            End: true,
-          },
-          [backfillStates.recordFailure]: {
-            Type: "Task",
-            Resource: resources.record,
-            Retry: retry,
-            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: backfillStates.recordUnavailable }],
-            End: true,
-          },
+          [backfillStates.refundDetailsDone]: untilDone("$.refundDetails", backfillStates.fetchRefundDetails, backfillStates.recordSuccess),
+          [backfillStates.recordSuccess]: recordTask(resources.record),
+          [backfillStates.recordFailure]: recordTask(resources.record),
           // Even recording failed: still end the iteration as failed so the run fails visibly.
           [backfillStates.recordUnavailable]: {
             Type: "Pass",
