@@ -58,6 +58,8 @@ export const envVars = {
   /** data-quality: when webhook recovery alerts (contracts/webhook-recovery.ts; the environment's config/ values). */
   webhookRecoveryMaxShare: "SDP_WEBHOOK_RECOVERY_MAX_SHARE",
   webhookRecoveryMinCount: "SDP_WEBHOOK_RECOVERY_MIN_COUNT",
+  /** data-quality: the shop's IANA time zone (config shopTimezone), whose local days the order-number gap check reports and the backfill it asks for covers. */
+  shopTimezone: "SDP_SHOP_TIMEZONE",
   /** sdp: where the last run's record goes (default .sdp/last-run.json), and "0" to keep none from the demo. */
   lastRunFile: "SDP_LAST_RUN_FILE",
   recordLastRun: "SDP_RECORD_LAST_RUN",

@@ -4,7 +4,9 @@
  * GraphQL `Shop.ianaTimezone`, e.g. "America/New_York"; REST `shop.iana_timezone`), not in UTC.
  * The environment catalogue carries it (config/schema.ts `shopTimezone`, default "UTC"); the
  * transforms bind it into their SQL as {{shop_timezone}} (etl/transforms.ts loadSql), so DuckDB
- * locally and Athena in AWS compute the same local day from the one value.
+ * locally and Athena in AWS compute the same local day from the one value. The data-quality
+ * function gets it as SDP_SHOP_TIMEZONE, to turn the local days of the order-number gap check into
+ * the UTC window of the backfill it asks for (shopDayStartUtc below).
  */
 
 /** Where Shopify defines the shop's time zone. */
@@ -25,4 +27,23 @@ export const shopTimeZoneProblem = (zone: string): string | undefined => {
   } catch {
     return `"${zone}" is not a known IANA time zone (see ${shopTimeZoneReference})`;
   }
+};
+
+/** Minutes `zone` is ahead of UTC at the instant `ms` (negative west of Greenwich). */
+const offsetMinutesAt = (zone: string, ms: number): number => {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+    .formatToParts(new Date(ms))
+    .reduce<Record<string, number>>((out, part) => (part.type === "literal" ? out : { ...out, [part.type]: Number(part.value) }), {});
+  return (Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - Math.floor(ms / 60_000) * 60_000) / 60_000;
+};
+
+/**
+ * The UTC instant (ISO-8601, "…Z") at which the shop's local day `day` (YYYY-MM-DD) begins: what
+ * a request for whole local days (the data-quality backfill) must ask a UTC-based API for. The
+ * offset is taken at the day's start, so a day after a DST change starts at its own offset.
+ */
+export const shopDayStartUtc = (day: string, zone: string = DEFAULT_SHOP_TIMEZONE): string => {
+  const midnightAsUtc = Date.parse(`${day}T00:00:00Z`);
+  const guess = midnightAsUtc - offsetMinutesAt(zone, midnightAsUtc) * 60_000;
+  return new Date(midnightAsUtc - offsetMinutesAt(zone, guess) * 60_000).toISOString().replace(".000Z", "Z");
 };

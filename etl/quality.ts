@@ -14,12 +14,13 @@ export const qualityQueries = {
 
 export type QualityQuery = keyof typeof qualityQueries;
 
-export const queryFactsOnDuckDb = async (lake: LakeDir, date: string): Promise<QueryFacts> => {
+/** `shopTimezone` (config shopTimezone, default UTC): the zone of the gap check's order dates, as Athena binds it in AWS. */
+export const queryFactsOnDuckDb = async (lake: LakeDir, date: string, shopTimezone?: string): Promise<QueryFacts> => {
   const engine = await openEngine({ threads: 2 });
   try {
-    await registerSources(engine, lake);
+    await registerSources(engine, lake, { shopTimezone });
     await registerProcessedOrders(engine, lake, `SELECT ${ordersEnriched.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")}`);
-    const gaps = await engine.rows(loadSql(qualityQueries.orderNumberGaps, { run_date: date }));
+    const gaps = await engine.rows(loadSql(qualityQueries.orderNumberGaps, { run_date: date, shop_timezone: shopTimezone }));
     const duplicates = await engine.rows(loadSql(qualityQueries.processedDuplicates, { run_date: date }));
     return {
       orderNumberGaps: gaps.map((row) => ({ gapStart: Number(row.gap_start), gapEnd: Number(row.gap_end), fromDate: String(row.from_date), toDate: String(row.to_date) })),

@@ -40,7 +40,8 @@ const runningHotStore = (dataDir: string) => {
 
 /**
  * `webhookRecoveryAlert` defaults to the local environment's (config/environments.ts, the schema's
- * default unless set there), as the analytics stack gives each deployed environment its own.
+ * default unless set there), as the analytics stack gives each deployed environment its own; the
+ * shop time zone is the local environment's too, as `sdp etl` uses it for orders_enriched.dt.
  */
 export const runDataQualityLocally = async (
   dataDir: string,
@@ -49,7 +50,8 @@ export const runDataQualityLocally = async (
   webhookRecoveryAlert: WebhookRecoveryAlert = loadEnvironment("local").webhookRecoveryAlert,
 ) => {
   const lake = openLakeDir(dataDir);
-  const queryFacts = await queryFactsOnDuckDb(lake, date);
+  const { shopTimezone } = loadEnvironment("local");
+  const queryFacts = await queryFactsOnDuckDb(lake, date, shopTimezone);
   const hotStore = runningHotStore(dataDir);
   // Locally nobody reads EMF metrics or the platform bus, so those land in memory (the report
   // lists the days to backfill). Alerts of an `sdp local`/`sdp demo` data dir go to its
@@ -64,6 +66,7 @@ export const runDataQualityLocally = async (
     queryFacts,
     hotStore: hotStore ? "counts" : "none",
     webhookRecoveryAlert,
+    shopTimezone,
   });
   const withStore = program.pipe(Effect.provide(lakeObjectStoreLayer(lake)));
   const withHotStore = hotStore ? withStore.pipe(Effect.provide(hotStore.layer), Effect.withConfigProvider(hotStore.config)) : withStore;

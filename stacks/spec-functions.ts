@@ -76,12 +76,13 @@ export const commonEnvironment = (env: EnvironmentConfig): Record<string, string
   [envVars.shopifyApiVersion]: env.shopifyApiVersion,
 });
 
-/** Variables of one function only, from the environment's config (the data-quality run's webhook-recovery alert). */
+/** Variables of one function only, from the environment's config (the data-quality run's webhook-recovery alert and shop time zone). */
 export const specEnvironment = (spec: FunctionSpec, env: EnvironmentConfig): Record<string, string> =>
   spec.name === "data-quality"
     ? {
         [envVars.webhookRecoveryMaxShare]: String(env.webhookRecoveryAlert.maxRecoveredShare),
         [envVars.webhookRecoveryMinCount]: String(env.webhookRecoveryAlert.minRecovered),
+        [envVars.shopTimezone]: env.shopTimezone,
       }
     : {};
 

@@ -41,7 +41,7 @@ export interface OrderNumberGap {
   /** First and last missing order number (inclusive). */
   readonly gapStart: number;
   readonly gapEnd: number;
-  /** Order dates of the orders either side of the gap: the days to backfill. */
+  /** Order dates (the shop's local days) of the orders either side of the gap: the days to backfill. */
   readonly fromDate: string;
   readonly toDate: string;
 }

@@ -13,6 +13,7 @@ import { Effect } from "effect";
 import { BACKFILL_REQUESTED_DETAIL_TYPE, DATA_QUALITY_SOURCE } from "../../contracts/analytics-workflow";
 import type { BackfillExecutionInput } from "../../contracts/backfill-workflow";
 import { dataQualityResultKey } from "../../contracts/lake-layout";
+import { shopDayStartUtc } from "../../contracts/shop-time-zone";
 import { Alerts, EventBus, Metrics, ObjectStore } from "../kernel/services";
 import type { WebhookRecoveryAlert } from "../../contracts/webhook-recovery";
 import { runChecks, webhookDeliveryCounts, type CheckResult, type WebhookDeliveryCount } from "./checks";
@@ -33,6 +34,8 @@ export interface DataQualityInput {
   readonly requestBackfill?: boolean;
   /** When webhook recovery alerts (config/ webhookRecoveryAlert; default contracts/webhook-recovery.ts). */
   readonly webhookRecoveryAlert?: WebhookRecoveryAlert;
+  /** The shop's IANA time zone (config shopTimezone, default UTC): the zone of the gap check's order dates, so of the backfill's window. */
+  readonly shopTimezone?: string;
 }
 
 export interface DataQualityReport {
@@ -41,7 +44,7 @@ export interface DataQualityReport {
   readonly checkedAt: string;
   readonly summary: { readonly passed: number; readonly failed: number; readonly skipped: number; readonly errors: number; readonly warnings: number };
   readonly results: ReadonlyArray<CheckResult>;
-  /** Days (order dates) with order-number gaps: what the nightly backfill re-exports. */
+  /** Days (order dates, the shop's local days) with order-number gaps: what the nightly backfill re-exports. */
   readonly backfillDays: ReadonlyArray<string>;
   readonly backfillRequest?: BackfillExecutionInput;
   /** Per source: events of the date received by webhook and recovered by the nightly reconciliation (the webhook-recovery check). */
@@ -60,15 +63,16 @@ const summarise = (results: ReadonlyArray<CheckResult>) => ({
 const backfillDaysOf = (results: ReadonlyArray<CheckResult>): string[] =>
   [...new Set(results.flatMap((r) => (r.check === "order-number-gaps" && r.status === "fail" ? ((r.details?.backfillDays as string[] | undefined) ?? []) : [])))].sort();
 
-export const backfillRequestFor = (date: string, days: ReadonlyArray<string>): BackfillExecutionInput | undefined =>
+export const backfillRequestFor = (date: string, days: ReadonlyArray<string>, shopTimezone?: string): BackfillExecutionInput | undefined =>
   days.length === 0
     ? undefined
     : {
         runId: `dq-${date}`,
         objects: ["orders"],
         // The bulk query filters on updated_at: every order created on those days was updated on or after them.
-        since: `${days[0]}T00:00:00Z`,
-        until: `${addDays(date, 1)}T00:00:00Z`,
+        // The days are the shop's local days; the backfill takes UTC instants, so each bound is a local midnight in UTC.
+        since: shopDayStartUtc(days[0]!, shopTimezone),
+        until: shopDayStartUtc(addDays(date, 1), shopTimezone),
       };
 
 export const dataQualityProgram = (input: DataQualityInput) =>
@@ -81,7 +85,7 @@ export const dataQualityProgram = (input: DataQualityInput) =>
     const webhooks = webhookDeliveryCounts(facts.webhookDelivery ?? []);
     const results = runChecks(facts);
     const backfillDays = backfillDaysOf(results);
-    const backfillRequest = input.requestBackfill === false ? undefined : backfillRequestFor(input.date, backfillDays);
+    const backfillRequest = input.requestBackfill === false ? undefined : backfillRequestFor(input.date, backfillDays, input.shopTimezone);
     const resultKey = dataQualityResultKey(input.date, input.runId);
     const report: DataQualityReport = {
       date: input.date,

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Effect } from "effect";
 import { envVars } from "../../contracts/env-vars";
+import { DEFAULT_SHOP_TIMEZONE, shopTimeZoneProblem } from "../../contracts/shop-time-zone";
 import { defaultWebhookRecoveryAlert } from "../../contracts/webhook-recovery";
 import { taskHandler } from "../kernel/adapters";
 import { optionalConfig } from "../kernel/config";
@@ -44,6 +45,17 @@ const webhookRecoveryAlertConfig = Effect.gen(function* () {
   };
 });
 
+/**
+ * The shop's time zone (config shopTimezone, set on the function by the analytics stack): the order
+ * dates of the gap check are its local days. Absent means UTC; a name that is not a zone is a
+ * deployment bug, not a reason to ask for the wrong window.
+ */
+const shopTimezoneConfig = Effect.gen(function* () {
+  const zone = (yield* optionalConfig(envVars.shopTimezone)) ?? DEFAULT_SHOP_TIMEZONE;
+  const problem = shopTimeZoneProblem(zone);
+  return problem === undefined ? zone : yield* Effect.dieMessage(`${envVars.shopTimezone} ${problem}`);
+});
+
 export const program = (event: DataQualityEvent | null | undefined) =>
   Effect.gen(function* () {
     const input = event ?? {};
@@ -66,6 +78,7 @@ export const program = (event: DataQualityEvent | null | undefined) =>
       hotStore: input.hotStore ?? ((yield* optionalConfig(envVars.environment)) === "local" ? "counts" : "cloudwatch"),
       requestBackfill: input.requestBackfill,
       webhookRecoveryAlert: yield* webhookRecoveryAlertConfig,
+      shopTimezone: yield* shopTimezoneConfig,
     });
     return report;
   });

@@ -1,7 +1,8 @@
--- Gaps in Shopify order numbers among the orders placed in the 7 days to {{run_date}} (UTC), from
--- every version ever received (webhooks and bulk exports, deleted orders included: a deleted order
--- is not a gap). A gap is the sign of missed webhooks; the order dates either side are the days
--- to backfill.
+-- Gaps in Shopify order numbers among the orders placed in the 7 days to {{run_date}}, from every
+-- version ever received (webhooks and bulk exports, deleted orders included: a deleted order is
+-- not a gap). A gap is the sign of missed webhooks; the order dates either side are the days to
+-- backfill. Days are the shop's local days ({{shop_timezone}}, config shopTimezone), the days of
+-- orders_enriched.dt, so a reported day is the partition the missing orders belong in.
 WITH
 versions AS (
   SELECT
@@ -14,12 +15,15 @@ versions AS (
     created_at AS created_at
   FROM snapshot_orders
 ),
-in_window AS (
-  SELECT order_number, MIN(CAST(CAST(created_at AS DATE) AS VARCHAR)) AS order_date
+dated AS (
+  SELECT order_number, CAST(at_timezone(with_timezone(created_at, 'UTC'), '{{shop_timezone}}') AS DATE) AS order_day
   FROM versions
-  WHERE order_number IS NOT NULL
-    AND created_at IS NOT NULL
-    AND date_diff('day', CAST(created_at AS DATE), CAST('{{run_date}}' AS DATE)) BETWEEN 0 AND 6
+  WHERE order_number IS NOT NULL AND created_at IS NOT NULL
+),
+in_window AS (
+  SELECT order_number, MIN(CAST(order_day AS VARCHAR)) AS order_date
+  FROM dated
+  WHERE date_diff('day', order_day, CAST('{{run_date}}' AS DATE)) BETWEEN 0 AND 6
   GROUP BY order_number
 ),
 ordered AS (

@@ -1,6 +1,8 @@
--- abandoned_cart_recovery: per day a checkout started (UTC), how many checkouts were abandoned
--- (no order within an hour of their last update) and how many of those were recovered (an order
--- carrying the checkout token came later), with the recovery rate and the recovered net revenue.
+-- abandoned_cart_recovery: per day a checkout started, how many checkouts were abandoned (no order
+-- within an hour of their last update) and how many of those were recovered (an order carrying the
+-- checkout token came later), with the recovery rate and the recovered net revenue. Days are the
+-- shop's local days ({{shop_timezone}}, config shopTimezone), as orders_enriched.dt and daily_sales
+-- count them, so a checkout and its order fall on the same day; timestamps stay UTC.
 -- "Now" is the newest checkout update seen, so the result does not depend on when it runs.
 WITH
 checkout_versions AS (
@@ -31,7 +33,7 @@ first_orders AS (
 ),
 classified AS (
   SELECT
-    CAST(CAST(c.created_at AS DATE) AS VARCHAR) AS dt,
+    CAST(CAST(at_timezone(with_timezone(c.created_at, 'UTC'), '{{shop_timezone}}') AS DATE) AS VARCHAR) AS dt,
     CASE
       WHEN o.ordered_at IS NOT NULL AND o.ordered_at <= COALESCE(c.updated_at, c.created_at) + INTERVAL '1' HOUR THEN 'converted'
       WHEN o.ordered_at IS NOT NULL THEN 'recovered'

@@ -1,6 +1,8 @@
--- subscription_churn_monthly: per calendar month (UTC) of Recharge subscriptions, from their
--- latest state: active at the start, new, cancelled, active at the end, and the churn rate
--- (cancelled during the month / active at its start).
+-- subscription_churn_monthly: per calendar month of Recharge subscriptions, from their latest
+-- state: active at the start, new, cancelled, active at the end, and the churn rate (cancelled
+-- during the month / active at its start). Months are the shop's local calendar months
+-- ({{shop_timezone}}, config shopTimezone), as daily_sales counts days: each start and end is
+-- turned into the shop's wall time once, then compared with local month boundaries.
 WITH
 digits AS (
   SELECT d FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS t (d)
@@ -26,8 +28,8 @@ ranked AS (
 subscriptions AS (
   SELECT
     subscription_id,
-    COALESCE(created_at, updated_at) AS started_at,
-    CASE WHEN status = 'cancelled' THEN COALESCE(cancelled_at, updated_at) ELSE NULL END AS ended_at
+    CAST(at_timezone(with_timezone(COALESCE(created_at, updated_at), 'UTC'), '{{shop_timezone}}') AS TIMESTAMP) AS started_at,
+    CASE WHEN status = 'cancelled' THEN CAST(at_timezone(with_timezone(COALESCE(cancelled_at, updated_at), 'UTC'), '{{shop_timezone}}') AS TIMESTAMP) ELSE NULL END AS ended_at
   FROM ranked
   WHERE version_rank = 1 AND COALESCE(created_at, updated_at) IS NOT NULL
 ),
