@@ -6,15 +6,12 @@
  */
 import { reconciliationObjectKey, reconciliationProgressKey, snapshotPrefix } from "../../contracts/lake-layout";
 import { REFUND_DETAILS_PROGRESS } from "../../functions/backfill/refund-details-program";
-import { fixtureHandler, synthesize, type Synthesized } from "../infra/helpers";
-import { BUCKET, REGION, asCases, functionRoleSimulator, key, resolverOf, secret, standardPatterns, type Call } from "../infra/role-simulation";
+import { BUCKET, key, resolverOf, secret, standardPatterns, viaSecretsManager, type Call } from "../infra/role-simulation";
+import { itDecides, simulatedRole } from "../infra/role-simulation-suite";
 
 describe("FetchRefundDetails (backfill-download role): its calls, simulated", () => {
-  let synth: Synthesized;
-  let decide: (call: Call) => Promise<string>;
-  beforeAll(() => {
-    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
-    decide = functionRoleSimulator(synth, {
+  const decide = simulatedRole(
+    {
       stack: "acme-staging-backfill",
       roleMatch: "backfill-download",
       principalName: "acme-staging-backfill-download",
@@ -25,14 +22,14 @@ describe("FetchRefundDetails (backfill-download role): its calls, simulated", ()
         [/terraform_remote_state\.[^.]+\.outputs\.[^}]*key-(\w+?)[_-][^}]*arn$/i, (m) => key(m[1]!)],
         ...standardPatterns,
       ]),
-    });
-  }, 600_000);
-  afterAll(() => synth?.cleanup());
+    },
+    600_000,
+  );
 
   const lineItemsPart = `${BUCKET}/${snapshotPrefix("refund_line_items", "run-1")}part-00000.parquet`;
   const allowed: ReadonlyArray<Call> = [
     ["secretsmanager:GetSecretValue", secret("shopifyAdmin")],
-    ["kms:Decrypt", key("secrets"), { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }],
+    ["kms:Decrypt", key("secrets"), viaSecretsManager],
     // The refunds dataset's parts, read back for their ids.
     ["s3:GetObject", `${BUCKET}/${snapshotPrefix("refunds", "run-1")}part-00000.parquet`],
     ["s3:GetObject", `${BUCKET}/${reconciliationObjectKey("run-1", "refunds")}`],
@@ -44,9 +41,6 @@ describe("FetchRefundDetails (backfill-download role): its calls, simulated", ()
     ["s3:DeleteObject", lineItemsPart],
     ["s3:ListBucket", BUCKET, { "s3:prefix": snapshotPrefix("refund_line_items", "run-1") }],
   ];
-  it.each(asCases(allowed))("allows $action on $resource", async ({ call }) => {
-    expect(await decide(call)).toBe("Allowed");
-  });
 
   const denied: ReadonlyArray<Call> = [
     ["secretsmanager:GetSecretValue", secret("stripeApi")],
@@ -57,7 +51,5 @@ describe("FetchRefundDetails (backfill-download role): its calls, simulated", ()
     ["s3:PutObject", `${BUCKET}/curated/daily_sales/part-00000.parquet`],
     ["s3:DeleteObject", `${BUCKET}/${reconciliationObjectKey("run-1", "refunds")}`],
   ];
-  it.each(asCases(denied))("denies $action on $resource", async ({ call }) => {
-    expect(await decide(call)).toBe("ImplicitlyDenied");
-  });
+  itDecides(decide, { allowed, denied });
 });

@@ -6,24 +6,17 @@
  */
 import { rawPrefix } from "../../contracts/lake-layout";
 import { recoveredEventKey, recoveredEventsPrefix, webhookEntities } from "../../contracts/webhook-recovery";
-import type { Decision } from "../../policies/ci-simulation";
-import { fixtureHandler, synthesize, type Synthesized } from "./helpers";
-import { BUCKET, asCases, functionRoleSimulator, key, type Call } from "./role-simulation";
+import { BUCKET, key, type Call } from "./role-simulation";
+import { itDecides, simulatedRole } from "./role-simulation-suite";
 
 describe("data-quality: the webhook-recovery reads, simulated", () => {
-  let synth: Synthesized;
-  let decide: (call: Call) => Promise<Decision>;
-  beforeAll(() => {
-    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
-    decide = functionRoleSimulator(synth, { stack: "acme-staging-analytics", roleMatch: "data-quality", principalName: "acme-staging-data-quality" });
-  });
-  afterAll(() => synth?.cleanup());
+  const decide = simulatedRole({ stack: "acme-staging-analytics", roleMatch: "data-quality", principalName: "acme-staging-data-quality" });
 
   const day = "2026-11-30";
   const marker = `${BUCKET}/${recoveredEventKey("stripe", day, "2026-11-29", "charge", "evt_1")}`;
 
-  it.each(
-    asCases([
+  itDecides(decide, {
+    allowed: [
       // "Received by webhook": one listing per source, webhook entity and day.
       ...(["shopify", "recharge", "stripe"] as const).flatMap((source) =>
         webhookEntities[source].map((entity): Call => ["s3:ListBucket", BUCKET, { "s3:prefix": `${rawPrefix(source, entity)}dt=${day}/` }]),
@@ -33,18 +26,11 @@ describe("data-quality: the webhook-recovery reads, simulated", () => {
       ["s3:ListBucket", BUCKET, { "s3:prefix": recoveredEventsPrefix("recharge", "2026-12-01", day) }],
       ["s3:GetObject", marker],
       ["kms:Decrypt", key("lake")],
-    ]),
-  )("allows $action on $resource", async ({ call }) => {
-    expect(await decide(call)).toBe("Allowed");
-  });
-
-  it.each(
-    asCases([
+    ],
+    denied: [
       ["s3:PutObject", marker],
       ["s3:DeleteObject", marker],
       ["s3:PutObject", `${BUCKET}/raw/stripe/charge/dt=${day}/evt_1.json`],
-    ]),
-  )("denies $action on $resource", async ({ call }) => {
-    expect(await decide(call)).toBe("ImplicitlyDenied");
+    ],
   });
 });

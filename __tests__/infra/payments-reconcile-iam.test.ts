@@ -4,30 +4,23 @@
  * cross-stack references are resolved to the ARNs those resources get in the account.
  */
 import { recoveredEventKey } from "../../contracts/webhook-recovery";
-import type { Decision } from "../../policies/ci-simulation";
-import { fixtureHandler, synthesize, type Synthesized } from "./helpers";
-import { ALERTS, BUCKET, REGION, arn, asCases, functionRoleSimulator, key, secret, table, type Call } from "./role-simulation";
+import { ALERTS, BUCKET, arn, key, secret, table, viaSecretsManager } from "./role-simulation";
+import { itDecides, simulatedRole } from "./role-simulation-suite";
 
 describe("payments-reconcile: its calls, simulated", () => {
-  let synth: Synthesized;
-  let decide: (call: Call) => Promise<Decision>;
-  beforeAll(() => {
-    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
-    decide = functionRoleSimulator(synth, { stack: "acme-staging-analytics", roleMatch: "payments-reconcile", principalName: "acme-staging-payments-reconcile" });
-  });
-  afterAll(() => synth?.cleanup());
+  const decide = simulatedRole({ stack: "acme-staging-analytics", roleMatch: "payments-reconcile", principalName: "acme-staging-payments-reconcile" });
 
   const rawStripe = `${BUCKET}/raw/stripe/charge/dt=2026-11-30/evt_1.json`;
   const rawRecharge = `${BUCKET}/raw/recharge/subscription/dt=2026-11-30/w_1.json`;
   const report = `${BUCKET}/metadata/reconciliation/payments/dt=2026-11-30/report.json`;
   const cursor = `${BUCKET}/metadata/reconciliation/payments/recharge-cursor.json`;
 
-  it.each(
-    asCases([
+  itDecides(decide, {
+    allowed: [
       // Provider credentials, decrypted through Secrets Manager.
       ["secretsmanager:GetSecretValue", secret("stripeApi")],
       ["secretsmanager:GetSecretValue", secret("rechargeApi")],
-      ["kms:Decrypt", key("secrets"), { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }],
+      ["kms:Decrypt", key("secrets"), viaSecretsManager],
       // What the lake already holds, and the raw copies of what it recovers (SSE-KMS with the lake key).
       ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/stripe/charge/dt=2026-11-30/" }],
       ["s3:ListBucket", BUCKET, { "s3:prefix": "raw/recharge/subscription/dt=2026-11-30/" }],
@@ -55,13 +48,8 @@ describe("payments-reconcile: its calls, simulated", () => {
       ["sns:Publish", ALERTS],
       ["kms:GenerateDataKey", key("messaging")],
       ["sqs:SendMessage", arn("sqs", "payments-reconcile_dlq_9D854DCF")],
-    ]),
-  )("allows $action on $resource", async ({ call }) => {
-    expect(await decide(call)).toBe("Allowed");
-  });
-
-  it.each(
-    asCases([
+    ],
+    denied: [
       ["s3:DeleteObject", rawStripe],
       ["s3:PutObject", `${BUCKET}/raw/shopify/orders/dt=2026-11-30/w_1.json`],
       ["s3:GetObject", `${BUCKET}/snapshots/shopify/orders/run=1/part-00000.parquet`],
@@ -70,8 +58,6 @@ describe("payments-reconcile: its calls, simulated", () => {
       ["dynamodb:GetItem", table("orders")],
       ["secretsmanager:GetSecretValue", secret("shopifyAdmin")],
       ["kms:Decrypt", key("secrets")],
-    ]),
-  )("denies $action on $resource", async ({ call }) => {
-    expect(await decide(call)).toBe("ImplicitlyDenied");
+    ],
   });
 });

@@ -15,6 +15,8 @@ export const table = (name: string) => arn("dynamodb", `table/acme-staging-${nam
 export const key = (purpose: string) => arn("kms", `key/${purpose}-0000`);
 export const secret = (name: string) => arn("secretsmanager", `secret:acme/staging/${name}-AbCdEf`);
 export const ALERTS = arn("sns", "acme-staging-alerts");
+/** The context of a KMS call Secrets Manager makes for the caller: the secrets key's policy allows only these. */
+export const viaSecretsManager = { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` };
 
 export type Call = readonly [action: string, resource: string, context?: Record<string, string>];
 /** Named cases, so each test's title says the action and the resource. */
@@ -81,10 +83,11 @@ export const roleSimulator = (synth: Synthesized) => {
     ).decision;
 };
 
+/** A function's (or a state machine's) role in the synthesized stacks. */
 export interface FunctionRole {
   /** The stack that holds the role policy, e.g. acme-staging-analytics. */
   readonly stack: string;
-  /** Picks the function's role (its Terraform reference) among the stack's role policies. */
+  /** Picks the role (its Terraform reference) among the stack's role policies. */
   readonly roleMatch: RegExp | string;
   /** The role's name, e.g. acme-staging-payments-reconcile. */
   readonly principalName: string;

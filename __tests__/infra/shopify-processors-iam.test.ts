@@ -5,9 +5,8 @@
  * subject index, and nothing of another family's table or the curated lake.
  */
 import { tableSpecs } from "../../contracts/tables";
-import type { Decision } from "../../policies/ci-simulation";
-import { fixtureHandler, synthesize, type Synthesized } from "./helpers";
-import { BUCKET, arn, key, resolverOf, rolePolicy, roleSimulator, secret, standardPatterns, table, type Call } from "./role-simulation";
+import { BUCKET, arn, key, resolverOf, secret, standardPatterns, table } from "./role-simulation";
+import { itDecides, simulatedRoles } from "./role-simulation-suite";
 
 /** The new families: processor -> its table (logical name), the topic whose raw copies it writes. */
 const processors = [
@@ -26,11 +25,7 @@ const logicalNames = Object.fromEntries(
 );
 
 describe("Shopify entity processors: their calls, simulated", () => {
-  let synth: Synthesized;
-  let policies: Record<string, unknown>;
-  let simulateOn: ReturnType<typeof roleSimulator>;
-  beforeAll(() => {
-    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
+  const role = simulatedRoles((synth) => {
     const ingestion = synth.stack("acme-staging-ingestion");
     const queues = (ingestion.resource!.aws_sqs_queue ?? {}) as Record<string, { name: string }>;
     const logGroups = (ingestion.resource!.aws_cloudwatch_log_group ?? {}) as Record<string, { name: string }>;
@@ -48,66 +43,52 @@ describe("Shopify entity processors: their calls, simulated", () => {
       [/^aws_cloudwatch_log_group\.([\w-]+)\.arn$/, (m) => arn("logs", `log-group:${logGroups[m[1]!]!.name}`)],
       ...standardPatterns,
     ]);
-    policies = {};
-    for (const { processor } of processors) {
-      policies[processor] = rolePolicy(ingestion, (role) => role.includes(`${processor}_role`), resolve);
-    }
-    simulateOn = roleSimulator(synth);
+    return Object.fromEntries(
+      processors.map(({ processor }) => [processor, { stack: "acme-staging-ingestion", roleMatch: `${processor}_role`, principalName: `acme-staging-${processor}`, resolve }]),
+    );
   }, 600_000);
-  afterAll(() => synth?.cleanup());
-
-  const decide = (processor: string, call: Call): Promise<Decision> => simulateOn(`acme-staging-${processor}`, policies[processor], call);
 
   /** The queue a family's rules deliver to (the name the stack gives it; the resolver reads the synthesized name, so a mismatch is a denial). */
   const queueOf = (processor: string) => arn("sqs", `acme-staging-${processor}`);
 
-  const allowed = processors.flatMap(({ processor, table: own, entity }) =>
-    (
-      [
-        // Its queue (the event source mapping polls it with the function's role) and the messaging key.
-        ["sqs:ReceiveMessage", queueOf(processor)],
-        ["sqs:DeleteMessage", queueOf(processor)],
-        ["sqs:GetQueueAttributes", queueOf(processor)],
-        ["kms:Decrypt", key("messaging")],
-        // Raw first (partner bus), the platform door's raw copy read back, a decode failure recorded.
-        ["s3:PutObject", `${BUCKET}/raw/shopify/${entity}/dt=2026-11-30/wh-1.json`],
-        ["s3:GetObject", `${BUCKET}/raw/shopify/${entity}/dt=2026-11-30/wh-1.json`],
-        ["s3:PutObject", `${BUCKET}/metadata/decode-failures/dt=2026-11-30/${entity}.update/2026-10/wh-1.json`],
-        ["kms:GenerateDataKey", key("lake")],
-        // Its hot store (conditional put, read back), the idempotency claim, the subject index.
-        ["dynamodb:PutItem", table(own)],
-        ["dynamodb:GetItem", table(own)],
-        ["dynamodb:PutItem", table("idempotency")],
-        ["dynamodb:UpdateItem", table("idempotency")],
-        ["dynamodb:GetItem", table("idempotency")],
-        ["dynamodb:DeleteItem", table("idempotency")],
-        ["dynamodb:BatchWriteItem", table("subject-index")],
-        ["kms:GenerateDataKey", key("tables")],
-        ["kms:Decrypt", key("tables")],
-      ] as const
-    ).map((call) => ({ processor, action: call[0], resource: call[1], call: call as Call })),
-  );
-
-  it.each(allowed)("$processor: allows $action on $resource", async ({ processor, call }) => {
-    expect(await decide(processor, call)).toBe("Allowed");
-  });
-
-  const denied = processors.flatMap(({ processor, table: own }) =>
-    (
-      [
-        ["dynamodb:PutItem", table(own === "refunds" ? "orders" : "refunds")],
-        ["dynamodb:PutItem", table("customers")],
-        ["dynamodb:DeleteTable", table(own)],
-        ["s3:DeleteObject", `${BUCKET}/raw/shopify/orders/dt=2026-11-30/wh-1.json`],
-        ["s3:PutObject", `${BUCKET}/curated/daily_sales/part-00000.parquet`],
-        ["s3:GetObject", `${BUCKET}/snapshots/shopify/orders/run=1/part-00000.parquet`],
-        ["sqs:ReceiveMessage", arn("sqs", "acme-staging-shopify-orders")],
-        ["secretsmanager:GetSecretValue", secret("shopifyAdmin")],
-      ] as const
-    ).map((call) => ({ processor, action: call[0], resource: call[1], call: call as Call })),
-  );
-
-  it.each(denied)("$processor: denies $action on $resource", async ({ processor, call }) => {
-    expect(await decide(processor, call)).toBe("ImplicitlyDenied");
-  });
+  for (const { processor, table: own, entity } of processors) {
+    itDecides(
+      role(processor),
+      {
+        allowed: [
+          // Its queue (the event source mapping polls it with the function's role) and the messaging key.
+          ["sqs:ReceiveMessage", queueOf(processor)],
+          ["sqs:DeleteMessage", queueOf(processor)],
+          ["sqs:GetQueueAttributes", queueOf(processor)],
+          ["kms:Decrypt", key("messaging")],
+          // Raw first (partner bus), the platform door's raw copy read back, a decode failure recorded.
+          ["s3:PutObject", `${BUCKET}/raw/shopify/${entity}/dt=2026-11-30/wh-1.json`],
+          ["s3:GetObject", `${BUCKET}/raw/shopify/${entity}/dt=2026-11-30/wh-1.json`],
+          ["s3:PutObject", `${BUCKET}/metadata/decode-failures/dt=2026-11-30/${entity}.update/2026-10/wh-1.json`],
+          ["kms:GenerateDataKey", key("lake")],
+          // Its hot store (conditional put, read back), the idempotency claim, the subject index.
+          ["dynamodb:PutItem", table(own)],
+          ["dynamodb:GetItem", table(own)],
+          ["dynamodb:PutItem", table("idempotency")],
+          ["dynamodb:UpdateItem", table("idempotency")],
+          ["dynamodb:GetItem", table("idempotency")],
+          ["dynamodb:DeleteItem", table("idempotency")],
+          ["dynamodb:BatchWriteItem", table("subject-index")],
+          ["kms:GenerateDataKey", key("tables")],
+          ["kms:Decrypt", key("tables")],
+        ],
+        denied: [
+          ["dynamodb:PutItem", table(own === "refunds" ? "orders" : "refunds")],
+          ["dynamodb:PutItem", table("customers")],
+          ["dynamodb:DeleteTable", table(own)],
+          ["s3:DeleteObject", `${BUCKET}/raw/shopify/orders/dt=2026-11-30/wh-1.json`],
+          ["s3:PutObject", `${BUCKET}/curated/daily_sales/part-00000.parquet`],
+          ["s3:GetObject", `${BUCKET}/snapshots/shopify/orders/run=1/part-00000.parquet`],
+          ["sqs:ReceiveMessage", arn("sqs", "acme-staging-shopify-orders")],
+          ["secretsmanager:GetSecretValue", secret("shopifyAdmin")],
+        ],
+      },
+      `${processor}: `,
+    );
+  }
 });

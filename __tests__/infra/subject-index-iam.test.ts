@@ -7,8 +7,9 @@
  */
 import { functionSpecs } from "../../contracts/functions";
 import type { Decision } from "../../policies/ci-simulation";
-import { fixtureHandler, resourcesOf, synthesize, type Synthesized } from "./helpers";
+import { resourcesOf } from "./helpers";
 import { arn, resolvedPolicy, resolverOf, roleSimulator, secret, standardPatterns, table } from "./role-simulation";
+import { stagingSynthesis } from "./role-simulation-suite";
 
 const resolve = resolverOf([
   ...standardPatterns,
@@ -25,14 +26,13 @@ const writers = functionSpecs.filter((spec) => spec.tables.write.includes("subje
 const nonWriters = ["recharge-ingress", "stripe-ingress", "backfill-bulk-finish"];
 
 describe("subject index writers: their calls, simulated", () => {
-  let synth: Synthesized;
+  const synth = stagingSynthesis();
   const policies = new Map<string, unknown>();
   let simulateOn: ReturnType<typeof roleSimulator>;
   beforeAll(() => {
-    synth = synthesize({ environments: ["staging"], functionEntry: () => fixtureHandler });
-    simulateOn = roleSimulator(synth);
+    simulateOn = roleSimulator(synth());
     for (const stack of ["acme-staging-ingestion", "acme-staging-backfill"]) {
-      for (const found of resourcesOf(synth.stack(stack), "aws_iam_role_policy")) {
+      for (const found of resourcesOf(synth().stack(stack), "aws_iam_role_policy")) {
         const role = String(found.role);
         for (const name of [...writers, ...nonWriters]) {
           if (new RegExp(`${name}(?![A-Za-z])`).test(role)) {
@@ -42,7 +42,6 @@ describe("subject index writers: their calls, simulated", () => {
       }
     }
   });
-  afterAll(() => synth?.cleanup());
 
   const decide = async (name: string, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> => {
     const policy = policies.get(name);
