@@ -31,10 +31,9 @@ export const shopTimeZoneProblem = (zone: string): string | undefined => {
 
 /** Minutes `zone` is ahead of UTC at the instant `ms` (negative west of Greenwich). */
 const offsetMinutesAt = (zone: string, ms: number): number => {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
-    .formatToParts(new Date(ms))
-    .reduce<Record<string, number>>((out, part) => (part.type === "literal" ? out : { ...out, [part.type]: Number(part.value) }), {});
-  return (Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - Math.floor(ms / 60_000) * 60_000) / 60_000;
+  const format = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const part = Object.fromEntries(format.formatToParts(new Date(ms)).map(({ type, value }) => [type, Number(value)]));
+  return (Date.UTC(part.year!, part.month! - 1, part.day!, part.hour!, part.minute!) - Math.floor(ms / 60_000) * 60_000) / 60_000;
 };
 
 /**

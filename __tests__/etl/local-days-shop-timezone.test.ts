@@ -16,7 +16,7 @@ import { readParquetRows, runEtl } from "../../etl/runner";
 import { program as handlerProgram } from "../../functions/data-quality/handler";
 import { backfillRequestFor, dataQualityProgram } from "../../functions/data-quality/handler-program";
 import { makeTestPlatform } from "../../functions/kernel/memory";
-import { checkout, makeLake, putOrderEvent, putRaw, rechargeSubscription, removeLake, shopifyOrder } from "../fixtures/lake/builder";
+import { checkout, lakesRemovedAfterAll, putOrderEvent, putRaw, rechargeSubscription, shopifyOrder } from "../fixtures/lake/builder";
 
 const ZONE = "America/Los_Angeles";
 
@@ -110,13 +110,13 @@ describe.each([
     ],
   },
 ])("checkout days and subscription months in $zone", ({ zone, carts, churn }) => {
+  const newLake = lakesRemovedAfterAll();
   let lake: LakeDir;
   beforeAll(async () => {
-    lake = makeLake();
+    lake = newLake();
     writeCheckoutsAndSubscriptions(lake);
     await runEtl({ lake, date: "2026-03-09", full: true, shopTimezone: zone });
   }, 120_000);
-  afterAll(() => removeLake(lake));
 
   test("abandoned_cart_recovery: dt is the day the checkout started in the shop's time zone", async () => {
     expect((await viewRows(lake, "abandoned_cart_recovery")).map(cartRow)).toEqual(carts);
@@ -138,12 +138,12 @@ describe.each([
   // In UTC, 5004 falls on 03-11, after the window: 5001 and 5002 are consecutive, no gap.
   { zone: "UTC", gaps: [], backfill: undefined },
 ])("order-number gaps by the order dates in $zone", ({ zone, gaps, backfill }) => {
+  const newLake = lakesRemovedAfterAll();
   let lake: LakeDir;
   beforeAll(() => {
-    lake = makeLake();
+    lake = newLake();
     writeNumberedOrders(lake);
   });
-  afterAll(() => removeLake(lake));
 
   test("the gap query dates orders by the shop's local day, and the backfill covers those local days", async () => {
     const queryFacts = await queryFactsOnDuckDb(lake, RUN_DATE, zone);
@@ -161,6 +161,7 @@ describe.each([
 });
 
 describe("the zone reaches every statement that counts a day or a month", () => {
+  const newLake = lakesRemovedAfterAll();
   test("the backfill window is the local days' span in UTC instants; UTC days are unchanged", () => {
     expect(backfillRequestFor("2026-03-10", ["2026-03-01", "2026-03-02"])).toMatchObject({ since: "2026-03-01T00:00:00Z", until: "2026-03-11T00:00:00Z" });
     // East of Greenwich a local day starts the UTC day before; 03-01 is PST (UTC-8), 03-11 PDT (UTC-7).
@@ -169,28 +170,24 @@ describe("the zone reaches every statement that counts a day or a month", () => 
   });
 
   test("the function takes the zone from the variable the analytics stack sets, and refuses a zone that is none", async () => {
-    const lake = makeLake();
-    try {
-      const run = (zone: string) =>
-        Effect.runPromiseExit(
-          handlerProgram({
-            date: RUN_DATE,
-            runId: "env",
-            hotStore: "none",
-            queryFacts: { orderNumberGaps: [{ gapStart: 5003, gapEnd: 5003, fromDate: "2026-03-09", toDate: "2026-03-10" }] },
-          }).pipe(
-            Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[envVars.shopTimezone, zone]]))),
-            Effect.provide(lakeObjectStoreLayer(lake)),
-            Effect.provide(makeTestPlatform().layer),
-          ),
-        );
-      const local = await run(ZONE);
-      expect(Exit.isSuccess(local) && local.value.backfillRequest).toMatchObject({ since: "2026-03-09T07:00:00Z", until: "2026-03-11T07:00:00Z" });
-      const bad = await run("Mars/Olympus_Mons");
-      expect(Exit.isFailure(bad) && String(bad.cause)).toMatch(/SDP_SHOP_TIMEZONE "Mars\/Olympus_Mons" is not a known IANA time zone/);
-    } finally {
-      removeLake(lake);
-    }
+    const lake = newLake();
+    const run = (zone: string) =>
+      Effect.runPromiseExit(
+        handlerProgram({
+          date: RUN_DATE,
+          runId: "env",
+          hotStore: "none",
+          queryFacts: { orderNumberGaps: [{ gapStart: 5003, gapEnd: 5003, fromDate: "2026-03-09", toDate: "2026-03-10" }] },
+        }).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[envVars.shopTimezone, zone]]))),
+          Effect.provide(lakeObjectStoreLayer(lake)),
+          Effect.provide(makeTestPlatform().layer),
+        ),
+      );
+    const local = await run(ZONE);
+    expect(Exit.isSuccess(local) && local.value.backfillRequest).toMatchObject({ since: "2026-03-09T07:00:00Z", until: "2026-03-11T07:00:00Z" });
+    const bad = await run("Mars/Olympus_Mons");
+    expect(Exit.isFailure(bad) && String(bad.cause)).toMatch(/SDP_SHOP_TIMEZONE "Mars\/Olympus_Mons" is not a known IANA time zone/);
   });
 
   test("Athena binds the shop's zone into abandoned_cart_recovery, subscription_churn_monthly and the gap query", () => {
